@@ -1,0 +1,56 @@
+# Customer Value Lab. Every target is documented in README.md.
+# `make course` and `make test` create the virtual environment themselves.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Notebooks run on the kernel installed in .venv, whatever kernels the machine has.
+export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# Real public datasets (Online Retail, CDNOW, Telco): used when present, tests skip otherwise.
+SHARED_DATA := $(abspath $(CURDIR)/../shared/datasets)
+export CVL_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
+
+.PHONY: help venv course test unit notebooks-test lint format execute data lab clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+venv: $(STAMP)  ## create .venv and install the project with its dev extras
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
+		--display-name "Python 3 (Customer Value Lab)" > /dev/null
+	touch $(STAMP)
+
+course: $(STAMP)  ## execute every notebook into build/notebooks and render build/html/index.html
+	$(BIN)/python scripts/build_course.py --out build
+
+test: $(STAMP)  ## unit tests and notebook tests (what CI runs)
+	$(BIN)/python -m pytest
+
+unit: $(STAMP)  ## unit tests only (fast)
+	$(BIN)/python -m pytest -m "not notebook"
+
+lint: $(STAMP)  ## ruff on the package, tests, scripts and notebooks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check helpers tests scripts
+
+format: $(STAMP)  ## format the code with ruff
+	$(BIN)/ruff format helpers tests scripts
+
+execute: $(STAMP)  ## re-execute the committed notebooks in place (after changing helpers)
+	$(BIN)/python scripts/build_course.py --in-place
+
+data: $(STAMP)  ## regenerate datasets/synthetic from the seed (byte-identical)
+	$(BIN)/python -m helpers.synthetic --out datasets/synthetic
+
+lab: $(STAMP)  ## open JupyterLab on the notebooks
+	$(BIN)/jupyter lab notebooks/
+
+clean:  ## remove build outputs (keeps .venv)
+	rm -rf build .pytest_cache .ruff_cache

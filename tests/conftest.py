@@ -1,0 +1,34 @@
+"""Shared test settings: where the real datasets are, and markers for notebook tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "datasets"
+
+# Real public datasets: CI keeps them in ../shared/datasets; a user may point CVL_DATA_DIR at
+# their own copy. Tests that need a file skip, saying which file and where they looked.
+if not os.environ.get("CVL_DATA_DIR") and SHARED_DATA.is_dir():
+    os.environ["CVL_DATA_DIR"] = str(SHARED_DATA)
+
+
+def real_file(name: str) -> Path:
+    """Path of a real dataset file, or skip the test with the reason."""
+    directory = os.environ.get("CVL_DATA_DIR")
+    if not directory:
+        pytest.skip(f"{name}: CVL_DATA_DIR is not set and {SHARED_DATA} does not exist")
+    path = Path(directory) / name
+    if not path.is_file():
+        pytest.skip(f"{name}: not found in CVL_DATA_DIR={directory}")
+    return path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark nbval's notebook cells as `notebook` so `-m "not notebook"` runs unit tests only."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebook)

@@ -1,0 +1,30 @@
+"""The conda route and the pip route install the same requirements."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _normalise(requirement: str) -> tuple[str, str]:
+    name, spec = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", requirement).groups()
+    return re.sub(r"[-_.]+", "-", name).lower(), spec.replace(" ", "")
+
+
+def test_environment_yml_lists_the_same_requirements_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_normalise(r) for r in project["dependencies"]}
+    wanted |= {_normalise(r) for r in project["optional-dependencies"]["dev"]}
+
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    listed = {_normalise(d) for d in conda} - {("pip", "")}
+    python = {r for r in listed if r[0] == "python"}
+    assert python == {("python", ">=" + project["requires-python"].removeprefix(">="))}
+    assert listed - python == wanted
+    # the project itself is installed by pip, without letting pip pull other packages
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert pip_section == ["--no-deps -e ."]
