@@ -1,0 +1,1 @@
+"""Customer Value Lab helpers."""
