@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOWEST := .venv-lowest
 # Notebooks run on the kernel installed in .venv, whatever kernels the machine has.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
@@ -12,7 +13,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 SHARED_DATA := $(abspath $(CURDIR)/../shared/datasets)
 export CVL_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
 
-.PHONY: help venv course test unit notebooks-test lint format execute data lab clean
+.PHONY: help venv course test test-lowest unit lint format execute data lab clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,6 +33,15 @@ course: $(STAMP)  ## execute every notebook into build/notebooks and render buil
 
 test: $(STAMP)  ## unit tests and notebook tests (what CI runs)
 	$(BIN)/python -m pytest
+
+test-lowest: $(STAMP)  ## unit tests on the lowest supported versions (.venv-lowest)
+	$(BIN)/python -m uv venv --quiet --python $(BIN)/python $(LOWEST)
+	$(BIN)/python -m uv pip install --quiet --python $(LOWEST)/bin/python \
+		--resolution lowest-direct -e ".[dev]"
+	$(LOWEST)/bin/python -c "import numpy, pandas, scipy, pandera; \
+		print('lowest:', 'numpy', numpy.__version__, 'pandas', pandas.__version__, \
+		'scipy', scipy.__version__, 'pandera', pandera.__version__)"
+	$(LOWEST)/bin/python -m pytest -m "not notebook" -p no:cacheprovider
 
 unit: $(STAMP)  ## unit tests only (fast)
 	$(BIN)/python -m pytest -m "not notebook"
@@ -53,4 +63,4 @@ lab: $(STAMP)  ## open JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks/
 
 clean:  ## remove build outputs (keeps .venv)
-	rm -rf build .pytest_cache .ruff_cache
+	rm -rf build .pytest_cache .ruff_cache $(LOWEST)
