@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from helpers import schema as s
 from helpers.cleaning import FIXES, REASONS, clean_transactions, flag_transactions
+from helpers.datasets import load_online_retail
 from helpers.schema import validate
 
 COLUMNS = [
@@ -592,35 +593,6 @@ def test_netting_agrees_with_a_row_by_row_reference(rows):
 
 
 # --- real data ----------------------------------------------------------------------------------
-
-
-def load_online_retail(path) -> pd.DataFrame:
-    """Load Online Retail with the project's loader (or the same steps if it cannot import)."""
-    try:
-        from helpers.datasets import load_online_retail as loader
-    except ImportError:  # helpers.datasets imports modules that may be mid-rewrite
-        loader = None
-    if loader is not None:
-        return loader(path)
-    text = {"InvoiceNo": str, "StockCode": str, "CustomerID": str, "Description": str}
-    raw = pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""])
-    df = raw.rename(
-        columns={
-            "InvoiceNo": s.INVOICE_ID,
-            "StockCode": s.PRODUCT_ID,
-            "Description": s.DESCRIPTION,
-            "Quantity": s.QUANTITY,
-            "InvoiceDate": s.INVOICE_DATE,
-            "UnitPrice": s.UNIT_PRICE,
-            "CustomerID": s.CUSTOMER_ID,
-            "Country": s.COUNTRY,
-        }
-    )
-    df[s.CUSTOMER_ID] = df[s.CUSTOMER_ID].str.replace(r"\.0$", "", regex=True)
-    df[s.INVOICE_DATE] = pd.to_datetime(df[s.INVOICE_DATE], format="ISO8601").astype(
-        "datetime64[ns]"
-    )
-    return df
 
 
 @pytest.mark.realdata

@@ -1,0 +1,214 @@
+import pandas as pd
+import pytest
+from conftest import real_file
+
+from helpers import schema
+from helpers.datasets import (
+    load_cdnow,
+    load_online_retail,
+    load_synthetic,
+    load_telco,
+    load_transactions,
+)
+
+# --- real files: expected values are the published/known facts of each file (SOURCES.md) ----
+
+
+@pytest.fixture(scope="module")
+def online_retail():
+    return load_online_retail(real_file("online_retail_2010_2011.csv.gz"))
+
+
+@pytest.mark.realdata
+def test_online_retail_known_facts(online_retail):
+    df = online_retail
+    assert len(df) == 541_909
+    assert list(df.columns) == [
+        "invoice_id",
+        "product_id",
+        "description",
+        "quantity",
+        "invoice_date",
+        "unit_price",
+        "customer_id",
+        "country",
+    ]
+    assert df["customer_id"].isna().sum() == 135_080
+    assert df["invoice_id"].str.startswith("C").sum() == 9_288
+    assert df.duplicated().sum() == 5_268
+    assert df["customer_id"].nunique() == 4_372
+    assert df["country"].nunique() == 38
+    assert not df["customer_id"].dropna().str.endswith(".0").any()  # "17850.0" -> "17850"
+    assert df["invoice_date"].min() == pd.Timestamp("2010-12-01 08:26")
+    assert df["invoice_date"].max() == pd.Timestamp("2011-12-09 12:50")
+    schema.validate(df, "raw_transactions")
+
+
+@pytest.mark.realdata
+def test_online_retail_xlsx_reads_like_the_csv(online_retail, tmp_path):
+    # The UCI original is an .xlsx whose InvoiceDate is a datetime and CustomerID a number.
+    head = online_retail.head(50)
+    sheet = pd.DataFrame(
+        {
+            "InvoiceNo": head["invoice_id"],
+            "StockCode": head["product_id"],
+            "Description": head["description"],
+            "Quantity": head["quantity"],
+            "InvoiceDate": head["invoice_date"],
+            "UnitPrice": head["unit_price"],
+            "CustomerID": head["customer_id"].astype(float),
+            "Country": head["country"],
+        }
+    )
+    path = tmp_path / "Online Retail.xlsx"
+    sheet.to_excel(path, index=False)
+    loaded = load_online_retail(path)
+    pd.testing.assert_frame_equal(loaded, head.reset_index(drop=True), check_dtype=False)
+
+
+@pytest.mark.realdata
+def test_cdnow_sample():
+    df = load_cdnow(real_file("cdnow_sample.txt"))
+    assert len(df) == 6_919
+    assert df["customer_id"].nunique() == 2_357
+    first = df.groupby("customer_id")["invoice_date"].min()
+    assert first.between("1997-01-01", "1997-03-31").all()  # the Q1 1997 cohort
+    assert df["quantity"].dtype.kind == "i" and df["amount"].dtype.kind == "f"
+
+
+@pytest.mark.realdata
+def test_telco_blank_total_charges_are_kept_as_missing():
+    df = load_telco(real_file("telco_customer_churn.csv"))
+    assert df.shape == (7_043, 21)
+    assert df["churn"].sum() == 1_869
+    blanks = df["total_charges"].isna()
+    assert blanks.sum() == 11
+    assert (df.loc[blanks, "tenure_months"] == 0).all()
+
+
+def test_missing_real_file_says_where_to_get_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("CVL_DATA_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="UCI Machine Learning Repository"):
+        load_online_retail()
+    monkeypatch.delenv("CVL_DATA_DIR")
+    with pytest.raises(FileNotFoundError, match="CVL_DATA_DIR is not set"):
+        load_cdnow()
+
+
+# --- any user CSV -------------------------------------------------------------------------
+
+
+def write(tmp_path, text, name="orders.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+CSV = (
+    "Order,Date,Client,SKU,Qty,Price\n"
+    "A1,2024-01-05 10:00:00,c1,p1,2,3.50\n"
+    "A1,2024-01-05 10:00:00,c1,p2,1,10\n"
+    "A2,2024-02-01 09:30:00,,p1,1,3.50\n"
+)
+MAPPING = {
+    "Order": "invoice_id",
+    "Date": "invoice_date",
+    "Client": "customer_id",
+    "SKU": "product_id",
+    "Qty": "quantity",
+    "Price": "unit_price",
+}
+
+
+def test_load_transactions_maps_columns(tmp_path):
+    df = load_transactions(write(tmp_path, CSV), MAPPING)
+    assert list(df.columns) == list(MAPPING.values())
+    assert df["invoice_date"].tolist() == [
+        pd.Timestamp("2024-01-05 10:00"),
+        pd.Timestamp("2024-01-05 10:00"),
+        pd.Timestamp("2024-02-01 09:30"),
+    ]
+    assert df["quantity"].tolist() == [2, 1, 1]
+    assert df["customer_id"].isna().tolist() == [False, False, True]  # kept, not dropped
+    schema.validate(df, "raw_transactions")
+
+
+def test_missing_column_is_named(tmp_path):
+    mapping = {k: v for k, v in MAPPING.items() if k != "Price"}
+    with pytest.raises(ValueError, match=r"\['unit_price'\] missing.*Price"):
+        load_transactions(write(tmp_path, CSV), mapping)
+
+
+def test_mapping_of_an_absent_column_is_named(tmp_path):
+    with pytest.raises(ValueError, match=r"\['Cost'\] named in `columns`"):
+        load_transactions(write(tmp_path, CSV), {**MAPPING, "Cost": "unit_price"})
+
+
+def test_empty_file(tmp_path):
+    with pytest.raises(ValueError, match="empty"):
+        load_transactions(write(tmp_path, ""), MAPPING)
+    with pytest.raises(ValueError, match="no rows"):
+        load_transactions(write(tmp_path, CSV.splitlines()[0] + "\n"), MAPPING)
+
+
+def test_non_utf8_file(tmp_path):
+    text = CSV.replace("p2", "café")
+    path = write(tmp_path, text, encoding="latin-1")
+    with pytest.raises(ValueError, match=r"not valid utf-8.*encoding='latin-1'"):
+        load_transactions(path, MAPPING)
+    assert "café" in load_transactions(path, MAPPING, encoding="latin-1")["product_id"].tolist()
+
+
+def test_unparseable_dates_are_kept_as_missing_for_cleaning_to_count(tmp_path):
+    text = CSV.replace("2024-02-01 09:30:00", "31/02/2024")
+    df = load_transactions(write(tmp_path, text), MAPPING)
+    assert len(df) == 3 and df["invoice_date"].isna().tolist() == [False, False, True]
+
+
+def test_mostly_unparseable_dates_ask_for_a_format(tmp_path):
+    text = CSV.replace("2024-01-05 10:00:00", "05/01/2024 10:00").replace(
+        "2024-02-01 09:30:00", "01/02/2024 09:30"
+    )
+    with pytest.raises(ValueError, match=r"do not parse.*'05/01/2024 10:00'.*date_format="):
+        load_transactions(write(tmp_path, text), MAPPING)
+    df = load_transactions(write(tmp_path, text), MAPPING, date_format="%d/%m/%Y %H:%M")
+    assert df["invoice_date"].iloc[2] == pd.Timestamp("2024-02-01 09:30")
+
+
+def test_non_numeric_quantity_is_named_with_its_row(tmp_path):
+    text = CSV.replace(",1,10\n", ",one,10\n")
+    with pytest.raises(ValueError, match=r"'quantity' must be numeric.*'one'"):
+        load_transactions(write(tmp_path, text), MAPPING)
+
+
+def test_a_file_with_one_customer(tmp_path):
+    text = "\n".join(CSV.splitlines()[:3]) + "\n"
+    df = load_transactions(write(tmp_path, text), MAPPING)
+    assert df["customer_id"].unique().tolist() == ["c1"]
+
+
+# --- the embedded synthetic dataset -------------------------------------------------------
+
+
+def test_load_synthetic_keeps_bad_dates_as_missing():
+    data = load_synthetic()
+    lines, dirt = data.order_lines, data.dirt
+    bad_dates = dirt.loc[dirt["kind"] == "bad_date", "row"]
+    assert len(bad_dates) > 0
+    assert lines["invoice_date"].isna().sum() == len(bad_dates)
+    assert lines["invoice_date"].iloc[bad_dates.to_numpy()].isna().all()
+    raw = load_synthetic(parse_dates=False).order_lines
+    assert len(raw) == len(lines)
+    schema.validate(lines, "raw_transactions")
+    schema.validate(data.customers, "customers")
+    schema.validate(data.contacts, "contacts")
+
+
+def test_without_the_committed_files_the_same_data_is_generated(monkeypatch, tmp_path):
+    from helpers import datasets
+
+    committed = load_synthetic()
+    monkeypatch.setattr(datasets, "SYNTHETIC_DIR", tmp_path / "absent")
+    generated = load_synthetic()
+    pd.testing.assert_frame_equal(generated.order_lines, committed.order_lines)
+    pd.testing.assert_frame_equal(generated.customers, committed.customers)
