@@ -35,6 +35,7 @@ test: $(STAMP)  ## unit tests and notebook tests (what CI runs)
 	$(BIN)/python -m pytest
 
 test-lowest: $(STAMP)  ## unit tests on the lowest supported versions (.venv-lowest)
+	rm -rf $(LOWEST)
 	$(BIN)/python -m uv venv --quiet --python $(BIN)/python $(LOWEST)
 	$(BIN)/python -m uv pip install --quiet --python $(LOWEST)/bin/python \
 		--resolution lowest-direct -e ".[dev]"
