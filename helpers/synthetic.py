@@ -691,7 +691,10 @@ def _add_dirt(
     guests = some(invoices, 0.03 * len(invoices))
     guest_lines = purchases[purchases["_invoice"].isin(guests["_invoice"])].copy()
     guest_lines["_invoice"] = 10_000_000 + guest_lines["_invoice"]
-    guest_lines["_time"] += pd.to_timedelta(rng.integers(1, 5000, len(guest_lines)), unit="min")
+    # Each guest invoice is placed a few hours or days after the one it is modelled on.
+    guest_invoice, _ = pd.factorize(guest_lines["_invoice"])
+    shift = rng.integers(1, 5000, guest_invoice.max() + 1 if len(guest_invoice) else 0)
+    guest_lines["_time"] += pd.to_timedelta(shift[guest_invoice], unit="min")
     guest_lines = guest_lines[guest_lines["_time"] < observed_until.to_datetime64()]
     guest_lines[s.CUSTOMER_ID] = None
     guest_lines["_kind"] = "missing_customer"
