@@ -59,7 +59,8 @@ def plot_cleaning_waterfall(
         ax.bar(x[i], change, bottom=top, color="#C44E52" if change < 0 else "#55A868")
     ax.bar(x[-1], end, color="#4C72B0")
     for i, value in enumerate([start, *changes, end]):
-        height = start if i == 0 else end if i == len(labels) - 1 else tops[i - 1]
+        step_top = tops[i - 1] + max(value, 0.0) if 0 < i < len(labels) - 1 else 0.0
+        height = start if i == 0 else end if i == len(labels) - 1 else step_top
         ax.annotate(
             f"{value:+,.0f}" if 0 < i < len(labels) - 1 else f"{value:,.0f}",
             (x[i], height),
@@ -68,6 +69,8 @@ def plot_cleaning_waterfall(
             fontsize=8,
         )
     ax.set_xticks(x, labels, rotation=35, ha="right")
+    ax.yaxis.set_major_formatter("{x:,.0f}")  # thousands separators, no 1e6 offset
+    ax.set_ylim(top=ax.get_ylim()[1] * 1.08)  # room for the value labels under the title
     unit = "order lines" if measure == "rows" else "revenue"
     ax.set_ylabel(unit)
     ax.set_title(f"Cleaning: {unit} from raw to clean, by reason")
