@@ -42,7 +42,11 @@ def execute_in_place(path: Path) -> None:
 
     nb = nbformat.read(path, as_version=4)
     NotebookClient(
-        nb, kernel_name="python3", timeout=1800, resources={"metadata": {"path": str(path.parent)}}
+        nb,
+        kernel_name="python3",
+        timeout=1800,
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
     ).execute()
     nbformat.write(nb, path)
 
