@@ -31,8 +31,9 @@ def title_and_goal(path: Path) -> tuple[str, str]:
     text = "".join(next(c for c in cells if c["cell_type"] == "markdown")["source"])
     lines = [line.strip() for line in text.splitlines()]
     title = next((line.lstrip("# ") for line in lines if line.startswith("#")), path.stem)
-    body = [line for line in lines if line and not line.startswith("#")]
-    return title, body[0] if body else ""
+    paragraphs = "\n".join(line for line in lines if not line.startswith("#")).split("\n\n")
+    goal = next((p for p in paragraphs if p.strip()), "")
+    return title, " ".join(goal.split())
 
 
 def execute_in_place(path: Path) -> None:
