@@ -28,10 +28,12 @@ from helpers.synthetic import (
 )
 
 __all__ = [
+    "DATASETS",
     "RetailData",
     "SYNTHETIC_DIR",
     "data_dir",
     "load_cdnow",
+    "load_clean_transactions",
     "load_online_retail",
     "load_synthetic",
     "load_telco",
@@ -389,3 +391,52 @@ def load_synthetic(
         return data
     lines = _parse_order_lines(data.order_lines, None, True)
     return RetailData(**{**data.__dict__, "order_lines": lines})
+
+
+#: The datasets a chapter can run on, by the name its ``DATASET`` parameter takes.
+DATASETS: tuple[str, ...] = ("synthetic", "online_retail", "csv")
+
+
+def load_clean_transactions(
+    dataset: str = "synthetic",
+    path: str | os.PathLike | None = None,
+    *,
+    columns: Mapping[str, str] | None = None,
+    date_format: str | None = None,
+    **cleaning,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Load a dataset's order lines and clean them: what every chapter after 01 starts from.
+
+    Parameters
+    ----------
+    dataset : {"synthetic", "online_retail", "csv"}, default "synthetic"
+        Which loader to use: :func:`load_synthetic`, :func:`load_online_retail` or
+        :func:`load_transactions`.
+    path : str or path-like, optional
+        The file (required for "csv"; for "online_retail" default ``$CVL_DATA_DIR``; for
+        "synthetic" a folder written by :func:`helpers.synthetic.write_synthetic`).
+    columns, date_format : optional
+        Passed to :func:`load_transactions` for "csv".
+    **cleaning
+        Settings passed to :func:`helpers.cleaning.clean_transactions`.
+
+    Returns
+    -------
+    clean : pandas.DataFrame
+        Clean order lines with an ``amount`` column (see :mod:`helpers.cleaning`).
+    report : pandas.DataFrame
+        The cleaning report.
+    """
+    from helpers.cleaning import clean_transactions
+
+    if dataset == "synthetic":
+        raw = load_synthetic(path).order_lines
+    elif dataset == "online_retail":
+        raw = load_online_retail(path)
+    elif dataset == "csv":
+        if path is None:
+            raise ValueError("dataset 'csv' needs path= (the order-lines file)")
+        raw = load_transactions(path, columns, date_format=date_format)
+    else:
+        raise ValueError(f"unknown dataset {dataset!r}; expected one of {list(DATASETS)}")
+    return clean_transactions(raw, **cleaning)

@@ -75,3 +75,12 @@ def plot_cleaning_waterfall(
     ax.set_ylabel(unit)
     ax.set_title(f"Cleaning: {unit} from raw to clean, by reason")
     return ax
+
+
+# --- chapter 02: value formulas ------------------------------------------------------------------
+
+
+# --- chapter 03: customer tiers ------------------------------------------------------------------
+
+
+# --- chapter 04: RFM ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from conftest import real_file
 from helpers import schema
 from helpers.datasets import (
     load_cdnow,
+    load_clean_transactions,
     load_online_retail,
     load_synthetic,
     load_telco,
@@ -212,3 +213,18 @@ def test_without_the_committed_files_the_same_data_is_generated(monkeypatch, tmp
     generated = load_synthetic()
     pd.testing.assert_frame_equal(generated.order_lines, committed.order_lines)
     pd.testing.assert_frame_equal(generated.customers, committed.customers)
+
+
+def test_load_clean_transactions_of_each_kind(tmp_path):
+    clean, report = load_clean_transactions()
+    assert report.attrs["rows_in"] == len(load_synthetic().order_lines)
+    assert len(clean) == report.attrs["rows_out"]
+    schema.validate(clean, "transactions")
+    own, _ = load_clean_transactions(
+        "csv", write(tmp_path, CSV), columns=MAPPING, drop_outliers=False
+    )
+    assert own["customer_id"].nunique() >= 1
+    with pytest.raises(ValueError, match="needs path"):
+        load_clean_transactions("csv")
+    with pytest.raises(ValueError, match="unknown dataset 'cdnow'"):
+        load_clean_transactions("cdnow")
