@@ -12,6 +12,9 @@ SHARED_DATA = ROOT.parent / "shared" / "datasets"
 
 # Real public datasets: CI keeps them in ../shared/datasets; a user may point CVL_DATA_DIR at
 # their own copy. Tests that need a file skip, saying which file and where they looked.
+# Figures are drawn off-screen in tests.
+os.environ.setdefault("MPLBACKEND", "Agg")
+
 if not os.environ.get("CVL_DATA_DIR") and SHARED_DATA.is_dir():
     os.environ["CVL_DATA_DIR"] = str(SHARED_DATA)
 

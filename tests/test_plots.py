@@ -1,11 +1,8 @@
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from helpers.plots import plot_cleaning_waterfall  # noqa: E402
+from helpers.plots import plot_cleaning_waterfall
 
 
 @pytest.fixture
