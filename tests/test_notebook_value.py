@@ -1,0 +1,71 @@
+"""Chapter 02 (value formulas) run on Online Retail; its results checked with plain pandas."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import real_file
+from test_notebooks import run
+
+from helpers.datasets import load_clean_transactions
+
+pytestmark = pytest.mark.notebook
+
+
+@pytest.mark.realdata
+def test_value_chapter_on_online_retail(tmp_path):
+    path = real_file("online_retail_2010_2011.csv.gz")
+    results = run(
+        "02_value_formulas.ipynb",
+        tmp_path,
+        DATASET="online_retail",
+        MARGIN_RATE=0.3,
+        DISCOUNT_RATE=0.1,
+        PERIOD_MONTHS=6,
+        HORIZON_YEARS=3,
+    )
+    # The same clean lines, then every number again with plain pandas.
+    clean, _ = load_clean_transactions("online_retail", path)
+    assert results["dataset"] == "online_retail"
+    assert results["n_lines"] == len(clean)
+    assert results["n_customers"] == clean["customer_id"].nunique()
+    assert 4_300 <= results["n_customers"] <= 4_372  # chapter 01's range for this file
+
+    # purchase-count value = purchases x average amount = the customer's revenue
+    revenue = clean.groupby("customer_id")["amount"].sum()
+    top = results["purchase_count_top"]
+    # (a recorded dict comes back with its keys sorted: compare as sets)
+    assert set(top) == set(revenue.sort_values(ascending=False).index[: len(top)])
+    for customer, value in top.items():
+        assert value == pytest.approx(revenue[customer], abs=0.01)
+    assert results["mean_values"]["purchase count"] == pytest.approx(revenue.mean(), abs=0.01)
+    # no product costs and no contacts: profit = 30% of revenue
+    assert results["mean_values"]["profit"] == pytest.approx(0.3 * revenue.mean(), abs=0.01)
+    assert results["spearman"]["profit"]["purchase count"] == pytest.approx(1.0)
+
+    # retention: last invoice 2011-12-09, so half-years end 2011-12-10; the whole ones are
+    # [2010-12-10, 2011-06-10) and [2011-06-10, 2011-12-10)
+    assert results["as_of"].startswith("2011-12-10")
+    dates = clean["invoice_date"]
+    first = set(clean.loc[(dates >= "2010-12-10") & (dates < "2011-06-10"), "customer_id"])
+    second = set(clean.loc[(dates >= "2011-06-10") & (dates < "2011-12-10"), "customer_id"])
+    retention = len(first & second) / len(first)
+    assert results["retention_rate"] == pytest.approx(retention, abs=1e-6)
+
+    # CLV from averages on the last half-year's margin m = 0.3 x revenue there
+    m = 0.3 * clean.loc[dates >= "2011-06-10"].groupby("customer_id")["amount"].sum()
+    m = m.reindex(revenue.index, fill_value=0.0)
+    churn, d = 1 - retention, 1.1**0.5 - 1  # 10% a year is sqrt(1.1) - 1 per half-year
+    clv = results["mean_clv"]
+    assert clv["margin x ARPU / c"] == pytest.approx(m.mean() / churn, abs=0.01)
+    assert clv["m r / (1 + d - r)"] == pytest.approx(
+        m.mean() * retention / (1 + d - retention), abs=0.01
+    )
+    expected = sum(m.mean() * retention**t / (1 + d) ** t for t in range(1, 7))  # 3 years
+    assert clv["discounted, 3 years"] == pytest.approx(expected, abs=0.01)
+    arpu = m / 0.3
+    assert clv["ARPU / c x lifetime (wrong)"] == pytest.approx(arpu.mean() / churn**2, rel=1e-6)
+
+    # no customers table, channels or truth on this file
+    assert "income" not in results["mean_values"]
+    assert results["ltv_cac_by_channel"] is None
+    assert results["spearman_vs_future_spend"] is None
