@@ -1,0 +1,83 @@
+"""Chapter 04 (RFM) run with papermill on Online Retail; recorded results checked independently.
+
+The expected numbers are computed here from the clean order lines with DuckDB SQL (the same
+independent implementation as in test_rfm.py), not with helpers.rfm.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import real_file
+from test_notebooks import run
+from test_rfm import sql_rfm
+
+from helpers.datasets import load_clean_transactions
+
+pytestmark = pytest.mark.notebook
+
+STANDARD_SEGMENTS = [
+    "Champions",
+    "Loyal",
+    "Potential Loyalist",
+    "New",
+    "Promising",
+    "Need Attention",
+    "About to Sleep",
+    "At Risk",
+    "Can't Lose",
+    "Hibernating",
+    "Lost",
+]
+
+
+@pytest.mark.realdata
+def test_rfm_chapter_on_online_retail(tmp_path):
+    path = real_file("online_retail_2010_2011.csv.gz")
+    results = run("04_rfm.ipynb", tmp_path, DATASET="online_retail")
+
+    clean, _ = load_clean_transactions("online_retail", path)
+    # Online Retail ends on 2011-12-09 12:50; the default as_of is midnight after that day
+    as_of = pd.Timestamp("2011-12-10")
+    expected = sql_rfm(clean, as_of)
+
+    assert results["dataset"] == "online_retail"
+    assert pd.Timestamp(results["as_of"]) == as_of
+    assert pd.Timestamp(results["as_of_before"]) == pd.Timestamp("2011-06-10")
+    assert results["n_lines"] == len(clean)
+    assert results["n_customers"] == len(expected) == clean["customer_id"].nunique()
+    assert 4_300 <= results["n_customers"] <= 4_372  # the literature's cleaned counts: ~4,338
+    assert results["mean_recency"] == pytest.approx(expected["recency"].mean(), abs=1e-4)
+    assert results["mean_frequency"] == pytest.approx(expected["frequency"].mean(), abs=1e-4)
+    assert results["mean_monetary"] == pytest.approx(expected["monetary"].mean(), abs=0.01)
+    assert results["revenue"] == pytest.approx(clean["amount"].sum(), abs=0.01)
+
+    sizes = results["segment_sizes"]
+    assert set(sizes) == set(STANDARD_SEGMENTS)  # (the saved notebook's JSON sorts keys)
+    assert sum(sizes.values()) == results["n_customers"]
+    assert (
+        sizes
+        == expected["segment"].value_counts().reindex(STANDARD_SEGMENTS, fill_value=0).to_dict()
+    )
+    assert sum(results["segment_revenue_share"].values()) == pytest.approx(1, abs=1e-3)
+
+    # recency and monetary split into near-equal fifths; frequency cannot (a third bought once)
+    for name in ("recency", "monetary"):
+        counts = results["score_counts"][name]
+        assert max(counts.values()) - min(counts.values()) <= 0.01 * results["n_customers"]
+    for name in ("recency", "frequency", "monetary"):
+        sql_counts = expected[f"{name[0]}_score"].value_counts()
+        assert results["score_counts"][name] == {
+            str(k): int(sql_counts.get(k, 0)) for k in range(1, 6)
+        }
+    # every one-order customer has F = 1, however many they are
+    assert results["score_counts"]["frequency"]["1"] == int((expected["frequency"] == 1).sum())
+
+    # customers who first bought between the two dates: a first purchase on or after 2011-06-10
+    first = clean.groupby("customer_id")["invoice_date"].min()
+    assert results["new_since_before"] == int((first >= pd.Timestamp("2011-06-10")).sum())
+    assert results["n_customers_before"] == int((first < pd.Timestamp("2011-06-10")).sum())
+
+    # no ground truth on real data
+    assert results["alive_share"] is None
+    assert results["future_spend_rank_corr"] is None
