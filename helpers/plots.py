@@ -479,3 +479,9 @@ def plot_migration_heatmap(
     ax.set_ylabel(str(matrix.index.name or "at the first moment"))
     ax.set_title("Migration: where each row's customers went (share of the row)")
     return ax
+
+
+# --- chapter 05: clustering ----------------------------------------------------------------------
+
+
+# --- chapter 08: profiling and market baskets ----------------------------------------------------
