@@ -34,12 +34,13 @@ A *purchase* is an invoice: the order lines of one ``invoice_id``. Bad input rai
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from helpers import schema as s
+from helpers.checks import check_numbers, column_rule, require_columns, unique_ids
 
 __all__ = [
     "cac_payback_months",
@@ -71,90 +72,32 @@ Number = float | int | np.ndarray | pd.Series
 # --- checks -------------------------------------------------------------------------------------
 
 
-def _check(
-    name: str,
-    value: object,
-    rule: str,
-    ok: Callable[[np.ndarray], np.ndarray],
-    *,
-    allow_nan: bool = False,
-) -> None:
-    """Raise a ValueError naming ``name``, the ``rule`` and an offending value, if any."""
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be numeric; got {value!r}") from None
-    with np.errstate(invalid="ignore"):
-        nan = np.isnan(arr)
-        bad = ~ok(np.where(nan, 0.0, arr)) & ~nan
-    if not allow_nan:
-        bad |= nan
-    if not bad.any():
-        return
-    if arr.ndim == 0:
-        raise ValueError(f"{name} must be {rule}; got {float(arr)!r}")
-    position = int(np.flatnonzero(bad.ravel())[0])
-    where = f"at position {position}"
-    if isinstance(value, pd.Series):
-        where = f"for {value.index.name or 'index'} {value.index[position]!r}"
-    raise ValueError(
-        f"{name} must be {rule}; {int(bad.sum())} value(s) are not, "
-        f"e.g. {float(arr.ravel()[position])!r} {where}"
-    )
-
-
 def _positive(name: str, value: object, **kwargs) -> None:
-    _check(name, value, "> 0", lambda a: a > 0, **kwargs)
+    check_numbers(name, value, "> 0", lambda a: a > 0, **kwargs)
 
 
 def _non_negative(name: str, value: object, **kwargs) -> None:
-    _check(name, value, ">= 0", lambda a: a >= 0, **kwargs)
+    check_numbers(name, value, ">= 0", lambda a: a >= 0, **kwargs)
 
 
 def _finite(name: str, value: object) -> None:
-    _check(name, value, "a finite number", np.isfinite)
+    check_numbers(name, value, "a finite number", np.isfinite)
 
 
 def _rate(name: str, value: object, meaning: str) -> None:
     """Check a churn or retention rate: strictly between 0 and 1."""
-    _check(name, value, f"strictly between 0 and 1 ({meaning})", lambda a: (a > 0) & (a < 1))
+    check_numbers(name, value, f"strictly between 0 and 1 ({meaning})", lambda a: (a > 0) & (a < 1))
 
 
 def _margin_rate(value: object) -> None:
-    _check("margin_rate", value, "in (0, 1] (a share of revenue)", lambda a: (a > 0) & (a <= 1))
+    check_numbers(
+        "margin_rate", value, "in (0, 1] (a share of revenue)", lambda a: (a > 0) & (a <= 1)
+    )
 
 
 def _discount(value: object) -> None:
-    _check("discount_rate", value, ">= 0 and finite (e.g. 0.1 for 10%)", lambda a: a >= 0)
+    check_numbers("discount_rate", value, ">= 0 and finite (e.g. 0.1 for 10%)", lambda a: a >= 0)
     _finite("discount_rate", value)
-
-
-def _require(df: pd.DataFrame, columns: Iterable[str], table: str) -> None:
-    """Raise a ValueError if ``df`` lacks any of ``columns``."""
-    if not isinstance(df, pd.DataFrame):
-        raise ValueError(f"{table} must be a pandas DataFrame; got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(
-            f"{table}: column {missing[0]!r} is required but missing "
-            f"(columns present: {list(df.columns)})"
-        )
-    if df.empty:
-        raise ValueError(f"{table}: the table has no rows")
-
-
-def _column_rule(df: pd.DataFrame, bad: pd.Series, table: str, column: str, rule: str) -> None:
-    """Raise a ValueError naming the column and rule, with one offending row, if ``bad`` any."""
-    if bad.any():
-        row = df.loc[bad].iloc[0]
-        raise ValueError(
-            f"{table}: column {column!r} must be {rule}; {int(bad.sum())} row(s) are not, "
-            f"e.g. row {row.name!r}: {row.to_dict()}"
-        )
-
-
-def _unique_ids(df: pd.DataFrame, column: str, table: str) -> None:
-    _column_rule(df, df[column].duplicated(keep=False), table, column, "unique (one row per id)")
 
 
 # --- formulas on numbers ------------------------------------------------------------------------
@@ -315,7 +258,9 @@ def period_discount_rate(annual_rate: float, period_months: float) -> float:
     -------
     float
     """
-    _check("annual_rate", annual_rate, ">= 0 and finite", lambda a: (a >= 0) & np.isfinite(a))
+    check_numbers(
+        "annual_rate", annual_rate, ">= 0 and finite", lambda a: (a >= 0) & np.isfinite(a)
+    )
     _positive("period_months", period_months)
     return (1 + annual_rate) ** (period_months / 12) - 1
 
@@ -473,11 +418,11 @@ def purchase_summary(
         (clean the lines first with :func:`helpers.cleaning.clean_transactions`).
     """
     table = "transactions"
-    _require(transactions, [customer_col, invoice_col, date_col, amount_col], table)
+    require_columns(transactions, [customer_col, invoice_col, date_col, amount_col], table)
     amount = transactions[amount_col]
     bad = ~(pd.to_numeric(amount, errors="coerce") > 0)
-    _column_rule(transactions, bad, table, amount_col, "> 0 (clean the order lines first)")
-    _column_rule(transactions, transactions[customer_col].isna(), table, customer_col, "present")
+    column_rule(transactions, bad, table, amount_col, "> 0 (clean the order lines first)")
+    column_rule(transactions, transactions[customer_col].isna(), table, customer_col, "present")
     groups = transactions.groupby(customer_col, sort=True)
     out = pd.DataFrame(
         {
@@ -559,11 +504,11 @@ def income_model(
     ValueError
         If a column is missing, a customer id repeats, or an income or factor is negative.
     """
-    _require(customers, [customer_col, income_col, capacity_col], "customers")
-    _unique_ids(customers, customer_col, "customers")
+    require_columns(customers, [customer_col, income_col, capacity_col], "customers")
+    unique_ids(customers, customer_col, "customers")
     for column in (income_col, capacity_col):
         values = pd.to_numeric(customers[column], errors="coerce")
-        _column_rule(customers, values < 0, "customers", column, ">= 0")
+        column_rule(customers, values < 0, "customers", column, ">= 0")
     table = customers.set_index(customer_col).sort_index()
     value = income_value(table[income_col].astype(float), table[capacity_col].astype(float))
     value.index.name = s.CUSTOMER_ID
@@ -616,15 +561,15 @@ def line_margin(
         )
     if margin_rate is not None:
         _margin_rate(margin_rate)
-        _require(transactions, [amount_col], "transactions")
+        require_columns(transactions, [amount_col], "transactions")
         return (transactions[amount_col] * float(margin_rate)).rename("margin")
-    _require(transactions, [product_col, quantity_col, price_col], "transactions")
-    _require(products, [product_col, cost_col], "products")
-    _unique_ids(products, product_col, "products")
+    require_columns(transactions, [product_col, quantity_col, price_col], "transactions")
+    require_columns(products, [product_col, cost_col], "products")
+    unique_ids(products, product_col, "products")
     costs = pd.to_numeric(products[cost_col], errors="coerce")
-    _column_rule(products, ~(costs >= 0), "products", cost_col, ">= 0 and present")
+    column_rule(products, ~(costs >= 0), "products", cost_col, ">= 0 and present")
     unit_cost = transactions[product_col].map(costs.set_axis(products[product_col]))
-    _column_rule(
+    column_rule(
         transactions,
         unit_cost.isna(),
         "transactions",
@@ -659,9 +604,9 @@ def cost_to_serve(
     pandas.Series
         ``cost_to_serve`` indexed by customer.
     """
-    _require(contacts, [customer_col, cost_col], "contacts")
+    require_columns(contacts, [customer_col, cost_col], "contacts")
     costs = pd.to_numeric(contacts[cost_col], errors="coerce")
-    _column_rule(contacts, ~(costs >= 0), "contacts", cost_col, ">= 0 and present")
+    column_rule(contacts, ~(costs >= 0), "contacts", cost_col, ">= 0 and present")
     total = costs.groupby(contacts[customer_col]).sum()
     if customers is not None:
         total = total.reindex(pd.Index(list(customers)), fill_value=0.0)
@@ -804,7 +749,7 @@ def period_values(
     ValueError
         If a column is missing or the data do not hold one whole period.
     """
-    _require(transactions, [customer_col, date_col, amount_col], "transactions")
+    require_columns(transactions, [customer_col, date_col, amount_col], "transactions")
     dates = transactions[date_col]
     windows = _windows(dates, period_months, as_of)
     if windows.empty:
@@ -999,13 +944,13 @@ def channel_economics(
         after ``as_of``, or ``ltv``/``margin`` name customers not in ``customers``.
     """
     table = "customers"
-    _require(customers, [customer_col, channel_col, cac_col, signup_col], table)
-    _unique_ids(customers, customer_col, table)
+    require_columns(customers, [customer_col, channel_col, cac_col, signup_col], table)
+    unique_ids(customers, customer_col, table)
     cac = pd.to_numeric(customers[cac_col], errors="coerce")
-    _column_rule(customers, ~(cac >= 0), table, cac_col, ">= 0 and present")
+    column_rule(customers, ~(cac >= 0), table, cac_col, ">= 0 and present")
     as_of = pd.Timestamp(as_of)
     signup = pd.to_datetime(customers[signup_col])
-    _column_rule(customers, ~(signup <= as_of), table, signup_col, f"on or before {as_of}")
+    column_rule(customers, ~(signup <= as_of), table, signup_col, f"on or before {as_of}")
     ids = pd.Index(customers[customer_col])
     for name, series in (("ltv", ltv), ("margin", margin)):
         unknown = series.index.difference(ids)
@@ -1064,7 +1009,7 @@ def top_overlap(a: pd.Series, b: pd.Series, share: float = 0.1) -> float:
     float
         Between 0 and 1 (1: the same customers).
     """
-    _check("share", share, "in (0, 1]", lambda x: (x > 0) & (x <= 1))
+    check_numbers("share", share, "in (0, 1]", lambda x: (x > 0) & (x <= 1))
     both = pd.concat([a.rename("a"), b.rename("b")], axis=1, join="inner").dropna()
     if both.empty:
         raise ValueError("a and b have no customer with a value in both")
