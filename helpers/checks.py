@@ -11,7 +11,14 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-__all__ = ["check_numbers", "column_rule", "require_columns", "unique_ids"]
+__all__ = [
+    "check_numbers",
+    "check_share",
+    "column_rule",
+    "example_row",
+    "require_columns",
+    "unique_ids",
+]
 
 
 def check_numbers(
@@ -60,8 +67,38 @@ def check_numbers(
     )
 
 
-def require_columns(df: pd.DataFrame, columns: Iterable[str], table: str) -> None:
-    """Raise a ValueError if ``df`` is not a non-empty DataFrame with all of ``columns``.
+def check_share(name: str, value: object, meaning: str = "", *, include_one: bool = True) -> None:
+    """Raise a ValueError unless every value is a share: in (0, 1], or strictly between 0 and 1.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, as the caller knows it.
+    value : number, array or Series
+        What to check (see :func:`check_numbers`).
+    meaning : str, optional
+        What the share is, for the message (e.g. "a share of revenue").
+    include_one : bool, default True
+        Whether 1 is allowed: True for "in (0, 1]", False for "strictly between 0 and 1"
+        (a churn or retention rate).
+    """
+    rule = "in (0, 1]" if include_one else "strictly between 0 and 1"
+    rule += f" ({meaning})" if meaning else ""
+    if include_one:
+        check_numbers(name, value, rule, lambda a: (a > 0) & (a <= 1))
+    else:
+        check_numbers(name, value, rule, lambda a: (a > 0) & (a < 1))
+
+
+def require_columns(
+    df: pd.DataFrame,
+    columns: Iterable[str],
+    table: str,
+    *,
+    allow_empty: bool = False,
+    hint: str = "",
+) -> None:
+    """Raise a ValueError if ``df`` is not a DataFrame with all of ``columns`` (and rows).
 
     Parameters
     ----------
@@ -71,17 +108,37 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], table: str) -> Non
         The columns it needs.
     table : str
         What the table is called in the message (e.g. "transactions").
+    allow_empty : bool, default False
+        Let a table without rows pass.
+    hint : str, optional
+        Advice appended to the message about missing columns (e.g. "pass the column names
+        as arguments if yours are called differently").
     """
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"{table} must be a pandas DataFrame; got {type(df).__name__}")
     missing = [c for c in columns if c not in df.columns]
     if missing:
+        more = f", and so are {missing[1:]}" if len(missing) > 1 else ""
         raise ValueError(
-            f"{table}: column {missing[0]!r} is required but missing "
-            f"(columns present: {list(df.columns)})"
+            f"{table}: column {missing[0]!r} is required but missing{more} "
+            f"(columns present: {list(df.columns)})" + (f"; {hint}" if hint else "")
         )
-    if df.empty:
+    if df.empty and not allow_empty:
         raise ValueError(f"{table}: the table has no rows")
+
+
+def example_row(df: pd.DataFrame, bad: pd.Series) -> str:
+    """Say "e.g. row <label>: {column: value, ...}" for the first row where ``bad`` is True.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The input table.
+    bad : pandas.Series of bool
+        True on the offending rows (aligned with ``df``); at least one must be True.
+    """
+    row = df.loc[bad].iloc[0]
+    return f"e.g. row {row.name!r}: {row.to_dict()}"
 
 
 def column_rule(df: pd.DataFrame, bad: pd.Series, table: str, column: str, rule: str) -> None:
@@ -97,10 +154,9 @@ def column_rule(df: pd.DataFrame, bad: pd.Series, table: str, column: str, rule:
         The table's name, the column checked and the rule in words (e.g. "> 0").
     """
     if bad.any():
-        row = df.loc[bad].iloc[0]
         raise ValueError(
             f"{table}: column {column!r} must be {rule}; {int(bad.sum())} row(s) are not, "
-            f"e.g. row {row.name!r}: {row.to_dict()}"
+            f"{example_row(df, bad)}"
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from helpers import schema as s
+from helpers.checks import column_rule, require_columns
 
 __all__ = ["SUMMARY_COLUMNS", "customer_summary"]
 
@@ -69,17 +70,15 @@ def customer_summary(
     Raises
     ------
     ValueError
-        If a column is missing, a customer id or amount is missing, an amount is zero or
-        negative (the lines are not clean), the window is empty, or a product has no cost.
+        If a column is missing, the table or the window has no lines, a customer id or amount
+        is missing, an amount is zero or negative (the lines are not clean), or a product has
+        no cost. Messages name the column, the rule and an offending row.
     """
+    table = "transactions"
     needed = [customer_id, invoice_id, invoice_date, amount]
     if unit_cost is not None:
         needed += [product_id, quantity]
-    missing = [c for c in needed if c not in transactions.columns]
-    if missing:
-        raise ValueError(
-            f"column(s) {missing} missing; the transactions have {list(transactions.columns)}"
-        )
+    require_columns(transactions, needed, table)
     lines = transactions
     if start is not None:
         lines = lines[lines[invoice_date] >= pd.Timestamp(start)]
@@ -90,16 +89,9 @@ def customer_summary(
             f"no order lines with {start or '-inf'} <= {invoice_date} < {end or 'inf'} "
             f"(of {len(transactions):,} lines)"
         )
-    for column, bad, rule in (
-        (customer_id, lines[customer_id].isna(), "must be present"),
-        (amount, ~(pd.to_numeric(lines[amount], errors="coerce") > 0), "must be > 0"),
-    ):
-        if bad.any():
-            example = lines[bad].iloc[0]
-            raise ValueError(
-                f"column {column!r} {rule} ({int(bad.sum()):,} lines break it; clean the order "
-                f"lines first), e.g. row {example.name!r}: {example.to_dict()}"
-            )
+    column_rule(lines, lines[customer_id].isna(), table, customer_id, "present")
+    positive = pd.to_numeric(lines[amount], errors="coerce") > 0
+    column_rule(lines, ~positive, table, amount, "> 0 (clean the order lines first)")
     frame = {"revenue": lines[amount]}
     if unit_cost is not None:
         cost = lines[product_id].map(unit_cost)

@@ -62,6 +62,8 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as s
+from helpers.checks import column_rule, example_row, require_columns
+from helpers.customers import customer_summary
 
 __all__ = [
     "FREQUENCY",
@@ -130,19 +132,8 @@ SEGMENTS: tuple[str, ...] = tuple(name for name, _ in STANDARD_SEGMENTS)
 # --- the RFM table -------------------------------------------------------------------------------
 
 
-def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    """Raise a ValueError naming the columns of ``columns`` that ``df`` lacks."""
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(
-            f"{what}: missing column(s) {missing}; columns present: {list(df.columns)}. "
-            "Pass the column names as arguments if yours are called differently."
-        )
-
-
-def _example(df: pd.DataFrame, bad: pd.Series) -> str:
-    row = df.loc[bad].iloc[0]
-    return f"{int(bad.sum())} row(s), e.g. row {row.name!r}: {row.to_dict()}"
+#: Advice added to a missing-column error of the functions that take column names.
+_NAMES_HINT = "pass the column names as arguments if yours are called differently"
 
 
 def default_as_of(transactions: pd.DataFrame, *, date_col: str = s.INVOICE_DATE) -> pd.Timestamp:
@@ -159,7 +150,7 @@ def default_as_of(transactions: pd.DataFrame, *, date_col: str = s.INVOICE_DATE)
     -------
     pandas.Timestamp
     """
-    _require(transactions, [date_col], "default_as_of")
+    require_columns(transactions, [date_col], "default_as_of", allow_empty=True, hint=_NAMES_HINT)
     last = transactions[date_col].max()
     if pd.isna(last):
         raise ValueError(f"default_as_of: column {date_col!r} has no dates")
@@ -209,50 +200,43 @@ def rfm_table(
         negative (returns not netted); or no line is dated before ``as_of`` (an ``as_of`` at
         or before the first transaction).
     """
+    what = "rfm_table"
     columns = [customer_col, invoice_col, date_col, amount_col]
-    _require(transactions, columns, "rfm_table")
+    require_columns(transactions, columns, what, hint=_NAMES_HINT)
     df = transactions[columns]
     for column in columns:
-        bad = df[column].isna()
-        if bad.any():
-            raise ValueError(
-                f"rfm_table: column {column!r} has missing values: {_example(df, bad)}"
-            )
+        column_rule(df, df[column].isna(), what, column, "present (no missing values)")
     if not pd.api.types.is_datetime64_any_dtype(df[date_col]):
         raise ValueError(
             f"rfm_table: column {date_col!r} must hold timestamps (datetime64), "
             f"got {df[date_col].dtype}; parse it with pandas.to_datetime first"
         )
-    bad = df[amount_col] <= 0
-    if bad.any():
-        raise ValueError(
-            f"rfm_table: column {amount_col!r} must be positive (clean order lines with returns "
-            "netted against their purchases, see helpers.cleaning.clean_transactions); "
-            f"zero or negative: {_example(df, bad)}"
-        )
-    if len(df) == 0:
-        raise ValueError("rfm_table: no order lines")
+    rule = (
+        "positive (clean order lines with returns netted against their purchases, see "
+        "helpers.cleaning.clean_transactions)"
+    )
+    column_rule(df, ~(df[amount_col] > 0), what, amount_col, rule)
     as_of = default_as_of(df, date_col=date_col) if as_of is None else pd.Timestamp(as_of)
     first = df[date_col].min()
-    df = df[df[date_col] < as_of]
-    if len(df) == 0:
+    if not (df[date_col] < as_of).any():
         raise ValueError(
             f"rfm_table: as_of {as_of} is at or before the first transaction ({first}); "
             "no purchase is dated before it. Choose a later as_of."
         )
-    by_customer = df.groupby(customer_col, sort=True)
-    table = pd.DataFrame(
-        {
-            FREQUENCY: by_customer[invoice_col].nunique(),
-            MONETARY: by_customer[amount_col].sum(),
-            FIRST_PURCHASE: by_customer[date_col].min(),
-            LAST_PURCHASE: by_customer[date_col].max(),
-        }
+    summary = customer_summary(
+        df,
+        end=as_of,
+        customer_id=customer_col,
+        invoice_id=invoice_col,
+        invoice_date=date_col,
+        amount=amount_col,
+    )
+    # frequency = purchases, monetary = revenue: RFM's own words for the shared summary
+    table = summary.rename(
+        columns={"purchases": FREQUENCY, "revenue": MONETARY, "average_amount": MONETARY_AVG}
     )
     days = (as_of.normalize() - table[LAST_PURCHASE].dt.normalize()).dt.days
     table.insert(0, RECENCY, days.astype("int64"))
-    table.insert(3, MONETARY_AVG, table[MONETARY] / table[FREQUENCY])
-    table.index.name = customer_col
     table.attrs["as_of"] = as_of
     return table
 
@@ -261,11 +245,8 @@ def rfm_table(
 
 
 def _check_values(values: pd.Series, what: str) -> None:
-    if values.isna().any():
-        bad = values[values.isna()]
-        raise ValueError(
-            f"{what}: {values.name!r} has {len(bad)} missing value(s), e.g. at {bad.index[0]!r}"
-        )
+    """Refuse missing values, naming the first customer who has one."""
+    column_rule(values.to_frame(), values.isna(), what, values.name, "present (no missing values)")
 
 
 def quantile_scores(
@@ -372,7 +353,13 @@ def rfm_scores(
         ``rfm_code`` (text such as ``"535"``: R, F, M digits) added.
     """
     _check_n_scores(n_scores)
-    _require(rfm, [recency_col, frequency_col, monetary_col], "rfm_scores")
+    require_columns(
+        rfm,
+        [recency_col, frequency_col, monetary_col],
+        "rfm_scores",
+        allow_empty=True,
+        hint=_NAMES_HINT,
+    )
     cuts = dict(cuts or {})
     unknown = set(cuts) - {recency_col, frequency_col, monetary_col}
     if unknown:
@@ -441,7 +428,7 @@ def weighted_rfm_score(
         columns = [R_SCORE, F_SCORE, M_SCORE]
     else:
         raise ValueError(f"weighted_rfm_score: on must be 'values' or 'scores', got {on!r}")
-    _require(rfm, columns, "weighted_rfm_score")
+    require_columns(rfm, columns, "weighted_rfm_score", allow_empty=True, hint=_NAMES_HINT)
     if isinstance(weights, Mapping):
         names = [recency_col, frequency_col, monetary_col]
         unknown = set(weights) - set(names)
@@ -483,7 +470,7 @@ def _rule_mask(frame: pd.DataFrame, name: str, rule: SegmentRule) -> np.ndarray:
     elif callable(rule):
         mask = rule(frame)
     elif isinstance(rule, Mapping):
-        _require(frame, list(rule), f"segment {name!r}")
+        require_columns(frame, list(rule), f"segment {name!r}", allow_empty=True)
         mask = np.ones(len(frame), dtype=bool)
         for column, allowed in rule.items():
             low, high = allowed if isinstance(allowed, tuple | list) else (allowed, allowed)
@@ -558,7 +545,8 @@ def assign_segments(
         bad = pd.Series(~matched, index=scores.index)
         hint = " (the standard map is for scores 1-5)" if segments is None else ""
         raise ValueError(
-            f"assign_segments: no segment rule matches {_example(scores, bad)}{hint}; "
+            f"assign_segments: no segment rule matches {int(bad.sum())} row(s), "
+            f"{example_row(scores, bad)}{hint}; "
             "add a rule or pass default='Other'"
         )
     labels = np.select(masks, names, default=default if default is not None else "")
@@ -661,7 +649,8 @@ def segment_summary(
         0 customers): ``customers``, ``share`` (of customers), ``revenue`` (sum of monetary),
         ``revenue_share``, ``mean_monetary``, ``mean_recency``, ``mean_frequency``.
     """
-    _require(rfm, [segment_col, recency_col, frequency_col, monetary_col], "segment_summary")
+    columns = [segment_col, recency_col, frequency_col, monetary_col]
+    require_columns(rfm, columns, "segment_summary", allow_empty=True, hint=_NAMES_HINT)
     grouped = rfm.groupby(segment_col, observed=False, sort=True)
     out = pd.DataFrame(
         {

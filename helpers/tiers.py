@@ -1,15 +1,16 @@
 """Customer tiers (gradient analysis): how value is spread over customers, and who sits where.
 
 Every function here takes per-customer values: a :class:`pandas.Series` indexed by customer id
-(one row per customer), e.g. the ``spend`` column of :func:`customer_totals`. The index must be
-unique and the values finite numbers.
+(one row per customer), e.g. the ``revenue`` column of
+:func:`helpers.customers.customer_summary`. The index must be unique and the values finite
+numbers.
 
 Ranking and ties
 ----------------
 All tiers are cut from the top: customers are ranked by value, highest first. Customers with
 *equal* values always land in the same tier (decile, ABC tier, heavy/medium/light): a tie is
 given the tier of the highest-ranked customer in it. So tier sizes can differ from the nominal
-shares when many customers share a value (order counts are the usual case), and with all values
+shares when many customers share a value (purchase counts are the usual case), and with all values
 equal every customer is in the top tier. Nothing depends on the order of the input.
 
 Concentration
@@ -42,7 +43,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from helpers import schema as s
+from helpers.checks import check_numbers, check_share
 
 __all__ = [
     "ABC_LABELS",
@@ -51,7 +52,6 @@ __all__ = [
     "VOLUME_LABELS",
     "VOLUME_SHARES",
     "abc_tiers",
-    "customer_totals",
     "gini",
     "lorenz_curve",
     "migration_matrix",
@@ -84,40 +84,31 @@ def _check_values(
     if not isinstance(values, pd.Series):
         raise TypeError(
             f"expected a pandas Series of values indexed by customer id, got "
-            f"{type(values).__name__}; e.g. customer_totals(clean)['spend']"
+            f"{type(values).__name__}; e.g. customer_summary(clean)['revenue']"
         )
-    name = values.name if values.name is not None else "values"
+    name = repr(values.name if values.name is not None else "values")
     if values.empty:
-        raise ValueError(f"{name!r}: no customers (the Series is empty)")
+        raise ValueError(f"{name}: no customers (the Series is empty)")
     if not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)):
-        raise ValueError(f"{name!r}: values must be numeric, got dtype {values.dtype}")
+        raise ValueError(f"{name}: values must be numeric, got dtype {values.dtype}")
     numbers = values.astype(float)
-    bad = ~np.isfinite(numbers.to_numpy())
-    if bad.any():
-        customer = numbers.index[bad][0]
-        raise ValueError(
-            f"{name!r}: values must be finite numbers; {int(bad.sum())} are missing or "
-            f"infinite, e.g. customer {customer!r}: {values[bad].iloc[0]!r}"
-        )
+    per_customer = numbers.rename_axis("customer")  # offending values are named by customer
+    check_numbers(name, per_customer, "finite numbers (not missing, not infinite)", np.isfinite)
     duplicated = numbers.index.duplicated()
     if duplicated.any():
         raise ValueError(
-            f"{name!r}: one value per customer expected, but {int(duplicated.sum())} customer "
+            f"{name}: one value per customer expected, but {int(duplicated.sum())} customer "
             f"id(s) repeat, e.g. {numbers.index[duplicated][0]!r}; aggregate first "
-            "(e.g. customer_totals)"
+            "(e.g. helpers.customers.customer_summary)"
         )
     if not allow_negative:
-        negative = numbers < 0
-        if negative.any():
-            customer = numbers.index[negative.to_numpy()][0]
-            raise ValueError(
-                f"{name!r}: negative values have no place in a cumulative share of value; "
-                f"{int(negative.sum())} customer(s) are negative, e.g. customer {customer!r}: "
-                f"{numbers[customer]:g}. Clip them to zero (values.clip(lower=0)) or analyse "
-                "them apart"
-            )
+        rule = (
+            ">= 0: negative values have no place in a cumulative share of value (clip them "
+            "to zero with values.clip(lower=0), or analyse them apart)"
+        )
+        check_numbers(name, per_customer, rule, lambda a: a >= 0)
     if need_total and numbers.sum() <= 0:
-        raise ValueError(f"{name!r}: the total value is zero, so shares of it are undefined")
+        raise ValueError(f"{name}: the total value is zero, so shares of it are undefined")
     return numbers
 
 
@@ -166,90 +157,6 @@ def _cut(above: pd.Series, points: np.ndarray, labels: Sequence[str], name: str)
     return pd.Series(tiers, index=above.index, name=name)
 
 
-# --- per-customer values -----------------------------------------------------------------------
-
-
-def customer_totals(
-    transactions: pd.DataFrame,
-    *,
-    start: str | pd.Timestamp | None = None,
-    end: str | pd.Timestamp | None = None,
-    unit_cost: pd.Series | None = None,
-    customer_id: str = s.CUSTOMER_ID,
-    invoice_id: str = s.INVOICE_ID,
-    invoice_date: str = s.INVOICE_DATE,
-    amount: str = s.AMOUNT,
-    product_id: str = s.PRODUCT_ID,
-    quantity: str = s.QUANTITY,
-) -> pd.DataFrame:
-    """Sum clean order lines to one row per customer: spend, orders and (optionally) profit.
-
-    Parameters
-    ----------
-    transactions : pandas.DataFrame
-        Clean order lines (:func:`helpers.datasets.load_clean_transactions`), one row per
-        product on an invoice, with an amount column.
-    start, end : str or pandas.Timestamp, optional
-        Keep lines dated ``start <= date < end`` (either bound may be left open).
-    unit_cost : pandas.Series, optional
-        Cost of one unit, indexed by product id (e.g. the products table's ``unit_cost``). When
-        given, a ``profit`` column is added: ``amount - quantity * unit_cost`` summed per
-        customer.
-    customer_id, invoice_id, invoice_date, amount, product_id, quantity : str
-        Column names; default the canonical names of :mod:`helpers.schema`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by customer id (sorted), columns ``spend`` (sum of amount), ``orders`` (distinct
-        invoices) and, with ``unit_cost``, ``profit``. Customers without a line in the window
-        are absent.
-
-    Raises
-    ------
-    ValueError
-        If a column is missing, an amount is missing, or a product has no cost.
-    """
-    needed = [customer_id, invoice_id, amount]
-    if start is not None or end is not None:
-        needed.append(invoice_date)
-    if unit_cost is not None:
-        needed += [product_id, quantity]
-    missing = [c for c in needed if c not in transactions.columns]
-    if missing:
-        raise ValueError(
-            f"column(s) {missing} missing; the transactions have {list(transactions.columns)}"
-        )
-    lines = transactions
-    if start is not None or end is not None:
-        dates = lines[invoice_date]
-        keep = np.ones(len(lines), dtype=bool)
-        if start is not None:
-            keep &= (dates >= pd.Timestamp(start)).to_numpy()
-        if end is not None:
-            keep &= (dates < pd.Timestamp(end)).to_numpy()
-        lines = lines[keep]
-    if lines[amount].isna().any():
-        example = lines[lines[amount].isna()].iloc[0]
-        raise ValueError(
-            f"column {amount!r} has missing values, e.g. row {example.name!r}: {example.to_dict()}"
-        )
-    frame = {"spend": lines[amount], "orders": lines[invoice_id]}
-    if unit_cost is not None:
-        cost = lines[product_id].map(unit_cost)
-        if cost.isna().any():
-            example = lines[cost.isna()].iloc[0]
-            raise ValueError(
-                f"unit_cost has no cost for product {example[product_id]!r} "
-                f"(row {example.name!r}); give a cost for every product sold"
-            )
-        frame["profit"] = lines[amount] - lines[quantity] * cost
-    grouped = pd.DataFrame(frame).groupby(lines[customer_id], sort=True)
-    totals = grouped.agg({c: ("nunique" if c == "orders" else "sum") for c in frame})
-    totals.index.name = customer_id
-    return totals
-
-
 # --- concentration -----------------------------------------------------------------------------
 
 
@@ -263,7 +170,7 @@ def pareto_table(
     ----------
     values : pandas.Series or pandas.DataFrame
         Non-negative value per customer. A DataFrame gives one share column per value column
-        (e.g. spend and profit), each ranking the customers by its own values.
+        (e.g. revenue and profit), each ranking the customers by its own values.
     top : sequence of float, default (0.01, 0.05, 0.10, 0.20, 0.50)
         Shares of customers, in (0, 1]. The top ``x`` are the ``ceil(x * n)`` highest-value
         customers (at least one): with 2,985 customers the top 1% are 30 customers.
@@ -284,8 +191,9 @@ def pareto_table(
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"expected a Series or DataFrame, got {type(values).__name__}")
     shares = np.asarray(top, dtype=float)
-    if shares.size == 0 or np.any((shares <= 0) | (shares > 1)):
-        raise ValueError(f"top: shares of customers must be in (0, 1], got {tuple(top)}")
+    if shares.size == 0:
+        raise ValueError("top: give at least one share of customers, e.g. (0.2,)")
+    check_share("top", shares, "shares of customers")
     if frame.shape[1] == 0:
         raise ValueError("values: the DataFrame has no columns")
     n = len(frame)
@@ -456,7 +364,7 @@ def quantile_tiers(
     Customers are ranked by value, highest first; with the default shares (0.20, 0.50) the top
     20% of customers are ``heavy``, the next 30% ``medium`` and the bottom 50% ``light``. A
     customer is in the first tier whose cut point is above the share of customers with a
-    strictly higher value, so tied customers stay together, in the better tier: with order
+    strictly higher value, so tied customers stay together, in the better tier: with purchase
     counts, where many customers share a count, ``heavy`` can hold more than 20%.
 
     Parameters

@@ -1,34 +1,25 @@
-"""The classic customer value formulas, per customer and as plain formulas.
+"""The classic customer value models per customer, and how differently they rank customers.
 
-Two kinds of function live here:
-
-- **formulas** take numbers or arrays (or pandas Series, whose index is kept) and return the
-  same shape: :func:`income_value`, :func:`expected_lifetime`, :func:`naive_clv`,
-  :func:`simple_clv`, :func:`retention_clv`, :func:`period_discount_rate`,
-  :func:`projected_profits`, :func:`discounted_clv`, :func:`ltv_cac_ratio`,
-  :func:`cac_payback_months`;
-- **per-customer models** take tables (clean order lines from
-  :func:`helpers.datasets.load_clean_transactions`, and customers, products or service contacts
-  where the formula needs them) and return a Series or DataFrame indexed by ``customer_id``:
-  :func:`purchase_summary`, :func:`income_model`, :func:`purchase_count_model`,
-  :func:`line_margin`, :func:`cost_to_serve`, :func:`profit_model`, :func:`period_values`,
-  :func:`retention_table`, :func:`retention_rate`, :func:`channel_economics`. Two helpers
-  compare how formulas rank customers: :func:`top_overlap` and :func:`rank_agreement`.
-
-The value models, in the course's words:
+The **per-customer models** take tables (clean order lines from
+:func:`helpers.datasets.load_clean_transactions`, and customers, products or service contacts
+where the model needs them) and return a Series or DataFrame indexed by ``customer_id``:
+:func:`income_model`, :func:`purchase_count_model`, :func:`line_margin`, :func:`cost_to_serve`,
+:func:`profit_model` and, per acquisition channel, :func:`channel_economics`. Two helpers
+compare how models rank customers: :func:`top_overlap` and :func:`rank_agreement`.
 
 =====================  ==========================================================================
 income model           value = annual income x spending-capacity factor
 purchase-count model   value = number of purchases x average amount per purchase
 profit model           value = purchases x average amount x margin rate - cost to serve
-simple CLV             CLV = margin rate x ARPU / churn rate (undiscounted, no horizon)
-retention CLV          CLV = m x r / (1 + d - r) (per-period margin m, retention r, discount d)
-discounted CLV         CLV = sum over t = 1..T of profit_t / (1 + d)^t
-LTV/CAC                LTV / acquisition cost; CAC payback = CAC / monthly margin (months)
+channel economics      LTV/CAC and CAC payback months per acquisition channel
 =====================  ==========================================================================
 
-A *purchase* is an invoice: the order lines of one ``invoice_id``. Bad input raises a
-``ValueError`` that names the argument or column, the rule and an offending example.
+Purchases, revenue and average amount per customer come from
+:func:`helpers.customers.customer_summary` (a *purchase* is an invoice: the order lines of one
+``invoice_id``). The formulas on numbers (CLV, lifetime, LTV/CAC, ...) are in
+:mod:`helpers.clv_formulas`; values per period and retention in :mod:`helpers.periods`. Bad
+input raises a ``ValueError`` that names the argument or column, the rule and an offending
+example.
 """
 
 from __future__ import annotations
@@ -36,405 +27,39 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-import numpy as np
 import pandas as pd
 
 from helpers import schema as s
-from helpers.checks import check_numbers, column_rule, require_columns, unique_ids
+from helpers.checks import check_share, column_rule, require_columns, unique_ids
+from helpers.clv_formulas import income_value
+from helpers.customers import customer_summary
 
 __all__ = [
-    "cac_payback_months",
     "channel_economics",
     "cost_to_serve",
-    "discounted_clv",
-    "expected_lifetime",
     "income_model",
-    "income_value",
     "line_margin",
-    "ltv_cac_ratio",
-    "naive_clv",
-    "period_discount_rate",
-    "period_values",
     "profit_model",
-    "projected_profits",
     "purchase_count_model",
-    "purchase_summary",
     "rank_agreement",
-    "retention_clv",
-    "retention_rate",
-    "retention_table",
-    "simple_clv",
     "top_overlap",
 ]
-
-Number = float | int | np.ndarray | pd.Series
-
-# --- checks -------------------------------------------------------------------------------------
-
-
-def _positive(name: str, value: object, **kwargs) -> None:
-    check_numbers(name, value, "> 0", lambda a: a > 0, **kwargs)
-
-
-def _non_negative(name: str, value: object, **kwargs) -> None:
-    check_numbers(name, value, ">= 0", lambda a: a >= 0, **kwargs)
-
-
-def _finite(name: str, value: object) -> None:
-    check_numbers(name, value, "a finite number", np.isfinite)
-
-
-def _rate(name: str, value: object, meaning: str) -> None:
-    """Check a churn or retention rate: strictly between 0 and 1."""
-    check_numbers(name, value, f"strictly between 0 and 1 ({meaning})", lambda a: (a > 0) & (a < 1))
-
-
-def _margin_rate(value: object) -> None:
-    check_numbers(
-        "margin_rate", value, "in (0, 1] (a share of revenue)", lambda a: (a > 0) & (a <= 1)
-    )
-
-
-def _discount(value: object) -> None:
-    check_numbers("discount_rate", value, ">= 0 and finite (e.g. 0.1 for 10%)", lambda a: a >= 0)
-    _finite("discount_rate", value)
-
-
-# --- formulas on numbers ------------------------------------------------------------------------
-
-
-def income_value(annual_income: Number, spending_capacity: Number) -> Number:
-    """Income model: value = annual income x spending-capacity factor.
-
-    Parameters
-    ----------
-    annual_income : float or array-like
-        Income per year (>= 0). A missing income (NaN) gives a missing value.
-    spending_capacity : float or array-like
-        The share of their means the customer spends on us, a factor >= 0 (in the synthetic
-        data between 0 and 1). NaN gives a missing value.
-
-    Returns
-    -------
-    float or array-like
-        What the customer *could* spend per year; it says nothing about what they buy.
-
-    Raises
-    ------
-    ValueError
-        If an income or factor is negative.
-    """
-    _non_negative("annual_income", annual_income, allow_nan=True)
-    _non_negative("spending_capacity", spending_capacity, allow_nan=True)
-    return annual_income * spending_capacity
-
-
-def expected_lifetime(churn_rate: Number) -> Number:
-    """Return the expected lifetime in periods when a share ``churn_rate`` leaves each period.
-
-    A customer who is present in period 1 and stays each further period with probability
-    ``1 - churn_rate`` is present for a geometric number of periods, with mean ``1 / churn_rate``.
-
-    Parameters
-    ----------
-    churn_rate : float or array-like
-        Share of customers lost per period, strictly between 0 and 1.
-
-    Returns
-    -------
-    float or array-like
-        Periods (in the unit of ``churn_rate``: a yearly churn rate gives years).
-    """
-    _rate("churn_rate", churn_rate, "the share of customers lost per period")
-    return 1 / churn_rate
-
-
-def naive_clv(arpu: Number, churn_rate: Number, lifetime: Number) -> Number:
-    """Compute the widely copied ``ARPU / churn rate x lifetime``: wrong, do not use.
-
-    ``ARPU / churn_rate`` is already ARPU x expected lifetime, because the expected lifetime
-    is ``1 / churn_rate`` periods (:func:`expected_lifetime`). Multiplying by the lifetime again
-    counts it twice: with ``lifetime = 1 / churn_rate`` the result is ``ARPU / churn_rate**2``,
-    and it is in money x periods, not money. It also ignores margin and discounting. Use
-    :func:`simple_clv` or :func:`retention_clv` instead.
-
-    Parameters
-    ----------
-    arpu : float or array-like
-        Average revenue per customer per period (>= 0).
-    churn_rate : float or array-like
-        Share of customers lost per period, strictly between 0 and 1.
-    lifetime : float or array-like
-        Customer lifetime in periods (> 0).
-
-    Returns
-    -------
-    float or array-like
-        ``arpu / churn_rate * lifetime``.
-    """
-    _non_negative("arpu", arpu)
-    _rate("churn_rate", churn_rate, "the share of customers lost per period")
-    _positive("lifetime", lifetime)
-    return arpu / churn_rate * lifetime
-
-
-def simple_clv(arpu: Number, churn_rate: Number, margin_rate: Number = 1.0) -> Number:
-    """Compute simple CLV from averages: margin rate x ARPU / churn rate.
-
-    Timing: the customer pays ``margin_rate * arpu`` in every period they are present,
-    starting with the current period (certain), and stays each further period with probability
-    ``1 - churn_rate``; there is no discounting and no horizon. The expected number of periods
-    paid is ``1 / churn_rate`` (:func:`expected_lifetime`), so
-    ``CLV = margin_rate * arpu * 1 / churn_rate``. It equals :func:`retention_clv` with
-    ``discount_rate=0`` plus the first, certain period's margin.
-
-    Parameters
-    ----------
-    arpu : float or array-like
-        Average revenue per customer per period (>= 0).
-    churn_rate : float or array-like
-        Share of customers lost per period (same period as ``arpu``), strictly between 0 and 1.
-    margin_rate : float or array-like, default 1.0
-        Gross margin as a share of revenue, in (0, 1]. The default 1.0 gives a revenue CLV,
-        which overstates value by the cost of goods.
-
-    Returns
-    -------
-    float or array-like
-        Lifetime margin in money.
-    """
-    _non_negative("arpu", arpu)
-    _rate("churn_rate", churn_rate, "the share of customers lost per period")
-    _margin_rate(margin_rate)
-    return margin_rate * arpu / churn_rate
-
-
-def retention_clv(margin: Number, retention_rate: Number, discount_rate: Number) -> Number:
-    """CLV with retention and discounting: m x r / (1 + d - r).
-
-    Timing: the customer was just acquired (time 0, no margin counted then). The margin ``m``
-    of period ``t`` is received at the *end* of period ``t``, only if the customer is still
-    there (probability ``r**t``), and is discounted by ``(1 + d)**t``. Summing over all future
-    periods, ``sum_{t>=1} m r^t / (1 + d)^t = m r / (1 + d - r)``. If instead margins arrive at
-    the start of each period including the first, the value is ``m (1 + d) / (1 + d - r)``,
-    that is this value plus ``m``. With ``d = 0`` this is ``m r / (1 - r) = m / churn - m``:
-    :func:`simple_clv` without its first period.
-
-    Parameters
-    ----------
-    margin : float or array-like
-        Margin per period per retained customer, in money (may be negative).
-    retention_rate : float or array-like
-        Share of customers who stay from one period to the next, strictly between 0 and 1.
-    discount_rate : float or array-like
-        Discount rate per period (>= 0), in the same period as ``margin`` and
-        ``retention_rate`` (see :func:`period_discount_rate`).
-
-    Returns
-    -------
-    float or array-like
-        Present value of the expected future margins.
-    """
-    _finite("margin", margin)
-    _rate("retention_rate", retention_rate, "the share of customers kept per period")
-    _discount(discount_rate)
-    return margin * retention_rate / (1 + discount_rate - retention_rate)
-
-
-def period_discount_rate(annual_rate: float, period_months: float) -> float:
-    """Convert an annual discount rate to a rate per period of ``period_months`` months.
-
-    ``(1 + annual_rate) ** (period_months / 12) - 1``: compounding the period rate over a year
-    gives the annual rate back (10% a year is 4.88% per 6 months, not 5%).
-
-    Parameters
-    ----------
-    annual_rate : float
-        Discount rate per year, >= 0.
-    period_months : float
-        Length of one period in months, > 0 (12: a year; 6: a half-year; 1: a month).
-
-    Returns
-    -------
-    float
-    """
-    check_numbers(
-        "annual_rate", annual_rate, ">= 0 and finite", lambda a: (a >= 0) & np.isfinite(a)
-    )
-    _positive("period_months", period_months)
-    return (1 + annual_rate) ** (period_months / 12) - 1
-
-
-def projected_profits(margin: Number, retention_rate: float, horizon: int) -> Number:
-    """Return the expected profit of future periods: ``margin x retention_rate ** t``, t >= 1.
-
-    The timing is that of :func:`retention_clv`: period ``t``'s margin arrives at its end,
-    only if the customer is still there.
-
-    Parameters
-    ----------
-    margin : float, array-like or pandas.Series
-        Margin per period of a retained customer.
-    retention_rate : float
-        Share kept per period, strictly between 0 and 1.
-    horizon : int
-        Number of future periods (>= 1).
-
-    Returns
-    -------
-    numpy.ndarray or pandas.DataFrame
-        One column per period ``1..horizon``: a 1-D array for a scalar margin, a 2-D array for
-        an array, a DataFrame (same index, columns ``1..horizon``) for a Series.
-    """
-    _finite("margin", margin)
-    _rate("retention_rate", retention_rate, "the share of customers kept per period")
-    if not isinstance(horizon, int | np.integer) or horizon < 1:
-        raise ValueError(f"horizon must be a whole number of periods >= 1; got {horizon!r}")
-    survival = float(retention_rate) ** np.arange(1, horizon + 1)
-    if isinstance(margin, pd.Series):
-        values = np.outer(margin.to_numpy(dtype=float), survival)
-        return pd.DataFrame(values, index=margin.index, columns=range(1, horizon + 1))
-    arr = np.asarray(margin, dtype=float)
-    return survival * arr if arr.ndim == 0 else np.outer(arr, survival)
-
-
-def discounted_clv(
-    profits: Number | pd.DataFrame, discount_rate: float, *, period_months: float = 12
-) -> float | np.ndarray | pd.Series:
-    """Discounted CLV: sum over t = 1..T of profit_t / (1 + d)^t.
-
-    The period unit is explicit: ``profits`` holds one profit per period of ``period_months``
-    months, ``discount_rate`` is **per year** and is converted to a rate per period with
-    :func:`period_discount_rate`. Timing: profit ``t`` arrives at the end of period ``t`` (the
-    first is discounted once), as in :func:`retention_clv`. The horizon is the number of
-    periods given.
-
-    Parameters
-    ----------
-    profits : array-like or pandas.DataFrame
-        1-D: the profits of periods 1..T. 2-D (array or DataFrame): one row per customer, one
-        column per period in order.
-    discount_rate : float
-        Annual discount rate, >= 0.
-    period_months : float, default 12
-        Length of one period in months (12: yearly profits; 1: monthly).
-
-    Returns
-    -------
-    float, numpy.ndarray or pandas.Series
-        A float for 1-D profits; one value per row otherwise (a Series with the DataFrame's
-        index).
-    """
-    _discount(discount_rate)
-    _finite("profits", profits)
-    rate = period_discount_rate(discount_rate, period_months)
-    arr = np.asarray(profits, dtype=float)
-    if arr.ndim not in (1, 2) or arr.shape[-1] == 0:
-        raise ValueError(
-            f"profits must be 1-D (periods) or 2-D (customers x periods) with at least one "
-            f"period; got shape {arr.shape}"
-        )
-    factors = (1 + rate) ** -np.arange(1, arr.shape[-1] + 1)
-    result = arr @ factors
-    if isinstance(profits, pd.DataFrame):
-        return pd.Series(result, index=profits.index, name="discounted_clv")
-    return float(result) if arr.ndim == 1 else result
-
-
-def ltv_cac_ratio(ltv: Number, cac: Number) -> Number:
-    """LTV / CAC: lifetime value per unit of acquisition cost.
-
-    Parameters
-    ----------
-    ltv : float or array-like
-        Lifetime value (margin, not revenue), in money; may be negative.
-    cac : float or array-like
-        Customer acquisition cost, > 0.
-
-    Returns
-    -------
-    float or array-like
-        Above 1 the customer pays back their acquisition; a common rule of thumb asks for 3.
-    """
-    _finite("ltv", ltv)
-    _positive("cac", cac)
-    return ltv / cac
-
-
-def cac_payback_months(cac: Number, monthly_margin: Number) -> Number:
-    """Months of margin needed to earn back the acquisition cost: CAC / monthly margin.
-
-    Parameters
-    ----------
-    cac : float or array-like
-        Customer acquisition cost, >= 0.
-    monthly_margin : float or array-like
-        Margin the customer brings per month, > 0 (a customer who brings nothing never pays
-        back: there is no finite answer).
-
-    Returns
-    -------
-    float or array-like
-        Months. Churn is ignored: if the customer leaves sooner, the cost is never recovered.
-    """
-    _non_negative("cac", cac)
-    _positive("monthly_margin", monthly_margin)
-    return cac / monthly_margin
-
 
 # --- per-customer models ------------------------------------------------------------------------
 
 
-def purchase_summary(
-    transactions: pd.DataFrame,
-    *,
-    customer_col: str = s.CUSTOMER_ID,
-    invoice_col: str = s.INVOICE_ID,
-    date_col: str = s.INVOICE_DATE,
-    amount_col: str = s.AMOUNT,
+def _summary(
+    transactions: pd.DataFrame, customer_col: str, invoice_col: str, date_col: str, amount_col: str
 ) -> pd.DataFrame:
-    """Purchases (invoices), revenue and average amount per purchase, per customer.
-
-    Parameters
-    ----------
-    transactions : pandas.DataFrame
-        Clean order lines (every ``amount`` > 0), e.g. from
-        :func:`helpers.datasets.load_clean_transactions`.
-    customer_col, invoice_col, date_col, amount_col : str
-        Column names.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by customer (sorted), columns ``purchases`` (distinct invoices), ``revenue``,
-        ``average_amount`` (revenue / purchases), ``first_purchase``, ``last_purchase``. A
-        customer with a single purchase has ``purchases`` 1 and ``average_amount`` equal to that
-        invoice's total.
-
-    Raises
-    ------
-    ValueError
-        If a column is missing, the table is empty, or an amount is missing, zero or negative
-        (clean the lines first with :func:`helpers.cleaning.clean_transactions`).
-    """
-    table = "transactions"
-    require_columns(transactions, [customer_col, invoice_col, date_col, amount_col], table)
-    amount = transactions[amount_col]
-    bad = ~(pd.to_numeric(amount, errors="coerce") > 0)
-    column_rule(transactions, bad, table, amount_col, "> 0 (clean the order lines first)")
-    column_rule(transactions, transactions[customer_col].isna(), table, customer_col, "present")
-    groups = transactions.groupby(customer_col, sort=True)
-    out = pd.DataFrame(
-        {
-            "purchases": groups[invoice_col].nunique(),
-            "revenue": groups[amount_col].sum(),
-            "first_purchase": groups[date_col].min(),
-            "last_purchase": groups[date_col].max(),
-        }
+    """:func:`helpers.customers.customer_summary` with this module's column arguments."""
+    summary = customer_summary(
+        transactions,
+        customer_id=customer_col,
+        invoice_id=invoice_col,
+        invoice_date=date_col,
+        amount=amount_col,
     )
-    out.insert(2, "average_amount", out["revenue"] / out["purchases"])
-    out.index.name = s.CUSTOMER_ID
-    return out
+    return summary.rename_axis(s.CUSTOMER_ID)
 
 
 def purchase_count_model(
@@ -465,13 +90,7 @@ def purchase_count_model(
     pandas.DataFrame
         Indexed by customer: ``purchases``, ``average_amount``, ``value``.
     """
-    summary = purchase_summary(
-        transactions,
-        customer_col=customer_col,
-        invoice_col=invoice_col,
-        date_col=date_col,
-        amount_col=amount_col,
-    )
+    summary = _summary(transactions, customer_col, invoice_col, date_col, amount_col)
     out = summary[["purchases", "average_amount"]].copy()
     out["value"] = out["purchases"] * out["average_amount"]
     return out
@@ -560,7 +179,7 @@ def line_margin(
             "give exactly one of products= (unit costs) and margin_rate= (a share of revenue)"
         )
     if margin_rate is not None:
-        _margin_rate(margin_rate)
+        check_share("margin_rate", margin_rate, "a share of revenue")
         require_columns(transactions, [amount_col], "transactions")
         return (transactions[amount_col] * float(margin_rate)).rename("margin")
     require_columns(transactions, [product_col, quantity_col, price_col], "transactions")
@@ -653,13 +272,7 @@ def profit_model(
         0 gross margin, NaN average amount and margin rate, and a negative value: they cost
         money and brought none.
     """  # noqa: E501
-    summary = purchase_summary(
-        transactions,
-        customer_col=customer_col,
-        invoice_col=invoice_col,
-        date_col=date_col,
-        amount_col=amount_col,
-    )
+    summary = _summary(transactions, customer_col, invoice_col, date_col, amount_col)
     margin = line_margin(
         transactions,
         products,
@@ -686,209 +299,6 @@ def profit_model(
     value = out["purchases"] * out["average_amount"] * out["margin_rate"]
     out["value"] = value.fillna(out["gross_margin"]) - out["cost_to_serve"]
     return out
-
-
-# --- periods, retention, CLV inputs -------------------------------------------------------------
-
-
-def _windows(dates: pd.Series, period_months: int, as_of: pd.Timestamp | None) -> pd.DataFrame:
-    """Whole periods of ``period_months`` counted back from ``as_of``, oldest first."""
-    if not isinstance(period_months, int | np.integer) or period_months < 1:
-        raise ValueError(f"period_months must be a whole number >= 1; got {period_months!r}")
-    first = dates.min().normalize()
-    end = (dates.max().normalize() + pd.Timedelta(days=1)) if as_of is None else pd.Timestamp(as_of)
-    if end <= first:
-        raise ValueError(f"as_of must be after the first invoice date {first:%Y-%m-%d}; got {end}")
-    rows = []
-    while end - pd.DateOffset(months=int(period_months)) >= first:
-        start = end - pd.DateOffset(months=int(period_months))
-        rows.append((start, end))
-        end = start
-    return pd.DataFrame(rows[::-1], columns=["start", "end"])
-
-
-def period_values(
-    transactions: pd.DataFrame,
-    values: pd.Series | None = None,
-    *,
-    period_months: int = 12,
-    as_of: str | pd.Timestamp | None = None,
-    customer_col: str = s.CUSTOMER_ID,
-    date_col: str = s.INVOICE_DATE,
-    amount_col: str = s.AMOUNT,
-) -> pd.DataFrame:
-    """Sum a per-line value per customer and period, for whole periods counted back from as_of.
-
-    Period ``k`` (oldest first) covers ``[start, end)``; the last one ends at ``as_of``. Only
-    whole periods that start on or after the first invoice day are kept. Lines before the
-    oldest whole period, and lines on or after ``as_of``, are left out; the frame's ``attrs``
-    count them (``lines_before_first_period``, ``lines_after_as_of``).
-
-    Parameters
-    ----------
-    transactions : pandas.DataFrame
-        Clean order lines.
-    values : pandas.Series, optional
-        A value per line, aligned with ``transactions`` (e.g. :func:`line_margin`); default the
-        ``amount`` column (revenue).
-    period_months : int, default 12
-        Length of one period in months.
-    as_of : str or Timestamp, optional
-        End of the last period (exclusive); default the day after the last invoice date.
-    customer_col, date_col, amount_col : str
-        Column names.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per customer (those with at least one line), one column per period labelled by
-        its start date; 0 where the customer bought nothing in that period.
-
-    Raises
-    ------
-    ValueError
-        If a column is missing or the data do not hold one whole period.
-    """
-    require_columns(transactions, [customer_col, date_col, amount_col], "transactions")
-    dates = transactions[date_col]
-    windows = _windows(dates, period_months, as_of)
-    if windows.empty:
-        raise ValueError(
-            f"period_months={period_months}: the data ({dates.min():%Y-%m-%d} to "
-            f"{dates.max():%Y-%m-%d}) do not hold one whole period; use shorter periods"
-        )
-    line_values = transactions[amount_col] if values is None else values
-    edges = pd.DatetimeIndex([*windows["start"], windows["end"].iloc[-1]])
-    position = edges.searchsorted(dates, side="right") - 1
-    inside = (position >= 0) & (position < len(windows)) & (dates < edges[-1]).to_numpy()
-    labels = pd.DatetimeIndex(windows["start"])
-    table = (
-        line_values[inside]
-        .groupby([transactions.loc[inside, customer_col], labels[position[inside]]])
-        .sum()
-        .unstack(fill_value=0.0)
-        .reindex(columns=labels, fill_value=0.0)
-    )
-    table = table.reindex(pd.Index(sorted(transactions[customer_col].unique())), fill_value=0.0)
-    table.index.name = s.CUSTOMER_ID
-    table.columns.name = "period_start"
-    table.attrs["period_months"] = int(period_months)
-    table.attrs["lines_before_first_period"] = int((dates < edges[0]).sum())
-    table.attrs["lines_after_as_of"] = int((dates >= edges[-1]).sum())
-    return table
-
-
-def retention_table(
-    transactions: pd.DataFrame,
-    *,
-    period_months: int = 12,
-    as_of: str | pd.Timestamp | None = None,
-    customer_col: str = s.CUSTOMER_ID,
-    date_col: str = s.INVOICE_DATE,
-    amount_col: str = s.AMOUNT,
-) -> pd.DataFrame:
-    """Of the customers who bought in one period, how many bought again in the next.
-
-    "Active" means at least one purchase in the period. In a shop (no contract) a customer
-    who skips a period is counted as lost although they may come back: this retention is a
-    rough, usually low, estimate.
-
-    Parameters
-    ----------
-    transactions : pandas.DataFrame
-        Clean order lines.
-    period_months : int, default 12
-        Length of one period in months.
-    as_of : str or Timestamp, optional
-        End of the last period; see :func:`period_values`.
-    customer_col, date_col, amount_col : str
-        Column names.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per pair of consecutive periods, indexed by the first period's start:
-        ``active`` (customers who bought in it), ``retained`` (of those, who bought in the
-        next period), ``retention`` (retained / active).
-
-    Raises
-    ------
-    ValueError
-        If the data hold fewer than two whole periods.
-    """
-    table = period_values(
-        transactions,
-        period_months=period_months,
-        as_of=as_of,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-    )
-    if table.shape[1] < 2:
-        raise ValueError(
-            f"period_months={period_months}: retention needs two whole periods, the data hold "
-            f"{table.shape[1]}; use shorter periods"
-        )
-    active = table.to_numpy() > 0
-    out = pd.DataFrame(
-        {
-            "active": active[:, :-1].sum(axis=0),
-            "retained": (active[:, :-1] & active[:, 1:]).sum(axis=0),
-        },
-        index=table.columns[:-1],
-    )
-    out["retention"] = out["retained"] / out["active"]
-    return out
-
-
-def retention_rate(
-    transactions: pd.DataFrame,
-    *,
-    period_months: int = 12,
-    as_of: str | pd.Timestamp | None = None,
-    customer_col: str = s.CUSTOMER_ID,
-    date_col: str = s.INVOICE_DATE,
-    amount_col: str = s.AMOUNT,
-) -> float:
-    """Pooled period-to-period retention: total retained / total active over all period pairs.
-
-    Parameters
-    ----------
-    transactions : pandas.DataFrame
-        Clean order lines.
-    period_months : int, default 12
-        Length of one period in months; the rate is per period of this length.
-    as_of : str or Timestamp, optional
-        End of the last period; see :func:`period_values`.
-    customer_col, date_col, amount_col : str
-        Column names.
-
-    Returns
-    -------
-    float
-        Strictly between 0 and 1 when some but not all active customers are retained.
-
-    Raises
-    ------
-    ValueError
-        If the data hold fewer than two whole periods, or nobody or everybody was retained
-        (the CLV formulas need a rate strictly between 0 and 1).
-    """
-    table = retention_table(
-        transactions,
-        period_months=period_months,
-        as_of=as_of,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-    )
-    rate = float(table["retained"].sum() / table["active"].sum())
-    if not 0 < rate < 1:
-        raise ValueError(
-            f"retention over {period_months}-month periods is {rate:.0%}: the CLV formulas need "
-            "a rate strictly between 0 and 1; try another period length"
-        )
-    return rate
 
 
 # --- acquisition channels -----------------------------------------------------------------------
@@ -1009,7 +419,7 @@ def top_overlap(a: pd.Series, b: pd.Series, share: float = 0.1) -> float:
     float
         Between 0 and 1 (1: the same customers).
     """
-    check_numbers("share", share, "in (0, 1]", lambda x: (x > 0) & (x <= 1))
+    check_share("share", share)
     both = pd.concat([a.rename("a"), b.rename("b")], axis=1, join="inner").dropna()
     if both.empty:
         raise ValueError("a and b have no customer with a value in both")

@@ -53,11 +53,28 @@ def test_window_end_is_exclusive(lines):
         customer_summary(lines, start="2025-01-01")
 
 
+def test_window_with_profit(lines):
+    cost = pd.Series({"X": 3.0, "Y": 2.0})
+    out = customer_summary(lines, start="2024-02-01", unit_cost=cost)
+    # Kept: invoice 2 (a: 20 - 4 x 3 = 8) and invoice 3 (b: 7 - 1 x 2 = 5); invoice 1 is earlier.
+    assert out[["purchases", "revenue", "profit"]].to_dict("index") == {
+        "a": {"purchases": 1, "revenue": 20.0, "profit": 8.0},
+        "b": {"purchases": 1, "revenue": 7.0, "profit": 5.0},
+    }
+
+
+def test_own_column_names(lines):
+    renamed = lines.rename(columns={"customer_id": "Client", "amount": "Value"})
+    out = customer_summary(renamed, customer_id="Client", amount="Value")
+    assert out["revenue"].to_dict() == {"a": 35.0, "b": 7.0}
+    assert out.index.name == "Client"
+
+
 def test_dirty_lines_are_refused_with_an_example(lines):
     dirty = lines.assign(amount=[10.0, -5.0, 20.0, 7.0])
     with pytest.raises(ValueError, match=r"'amount' must be > 0 .*row 1"):
         customer_summary(dirty)
-    with pytest.raises(ValueError, match=r"\['amount'\] missing"):
+    with pytest.raises(ValueError, match=r"column 'amount' is required but missing"):
         customer_summary(lines.drop(columns="amount"))
     guest = lines.astype({"customer_id": object})
     guest.loc[3, "customer_id"] = None

@@ -40,15 +40,15 @@ def test_tiers_chapter_on_online_retail(tmp_path):
     results = run("03_customer_tiers.ipynb", tmp_path, DATASET="online_retail")
 
     clean, _ = load_clean_transactions("online_retail")
-    spend = clean.groupby("customer_id")["amount"].sum().to_numpy()
-    n = spend.size
-    top = np.sort(spend)[::-1]
+    revenue = clean.groupby("customer_id")["amount"].sum().to_numpy()
+    n = revenue.size
+    top = np.sort(revenue)[::-1]
     top_20_share = top[: math.ceil(0.2 * n)].sum() / top.sum()
 
     assert results["dataset"] == "online_retail"
     assert results["n_customers"] == n
-    assert results["total_spend"] == pytest.approx(spend.sum(), abs=0.01)
-    assert results["gini"] == pytest.approx(gini_mean_absolute_difference(spend), abs=1e-6)
+    assert results["total_revenue"] == pytest.approx(revenue.sum(), abs=0.01)
+    assert results["gini"] == pytest.approx(gini_mean_absolute_difference(revenue), abs=1e-6)
     assert results["top_20_share"] == pytest.approx(top_20_share, abs=1e-6)
     # Concentration typical of a wholesaler: well over half the revenue from the top 20%.
     assert 0.6 < results["top_20_share"] < 0.9

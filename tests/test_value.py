@@ -1,13 +1,12 @@
-"""helpers.value: every value formula on numbers computed by hand, and its errors."""
+"""helpers.value: the per-customer value models, channel economics and rank comparisons."""
 
 from __future__ import annotations
-
-import math
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+import value_data
 
 from helpers import value as v
 from helpers.plots import plot_channel_economics, plot_rank_correlation
@@ -17,45 +16,12 @@ DAYS_PER_MONTH = 365.25 / 12
 
 @pytest.fixture
 def lines():
-    """Four customers' clean order lines (amount = quantity x unit_price).
-
-    A: invoice 1 (P1 2 x 5 + P2 1 x 20 = 30), invoice 2 (P1 4 x 5 = 20), invoice 3 (P2 20)
-       -> 3 purchases, revenue 70.
-    B: one purchase, invoice 4 (P1 1 x 5 + P3 3 x 2 = 11).
-    C: invoice 5 (P3 10 x 2 = 20), invoice 6 (P3 5 x 2 = 10) -> 2 purchases, revenue 30.
-    E: one purchase, invoice 7 (P1 2 x 5 = 10).
-    """
-    rows = [
-        ("1", "2024-01-01", "A", "P1", 2, 5.0),
-        ("1", "2024-01-01", "A", "P2", 1, 20.0),
-        ("2", "2024-03-05", "A", "P1", 4, 5.0),
-        ("3", "2024-08-01", "A", "P2", 1, 20.0),
-        ("4", "2024-07-15", "B", "P1", 1, 5.0),
-        ("4", "2024-07-15", "B", "P3", 3, 2.0),
-        ("5", "2024-02-01", "C", "P3", 10, 2.0),
-        ("6", "2024-12-31", "C", "P3", 5, 2.0),
-        ("7", "2024-03-10", "E", "P1", 2, 5.0),
-    ]
-    df = pd.DataFrame(
-        rows,
-        columns=[
-            "invoice_id",
-            "invoice_date",
-            "customer_id",
-            "product_id",
-            "quantity",
-            "unit_price",
-        ],
-    )
-    df["invoice_date"] = pd.to_datetime(df["invoice_date"])
-    df["amount"] = df["quantity"] * df["unit_price"]
-    return df
+    return value_data.order_lines()
 
 
 @pytest.fixture
 def products():
-    # unit margins: P1 5 - 3 = 2, P2 20 - 12 = 8, P3 2 - 1.5 = 0.5
-    return pd.DataFrame({"product_id": ["P1", "P2", "P3"], "unit_cost": [3.0, 12.0, 1.5]})
+    return value_data.products()
 
 
 @pytest.fixture
@@ -89,11 +55,6 @@ def customers():
 # --- income model -------------------------------------------------------------------------------
 
 
-def test_income_value_is_income_times_capacity():
-    assert v.income_value(50_000, 0.4) == pytest.approx(20_000)
-    assert v.income_value(np.array([10_000, 0]), np.array([0.5, 0.9])) == pytest.approx([5_000, 0])
-
-
 def test_income_model_per_customer_keeps_missing_income_missing(customers):
     value = v.income_model(customers.iloc[::-1])  # order of rows does not matter
     assert list(value.index) == ["A", "B", "C", "D", "E"]
@@ -110,8 +71,6 @@ def test_income_model_rejects_negative_income_and_duplicate_ids(customers):
     bad = customers.assign(annual_income=[50_000.0, -1.0, np.nan, 40_000.0, 80_000.0])
     with pytest.raises(ValueError, match=r"'annual_income' must be >= 0.*'B'"):
         v.income_model(bad)
-    with pytest.raises(ValueError, match="spending_capacity must be >= 0"):
-        v.income_value(1_000, -0.2)
     with pytest.raises(ValueError, match=r"'customer_id' must be unique"):
         v.income_model(pd.concat([customers, customers.iloc[:1]]))
     with pytest.raises(ValueError, match=r"column 'spending_capacity' is required but missing"):
@@ -119,16 +78,6 @@ def test_income_model_rejects_negative_income_and_duplicate_ids(customers):
 
 
 # --- purchase-count model -----------------------------------------------------------------------
-
-
-def test_purchase_summary_counts_invoices_not_lines(lines):
-    summary = v.purchase_summary(lines)
-    assert list(summary.index) == ["A", "B", "C", "E"]
-    assert summary.loc["A", "purchases"] == 3  # 4 lines on 3 invoices
-    assert summary.loc["A", "revenue"] == pytest.approx(70)
-    assert summary.loc["A", "average_amount"] == pytest.approx(70 / 3)
-    assert summary.loc["A", "first_purchase"] == pd.Timestamp("2024-01-01")
-    assert summary.loc["A", "last_purchase"] == pd.Timestamp("2024-08-01")
 
 
 def test_purchase_count_model_is_purchases_times_average(lines):
@@ -216,188 +165,6 @@ def test_profit_model_without_costs_data_uses_the_margin_rate(lines):
     # no contacts: cost to serve 0, value = 0.3 x revenue
     assert model["value"].to_dict() == pytest.approx({"A": 21, "B": 3.3, "C": 9, "E": 3})
     assert (model["cost_to_serve"] == 0).all()
-
-
-# --- simple CLV from averages ------------------------------------------------------------------
-
-
-def test_expected_lifetime_is_one_over_churn():
-    assert v.expected_lifetime(0.2) == pytest.approx(5)
-    assert v.expected_lifetime(np.array([0.5, 0.25])) == pytest.approx([2, 4])
-
-
-def test_naive_clv_counts_the_lifetime_twice():
-    # ARPU 100 a year, 20% churn a year: expected lifetime 5 years, correct CLV 100 x 5 = 500
-    assert v.simple_clv(100, 0.2) == pytest.approx(500)
-    # the tutorial's ARPU / churn x lifetime: 100 / 0.2 x 5 = 2,500 = 100 / 0.2^2
-    assert v.naive_clv(100, 0.2, 5) == pytest.approx(2_500)
-    assert v.naive_clv(100, 0.2, v.expected_lifetime(0.2)) == pytest.approx(100 / 0.2**2)
-
-
-def test_simple_clv_with_margin():
-    # 30% margin on 100 a year, 20% churn: 0.3 x 100 / 0.2 = 150
-    assert v.simple_clv(100, 0.2, margin_rate=0.3) == pytest.approx(150)
-    arpu = pd.Series([100.0, 0.0], index=pd.Index(["A", "B"], name="customer_id"))
-    clv = v.simple_clv(arpu, 0.5, 0.4)
-    assert list(clv.index) == ["A", "B"]
-    assert clv.tolist() == pytest.approx([80, 0])
-
-
-def test_retention_clv_by_hand():
-    # m = 100, r = 0.8, d = 0.1: 100 x 0.8 / (1.1 - 0.8) = 80 / 0.3
-    assert v.retention_clv(100, 0.8, 0.1) == pytest.approx(266.6666667)
-    # the same as the sum of 100 x (0.8 / 1.1)^t over t >= 1 (a geometric series, q = 8/11):
-    # 100 x q / (1 - q) = 100 x 8 / 3
-    assert v.retention_clv(100, 0.8, 0.1) == pytest.approx(800 / 3)
-    # without discounting: 100 x 0.8 / 0.2 = 400 = simple CLV (100 / 0.2 = 500) minus the
-    # first, certain period (100): the two timing conventions differ by one period's margin
-    assert v.retention_clv(100, 0.8, 0.0) == pytest.approx(400)
-    assert v.retention_clv(100, 0.8, 0.0) == pytest.approx(v.simple_clv(100, 0.2) - 100)
-
-
-def test_retention_clv_is_the_limit_of_the_discounted_sum():
-    long = v.discounted_clv(v.projected_profits(100, 0.8, 400), 0.1, period_months=12)
-    assert long == pytest.approx(800 / 3)
-
-
-@pytest.mark.parametrize("churn", [0, 1, 1.2, -0.1, np.nan])
-def test_churn_rate_must_be_strictly_between_0_and_1(churn):
-    with pytest.raises(ValueError, match="churn_rate must be strictly between 0 and 1"):
-        v.simple_clv(100, churn)
-    with pytest.raises(ValueError, match="churn_rate must be strictly between 0 and 1"):
-        v.naive_clv(100, churn, 5)
-
-
-def test_formula_errors_name_the_argument_the_rule_and_an_example():
-    with pytest.raises(ValueError, match=r"retention_rate must be strictly between 0 and 1"):
-        v.retention_clv(100, 1.0, 0.1)
-    with pytest.raises(ValueError, match=r"discount_rate must be >= 0.*got -0.05"):
-        v.retention_clv(100, 0.8, -0.05)
-    with pytest.raises(ValueError, match=r"arpu must be >= 0; got -1.0"):
-        v.simple_clv(-1, 0.2)
-    with pytest.raises(ValueError, match=r"margin_rate must be in \(0, 1\]"):
-        v.simple_clv(100, 0.2, margin_rate=0)
-    with pytest.raises(ValueError, match=r"lifetime must be > 0"):
-        v.naive_clv(100, 0.2, 0)
-    # arrays: how many offend, and the first one with its position / customer
-    with pytest.raises(ValueError, match=r"1 value\(s\) are not, e.g. 0.0 at position 1"):
-        v.simple_clv(np.array([100, 100]), np.array([0.2, 0.0]))
-    churn = pd.Series([0.2, 1.0], index=pd.Index(["A", "B"], name="customer_id"))
-    with pytest.raises(ValueError, match=r"e.g. 1.0 for customer_id 'B'"):
-        v.simple_clv(100, churn)
-    with pytest.raises(ValueError, match="arpu must be numeric"):
-        v.simple_clv("a lot", 0.2)
-
-
-# --- discounted CLV -----------------------------------------------------------------------------
-
-
-def test_discounted_clv_by_hand():
-    # two yearly profits of 100 at 10% a year: 100 / 1.1 + 100 / 1.21 = 90.909 + 82.645
-    assert v.discounted_clv([100, 100], 0.1) == pytest.approx(173.553719)
-    assert v.discounted_clv([100, 100], 0.0) == pytest.approx(200)
-
-
-def test_discounted_clv_period_unit_is_explicit():
-    # 10% a year is sqrt(1.1) - 1 = 4.88% per half-year, not 5%
-    assert v.period_discount_rate(0.1, 6) == pytest.approx(math.sqrt(1.1) - 1)
-    assert v.period_discount_rate(0.1, 12) == pytest.approx(0.1)
-    # twelve monthly profits of 100: month t is discounted by 1.1^(t/12)
-    expected = sum(100 / 1.1 ** (t / 12) for t in range(1, 13))
-    assert v.discounted_clv([100] * 12, 0.1, period_months=1) == pytest.approx(expected)
-    # one profit of 100 at the end of a half-year: 100 / sqrt(1.1)
-    assert v.discounted_clv([100], 0.1, period_months=6) == pytest.approx(100 / math.sqrt(1.1))
-
-
-def test_projected_profits_and_discounted_clv_per_customer():
-    # margin 100 and 40 per year, retention 0.5: expected profits 50, 25, 12.5 and 20, 10, 5
-    margin = pd.Series([100.0, 40.0], index=pd.Index(["A", "B"], name="customer_id"))
-    profits = v.projected_profits(margin, 0.5, 3)
-    assert list(profits.columns) == [1, 2, 3]
-    assert profits.loc["A"].tolist() == pytest.approx([50, 25, 12.5])
-    clv = v.discounted_clv(profits, 0.0)
-    assert clv.to_dict() == pytest.approx({"A": 87.5, "B": 35})
-    assert v.projected_profits(100, 0.5, 2).tolist() == pytest.approx([50, 25])
-    rows = v.discounted_clv(np.array([[100, 100], [0, 110]]), 0.1)
-    assert rows.tolist() == pytest.approx([173.553719, 90.909091])
-
-
-def test_discounted_clv_errors():
-    with pytest.raises(ValueError, match="discount_rate must be >= 0"):
-        v.discounted_clv([100], -0.1)
-    with pytest.raises(ValueError, match="at least one period"):
-        v.discounted_clv([], 0.1)
-    with pytest.raises(ValueError, match="profits must be a finite number"):
-        v.discounted_clv([100, np.nan], 0.1)
-    with pytest.raises(ValueError, match="horizon must be a whole number"):
-        v.projected_profits(100, 0.5, 0)
-    with pytest.raises(ValueError, match="period_months must be > 0"):
-        v.period_discount_rate(0.1, 0)
-
-
-# --- periods and retention ----------------------------------------------------------------------
-
-
-def test_period_values_and_retention_by_hand(lines, products):
-    margin = v.line_margin(lines, products)
-    # as_of 2025-01-01, 6 months: [2024-01-01, 2024-07-01) and [2024-07-01, 2025-01-01);
-    # the next one back would start 2023-07-01, before the first invoice day (2024-01-01)
-    table = v.period_values(lines, margin, period_months=6, as_of="2025-01-01")
-    assert list(table.columns) == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-07-01")]
-    # A: 4 + 8 + 8 then 8; B: - then 2 + 1.5; C: 5 then 2.5; E: 4 then -
-    assert table.loc["A"].tolist() == pytest.approx([20, 8])
-    assert table.loc["B"].tolist() == pytest.approx([0, 3.5])
-    assert table.loc["C"].tolist() == pytest.approx([5, 2.5])
-    assert table.loc["E"].tolist() == pytest.approx([4, 0])
-    # bought in the first half: A, C, E; of those A and C bought again: 2 / 3
-    retention = v.retention_table(lines, period_months=6, as_of="2025-01-01")
-    assert retention.iloc[0].to_dict() == pytest.approx(
-        {"active": 3, "retained": 2, "retention": 2 / 3}
-    )
-    assert v.retention_rate(lines, period_months=6, as_of="2025-01-01") == pytest.approx(2 / 3)
-
-
-def test_period_values_default_as_of_is_the_day_after_the_last_invoice(lines):
-    # last invoice 2024-12-31 -> the last period ends 2025-01-01 (exclusive)
-    table = v.period_values(lines, period_months=6)
-    assert list(table.columns) == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-07-01")]
-    assert table.loc["A"].tolist() == pytest.approx([50, 20])  # revenue by default
-    assert table.attrs["lines_before_first_period"] == 0
-
-
-def test_period_values_count_the_lines_they_leave_out(lines):
-    # as_of 2024-12-15: one whole half-year [2024-06-15, 2024-12-15); the one before would
-    # start 2023-12-15, before the data. Left out: invoices 1 (2 lines), 2, 5 and 7 before it,
-    # invoice 6 (2024-12-31) after it.
-    table = v.period_values(lines, period_months=6, as_of="2024-12-15")
-    assert list(table.columns) == [pd.Timestamp("2024-06-15")]
-    assert table.attrs["lines_before_first_period"] == 5
-    assert table.attrs["lines_after_as_of"] == 1
-    assert table["2024-06-15"].to_dict() == pytest.approx({"A": 20, "B": 11, "C": 0, "E": 0})
-
-
-def test_retention_needs_two_periods_and_a_rate_strictly_between_0_and_1(lines):
-    with pytest.raises(ValueError, match="do not hold one whole period"):
-        v.period_values(lines, period_months=24)
-    with pytest.raises(ValueError, match="needs two whole periods, the data hold 1"):
-        v.retention_table(lines, period_months=12, as_of="2025-01-01")
-    everyone_back = lines[lines["customer_id"] != "E"]  # A and C both come back: 100%
-    with pytest.raises(ValueError, match="strictly between 0 and 1"):
-        v.retention_rate(everyone_back, period_months=6, as_of="2025-01-01")
-
-
-# --- LTV / CAC ----------------------------------------------------------------------------------
-
-
-def test_ltv_cac_ratio_and_payback_by_hand():
-    assert v.ltv_cac_ratio(300, 100) == pytest.approx(3)
-    assert v.cac_payback_months(120, 10) == pytest.approx(12)
-    with pytest.raises(ValueError, match="cac must be > 0; got 0.0"):
-        v.ltv_cac_ratio(300, 0)
-    with pytest.raises(ValueError, match="monthly_margin must be > 0; got 0.0"):
-        v.cac_payback_months(120, 0)
-    with pytest.raises(ValueError, match="cac must be >= 0"):
-        v.cac_payback_months(-5, 10)
 
 
 def test_channel_economics_by_hand(customers):
