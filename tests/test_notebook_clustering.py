@@ -1,0 +1,61 @@
+"""Chapter 05 (clustering) run with papermill on other parameters; recorded results checked.
+
+The expected values come from the data's construction (five personas, independent of the
+code) and from a random labelling computed here, not from helpers.clustering.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import real_file
+from sklearn.metrics import adjusted_rand_score
+from test_notebooks import run
+
+from helpers.datasets import load_synthetic
+
+pytestmark = pytest.mark.notebook
+
+
+def test_clustering_chapter_with_k_fixed_to_the_number_of_personas(tmp_path):
+    results = run("05_clustering.ipynb", tmp_path, K=5, SEED=1)
+    truth = load_synthetic().truth
+    assert results["dataset"] == "synthetic"
+    assert results["k"] == 5  # set by the parameter, whatever the rule says
+    assert 3 <= results["k_rule"] <= 8
+    # clusters overlap on customer data; a silhouette far outside this means broken scaling
+    assert 0.05 < results["silhouette"] < 0.5
+    # the synthetic data has one customer per truth row, all but those without a clean line
+    assert 0.95 * len(truth) <= results["n_customers"] <= len(truth)
+    sizes = results["cluster_sizes"]
+    assert len(sizes) == 5 and sum(sizes.values()) == results["n_customers"]
+    # a random labelling with the same sizes shares (almost) nothing with the personas ...
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(5), list(sizes.values()))
+    personas = truth["persona"].sample(results["n_customers"], random_state=0).to_numpy()
+    random_ari = adjusted_rand_score(personas, rng.permutation(labels))
+    assert abs(random_ari) < 0.02
+    # ... while the clusters recover a good part of them, as does the mixture
+    assert results["ari_personas"] > 0.3 > random_ari + 0.25
+    assert results["ari_personas_gmm"] > 0.2
+    # the recipe's raw attributes do much worse than the prepared behaviour features
+    assert results["ari_naive_personas"] < results["ari_personas"] / 2
+    assert results["stability_ari"] > 0.9  # 10 restarts: the same clusters from any seed
+    assert 0 < results["ari_rfm"] < 0.6
+
+
+@pytest.mark.realdata
+def test_clustering_chapter_on_online_retail(tmp_path):
+    real_file("online_retail_2010_2011.csv.gz")
+    results = run("05_clustering.ipynb", tmp_path, DATASET="online_retail")
+    assert results["dataset"] == "online_retail"
+    assert pd.Timestamp(results["as_of"]) == pd.Timestamp("2011-12-10")
+    # the literature's cleaned customer counts are 4,338-4,339; ours keep a few more
+    assert 4_300 <= results["n_customers"] <= 4_372
+    assert 3 <= results["k"] == results["k_rule"] <= 8
+    assert 0.05 < results["silhouette"] < 0.6
+    assert sum(results["cluster_sizes"].values()) == results["n_customers"]
+    assert len(results["cluster_sizes"]) == results["k"]
+    assert results["ari_personas"] is None and results["ari_naive_personas"] is None
+    assert results["stability_ari"] > 0.9
