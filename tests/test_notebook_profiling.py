@@ -1,0 +1,80 @@
+"""Chapter 08 (profiles and market baskets) run with papermill; recorded rules checked.
+
+The supports, confidences and lifts of the top rules are recomputed here with plain pandas
+from the clean order lines (count the invoices holding the antecedent, the consequent and
+both), not with helpers.baskets or mlxtend.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import real_file
+from test_notebooks import run
+
+from helpers.datasets import load_clean_transactions
+
+pytestmark = pytest.mark.notebook
+
+
+def count_rule(lines: pd.DataFrame, antecedent: list, consequent: list) -> dict:
+    """Support, confidence and lift of a rule by counting invoices with plain pandas."""
+    baskets = lines.groupby("invoice_id")["product_id"].agg(frozenset)
+    a, c = frozenset(antecedent), frozenset(consequent)
+    n = len(baskets)
+    n_a = int(baskets.map(a.issubset).sum())
+    n_c = int(baskets.map(c.issubset).sum())
+    n_both = int(baskets.map((a | c).issubset).sum())
+    return {"support": n_both / n, "confidence": n_both / n_a, "lift": n_both * n / (n_a * n_c)}
+
+
+def check_top_rules(results: dict, lines: pd.DataFrame, min_support: float) -> None:
+    top = results["top_rules"]
+    assert len(top["lift"]) == 5
+    assert top["lift"] == sorted(top["lift"], reverse=True)
+    for i, (a, c) in enumerate(zip(top["antecedent"], top["consequent"], strict=True)):
+        expected = count_rule(lines, a, c)
+        for name in ("support", "confidence", "lift"):
+            assert top[name][i] == pytest.approx(expected[name], rel=1e-5), (a, c, name)
+        assert expected["support"] >= min_support
+        assert expected["confidence"] >= 0.3 and expected["lift"] >= 2.0
+
+
+@pytest.mark.realdata
+def test_profiling_chapter_on_online_retail(tmp_path):
+    path = real_file("online_retail_2010_2011.csv.gz")
+    results = run("08_profiling.ipynb", tmp_path, DATASET="online_retail")
+    clean, _ = load_clean_transactions("online_retail", path)
+
+    assert results["dataset"] == "online_retail"
+    assert results["n_customers"] == clean["customer_id"].nunique()
+    assert sum(results["segment_sizes"].values()) == results["n_customers"]
+    assert results["n_baskets"] == clean["invoice_id"].nunique()
+    assert results["n_products"] == clean["product_id"].nunique()
+    assert results["n_rules"] > 100
+    check_top_rules(results, clean, 0.01)
+    # the top rules are sets of one design in several colours (REGENCY tea plates)
+    assert results["top_rules"]["lift"][0] > 50
+    assert (
+        results["group_baskets"]["United Kingdom"] + results["group_baskets"]["other countries"]
+        == results["n_baskets"]
+    )
+    assert results["planted_pairs_found"] is None
+
+
+def test_profiling_chapter_finds_the_planted_pairs(tmp_path):
+    results = run("08_profiling.ipynb", tmp_path, MIN_SUPPORT=0.015, N_SHOWN=5)
+    clean, _ = load_clean_transactions("synthetic")
+    assert results["dataset"] == "synthetic"
+    assert results["planted_pairs_found"] >= 11  # of 12 planted pairs
+    assert results["planted_pairs_min_lift"] > 4
+    check_top_rules(results, clean, 0.015)
+    assert set(results["segment_sizes"]) >= {"Champions", "Loyal", "Lost"}
+
+
+def test_profiling_chapter_on_tiers(tmp_path):
+    results = run("08_profiling.ipynb", tmp_path, SEGMENTS="tier", N_SHOWN=3)
+    assert list(results["segment_sizes"]) == ["A", "B", "C"]
+    assert sum(results["segment_sizes"].values()) == results["n_customers"]
+    # tier A holds at least 80% of revenue by definition
+    assert results["segment_revenue_share"]["A"] >= 0.8
