@@ -29,8 +29,7 @@ per country; :func:`planted_pairs_found` checks which known pairs (the synthetic
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -38,7 +37,7 @@ import scipy.sparse as sp
 
 from helpers import schema as s
 from helpers.checks import check_numbers, column_rule, require_columns
-from helpers.cleaning import NON_PRODUCT_CODES, NON_PRODUCT_PATTERN
+from helpers.cleaning import NON_PRODUCT_CODES, NON_PRODUCT_PATTERN, non_product_lines
 
 __all__ = [
     "RULE_COLUMNS",
@@ -73,11 +72,12 @@ def basket_matrix(
     transactions: pd.DataFrame,
     *,
     sparse: bool = True,
-    non_product_codes: Iterable[str] = NON_PRODUCT_CODES,
+    non_product_codes: Mapping[str, str | None] | Iterable[str] = NON_PRODUCT_CODES,
     non_product_pattern: str | None = NON_PRODUCT_PATTERN,
     invoice_id: str = s.INVOICE_ID,
     product_id: str = s.PRODUCT_ID,
     quantity: str = s.QUANTITY,
+    description: str = s.DESCRIPTION,
 ) -> pd.DataFrame:
     """One-hot basket matrix: one row per invoice, one boolean column per product.
 
@@ -89,13 +89,15 @@ def basket_matrix(
     sparse : bool, default True
         Return columns of ``pandas.SparseDtype(bool, False)`` (memory grows with the number of
         lines, not invoices x products); False gives a dense ``bool`` frame.
-    non_product_codes : iterable of str, default :data:`helpers.cleaning.NON_PRODUCT_CODES`
-        Codes that are not products (postage, fees); their lines are left out, and an invoice
+    non_product_codes : mapping or iterable of str, default ``cleaning.NON_PRODUCT_CODES``
+        Codes that are not products (postage, fees), as in
+        :func:`helpers.cleaning.non_product_lines`; their lines are left out, and an invoice
         holding nothing else is not a basket.
     non_product_pattern : str, optional
         A regular expression for more such codes (matched on the upper-cased code).
-    invoice_id, product_id, quantity : str
-        Column names (``quantity`` is checked only when present).
+    invoice_id, product_id, quantity, description : str
+        Column names (``quantity`` is checked only when present; ``description`` is used only
+        for codes that need one).
 
     Returns
     -------
@@ -120,11 +122,13 @@ def basket_matrix(
             quantity,
             "> 0 (returns netted against their purchases: clean the order lines first)",
         )
-    codes = transactions[product_id].astype(str)
-    upper = codes.str.strip().str.upper()
-    keep = ~upper.isin({c.upper() for c in non_product_codes})
-    if non_product_pattern is not None:
-        keep &= ~upper.str.contains(re.compile(non_product_pattern), regex=True)
+    keep = ~non_product_lines(
+        transactions,
+        non_product_codes=non_product_codes,
+        non_product_pattern=non_product_pattern,
+        product_id=product_id,
+        description=description,
+    )
     lines = transactions.loc[keep, [invoice_id, product_id]].astype(str)
     if lines.empty:
         raise ValueError(

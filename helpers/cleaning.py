@@ -91,7 +91,7 @@ all rows, missing as 0), ``revenue_out`` (sum of the clean ``amount``), and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,6 +106,7 @@ __all__ = [
     "REASONS",
     "clean_transactions",
     "flag_transactions",
+    "non_product_lines",
 ]
 
 #: Why a row is removed, in the order the rules apply (a row counts under the first that does).
@@ -125,23 +126,26 @@ REASONS: tuple[str, ...] = (
 #: Changes made to rows that are kept.
 FIXES: tuple[str, ...] = ("whitespace/case normalised", "partially returned purchase")
 
-#: Online Retail's stock codes that are not products: POST (postage), DOT (dotcom postage),
-#: M (manual adjustment), BANK CHARGES, C2 (carriage), CRUK (CRUK commission), D (discount),
-#: S (samples), AMAZONFEE, PADS (pads to match all cushions, a £0.001 filler), B (adjust bad
-#: debt). Compared after stripping and upper-casing.
-NON_PRODUCT_CODES: tuple[str, ...] = (
-    "POST",
-    "DOT",
-    "M",
-    "BANK CHARGES",
-    "C2",
-    "CRUK",
-    "D",
-    "S",
-    "AMAZONFEE",
-    "PADS",
-    "B",
-)
+#: Stock codes that are not products, each with the description it must carry (``None``: any).
+#: From Online Retail: POST (postage), DOT (dotcom postage), BANK CHARGES, C2 (carriage), CRUK
+#: (CRUK commission), AMAZONFEE, PADS (pads to match all cushions, a £0.001 filler), and the
+#: one-letter codes M (manual adjustment), D (discount), S (samples) and B (adjust bad debt).
+#: A one-letter code could well be a real product in another shop's file, so those count only
+#: with their own description. Codes and descriptions are compared stripped and upper-cased;
+#: without a description column, codes that need one never match.
+NON_PRODUCT_CODES: dict[str, str | None] = {
+    "POST": None,
+    "DOT": None,
+    "BANK CHARGES": None,
+    "C2": None,
+    "CRUK": None,
+    "AMAZONFEE": None,
+    "PADS": None,
+    "M": "MANUAL",
+    "D": "DISCOUNT",
+    "S": "SAMPLES",
+    "B": "ADJUST BAD DEBT",
+}
 
 #: Codes matching this regular expression (on the upper-cased code) are not products either:
 #: Online Retail's gift vouchers ``gift_0001_10`` ... ``gift_0001_50``.
@@ -378,11 +382,61 @@ def _robust_z(quantity: np.ndarray) -> np.ndarray:
     return (logq - median) / scale
 
 
+def non_product_lines(
+    df: pd.DataFrame,
+    *,
+    non_product_codes: Mapping[str, str | None] | Iterable[str] = NON_PRODUCT_CODES,
+    non_product_pattern: str | None = NON_PRODUCT_PATTERN,
+    product_id: str = s.PRODUCT_ID,
+    description: str = s.DESCRIPTION,
+) -> np.ndarray:
+    """Say which order lines are postage, fees, adjustments and other non-products.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Order lines, raw or clean.
+    non_product_codes : mapping or iterable of str, default :data:`NON_PRODUCT_CODES`
+        Codes that are not products; a mapping gives the description a code must also carry
+        (``None``: any). Codes and descriptions are compared stripped and upper-cased.
+    non_product_pattern : str or None, default :data:`NON_PRODUCT_PATTERN`
+        A regular expression; upper-cased codes it matches are not products either.
+    product_id, description : str
+        Column names; without a description column, codes that need one never match.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for the non-product lines.
+    """
+    if not isinstance(non_product_codes, Mapping):
+        non_product_codes = dict.fromkeys(non_product_codes)
+    product = pd.Series(
+        _per_value(df[product_id], lambda v: v.str.strip().str.upper(), ""), index=df.index
+    )
+    if description in df.columns:
+        text = _per_value(df[description], lambda v: v.str.strip().str.upper(), "")
+    else:
+        text = np.full(len(df), "", dtype=object)
+    match = np.zeros(len(df), dtype=bool)
+    for code, wanted in non_product_codes.items():
+        is_code = (product == str(code).strip().upper()).to_numpy(dtype=bool)
+        if wanted is not None:
+            is_code = is_code & (text == str(wanted).strip().upper())
+        match |= is_code
+    if non_product_pattern:
+        pattern = non_product_pattern
+        match |= _per_value(product, lambda v: v.str.contains(pattern, regex=True), False).astype(
+            bool
+        )
+    return match
+
+
 def _analyse(
     df: pd.DataFrame,
     cols: _Columns,
     test_accounts: Iterable[str],
-    non_product_codes: Iterable[str],
+    non_product_codes: Mapping[str, str | None] | Iterable[str],
     non_product_pattern: str | None,
     cancellation_prefix: str | None,
     outlier_z: float,
@@ -403,7 +457,6 @@ def _analyse(
     raw_revenue = np.nan_to_num(quantity_raw * price, nan=0.0, posinf=0.0, neginf=0.0)
     quantity = quantity_raw.astype(np.int64)
     customer = frame[cols.customer_id]
-    product = frame[cols.product_id].astype("str")
 
     assign(frame[cols.invoice_date].isna(), "unparseable date")
     assign(customer.isna(), "missing customer id")
@@ -411,13 +464,13 @@ def _analyse(
     test = _per_value(customer.astype("str"), lambda v: v.str.casefold().isin(tests), False)
     assign(test.astype(bool), "test account")
     assign(frame.duplicated(keep="first"), "exact duplicate")
-    codes = {str(c).strip().upper() for c in non_product_codes}
-    non_product = product.isin(codes)
-    if non_product_pattern:
-        pattern = non_product_pattern
-        non_product |= _per_value(
-            product, lambda v: v.str.contains(pattern, regex=True), False
-        ).astype(bool)
+    non_product = non_product_lines(
+        frame,
+        non_product_codes=non_product_codes,
+        non_product_pattern=non_product_pattern,
+        product_id=cols.product_id,
+        description=cols.description,
+    )
     assign(non_product, "non-product code")
     assign(~(price > 0), "zero or negative price")
 
@@ -469,7 +522,7 @@ def flag_transactions(
     df: pd.DataFrame,
     *,
     test_accounts: Iterable[str] = DEFAULT_TEST_ACCOUNTS,
-    non_product_codes: Iterable[str] = NON_PRODUCT_CODES,
+    non_product_codes: Mapping[str, str | None] | Iterable[str] = NON_PRODUCT_CODES,
     non_product_pattern: str | None = NON_PRODUCT_PATTERN,
     cancellation_prefix: str | None = "C",
     outlier_z: float = DEFAULT_OUTLIER_Z,
@@ -494,8 +547,9 @@ def flag_transactions(
         Raw order lines with the canonical columns (or those named below).
     test_accounts : iterable of str, default ("TEST01",)
         Customer ids of test accounts, compared case-insensitively after stripping.
-    non_product_codes : iterable of str, default :data:`NON_PRODUCT_CODES`
-        Product codes that are not products (postage, fees, ...), compared upper-cased.
+    non_product_codes : mapping or iterable of str, default :data:`NON_PRODUCT_CODES`
+        Product codes that are not products (postage, fees, ...), compared upper-cased; a
+        mapping gives the description a code must also carry (``None``: any).
     non_product_pattern : str or None, default :data:`NON_PRODUCT_PATTERN`
         A regular expression; upper-cased codes it matches are not products either.
     cancellation_prefix : str or None, default "C"
@@ -552,7 +606,7 @@ def clean_transactions(
     *,
     drop_outliers: bool = True,
     test_accounts: Iterable[str] = DEFAULT_TEST_ACCOUNTS,
-    non_product_codes: Iterable[str] = NON_PRODUCT_CODES,
+    non_product_codes: Mapping[str, str | None] | Iterable[str] = NON_PRODUCT_CODES,
     non_product_pattern: str | None = NON_PRODUCT_PATTERN,
     cancellation_prefix: str | None = "C",
     outlier_z: float = DEFAULT_OUTLIER_Z,
@@ -584,8 +638,9 @@ def clean_transactions(
         "flagged".
     test_accounts : iterable of str, default ("TEST01",)
         Customer ids of test accounts, compared case-insensitively after stripping.
-    non_product_codes : iterable of str, default :data:`NON_PRODUCT_CODES`
-        Product codes that are not products, compared upper-cased.
+    non_product_codes : mapping or iterable of str, default :data:`NON_PRODUCT_CODES`
+        Product codes that are not products, compared upper-cased; a mapping gives the
+        description a code must also carry (``None``: any).
     non_product_pattern : str or None, default :data:`NON_PRODUCT_PATTERN`
         A regular expression; upper-cased codes it matches are not products either.
     cancellation_prefix : str or None, default "C"

@@ -10,7 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import schema as s
-from helpers.cleaning import FIXES, REASONS, clean_transactions, flag_transactions
+from helpers.cleaning import (
+    FIXES,
+    REASONS,
+    clean_transactions,
+    flag_transactions,
+    non_product_lines,
+)
 from helpers.datasets import load_online_retail
 from helpers.schema import validate
 
@@ -613,3 +619,26 @@ def test_online_retail():
     flags = flag_transactions(df)
     huge = df[s.QUANTITY].abs().isin([80_995, 74_215])
     assert sorted(flags[huge]) == ["cancellation netted"] * 2 + ["fully returned purchase"] * 2
+
+
+def test_one_letter_codes_are_non_products_only_with_their_description():
+    df = lines(
+        ("1", "2024-01-01", "c1", "B", 1, 2.0, "BLUE MUG"),  # a real product called B
+        ("1", "2024-01-01", "c1", "b ", 1, -5.0, " adjust bad debt"),  # Online Retail's B
+        ("2", "2024-01-02", "c1", "M", 1, 9.0, "Manual"),
+        ("2", "2024-01-02", "c1", "POST", 1, 18.0, "anything"),
+        ("2", "2024-01-02", "c1", "GIFT_0001_10", 1, 10.0, "voucher"),
+    )
+    assert non_product_lines(df).tolist() == [False, True, True, True, True]
+    assert reasons(df)[0] is None
+    # Without a description column only the unambiguous codes count.
+    bare = df.drop(columns=s.DESCRIPTION)
+    assert non_product_lines(bare).tolist() == [False, False, False, True, True]
+    # A plain list of codes matches whatever the description.
+    assert non_product_lines(df, non_product_codes=["B"]).tolist() == [
+        True,
+        True,
+        False,
+        False,
+        True,
+    ]
