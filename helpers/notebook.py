@@ -78,7 +78,9 @@ def read_results(path: str | os.PathLike) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{name: value}`` in recording order; a later record of a name wins.
+        ``{name: value}`` in recording order; a later record of a name wins. A recorded dict
+        comes back with its keys sorted (nbformat writes JSON with sorted keys), so compare
+        recorded dicts as mappings, not by key order.
     """
     notebook = json.loads(Path(path).read_text(encoding="utf-8"))
     results: dict[str, Any] = {}
