@@ -1,0 +1,297 @@
+"""Tests of helpers.clv: hand-computed likelihoods and the published CDNOW estimates.
+
+The CDNOW numbers are from Fader, Hardie & Lee (2005, BG/NBD: r, alpha, a, b, LL and the
+worked example of conditional expected purchases), Fader, Hardie & Lee (2005, "Counting your
+customers" the easy way, and the Pareto/NBD estimates in their Excel note) and Fader & Hardie
+(2013, the Gamma-Gamma note: p, q, gamma on the 946 repeat buyers).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import real_file
+from scipy import integrate, stats
+
+from helpers import clv
+from helpers.clv_data import calibration_holdout
+from helpers.datasets import load_cdnow
+
+
+def _summary(rows, period="W"):
+    frame = pd.DataFrame(rows, columns=["frequency", "recency", "T", "monetary_value"])
+    frame.attrs["period"] = period
+    return frame
+
+
+def _fitted(model, params):
+    """A model with given parameters, as if fitted."""
+    model.params_ = pd.Series(params, index=list(model.PARAMS))
+    return model
+
+
+# --- BG/NBD ----------------------------------------------------------------------------------
+
+
+def test_bgnbd_likelihood_of_one_customer_matches_the_closed_form_by_hand():
+    r, alpha, a, b = 0.5, 3.0, 1.2, 2.5
+    x, tx, big_t = 3, 10.0, 20.0
+
+    def beta(u, v):
+        return math.gamma(u) * math.gamma(v) / math.gamma(u + v)
+
+    # FHL 2005 eq. (6), written out
+    common = math.gamma(r + x) * alpha**r / math.gamma(r)
+    alive = beta(a, b + x) / beta(a, b) * common / (alpha + big_t) ** (r + x)
+    dead = beta(a + 1, b + x - 1) / beta(a, b) * common / (alpha + tx) ** (r + x)
+    model = _fitted(clv.BetaGeoModel(), [r, alpha, a, b])
+    assert model.log_likelihood([x], [tx], [big_t])[0] == pytest.approx(math.log(alive + dead))
+    # x = 0: only the "still alive" term, B(a, b)/B(a, b) = 1
+    assert model.log_likelihood([0], [0], [big_t])[0] == pytest.approx(
+        math.log(alpha**r / (alpha + big_t) ** r)
+    )
+
+
+def test_bgnbd_probability_alive_is_one_without_repeat_purchases():
+    # In BG/NBD a customer can only drop out right after a repeat purchase: x = 0 -> P = 1.
+    model = _fitted(clv.BetaGeoModel(), [0.24, 4.4, 0.79, 2.4])
+    assert model.probability_alive([0, 0], [0, 0], [5.0, 500.0]).tolist() == [1.0, 1.0]
+    # by hand: 1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x))
+    r, alpha, a, b = 0.24, 4.4, 0.79, 2.4
+    expected = 1 / (1 + a / (b + 2 - 1) * ((alpha + 30) / (alpha + 10)) ** (r + 2))
+    assert model.probability_alive(2, 10, 30) == pytest.approx(expected)
+    # a recent buyer is more likely alive than one whose last purchase is long ago
+    assert model.probability_alive(2, 29, 30) > model.probability_alive(2, 1, 30)
+
+
+def test_bgnbd_expectations_agree_with_each_other():
+    model = _fitted(clv.BetaGeoModel(), [0.5, 3.0, 1.5, 2.5])
+    t = 20.0
+    # E[X(t)] = sum_n n P(X(t) = n)
+    probabilities = np.array([model.probability_of_purchases(t, n) for n in range(400)])
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-9)
+    assert (np.arange(400) * probabilities).sum() == pytest.approx(model.expected_purchases(t))
+    # a customer just acquired (x = 0, t_x = 0, T = 0) expects E[X(t)]
+    assert model.conditional_expected_purchases(t, 0, 0, 0) == pytest.approx(
+        model.expected_purchases(t)
+    )
+
+
+# --- Pareto/NBD: the likelihood against direct numerical integration ----------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [(0.55, 10.6, 0.61, 11.7), (0.8, 9.0, 1.5, 3.0)],
+    ids=["alpha<beta", "alpha>beta"],
+)
+@pytest.mark.parametrize("history", [(0, 0.0, 30.0), (3, 12.0, 30.0)])
+def test_pareto_nbd_likelihood_matches_integration_over_lambda_and_mu(params, history):
+    r, alpha, s, beta = params
+    x, tx, big_t = history
+
+    # individual likelihood: lambda^x / (lambda + mu) [mu e^-(l+m) tx + lambda e^-(l+m) T]
+    def gamma_pdf(value, shape, rate):
+        return math.exp(
+            shape * math.log(rate)
+            + (shape - 1) * math.log(value)
+            - rate * value
+            - math.lgamma(shape)
+        )
+
+    def integrand(mu, lam):
+        total = lam + mu
+        individual = lam**x / total * (mu * math.exp(-total * tx) + lam * math.exp(-total * big_t))
+        return individual * gamma_pdf(lam, r, alpha) * gamma_pdf(mu, s, beta)
+
+    value, _ = integrate.dblquad(integrand, 0, np.inf, 0, np.inf, epsabs=1e-12, epsrel=1e-8)
+    model = _fitted(clv.ParetoNBDModel(), list(params))
+    assert model.log_likelihood([x], [tx], [big_t])[0] == pytest.approx(math.log(value), abs=1e-5)
+
+
+def test_pareto_nbd_likelihood_both_hypergeometric_cases():
+    # alpha >= beta and alpha < beta use different 2F1 forms; near alpha = beta they must meet
+    model_low = _fitted(clv.ParetoNBDModel(), [0.6, 5.0, 0.7, 5.0 + 1e-7])
+    model_high = _fitted(clv.ParetoNBDModel(), [0.6, 5.0 + 1e-7, 0.7, 5.0])
+    args = ([4], [20.0], [35.0])
+    assert model_low.log_likelihood(*args)[0] == pytest.approx(
+        model_high.log_likelihood(*args)[0], abs=1e-6
+    )
+    # a heavy buyer (x = 200) stays finite: no overflow in the hypergeometric terms
+    heavy = _fitted(clv.ParetoNBDModel(), [0.55, 10.6, 0.61, 11.7])
+    assert np.isfinite(heavy.log_likelihood([200], [38.0], [39.0])[0])
+    assert 0 < heavy.probability_alive(200, 38.0, 39.0) <= 1
+
+
+# --- Gamma-Gamma ----------------------------------------------------------------------------------
+
+
+def test_gamma_gamma_likelihood_matches_integration_over_nu():
+    p, q, g = 6.0, 3.5, 15.0
+    x, m = 3, 40.0
+    # mean of x gamma(p, nu) spends is gamma(p x, x nu); nu ~ gamma(q, g)
+    value, _ = integrate.quad(
+        lambda nu: (
+            stats.gamma.pdf(m, p * x, scale=1 / (x * nu)) * stats.gamma.pdf(nu, q, scale=1 / g)
+        ),
+        0,
+        np.inf,
+    )
+    model = _fitted(clv.GammaGamma(), [p, q, g])
+    assert model._loglik(np.array([p, q, g]), np.array([x]), np.array([m]))[0] == pytest.approx(
+        math.log(value)
+    )
+    # conditional expectation: weighted mean of the population mean p g / (q - 1) and m
+    weight = p * x / (p * x + q - 1)
+    expected = (1 - weight) * p * g / (q - 1) + weight * m
+    assert model.conditional_expected_spend(x, m) == pytest.approx(expected)
+    assert model.conditional_expected_spend(0, 0.0) == pytest.approx(p * g / (q - 1))
+
+
+def test_gamma_gamma_rejects_repeat_buyers_without_spend():
+    summary = _summary([[2, 3.0, 5.0, 0.0], [0, 0.0, 5.0, 0.0]])
+    with pytest.raises(ValueError, match="monetary_value.*> 0.*e.g. row 0"):
+        clv.GammaGamma().fit(summary)
+
+
+# --- fitting ------------------------------------------------------------------------------------
+
+
+def _simulate_bgnbd(n, r, alpha, a, b, seed=0):
+    """Draw BG/NBD summaries by the model's story; whole-day times so that rows repeat."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(n):
+        rate, dropout = rng.gamma(r, 1 / alpha), rng.beta(a, b)
+        big_t = float(rng.integers(30, 53))
+        times, now = [], 0.0
+        while True:
+            now += rng.exponential(1 / rate)
+            if now > big_t:
+                break
+            times.append(math.floor(now * 7) / 7)
+            if rng.random() < dropout:
+                break
+        rows.append([len(times), times[-1] if times else 0.0, big_t, 10.0])
+    return _summary(rows)
+
+
+def test_fit_recovers_simulated_parameters_and_groups_identical_rows():
+    truth = {"r": 0.5, "alpha": 4.0, "a": 0.8, "b": 2.5}
+    summary = _simulate_bgnbd(3000, **truth)
+    model = clv.BetaGeoModel().fit(summary)
+    for name, value in truth.items():
+        low, high = model.summary_.loc[name, ["lower_95", "upper_95"]]
+        assert low / 1.5 < value < high * 1.5, (name, low, high)
+    assert model.n_distinct_rows_ < len(summary)
+    distinct = summary.groupby(["frequency", "recency", "T"]).size().rename("n").reset_index()
+    weighted = clv.BetaGeoModel().fit(distinct, weights=distinct["n"])
+    assert weighted.params_.to_numpy() == pytest.approx(model.params_.to_numpy(), rel=1e-4)
+    assert weighted.log_likelihood_ == pytest.approx(model.log_likelihood_)
+    assert model.summary_.columns.tolist() == ["estimate", "standard_error", "lower_95", "upper_95"]
+
+
+def test_fit_rejects_recency_after_t_naming_the_column():
+    summary = _summary([[1, 12.0, 10.0, 5.0], [0, 0.0, 10.0, 0.0]])
+    with pytest.raises(ValueError, match="recency.*<= T.*position 0"):
+        clv.BetaGeoModel().fit(summary)
+    with pytest.raises(ValueError, match="'frequency' is required but missing"):
+        clv.BetaGeoModel().fit(summary.drop(columns="frequency"))
+    with pytest.raises(ValueError, match="not fitted yet"):
+        clv.BetaGeoModel().probability_alive(1, 1, 2)
+
+
+# --- CLV -----------------------------------------------------------------------------------------
+
+
+def test_clv_without_discounting_is_expected_purchases_times_spend_times_margin():
+    purchases = _fitted(clv.BetaGeoModel(), [0.5, 3.0, 1.5, 2.5])
+    spend = _fitted(clv.GammaGamma(), [6.0, 3.5, 15.0])
+    summary = _summary([[2, 10.0, 30.0, 40.0], [0, 0.0, 30.0, 0.0]])
+    value = clv.customer_lifetime_value(
+        purchases, spend, summary, horizon=52, discount_rate=0.0, margin_rate=0.3
+    )
+    expected = (
+        purchases.conditional_expected_purchases(52, [2, 0], [10, 0], [30, 30])
+        * spend.conditional_expected_spend([2, 0], [40.0, 0.0])
+        * 0.3
+    )
+    assert value.to_numpy() == pytest.approx(expected)
+    discounted = clv.customer_lifetime_value(
+        purchases, spend, summary, horizon=52, discount_rate=0.1, margin_rate=0.3
+    )
+    # a year at 10%: every purchase discounted by a factor between 1/1.1 and 1
+    assert (discounted < value).all() and (discounted > value / 1.1).all()
+    with pytest.raises(ValueError, match="margin_rate must be in"):
+        clv.customer_lifetime_value(
+            purchases, spend, summary, horizon=52, discount_rate=0.1, margin_rate=2
+        )
+
+
+def test_probability_alive_history_and_matrix():
+    model = _fitted(clv.BetaGeoModel(), [0.24, 4.4, 0.79, 2.4])
+    history = clv.probability_alive_history(
+        model, ["2024-01-01", "2024-01-15", "2024-01-15 18:00"], "2024-03-01"
+    )
+    assert history.index[0] == pd.Timestamp("2024-01-01") and len(history) == 61
+    assert (history.loc[:"2024-01-14"] == 1.0).all()  # no repeat purchase yet
+    after = history.loc["2024-01-15":]
+    assert after.iloc[0] < 1 and after.is_monotonic_decreasing
+    matrix = clv.probability_alive_matrix(model, max_frequency=5, T=10)
+    assert matrix.shape == (6, 11)
+    assert matrix.loc[0, 0] == 1.0 and matrix.loc[0, 1:].isna().all()
+    assert matrix.loc[5, 10] > matrix.loc[5, 2]
+
+
+# --- CDNOW: the published estimates -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    path = real_file("cdnow_sample.txt")
+    return calibration_holdout(load_cdnow(path), "1997-09-30", "1998-06-30", period="W")
+
+
+@pytest.mark.realdata
+def test_cdnow_summary(cdnow):
+    assert len(cdnow) == 2357
+    assert (cdnow["frequency"] > 0).sum() == 946
+    assert cdnow.attrs["holdout_length"] == 39
+    # the paper's worked example is customer 00004
+    row = cdnow.loc["00004"]
+    assert row["frequency"] == 2
+    assert row["recency"] == pytest.approx(30.43, abs=0.005)
+    assert row["T"] == pytest.approx(38.86, abs=0.005)
+
+
+@pytest.mark.realdata
+def test_cdnow_bgnbd_published_estimates(cdnow):
+    model = clv.BetaGeoModel().fit(cdnow)
+    published = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    for name, value in published.items():
+        assert model.params_[name] == pytest.approx(value, abs=5e-4), name
+    assert model.log_likelihood_ == pytest.approx(-9582.4, abs=0.05)
+    expected = model.conditional_expected_purchases(39, 2, 30.43, 38.86)
+    assert expected == pytest.approx(1.226, abs=5e-4)
+
+
+@pytest.mark.realdata
+def test_cdnow_pareto_nbd_published_estimates(cdnow):
+    model = clv.ParetoNBDModel().fit(cdnow)
+    published = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+    for name, value in published.items():
+        assert model.params_[name] == pytest.approx(value, abs=5e-4), name
+
+
+@pytest.mark.realdata
+def test_cdnow_gamma_gamma_published_estimates(cdnow):
+    model = clv.GammaGamma().fit(cdnow)
+    assert model.n_customers_ == 946
+    published = {"p": 6.25, "q": 3.74, "gamma": 15.44}
+    for name, value in published.items():
+        assert model.params_[name] == pytest.approx(value, abs=5e-3), name
+    # Fader & Hardie report a correlation of 0.11 between frequency and average spend
+    assert model.independence(cdnow)["pearson"] == pytest.approx(0.11, abs=0.005)

@@ -1,0 +1,89 @@
+"""Tests of helpers.clv_data: summary data of a hand-made toy, computed by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers.clv_data import calibration_holdout, summary_data
+
+
+@pytest.fixture
+def toy() -> pd.DataFrame:
+    rows = [
+        # A: two invoices on 1 Jan (one purchase day), then 15 Jan and 12 Feb
+        ("A", "2024-01-01 10:00", 10.0),
+        ("A", "2024-01-01 15:00", 5.0),
+        ("A", "2024-01-15 09:00", 20.0),
+        ("A", "2024-02-12 12:00", 40.0),
+        # B: one purchase only
+        ("B", "2024-03-01 08:00", 7.0),
+        # C: two purchases in calibration, one in the holdout
+        ("C", "2024-02-01 10:00", 10.0),
+        ("C", "2024-02-08 10:00", 30.0),
+        ("C", "2024-04-10 10:00", 50.0),
+        # D: first buys in the holdout
+        ("D", "2024-04-05 10:00", 99.0),
+    ]
+    frame = pd.DataFrame(rows, columns=["customer_id", "invoice_date", "amount"])
+    frame["invoice_date"] = pd.to_datetime(frame["invoice_date"])
+    return frame
+
+
+def test_summary_of_three_customers_by_hand(toy):
+    summary = summary_data(toy[toy["customer_id"] != "D"], "2024-03-31", period="W")
+    assert summary.index.tolist() == ["A", "B", "C"]
+    # A: 3 purchase days -> 2 repeats; last 12 Feb is 42 days after 1 Jan; 31 Mar is 90 days
+    # after; repeat spend (20 + 40) / 2 (the first day, 10 + 5, is left out)
+    row = summary.loc["A"]
+    assert row[["frequency", "recency", "monetary_value"]].tolist() == [2, 6.0, 30.0]
+    assert row["T"] == pytest.approx(90 / 7)
+    assert row["first_purchase"] == pd.Timestamp("2024-01-01")
+    assert row["last_purchase"] == pd.Timestamp("2024-02-12")
+    # B: no repeat purchase: frequency 0, recency 0, monetary 0; T = 30 days
+    assert summary.loc["B", ["frequency", "recency", "T", "monetary_value"]].tolist() == [
+        0,
+        0.0,
+        pytest.approx(30 / 7),
+        0.0,
+    ]
+    # C: 1 Feb and 8 Feb in the window (10 Apr is after the end): 1 repeat, 1 week, T 59 days
+    assert summary.loc["C", ["frequency", "recency", "T", "monetary_value"]].tolist() == [
+        1,
+        1.0,
+        pytest.approx(59 / 7),
+        30.0,
+    ]
+    assert summary.attrs["period"] == "W"
+    assert summary.attrs["observation_end"] == pd.Timestamp("2024-03-31")
+    assert summary.attrs["lines_after_end"] == 1
+
+
+def test_summary_in_days(toy):
+    summary = summary_data(toy, "2024-03-31", period="D")
+    assert summary.loc["A", ["recency", "T"]].tolist() == [42.0, 90.0]
+
+
+def test_calibration_holdout_split(toy):
+    table = calibration_holdout(toy, "2024-03-31", "2024-04-30", period="W")
+    assert table.index.tolist() == ["A", "B", "C"]  # D was acquired in the holdout
+    assert table["holdout_purchases"].tolist() == [0, 0, 1]
+    assert table["holdout_spend"].tolist() == [0.0, 0.0, 50.0]
+    assert table.loc["C", "frequency"] == 1
+    assert table.attrs["holdout_length"] == pytest.approx(30 / 7)
+    assert table.attrs["new_in_holdout"] == 1
+
+
+def test_errors_name_the_argument(toy):
+    with pytest.raises(ValueError, match="period must be one of"):
+        summary_data(toy, period="M")
+    with pytest.raises(ValueError, match="observation_end .* before the first purchase"):
+        summary_data(toy, "2023-12-31")
+    with pytest.raises(ValueError, match="calibration_end .* must be before observation_end"):
+        calibration_holdout(toy, "2024-04-30", "2024-04-30")
+    bad = toy.copy()
+    bad.loc[2, "invoice_date"] = pd.NaT
+    with pytest.raises(ValueError, match="'invoice_date' must be a parsed date.*e.g. row 2"):
+        summary_data(bad)
+    with pytest.raises(ValueError, match="'amount' is required but missing"):
+        summary_data(toy.drop(columns="amount"))
