@@ -632,8 +632,227 @@ def plot_cluster_map(
 
 # --- chapter 06: churn ----------------------------------------------------------------------------
 
+__all__ += ["plot_calibration", "plot_campaign", "plot_roc_curves"]
+
+
+def plot_roc_curves(y_true, scores: dict, *, ax: Axes | None = None) -> Axes:
+    """Plot the ROC curve of each model's scores on the same labels, AUC in the legend.
+
+    Parameters
+    ----------
+    y_true : array-like of bool
+        Churn labels.
+    scores : dict of str to array-like
+        P(churn) (or any score) per model, aligned with ``y_true``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    ax = _axes(ax, (5.5, 5.0))
+    for name, score in scores.items():
+        fpr, tpr, _ = roc_curve(y_true, score)
+        ax.plot(fpr, tpr, label=f"{name} (AUC {roc_auc_score(y_true, score):.3f})")
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="random (AUC 0.5)")
+    ax.set_xlabel("false-positive rate (stayers called churners)")
+    ax.set_ylabel("true-positive rate (churners caught)")
+    ax.set_title("ROC curves on the held-out period")
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+def plot_calibration(y_true, scores: dict, *, n_bins: int = 10, ax: Axes | None = None) -> Axes:
+    """Plot the observed churn rate against the mean predicted probability, in equal bins.
+
+    Parameters
+    ----------
+    y_true : array-like of bool
+        Churn labels.
+    scores : dict of str to array-like
+        Predicted probabilities per model.
+    n_bins : int, default 10
+        Number of bins (quantiles of each model's probabilities).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from sklearn.calibration import calibration_curve
+
+    ax = _axes(ax, (5.5, 5.0))
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly calibrated")
+    for name, score in scores.items():
+        observed, predicted = calibration_curve(y_true, score, n_bins=n_bins, strategy="quantile")
+        ax.plot(predicted, observed, marker="o", markersize=4, label=name)
+    ax.set_xlabel("mean predicted P(churn)")
+    ax.set_ylabel("observed churn rate")
+    ax.set_title(f"Calibration ({n_bins} bins of equal size)")
+    ax.legend(fontsize=8, loc="upper left")
+    return ax
+
+
+def plot_campaign(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Plot the expected value of a retention campaign against the customers contacted.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`helpers.churn.retention_campaign`: ``rank`` and ``cumulative_value``, best
+        first; ``attrs`` ``size`` and ``value`` of the best campaign.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax, (7.0, 4.0))
+    ax.plot(table["rank"], table["cumulative_value"], color="tab:blue")
+    ax.axhline(0, color="grey", linewidth=0.8)
+    size, value = table.attrs.get("size", 0), table.attrs.get("value", 0.0)
+    if size:
+        ax.axvline(size, color="tab:red", linestyle="--")
+        ax.annotate(
+            f"best: contact {size:,}\nexpected value {value:,.0f}",
+            (size, value),
+            xytext=(10, -30),
+            textcoords="offset points",
+            fontsize=9,
+            color="tab:red",
+        )
+    ax.set_xlabel("customers contacted (best expected value first)")
+    ax.set_ylabel("expected value of the campaign")
+    ax.set_title("Retention campaign: expected value by size")
+    return ax
+
 
 # --- chapter 07: probabilistic CLV ----------------------------------------------------------------
+
+__all__ += [
+    "plot_alive_history",
+    "plot_alive_matrix",
+    "plot_calibration_holdout",
+    "plot_repeat_counts",
+]
+
+
+def plot_repeat_counts(counts: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Bars of observed and model-expected customers per number of repeat purchases.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        :func:`helpers.clv.expected_repeat_counts` (columns ``observed``, ``expected``).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax, (6.5, 4.0))
+    position = np.arange(len(counts))
+    ax.bar(position - 0.2, counts["observed"], width=0.4, label="observed")
+    ax.bar(position + 0.2, counts["expected"], width=0.4, label="expected by the model")
+    ax.set_xticks(position, [str(label) for label in counts.index])
+    ax.set_xlabel(str(counts.index.name or "repeat purchases"))
+    ax.set_ylabel("customers")
+    ax.set_title("Calibration period: customers per number of repeat purchases")
+    ax.legend()
+    return ax
+
+
+def plot_calibration_holdout(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Mean actual and predicted holdout purchases per calibration frequency.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`helpers.clv.calibration_holdout_table` (columns ``actual``, ``predicted``,
+        indexed by calibration frequency).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax, (6.5, 4.0))
+    labels = [str(label) for label in table.index]
+    ax.plot(labels, table["actual"], marker="o", label="actual")
+    ax.plot(labels, table["predicted"], marker="s", linestyle="--", label="predicted")
+    ax.set_xlabel("repeat purchases in the calibration period")
+    ax.set_ylabel("mean purchases in the holdout period")
+    ax.set_title("Holdout: actual vs conditional expected purchases")
+    ax.legend()
+    return ax
+
+
+def plot_alive_matrix(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Heatmap of P(alive) over frequency (rows) and recency (columns).
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        :func:`helpers.clv.probability_alive_matrix`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax, (7.0, 4.5))
+    image = ax.imshow(
+        matrix.to_numpy(dtype=float),
+        origin="lower",
+        aspect="auto",
+        cmap="RdYlGn",
+        vmin=0,
+        vmax=1,
+        extent=(-0.5, matrix.shape[1] - 0.5, -0.5, matrix.shape[0] - 0.5),
+    )
+    ax.figure.colorbar(image, ax=ax, label="P(alive)")
+    ax.set_xlabel("recency: time from the first to the last purchase (periods)")
+    ax.set_ylabel("frequency: repeat purchases")
+    ax.set_title("Probability of being alive, by purchase history")
+    return ax
+
+
+def plot_alive_history(
+    history: pd.Series, purchases: pd.Series | None = None, *, ax: Axes | None = None
+) -> Axes:
+    """One customer's P(alive) over time, with their purchase days marked.
+
+    Parameters
+    ----------
+    history : pandas.Series
+        :func:`helpers.clv.probability_alive_history` (P(alive) indexed by day).
+    purchases : pandas.Series or sequence of dates, optional
+        The customer's purchase dates, drawn as vertical lines.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax, (8.0, 3.2))
+    ax.plot(history.index, history.to_numpy(), label="P(alive)")
+    if purchases is not None:
+        for i, day in enumerate(pd.to_datetime(pd.Series(purchases)).dt.normalize().unique()):
+            ax.axvline(day, color="grey", linestyle=":", label="purchase" if i == 0 else None)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("P(alive)")
+    ax.set_title("A customer's probability of being alive, day by day")
+    ax.legend(loc="lower left")
+    return ax
 
 
 # --- chapter 08: profiling and market baskets ----------------------------------------------------
