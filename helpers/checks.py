@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "check_days",
     "check_numbers",
     "check_share",
     "column_rule",
@@ -65,6 +66,21 @@ def check_numbers(
         f"{name} must be {rule}; {int(bad.sum())} value(s) are not, "
         f"e.g. {float(arr.ravel()[position])!r} {where}"
     )
+
+
+def check_days(name: str, value: object) -> None:
+    """Raise a ValueError unless ``value`` is a whole number of days, at least 1.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, as the caller knows it (e.g. "horizon_days").
+    value : number
+        What to check.
+    """
+    check_numbers(name, value, "a whole number of days >= 1", lambda d: d >= 1)
+    if int(value) != value:
+        raise ValueError(f"{name} must be a whole number of days; got {value!r}")
 
 
 def check_share(name: str, value: object, meaning: str = "", *, include_one: bool = True) -> None:

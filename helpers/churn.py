@@ -1,4 +1,4 @@
-"""Churn prediction: labels from behaviour, leak-free snapshots, models, metrics, campaigns.
+"""Churn data: labels from behaviour, leak-free features, cutoffs and snapshots, Telco.
 
 A shop without contracts never hears a customer leave: they just stop buying. So churn is
 defined from behaviour, at a **cutoff** date:
@@ -32,81 +32,34 @@ Features (one row per customer active before the cutoff)
 - ``contacts`` and ``contact_cost``: service contacts before the cutoff and their cost (0 for
   a customer who never contacted), when a contacts table is given.
 
-Models and metrics
-------------------
-:func:`make_models` builds the comparison (logistic regression, decision tree, random forest,
-histogram gradient boosting), each a scikit-learn ``Pipeline`` of
-:func:`helpers.clustering.feature_pipeline` and the classifier, with fixed seeds and
-``n_jobs=1``. :class:`RecencyRule` is the baseline a shop uses without a model: churned when
-the last purchase is older than a threshold. :func:`churn_metrics` gives ROC-AUC, PR-AUC,
-Brier score and lift and capture in the top decile; :func:`retention_campaign` turns scores
-into an expected value per customer and the campaign size that maximises it.
+Models, metrics, campaigns
+--------------------------
+The models live in :mod:`helpers.churn_models`, the metrics in :mod:`helpers.churn_metrics`
+and the retention campaign in :mod:`helpers.churn_campaign`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.calibration import calibration_curve
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.inspection import permutation_importance
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
-from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import Pipeline
-from sklearn.tree import DecisionTreeClassifier
-from threadpoolctl import threadpool_limits
 
 from helpers import schema as s
-from helpers.checks import check_numbers, check_share, require_columns
-from helpers.clustering import LOG_FEATURES, customer_features, feature_pipeline
+from helpers.checks import check_days, check_numbers, require_columns
+from helpers.clustering import customer_features
 
 __all__ = [
     "CHURN",
-    "CHURN_LOG_FEATURES",
-    "MODEL_NAMES",
-    "RecencyRule",
     "build_snapshots",
-    "calibration_table",
     "churn_features",
     "churn_labels",
-    "churn_metrics",
     "churn_snapshot",
-    "compare_models",
-    "cross_validate_models",
-    "importance_table",
-    "make_models",
-    "retention_campaign",
     "telco_features",
     "temporal_cutoffs",
-    "top_share",
-    "value_at_risk",
 ]
 
 #: Name of the label column of a snapshot.
 CHURN = "churn"
-
-#: The models of :func:`make_models`, in the order the chapter compares them.
-MODEL_NAMES: tuple[str, ...] = (
-    "logistic regression",
-    "decision tree",
-    "random forest",
-    "gradient boosting",
-)
-
-#: Skewed features put on a log scale by :func:`make_models`: those of clustering plus the
-#: windowed spends and the contacts.
-CHURN_LOG_FEATURES: tuple[str, ...] = (
-    *LOG_FEATURES,
-    "spend_recent",
-    "spend_earlier",
-    "contacts",
-    "contact_cost",
-)
 
 _DAY = pd.Timedelta(days=1)
 
@@ -119,12 +72,6 @@ def _timestamp(value: str | pd.Timestamp, name: str) -> pd.Timestamp:
     if pd.isna(stamp):
         raise ValueError(f"{name} must be a date; got {value!r}")
     return stamp
-
-
-def _check_horizon(horizon_days: int) -> None:
-    check_numbers("horizon_days", horizon_days, "a whole number of days >= 1", lambda h: h >= 1)
-    if int(horizon_days) != horizon_days:
-        raise ValueError(f"horizon_days must be a whole number of days; got {horizon_days!r}")
 
 
 def _data_span(lines: pd.DataFrame, invoice_date: str, table: str) -> tuple[pd.Timestamp, ...]:
@@ -178,7 +125,7 @@ def churn_labels(
         the label window ends after ``data_end``.
     """
     require_columns(transactions, [customer_id, invoice_date], "transactions")
-    _check_horizon(horizon_days)
+    check_days("horizon_days", horizon_days)
     cutoff = _timestamp(cutoff, "cutoff")
     first, last_end = _data_span(transactions, invoice_date, "transactions")
     end = last_end if data_end is None else _timestamp(data_end, "data_end")
@@ -416,7 +363,7 @@ def temporal_cutoffs(
     ValueError
         If the data is too short for the horizon, the number and the spacing of cutoffs.
     """
-    _check_horizon(horizon_days)
+    check_days("horizon_days", horizon_days)
     check_numbers("n_train", n_train, ">= 1", lambda n: n >= 1)
     check_numbers("spacing_days", spacing_days, ">= 1", lambda d: d >= 1)
     check_numbers("min_history_days", min_history_days, ">= 0", lambda d: d >= 0)
@@ -482,507 +429,7 @@ def build_snapshots(
     return out
 
 
-# --- 3. models -----------------------------------------------------------------------------------
-
-
-class RecencyRule(ClassifierMixin, BaseEstimator):
-    """The rule a shop uses without a model: churned when recency exceeds a threshold.
-
-    Parameters
-    ----------
-    threshold : float, optional
-        Days since the last purchase above which a customer is called churned; default
-        learned in :meth:`fit`: the threshold that maximises Youden's J (true-positive rate
-        minus false-positive rate) on the training rows.
-    feature : str, default "recency"
-        The column holding the days since the last purchase.
-
-    Attributes
-    ----------
-    threshold_ : float
-        The threshold used.
-    rates_ : numpy.ndarray
-        Churn rate of the training rows at or below and above the threshold: the
-        probabilities :meth:`predict_proba` gives.
-    classes_ : numpy.ndarray
-        ``[False, True]``.
-    """
-
-    def __init__(self, threshold: float | None = None, feature: str = "recency") -> None:
-        self.threshold = threshold
-        self.feature = feature
-
-    def _recency(self, X: pd.DataFrame) -> np.ndarray:
-        require_columns(X, [self.feature], "X")
-        return X[self.feature].to_numpy(dtype=float)
-
-    def fit(self, X: pd.DataFrame, y: Sequence[bool]) -> RecencyRule:
-        """Learn the threshold (unless given) and the churn rate on each side of it.
-
-        Parameters
-        ----------
-        X : pandas.DataFrame
-            Has the ``feature`` column.
-        y : array-like of bool
-            Churn labels.
-
-        Returns
-        -------
-        RecencyRule
-        """
-        r = self._recency(X)
-        y = np.asarray(y, dtype=bool)
-        if y.all() or not y.any():
-            raise ValueError("y must hold both churners and non-churners to fit the rule")
-        if self.threshold is None:
-            candidates = np.unique(r)
-            positives, negatives = y.sum(), (~y).sum()
-            order = np.argsort(r, kind="mergesort")
-            r_sorted, y_sorted = r[order], y[order]
-            # customers above candidate t: those after the last position with r <= t
-            upto = np.searchsorted(r_sorted, candidates, side="right")
-            churn_below = np.concatenate([[0], np.cumsum(y_sorted)])[upto]
-            stay_below = upto - churn_below
-            j = (positives - churn_below) / positives - (negatives - stay_below) / negatives
-            self.threshold_ = float(candidates[int(np.argmax(j))])
-        else:
-            self.threshold_ = float(self.threshold)
-        above = r > self.threshold_
-        rate = y.mean()
-        self.rates_ = np.array(
-            [y[~above].mean() if (~above).any() else rate, y[above].mean() if above.any() else rate]
-        )
-        self.classes_ = np.array([False, True])
-        return self
-
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """Give the training churn rate on the customer's side of the threshold.
-
-        Returned as the two columns [P(stay), P(churn)].
-
-        Parameters
-        ----------
-        X : pandas.DataFrame
-
-        Returns
-        -------
-        numpy.ndarray of shape (n, 2)
-        """
-        p = self.rates_[(self._recency(X) > self.threshold_).astype(int)]
-        return np.column_stack([1 - p, p])
-
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """Call churned (True) the customers whose recency is above the threshold.
-
-        Parameters
-        ----------
-        X : pandas.DataFrame
-
-        Returns
-        -------
-        numpy.ndarray of bool
-        """
-        return self._recency(X) > self.threshold_
-
-
-def make_models(
-    X: pd.DataFrame,
-    *,
-    seed: int = 0,
-    numeric: Sequence[str] | None = None,
-    categorical: Sequence[str] | None = None,
-) -> dict[str, Pipeline]:
-    """Build the compared models, each ``feature_pipeline`` + classifier (not fitted).
-
-    Settings are small on purpose (fast fits on a laptop, little overfitting):
-    logistic regression (``C=1``, after ``log1p`` of :data:`CHURN_LOG_FEATURES` and
-    standardisation); a decision tree of depth 5
-    with at least 50 customers per leaf; a random forest of 150 trees of depth 8 with at
-    least 20 customers per leaf; histogram gradient boosting with 150 iterations of rate 0.05
-    and 15 leaves per tree. Seeds fixed, ``n_jobs=1``.
-
-    Parameters
-    ----------
-    X : pandas.DataFrame
-        The training features (used to pick the columns, see
-        :func:`helpers.clustering.feature_pipeline`).
-    seed : int, default 0
-        Random state of every model.
-    numeric, categorical : sequence of str, optional
-        The columns to use; default every numeric and every text column.
-
-    Returns
-    -------
-    dict of str to sklearn.pipeline.Pipeline
-        Keyed by :data:`MODEL_NAMES`.
-    """
-    classifiers = {
-        "logistic regression": LogisticRegression(C=1.0, max_iter=2000),
-        "decision tree": DecisionTreeClassifier(
-            max_depth=5, min_samples_leaf=50, random_state=seed
-        ),
-        "random forest": RandomForestClassifier(
-            n_estimators=150, max_depth=8, min_samples_leaf=20, n_jobs=1, random_state=seed
-        ),
-        "gradient boosting": HistGradientBoostingClassifier(
-            max_iter=150,
-            learning_rate=0.05,
-            max_leaf_nodes=15,
-            early_stopping=False,
-            random_state=seed,
-        ),
-    }
-    return {
-        name: Pipeline(
-            [
-                ("prep", feature_pipeline(X, numeric, categorical, log=CHURN_LOG_FEATURES)),
-                ("model", classifier),
-            ]
-        )
-        for name, classifier in classifiers.items()
-    }
-
-
-# --- 4. metrics ----------------------------------------------------------------------------------
-
-
-def _scores(y_true: Sequence[bool], score: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    y = np.asarray(y_true, dtype=bool)
-    p = np.asarray(score, dtype=float)
-    if y.shape != p.shape or y.ndim != 1:
-        raise ValueError(
-            f"y_true and score must be 1-D of the same length; got {y.shape} and {p.shape}"
-        )
-    if len(y) == 0:
-        raise ValueError("y_true is empty")
-    check_numbers("score", p, "a finite number", np.isfinite)
-    return y, p
-
-
-def top_share(
-    y_true: Sequence[bool], score: Sequence[float], share: float = 0.1
-) -> tuple[float, float]:
-    """Compute lift and capture among the customers with the highest scores.
-
-    The top group is the ``ceil(share * n)`` customers with the highest score (ties in input
-    order). **Lift** = churn rate in the group / overall churn rate (1 = no better than
-    picking at random); **capture** = share of all churners who are in the group.
-
-    Parameters
-    ----------
-    y_true : array-like of bool
-        Churn labels.
-    score : array-like of float
-        Higher means more likely to churn.
-    share : float, default 0.1
-        Size of the group as a share of customers (0.1: the top decile).
-
-    Returns
-    -------
-    lift, capture : float
-
-    Raises
-    ------
-    ValueError
-        If the lengths differ, ``share`` is not in (0, 1] or there is no churner.
-    """
-    y, p = _scores(y_true, score)
-    check_share("share", share, "of customers in the top group")
-    if not y.any():
-        raise ValueError("y_true has no churner: lift and capture are undefined")
-    n_top = math.ceil(share * len(y))
-    top = np.argsort(-p, kind="mergesort")[:n_top]
-    lift = y[top].mean() / y.mean()
-    capture = y[top].sum() / y.sum()
-    return float(lift), float(capture)
-
-
-def churn_metrics(
-    y_true: Sequence[bool], score: Sequence[float], *, share: float = 0.1
-) -> dict[str, float]:
-    """ROC-AUC, PR-AUC, Brier score, lift and capture in the top ``share``.
-
-    Parameters
-    ----------
-    y_true : array-like of bool
-        Churn labels.
-    score : array-like of float
-        Predicted probabilities of churn (the Brier score needs probabilities).
-    share : float, default 0.1
-        The top group of :func:`top_share`.
-
-    Returns
-    -------
-    dict
-        ``roc_auc`` (0.5 = random ranking), ``pr_auc`` (average precision; the churn rate =
-        random), ``brier`` (mean squared error of the probabilities; lower is better),
-        ``lift``, ``capture``.
-    """
-    y, p = _scores(y_true, score)
-    if y.all() or not y.any():
-        raise ValueError("y_true must hold both churners and non-churners")
-    lift, capture = top_share(y, p, share)
-    return {
-        "roc_auc": float(roc_auc_score(y, p)),
-        "pr_auc": float(average_precision_score(y, p)),
-        "brier": float(brier_score_loss(y, p)),
-        "lift": lift,
-        "capture": capture,
-    }
-
-
-def compare_models(
-    models: Mapping[str, object],
-    X_train: pd.DataFrame,
-    y_train: Sequence[bool],
-    X_test: pd.DataFrame,
-    y_test: Sequence[bool],
-    *,
-    share: float = 0.1,
-) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """Fit every model on the training rows and score it on the test rows.
-
-    Parameters
-    ----------
-    models : mapping of str to estimator
-        Unfitted estimators with ``predict_proba`` (fitted in place).
-    X_train, y_train, X_test, y_test
-        Training and test features and labels.
-    share : float, default 0.1
-        The top group for lift and capture.
-
-    Returns
-    -------
-    table : pandas.DataFrame
-        One row per model, the columns of :func:`churn_metrics`.
-    scores : dict of str to numpy.ndarray
-        Each model's P(churn) for the test rows.
-    """
-    rows, scores = {}, {}
-    for name, model in models.items():
-        with threadpool_limits(limits=1):  # one thread: small fits, no oversubscription
-            model.fit(X_train, np.asarray(y_train, dtype=bool))
-            scores[name] = model.predict_proba(X_test)[:, 1]
-        rows[name] = churn_metrics(y_test, scores[name], share=share)
-    return pd.DataFrame(rows).T.rename_axis("model"), scores
-
-
-def cross_validate_models(
-    models: Mapping[str, object],
-    X: pd.DataFrame,
-    y: Sequence[bool],
-    *,
-    n_splits: int = 5,
-    seed: int = 0,
-    share: float = 0.1,
-) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """Cross-validate every model by stratified k-fold (for labelled, contractual data).
-
-    Each fold keeps the overall churn rate. The metrics are computed on the out-of-fold
-    probabilities of all rows (each row scored by the model that did not see it);
-    ``roc_auc_sd`` is the standard deviation of the per-fold ROC-AUC.
-
-    Parameters
-    ----------
-    models : mapping of str to estimator
-        Unfitted estimators (cloned per fold).
-    X : pandas.DataFrame
-    y : array-like of bool
-    n_splits : int, default 5
-    seed : int, default 0
-        Seed of the shuffle before splitting.
-    share : float, default 0.1
-
-    Returns
-    -------
-    table : pandas.DataFrame
-        One row per model: :func:`churn_metrics` of the out-of-fold scores and
-        ``roc_auc_sd``.
-    scores : dict of str to numpy.ndarray
-        Out-of-fold P(churn) per model.
-    """
-    from sklearn.base import clone
-
-    y = np.asarray(y, dtype=bool)
-    folds = list(StratifiedKFold(n_splits, shuffle=True, random_state=seed).split(X, y))
-    rows, scores = {}, {}
-    for name, model in models.items():
-        oof = np.zeros(len(y))
-        per_fold = []
-        for train, test in folds:
-            with threadpool_limits(limits=1):
-                fitted = clone(model).fit(X.iloc[train], y[train])
-                oof[test] = fitted.predict_proba(X.iloc[test])[:, 1]
-            per_fold.append(roc_auc_score(y[test], oof[test]))
-        scores[name] = oof
-        rows[name] = {**churn_metrics(y, oof, share=share), "roc_auc_sd": float(np.std(per_fold))}
-    return pd.DataFrame(rows).T.rename_axis("model"), scores
-
-
-def calibration_table(
-    y_true: Sequence[bool], score: Sequence[float], n_bins: int = 10
-) -> pd.DataFrame:
-    """Compare predicted and observed churn rates in bins of equal size (default deciles).
-
-    Parameters
-    ----------
-    y_true : array-like of bool
-    score : array-like of float
-        Predicted probabilities.
-    n_bins : int, default 10
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``predicted`` (mean probability) and ``observed`` (churn rate) per bin.
-    """
-    y, p = _scores(y_true, score)
-    observed, predicted = calibration_curve(y, p, n_bins=n_bins, strategy="quantile")
-    return pd.DataFrame({"predicted": predicted, "observed": observed}).rename_axis("bin")
-
-
-def importance_table(
-    model: object,
-    X: pd.DataFrame,
-    y: Sequence[bool],
-    *,
-    n_repeats: int = 5,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Measure permutation importance: the drop of the test ROC-AUC when a column is shuffled.
-
-    Parameters
-    ----------
-    model : fitted estimator
-        Takes the feature frame ``X`` (a pipeline of :func:`make_models`).
-    X : pandas.DataFrame
-        Held-out features.
-    y : array-like of bool
-        Held-out labels.
-    n_repeats : int, default 5
-    seed : int, default 0
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``auc_drop`` (mean) and ``sd`` per column, largest drop first.
-    """
-    with threadpool_limits(limits=1):
-        result = _permutation_importance(model, X, y, n_repeats, seed)
-    table = pd.DataFrame(
-        {"auc_drop": result.importances_mean, "sd": result.importances_std}, index=X.columns
-    )
-    return table.sort_values("auc_drop", ascending=False).rename_axis("feature")
-
-
-def _permutation_importance(model, X, y, n_repeats, seed):
-    return permutation_importance(
-        model,
-        X,
-        np.asarray(y, dtype=bool),
-        scoring="roc_auc",
-        n_repeats=n_repeats,
-        random_state=seed,
-        n_jobs=1,
-    )
-
-
-# --- 5. from scores to action --------------------------------------------------------------------
-
-
-def value_at_risk(
-    features: pd.DataFrame,
-    horizon_days: int,
-    *,
-    monetary: str = "monetary",
-    tenure: str = "tenure",
-) -> pd.Series:
-    """Estimate the spend a customer would bring in the next ``horizon_days`` if they stay.
-
-    Their spend per day so far, ``monetary / max(tenure, horizon_days)``, times
-    ``horizon_days``. The floor on the denominator stops a customer who bought once last
-    week from counting as if they bought that much every week.
-
-    Parameters
-    ----------
-    features : pandas.DataFrame
-        With net spend and tenure in days (:func:`churn_features`).
-    horizon_days : int
-    monetary, tenure : str
-        Column names.
-
-    Returns
-    -------
-    pandas.Series
-        Named ``value_at_risk``.
-    """
-    require_columns(features, [monetary, tenure], "features")
-    _check_horizon(horizon_days)
-    days = features[tenure].astype(float).clip(lower=float(horizon_days))
-    return (features[monetary].astype(float) / days * horizon_days).rename("value_at_risk")
-
-
-def retention_campaign(
-    p_churn: pd.Series,
-    value: pd.Series | float,
-    *,
-    save_rate: float,
-    offer_cost: float,
-) -> pd.DataFrame:
-    """Rank customers by the expected value of a retention offer; find the best campaign.
-
-    ``expected_value = p_churn * value * save_rate - offer_cost``: the offer saves a share
-    ``save_rate`` of the customers who would have left, each worth ``value``, and costs
-    ``offer_cost`` for everyone contacted. Customers are ranked by expected value; the
-    campaign contacting the top ``n`` is worth the sum of their values, which is largest
-    when exactly the customers with a positive expected value are contacted.
-
-    Parameters
-    ----------
-    p_churn : pandas.Series
-        P(churn) per customer (index: customer).
-    value : pandas.Series or float
-        Value at risk per customer (aligned with ``p_churn``), or one value for all.
-    save_rate : float
-        Share of would-be churners the offer keeps, in (0, 1].
-    offer_cost : float
-        Cost of one offer, >= 0.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per customer, best first: ``p_churn``, ``value_at_risk``,
-        ``expected_value``, ``rank`` (1 = best), ``cumulative_value`` (value of contacting
-        the top ``rank`` customers) and ``contact`` (True for the best campaign).
-        ``attrs``: ``size`` and ``value`` of the best campaign (0 and 0.0 when no offer pays).
-
-    Raises
-    ------
-    ValueError
-        For probabilities outside [0, 1], a negative or missing value, a save rate outside
-        (0, 1] or a negative offer cost.
-    """
-    if not isinstance(p_churn, pd.Series):
-        raise ValueError(f"p_churn must be a pandas Series; got {type(p_churn).__name__}")
-    check_numbers("p_churn", p_churn, "in [0, 1]", lambda p: (p >= 0) & (p <= 1))
-    if isinstance(value, pd.Series):
-        value = value.reindex(p_churn.index)
-    values = pd.Series(value, index=p_churn.index, dtype=float)
-    check_numbers("value", values, ">= 0 (one per customer of p_churn)", lambda v: v >= 0)
-    check_share("save_rate", save_rate, "of would-be churners the offer keeps")
-    check_numbers("offer_cost", offer_cost, ">= 0", lambda c: c >= 0)
-    table = pd.DataFrame({"p_churn": p_churn.astype(float), "value_at_risk": values})
-    table["expected_value"] = table["p_churn"] * table["value_at_risk"] * save_rate - offer_cost
-    table = table.sort_values("expected_value", ascending=False, kind="mergesort")
-    table["rank"] = np.arange(1, len(table) + 1)
-    table["cumulative_value"] = table["expected_value"].cumsum()
-    size = int((table["expected_value"] > 0).sum())
-    table["contact"] = table["rank"] <= size
-    table.attrs.update(size=size, value=float(table["expected_value"].iloc[:size].sum()))
-    return table
-
-
-# --- 6. contractual churn: IBM Telco -------------------------------------------------------------
+# --- 3. contractual churn: IBM Telco -------------------------------------------------------------
 
 
 def telco_features(telco: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:

@@ -1,4 +1,4 @@
-"""Tests of helpers.churn: expected values worked out by hand on tiny frames."""
+"""Tests of helpers.churn (labels, features, cutoffs, snapshots, Telco), by hand on tiny frames."""
 
 from __future__ import annotations
 
@@ -170,119 +170,9 @@ def test_missing_columns_are_named(raw):
     with pytest.raises(ValueError, match="contacts: column 'cost'"):
         contacts = pd.DataFrame({"customer_id": ["A"], "contact_date": ["2024-01-01"]})
         churn.churn_features(raw, "2024-02-01", contacts=contacts)
-    with pytest.raises(ValueError, match="'recency' is required"):
-        churn.RecencyRule().fit(pd.DataFrame({"r": [1, 2]}), [True, False])
-    with pytest.raises(ValueError, match="'tenure' is required"):
-        churn.value_at_risk(pd.DataFrame({"monetary": [1.0]}), 90)
 
 
-# --- baseline, metrics, campaign ----------------------------------------------------------------
-
-
-def test_recency_rule_by_hand():
-    X = pd.DataFrame({"recency": [10, 20, 30, 40, 50]})
-    y = [False, False, True, False, True]
-    rule = churn.RecencyRule().fit(X, y)
-    # Youden's J = TPR - FPR above t: t=10: 1 - 2/3; t=20: 1 - 1/3 (best); t=30: 1/2 - 1/3;
-    # t=40: 1/2 - 0; t=50: 0
-    assert rule.threshold_ == 20
-    # churn rate at or below 20: 0/2; above: 2/3
-    np.testing.assert_allclose(
-        rule.predict_proba(pd.DataFrame({"recency": [5, 25]}))[:, 1], [0, 2 / 3]
-    )
-    assert rule.predict(pd.DataFrame({"recency": [20, 21]})).tolist() == [False, True]
-    fixed = churn.RecencyRule(threshold=35).fit(X, y)
-    assert fixed.threshold_ == 35 and fixed.rates_.tolist() == [pytest.approx(1 / 3), 0.5]
-
-
-def test_lift_and_capture_by_hand():
-    y = [1, 0, 1, 0, 0, 0, 0, 0, 1, 0]  # 3 churners in 10: rate 0.3
-    score = [0.9, 0.8, 0.7, 0.1, 0.2, 0.3, 0.1, 0.2, 0.05, 0.0]
-    # top 20% = 2 customers (rows 0, 1): 1 churner -> rate 0.5, lift 0.5 / 0.3, capture 1/3
-    lift, capture = churn.top_share(y, score, 0.2)
-    assert lift == pytest.approx(5 / 3) and capture == pytest.approx(1 / 3)
-    # top 25% = ceil(2.5) = 3 customers (rows 0, 1, 2): 2 churners -> 2/3 / 0.3, capture 2/3
-    lift, capture = churn.top_share(y, score, 0.25)
-    assert lift == pytest.approx((2 / 3) / 0.3) and capture == pytest.approx(2 / 3)
-    metrics = churn.churn_metrics(y, score, share=0.2)
-    # Brier: mean of (score - y)^2
-    brier = np.mean((np.array(score) - np.array(y)) ** 2)
-    assert metrics["brier"] == pytest.approx(brier)
-    assert metrics["lift"] == pytest.approx(5 / 3)
-    # ROC-AUC: of the 3 x 7 churner/stayer pairs, the churner scores higher in 14 (no ties):
-    # 0.9 beats all 7, 0.7 beats 6 (not 0.8), 0.05 beats only 0.0
-    assert metrics["roc_auc"] == pytest.approx((7 + 6 + 1) / 21)
-
-
-def test_metrics_reject_bad_input():
-    with pytest.raises(ValueError, match="same length"):
-        churn.churn_metrics([True, False], [0.5])
-    with pytest.raises(ValueError, match="share must be in"):
-        churn.top_share([True, False], [0.5, 0.1], 0)
-    with pytest.raises(ValueError, match="no churner"):
-        churn.top_share([False, False], [0.5, 0.1])
-
-
-def test_campaign_choice_by_hand():
-    p = pd.Series([0.8, 0.5, 0.1, 0.9], index=["a", "b", "c", "d"])
-    value = pd.Series([100.0, 50.0, 200.0, 10.0], index=["a", "b", "c", "d"])
-    table = churn.retention_campaign(p, value, save_rate=0.5, offer_cost=5.0)
-    # expected value = p * value * 0.5 - 5: a 35, b 7.5, c 5, d -0.5
-    assert list(table.index) == ["a", "b", "c", "d"]
-    assert table["expected_value"].tolist() == pytest.approx([35, 7.5, 5, -0.5])
-    assert table["cumulative_value"].tolist() == pytest.approx([35, 42.5, 47.5, 47.0])
-    assert table.attrs["size"] == 3 and table.attrs["value"] == pytest.approx(47.5)
-    assert table["contact"].tolist() == [True, True, True, False]
-    # an offer dearer than anything it can save: no campaign
-    none = churn.retention_campaign(p, value, save_rate=0.5, offer_cost=50.0)
-    assert none.attrs["size"] == 0 and none.attrs["value"] == 0.0
-
-
-def test_campaign_rejects_bad_input():
-    p = pd.Series([0.8, 1.2], index=["a", "b"])
-    with pytest.raises(ValueError, match=r"p_churn must be in \[0, 1\].*1.2 for index 'b'"):
-        churn.retention_campaign(p, 10.0, save_rate=0.5, offer_cost=1.0)
-    with pytest.raises(ValueError, match="save_rate"):
-        churn.retention_campaign(p.clip(upper=1), 10.0, save_rate=0, offer_cost=1.0)
-    with pytest.raises(ValueError, match="value must be >= 0"):
-        churn.retention_campaign(
-            p.clip(upper=1), pd.Series([1.0], index=["a"]), save_rate=0.5, offer_cost=1.0
-        )
-
-
-def test_value_at_risk_by_hand():
-    features = pd.DataFrame({"monetary": [365.0, 100.0], "tenure": [365.0, 10.0]})
-    # 1 per day over a year -> 90 in 90 days; a new customer: 100 over max(10, 90) days
-    assert churn.value_at_risk(features, 90).tolist() == pytest.approx([90.0, 100.0])
-
-
-# --- models and telco ---------------------------------------------------------------------------
-
-
-def test_models_are_pipelines_that_fit():
-    rng = np.random.default_rng(0)
-    n = 400
-    X = pd.DataFrame(
-        {
-            "recency": rng.integers(0, 300, n).astype(float),
-            "frequency": rng.integers(1, 10, n).astype(float),
-            "region": rng.choice(["North", "South"], n),
-        }
-    )
-    y = X["recency"] + rng.normal(0, 50, n) > 150
-    models = churn.make_models(X, seed=0)
-    assert tuple(models) == churn.MODEL_NAMES
-    table, scores = churn.compare_models(models, X[:300], y[:300], X[300:], y[300:])
-    assert (table["roc_auc"] > 0.75).all()
-    assert all(len(s) == 100 for s in scores.values())
-    importance = churn.importance_table(models["logistic regression"], X[300:], y[300:])
-    assert importance.index[0] == "recency"
-    cv, oof = churn.cross_validate_models(
-        {"lr": churn.make_models(X)["logistic regression"]}, X, y, n_splits=3
-    )
-    assert cv.loc["lr", "roc_auc"] > 0.75 and len(oof["lr"]) == n
-    calibration = churn.calibration_table(y, oof["lr"], n_bins=4)
-    assert len(calibration) == 4 and calibration["observed"].between(0, 1).all()
+# --- telco ---------------------------------------------------------------------------------------
 
 
 def test_telco_features_handle_blank_total_charges():

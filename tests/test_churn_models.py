@@ -1,0 +1,56 @@
+"""Tests of helpers.churn_models: the recency rule by hand, the models on simulated data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import churn_metrics, churn_models
+
+
+def test_recency_rule_by_hand():
+    X = pd.DataFrame({"recency": [10, 20, 30, 40, 50]})
+    y = [False, False, True, False, True]
+    rule = churn_models.RecencyRule().fit(X, y)
+    # Youden's J = TPR - FPR above t: t=10: 1 - 2/3; t=20: 1 - 1/3 (best); t=30: 1/2 - 1/3;
+    # t=40: 1/2 - 0; t=50: 0
+    assert rule.threshold_ == 20
+    # churn rate at or below 20: 0/2; above: 2/3
+    np.testing.assert_allclose(
+        rule.predict_proba(pd.DataFrame({"recency": [5, 25]}))[:, 1], [0, 2 / 3]
+    )
+    assert rule.predict(pd.DataFrame({"recency": [20, 21]})).tolist() == [False, True]
+    fixed = churn_models.RecencyRule(threshold=35).fit(X, y)
+    assert fixed.threshold_ == 35 and fixed.rates_.tolist() == [pytest.approx(1 / 3), 0.5]
+
+
+def test_recency_rule_names_a_missing_column():
+    with pytest.raises(ValueError, match="'recency' is required"):
+        churn_models.RecencyRule().fit(pd.DataFrame({"r": [1, 2]}), [True, False])
+
+
+def test_models_are_pipelines_that_fit():
+    rng = np.random.default_rng(0)
+    n = 400
+    X = pd.DataFrame(
+        {
+            "recency": rng.integers(0, 300, n).astype(float),
+            "frequency": rng.integers(1, 10, n).astype(float),
+            "region": rng.choice(["North", "South"], n),
+        }
+    )
+    y = X["recency"] + rng.normal(0, 50, n) > 150
+    models = churn_models.make_models(X, seed=0)
+    assert tuple(models) == churn_models.MODEL_NAMES
+    table, scores = churn_metrics.compare_models(models, X[:300], y[:300], X[300:], y[300:])
+    assert (table["roc_auc"] > 0.75).all()
+    assert all(len(s) == 100 for s in scores.values())
+    importance = churn_metrics.importance_table(models["logistic regression"], X[300:], y[300:])
+    assert importance.index[0] == "recency"
+    cv, oof = churn_metrics.cross_validate_models(
+        {"lr": churn_models.make_models(X)["logistic regression"]}, X, y, n_splits=3
+    )
+    assert cv.loc["lr", "roc_auc"] > 0.75 and len(oof["lr"]) == n
+    calibration = churn_metrics.calibration_table(y, oof["lr"], n_bins=4)
+    assert len(calibration) == 4 and calibration["observed"].between(0, 1).all()
