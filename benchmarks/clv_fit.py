@@ -29,12 +29,14 @@ from lifetimes import BetaGeoFitter, GammaGammaFitter
 data = pd.read_csv(sys.argv[1])
 out = {}
 start = time.perf_counter()
-BetaGeoFitter().fit(data["frequency"], data["recency"], data["T"])
+bg = BetaGeoFitter().fit(data["frequency"], data["recency"], data["T"])
 out["bgnbd"] = time.perf_counter() - start
+out["bgnbd_params"] = {k: float(v) for k, v in bg.params_.items()}
 repeat = data[data["frequency"] > 0]
 start = time.perf_counter()
-GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+gg = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
 out["gamma_gamma"] = time.perf_counter() - start
+out["gamma_gamma_params"] = {k: float(v) for k, v in gg.params_.items()}
 print(json.dumps(out))
 """
 
@@ -60,6 +62,11 @@ def lifetimes_times(python: str, summary) -> dict[str, float]:
             [python, str(script), str(path)], check=True, capture_output=True, text=True
         )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def largest_gap(ours, theirs: dict[str, float], names: dict[str, str]) -> float:
+    """Largest absolute difference between our parameters and lifetimes' (its names)."""
+    return max(abs(float(ours.params_[name]) - theirs[peer]) for name, peer in names.items())
 
 
 def main() -> None:
@@ -98,10 +105,13 @@ def main() -> None:
         print(f"  Gamma-Gamma {t_gg:7.3f} s  {gg}")
         if args.lifetimes:
             peer = lifetimes_times(args.lifetimes, summary)
+            gap_bg = largest_gap(bg, peer["bgnbd_params"], {k: k for k in bg.PARAMS})
+            gap_gg = largest_gap(gg, peer["gamma_gamma_params"], {"p": "p", "q": "q", "gamma": "v"})
             print(
                 f"  lifetimes 0.11.3: BG/NBD {peer['bgnbd']:.3f} s "
-                f"({peer['bgnbd'] / t_bg:.1f} x ours), Gamma-Gamma {peer['gamma_gamma']:.3f} s "
-                f"({peer['gamma_gamma'] / t_gg:.1f} x ours)"
+                f"({peer['bgnbd'] / t_bg:.1f} x ours, largest parameter gap {gap_bg:.1e}), "
+                f"Gamma-Gamma {peer['gamma_gamma']:.3f} s "
+                f"({peer['gamma_gamma'] / t_gg:.1f} x ours, largest parameter gap {gap_gg:.1e})"
             )
 
 

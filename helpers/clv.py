@@ -1,4 +1,4 @@
-"""Probabilistic CLV: BG/NBD, Pareto/NBD and Gamma-Gamma models, and CLV over a horizon.
+"""Probabilistic CLV models: BG/NBD and Pareto/NBD (purchases), Gamma-Gamma (spend).
 
 The story of the purchase models ("buy till you die"): while a customer is **alive** they buy
 at their own steady rate, a Poisson process with rate lambda; lambda varies across customers
@@ -20,13 +20,17 @@ across customers. It assumes spend is independent of purchase frequency; check t
 All models take the summary data of :mod:`helpers.clv_data` (``frequency``, ``recency``,
 ``T`` in one period unit, ``monetary_value``) and follow scikit-learn's shape: settings in
 ``__init__``, ``fit`` returns ``self``, fitted values end in ``_`` (``params_``,
-``log_likelihood_``, ``standard_errors_`` from the numerical Hessian, and ``summary_`` with
+``log_likelihood_``, ``standard_errors_`` from the inverse Hessian, and ``summary_`` with
 95% confidence intervals, Wald intervals on the log scale, exp(log theta +- 1.96 se / theta),
 which stay positive like the parameters). Fitting groups identical (frequency, recency, T) rows and
 weighs each by its count, so a large customer base costs little more than its distinct rows.
 
-:func:`customer_lifetime_value` combines a purchase model and the spend model into a CLV
-over a horizon with a margin and an annual discount rate (discrete steps, see there).
+BG/NBD and Gamma-Gamma are fitted with the exact gradient of their log-likelihood (BFGS on
+log-parameters, value and gradient in one vectorized pass); Pareto/NBD, whose likelihood has a
+hypergeometric function of its parameters, with finite differences.
+
+The CLV over a horizon and the tables built from fitted models (expected repeat counts,
+calibration vs holdout, P(alive)) are in :mod:`helpers.clv_tables`.
 """
 
 from __future__ import annotations
@@ -38,21 +42,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from helpers.checks import check_numbers, check_share, require_columns
-from helpers.clv_data import FREQUENCY, MONETARY, RECENCY, T, period_days
+from helpers.checks import check_numbers, require_columns
+from helpers.clv_data import FREQUENCY, MONETARY, RECENCY, T
 
-__all__ = [
-    "BetaGeoModel",
-    "GammaGamma",
-    "ParetoNBDModel",
-    "compare_predictors",
-    "customer_lifetime_value",
-    "expected_repeat_counts",
-    "probability_alive_history",
-    "calibration_holdout_table",
-    "probability_alive_matrix",
-    "top_share_captured",
-]
+__all__ = ["BetaGeoModel", "GammaGamma", "ParetoNBDModel"]
 
 _Z95 = 1.959963984540054
 
@@ -100,8 +93,9 @@ def _numerical_hessian(f, x: np.ndarray, step: float | None = None) -> np.ndarra
 def _newton_polish(f, x: np.ndarray, fx: float, steps: int = 3) -> tuple[np.ndarray, float]:
     """Take a few Newton steps on ``f`` from ``x`` (finite differences) while ``f`` falls.
 
-    Quasi-Newton searches stop where the gradient is small, which leaves weakly determined
-    parameters (a flat likelihood) a little short of the maximum; Newton steps finish the job.
+    Quasi-Newton searches on numerical gradients stop where the gradient is small, which
+    leaves weakly determined parameters (a flat likelihood) a little short of the maximum;
+    Newton steps finish the job. Models with an analytic gradient do not need it.
     """
     h = 1e-4
     for _ in range(steps):
@@ -120,8 +114,28 @@ def _newton_polish(f, x: np.ndarray, fx: float, steps: int = 3) -> tuple[np.ndar
     return x, fx
 
 
+def _jacobian_hessian(gradient, x: np.ndarray) -> np.ndarray:
+    """Hessian as the central-difference Jacobian of an exact ``gradient``, symmetrised."""
+    n = len(x)
+    h = 1e-5 * np.maximum(np.abs(x), 1e-2)
+    hess = np.empty((n, n))
+    for i in range(n):
+        step = np.zeros(n)
+        step[i] = h[i]
+        hess[:, i] = (gradient(x + step) - gradient(x - step)) / (2 * h[i])
+    return (hess + hess.T) / 2
+
+
 class _Fitter:
-    """Maximum likelihood on log-parameters, grouped rows, standard errors from the Hessian."""
+    """Maximum likelihood on log-parameters, grouped rows, standard errors from the Hessian.
+
+    Subclasses give ``_loglik(params, *cols)``, the log-likelihood of each row, and may give
+    ``_loglik_grad(params, *cols)``, the same with its exact gradient (rows x parameters, in
+    the natural parameters). With the gradient the search is BFGS with ``jac=True`` to a
+    tight tolerance, and the Hessian for the standard errors is a central difference of the
+    gradient; without it, BFGS on finite differences, Newton steps to finish and a four-point
+    Hessian of the log-likelihood.
+    """
 
     PARAMS: tuple[str, ...] = ()
 
@@ -129,10 +143,18 @@ class _Fitter:
         self.initial_params = initial_params
         self.max_iter = max_iter
 
-    # subclasses: _data(summary) -> (columns array 2-D, ...), _loglik(params, *cols) -> per row
+    _loglik_grad = None
+
     def _minimise(self, data: np.ndarray, weights: np.ndarray) -> None:
-        unique, inverse = np.unique(data, axis=0, return_inverse=True)
-        counts = np.bincount(inverse.ravel(), weights=weights)
+        # group identical rows (a lexicographic sort; faster than np.unique(axis=0))
+        order = np.lexsort(data.T[::-1])
+        ordered = data[order]
+        new = np.ones(len(ordered), dtype=bool)
+        new[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+        inverse = np.empty(len(ordered), dtype=int)
+        inverse[order] = np.cumsum(new) - 1
+        unique = ordered[new]
+        counts = np.bincount(inverse, weights=weights, minlength=len(unique))
         cols = tuple(unique.T)
 
         scale = max(float(counts.sum()), 1.0)
@@ -143,14 +165,40 @@ class _Fitter:
             total = float(counts @ ll) / scale  # per customer: gtol does not depend on n
             return -total if np.isfinite(total) else 1e300
 
+        def negll_grad(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+            params = np.exp(log_params)
+            with np.errstate(all="ignore"):
+                ll, grad = self._loglik_grad(params, *cols)
+            total = float(counts @ ll) / scale
+            slope = -(counts @ grad) * params / scale  # chain rule: d/dlog p = p d/dp
+            if not (np.isfinite(total) and np.all(np.isfinite(slope))):
+                return 1e300, np.zeros_like(log_params)
+            return -total, slope
+
         start = np.log(
             np.asarray(self.initial_params, dtype=float)
             if self.initial_params is not None
             else np.ones(len(self.PARAMS))
         )
-        # BFGS on log-parameters (fast); Nelder-Mead from there only if BFGS did not converge
-        best = optimize.minimize(negll, start, method="BFGS", options={"gtol": 1e-6})
+        analytic = self._loglik_grad is not None
+        if analytic:
+            # exact gradient: a tight tolerance costs a few iterations and makes Newton steps
+            # unnecessary (they move the CDNOW estimates by less than 1e-6)
+            best = optimize.minimize(
+                negll_grad,
+                start,
+                jac=True,
+                method="BFGS",
+                options={"gtol": 1e-9},
+            )
+        else:
+            # BFGS on log-parameters (fast); Nelder-Mead from there only if BFGS failed
+            best = optimize.minimize(negll, start, method="BFGS", options={"gtol": 1e-6})
         converged = bool(best.success)
+        if analytic and not converged:
+            # BFGS stops on "precision loss" when the line search cannot improve in floating
+            # point: at a maximum if the exact gradient (per customer) is zero to 1e-6
+            converged = bool(np.all(np.isfinite(best.jac)) and np.abs(best.jac).max() < 1e-6)
         if not converged:
             polish = optimize.minimize(
                 negll,
@@ -160,7 +208,10 @@ class _Fitter:
             )
             converged = bool(polish.success)
             best = polish if polish.fun <= best.fun else best
-        log_params, lowest = _newton_polish(negll, best.x, best.fun)
+        if analytic:
+            log_params, lowest = best.x, float(best.fun)
+        else:
+            log_params, lowest = _newton_polish(negll, best.x, best.fun)
         params = np.exp(log_params)
         self.converged_ = converged
         self.params_ = pd.Series(params, index=list(self.PARAMS), name="estimate")
@@ -168,11 +219,20 @@ class _Fitter:
         self.n_customers_ = float(weights.sum())
         self.n_distinct_rows_ = len(unique)
 
-        def negll_natural(p: np.ndarray) -> float:
-            with np.errstate(all="ignore"):
-                return -float(counts @ self._loglik(p, *cols))
+        if analytic:
 
-        hessian = _numerical_hessian(negll_natural, params)
+            def gradient_natural(p: np.ndarray) -> np.ndarray:
+                with np.errstate(all="ignore"):
+                    return -(counts @ self._loglik_grad(p, *cols)[1])
+
+            hessian = _jacobian_hessian(gradient_natural, params)
+        else:
+
+            def negll_natural(p: np.ndarray) -> float:
+                with np.errstate(all="ignore"):
+                    return -float(counts @ self._loglik(p, *cols))
+
+            hessian = _numerical_hessian(negll_natural, params)
         try:
             covariance = np.linalg.inv(hessian)
             se = np.sqrt(np.where(np.diag(covariance) > 0, np.diag(covariance), np.nan))
@@ -287,7 +347,8 @@ class BetaGeoModel(_PurchaseModel):
     initial_params : sequence of 4 floats, optional
         Starting values of (r, alpha, a, b); default all 1.
     max_iter : int, default 5000
-        Iterations of the Nelder-Mead search that follows BFGS when BFGS does not converge.
+        Iterations of the BFGS search, and of the Nelder-Mead search that follows it when
+        BFGS does not converge.
 
     Attributes
     ----------
@@ -297,7 +358,8 @@ class BetaGeoModel(_PurchaseModel):
     log_likelihood_ : float
         Maximised log-likelihood.
     standard_errors_ : pandas.Series
-        From the inverse of the numerical Hessian of the negative log-likelihood.
+        From the inverse of the Hessian of the negative log-likelihood (a central difference
+        of its exact gradient).
     summary_ : pandas.DataFrame
         Estimate, standard error and 95% interval per parameter (Wald on the log scale).
     n_distinct_rows_ : int
@@ -330,6 +392,40 @@ class BetaGeoModel(_PurchaseModel):
             -np.inf,
         )
         return common + np.logaddexp(alive, dead)
+
+    @staticmethod
+    def _loglik_grad(params, x, tx, t_obs):
+        """Log-likelihood per row and its exact gradient in (r, alpha, a, b), rows x 4.
+
+        With L = C (A + D) (C the common factor, A alive, D dead), d log L = d log C +
+        w_A d log A + w_D d log D, w_A = A / (A + D); d betaln(u, v)/du = psi(u) - psi(u+v).
+        """
+        r, alpha, a, b = params
+        psi = special.digamma
+        # the special functions depend on the row only through x, a whole number: evaluate
+        # them once per value 0..max(x) and index (x takes few values, rows are many)
+        index = x.astype(int)
+        n = np.arange(index.max() + 1 if index.size else 1, dtype=float)
+        repeat = x > 0
+        log_t, log_tx = np.log(alpha + t_obs), np.log(alpha + tx)
+        beta_ab = special.betaln(a, b)
+        gam = (special.gammaln(r + n) - special.gammaln(r))[index]
+        log_alive = (special.betaln(a, b + n) - beta_ab)[index]
+        log_dead = (special.betaln(a + 1, np.maximum(b + n - 1, 1e-12)) - beta_ab)[index]
+        common = gam + r * np.log(alpha)
+        alive = log_alive - (r + x) * log_t
+        dead = np.where(repeat, log_dead - (r + x) * log_tx, -np.inf)
+        mixed = np.logaddexp(alive, dead)
+        w_alive, w_dead = np.exp(alive - mixed), np.exp(dead - mixed)
+        psi_r = (psi(r + n) - psi(r))[index]
+        psi_ab_abx = (psi(a + b) - psi(a + b + n))[index]
+        psi_bx = (psi(b + n) - psi(b))[index]
+        psi_bx1 = (psi(np.where(n > 0, b + n - 1, b)) - psi(b))[index]
+        d_r = psi_r + np.log(alpha) - w_alive * log_t - w_dead * log_tx
+        d_alpha = r / alpha - (r + x) * (w_alive / (alpha + t_obs) + w_dead / (alpha + tx))
+        d_a = psi_ab_abx + w_dead * (psi(a + 1) - psi(a))
+        d_b = psi_ab_abx + w_alive * psi_bx + w_dead * psi_bx1
+        return common + mixed, np.column_stack([d_r, d_alpha, d_a, d_b])
 
     def expected_purchases(self, t) -> np.ndarray:
         """E[X(t)]: expected purchases in (0, t] of a customer who starts at time 0.
@@ -601,6 +697,17 @@ class GammaGamma(_Fitter):
         )
 
     @staticmethod
+    def _loglik_grad(params, x, m):
+        """Log-likelihood per row and its exact gradient in (p, q, gamma), rows x 3."""
+        p, q, g = params
+        px = p * x
+        psi_pxq, log_gxm = special.digamma(px + q), np.log(g + x * m)
+        d_p = x * (psi_pxq - special.digamma(px) + np.log(m) + np.log(x) - log_gxm)
+        d_q = psi_pxq - special.digamma(q) + np.log(g) - log_gxm
+        d_g = q / g - (px + q) / (g + x * m)
+        return GammaGamma._loglik(params, x, m), np.column_stack([d_p, d_q, d_g])
+
+    @staticmethod
     def _repeat_buyers(
         summary: pd.DataFrame, frequency_col: str, monetary_col: str
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -726,272 +833,3 @@ class GammaGamma(_Fitter):
         x, m = _arrays(summary, [frequency_col, monetary_col])
         values = self.conditional_expected_spend(x, m)
         return pd.Series(values, index=summary.index, name="expected_spend")
-
-
-# --- CLV and descriptive tables -----------------------------------------------------------------
-
-
-def customer_lifetime_value(
-    purchase_model: _PurchaseModel,
-    spend_model: GammaGamma,
-    summary: pd.DataFrame,
-    *,
-    horizon: float,
-    discount_rate: float,
-    margin_rate: float = 1.0,
-    period: str | None = None,
-    step: float | None = None,
-) -> pd.Series:
-    """CLV of each customer over a horizon: discounted expected margin from the two models.
-
-    Discrete-time approximation: the horizon (in the model's period unit) is cut into steps
-    of ``step`` periods (default about one month: 4.35 weeks or 30.4 days). The purchases
-    expected in step k, E[Y(t_k)] - E[Y(t_{k-1})] from the purchase model, are valued at the
-    spend model's expected spend per purchase times ``margin_rate``, and discounted to today
-    as if paid at the end of the step: by (1 + discount_rate) ** (t_k / periods per year),
-    with 365.25 / 7 weeks or 365.25 days a year. The last step ends at the horizon.
-
-    Parameters
-    ----------
-    purchase_model : BetaGeoModel or ParetoNBDModel
-        Fitted, on summary data in the same period unit.
-    spend_model : GammaGamma
-        Fitted.
-    summary : pandas.DataFrame
-        frequency, recency, T and monetary_value per customer.
-    horizon : float
-        Length of the future, in periods (e.g. 52 weeks).
-    discount_rate : float
-        Annual discount rate, >= 0 (e.g. 0.1).
-    margin_rate : float, default 1.0
-        Share of spend that is margin, in (0, 1]; 1 gives revenue.
-    period : {"W", "D"}, optional
-        The period unit; default ``summary.attrs["period"]``.
-    step : float, optional
-        Length of a discounting step in periods.
-
-    Returns
-    -------
-    pandas.Series
-        ``clv`` indexed like ``summary``.
-    """
-    period = period or summary.attrs.get("period")
-    if period is None:
-        raise ValueError("period is unknown: pass period='W' or 'D' (summary.attrs has none)")
-    unit = period_days(period)
-    check_numbers("horizon", horizon, "> 0 (periods)", lambda a: a > 0)
-    check_numbers("discount_rate", discount_rate, ">= 0 (a year)", lambda a: a >= 0)
-    check_share("margin_rate", margin_rate, "margin share of spend")
-    per_year = 365.25 / unit
-    step = per_year / 12 if step is None else step
-    check_numbers("step", step, "> 0 (periods)", lambda a: a > 0)
-    x, tx, t_obs = _arrays(summary, [FREQUENCY, RECENCY, T])
-    ends = np.minimum(np.arange(1, math.ceil(horizon / step - 1e-9) + 1) * step, horizon)
-    cumulative = np.column_stack(
-        [purchase_model.conditional_expected_purchases(t, x, tx, t_obs) for t in ends]
-    )
-    per_step = np.diff(np.column_stack([np.zeros(len(x)), cumulative]), axis=1)
-    factors = (1 + discount_rate) ** -(ends / per_year)
-    spend = spend_model.predict(summary).to_numpy()
-    return pd.Series(per_step @ factors * spend * margin_rate, index=summary.index, name="clv")
-
-
-def expected_repeat_counts(
-    model: BetaGeoModel, summary: pd.DataFrame, max_frequency: int = 7
-) -> pd.DataFrame:
-    """Observed and expected numbers of customers with 0, 1, ..., ``max_frequency``+ repeats.
-
-    The expected count of x is the sum over customers of P(X(T_i) = x) with each customer's
-    own T_i; the last class collects ``max_frequency`` and more.
-
-    Parameters
-    ----------
-    model : BetaGeoModel
-        Fitted (it needs ``probability_of_purchases``).
-    summary : pandas.DataFrame
-        The calibration summary the model was fitted on.
-    max_frequency : int, default 7
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index ``0, 1, ..., "7+"``; columns ``observed``, ``expected``.
-    """
-    x, t_obs = _arrays(summary, [FREQUENCY, T])
-    expected = [model.probability_of_purchases(t_obs, n).sum() for n in range(max_frequency)]
-    expected.append(len(x) - sum(expected))
-    observed = [(x == n).sum() for n in range(max_frequency)] + [(x >= max_frequency).sum()]
-    labels = [str(n) for n in range(max_frequency)] + [f"{max_frequency}+"]
-    return pd.DataFrame(
-        {"observed": np.asarray(observed, dtype=float), "expected": expected},
-        index=pd.Index(labels, name="repeat purchases"),
-    )
-
-
-def probability_alive_matrix(
-    model: _PurchaseModel,
-    max_frequency: int | None = None,
-    T: float | None = None,  # noqa: N803
-) -> pd.DataFrame:
-    """P(alive) over frequency x recency for customers observed for the same ``T``.
-
-    Parameters
-    ----------
-    model : BetaGeoModel or ParetoNBDModel
-        Fitted.
-    max_frequency : int, optional
-        Largest frequency shown; default 20.
-    T : float, optional
-        Length of observation, in periods; default 52.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Rows: frequency 0..max_frequency; columns: recency 0..floor(T) (whole periods).
-    """
-    max_frequency = 20 if max_frequency is None else int(max_frequency)
-    T = 52.0 if T is None else float(T)  # noqa: N806
-    frequency = np.arange(max_frequency + 1, dtype=float)
-    recency = np.arange(math.floor(T) + 1, dtype=float)
-    xx, rr = np.meshgrid(frequency, recency, indexing="ij")
-    rr = np.where(xx == 0, 0.0, rr)
-    values = model.probability_alive(xx, rr, np.full_like(xx, T))
-    values = np.where((xx == 0) & (np.arange(len(recency)) > 0), np.nan, values)
-    return pd.DataFrame(
-        values,
-        index=pd.Index(frequency.astype(int), name="frequency"),
-        columns=pd.Index(recency.astype(int), name="recency"),
-    )
-
-
-def probability_alive_history(
-    model: _PurchaseModel,
-    purchase_dates: Sequence | pd.Series,
-    end: str | pd.Timestamp,
-    *,
-    period: str = "W",
-) -> pd.Series:
-    """One customer's P(alive) day by day, from the first purchase to ``end``.
-
-    Parameters
-    ----------
-    model : BetaGeoModel or ParetoNBDModel
-        Fitted, in the period unit ``period``.
-    purchase_dates : sequence of dates
-        The customer's purchase dates (same-day purchases count once).
-    end : str or pandas.Timestamp
-        Last day, inclusive.
-    period : {"W", "D"}, default "W"
-
-    Returns
-    -------
-    pandas.Series
-        ``p_alive`` indexed by day; on a purchase day the purchase is already counted.
-    """
-    unit = period_days(period)
-    days = pd.DatetimeIndex([pd.Timestamp(day) for day in purchase_dates]).normalize().unique()
-    days = days.sort_values()
-    if days.empty:
-        raise ValueError("purchase_dates: the customer needs at least one purchase")
-    end = pd.Timestamp(end).normalize()
-    first = days[0]
-    grid = pd.date_range(first, end, freq="D")
-    # number of purchase days up to and including each day, and the last of them
-    count = days.searchsorted(grid, side="right")
-    last = days[count - 1]
-    x = (count - 1).astype(float)
-    tx = (last - first).days.to_numpy() / unit
-    t_obs = (grid - first).days.to_numpy() / unit
-    return pd.Series(model.probability_alive(x, tx, t_obs), index=grid, name="p_alive")
-
-
-def calibration_holdout_table(
-    summary: pd.DataFrame,
-    predicted: pd.Series,
-    actual_col: str = "holdout_purchases",
-    max_frequency: int = 7,
-) -> pd.DataFrame:
-    """Mean actual and predicted holdout purchases per calibration frequency (last class: +).
-
-    Parameters
-    ----------
-    summary : pandas.DataFrame
-        :func:`helpers.clv_data.calibration_holdout`'s table.
-    predicted : pandas.Series
-        Conditional expected holdout purchases, indexed like ``summary``.
-    actual_col : str, default "holdout_purchases"
-        The actual holdout purchases.
-    max_frequency : int, default 7
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index ``0, 1, ..., "7+"``; columns ``customers``, ``actual``, ``predicted`` (means).
-    """
-    (x,) = _arrays(summary, [FREQUENCY])
-    require_columns(summary, [actual_col], "summary")
-    labels = [str(n) for n in range(max_frequency)] + [f"{max_frequency}+"]
-    group = pd.Series(np.minimum(x, max_frequency).astype(int), index=summary.index)
-    table = pd.DataFrame(
-        {"customers": 1, "actual": summary[actual_col], "predicted": predicted}
-    ).groupby(group.map(dict(enumerate(labels))), sort=False)
-    out = table.agg({"customers": "sum", "actual": "mean", "predicted": "mean"})
-    out = out.reindex([label for label in labels if label in out.index])
-    out.index.name = "repeat purchases"
-    return out
-
-
-def top_share_captured(score: pd.Series, actual: pd.Series, share: float = 0.1) -> float:
-    """Share of the total ``actual`` value held by the top ``share`` of customers by ``score``.
-
-    Ties in ``score`` are broken by the customer order (stable sort), so a score with many
-    ties (e.g. zero for most customers) gets no credit for luck.
-
-    Parameters
-    ----------
-    score : pandas.Series
-        The predictor, higher = more valuable.
-    actual : pandas.Series
-        What customers then did (e.g. future spend), indexed like ``score``.
-    share : float, default 0.1
-        The top share of customers, in (0, 1].
-
-    Returns
-    -------
-    float
-    """
-    check_share("share", share, "of customers")
-    frame = pd.DataFrame({"score": score, "actual": actual}).dropna()
-    n_top = max(1, round(share * len(frame)))
-    top = frame.sort_values("score", ascending=False, kind="stable").head(n_top)
-    total = frame["actual"].sum()
-    return float(top["actual"].sum() / total) if total else math.nan
-
-
-def compare_predictors(scores: pd.DataFrame, actual: pd.Series, share: float = 0.1) -> pd.DataFrame:
-    """How well each column of ``scores`` predicts ``actual``: rank correlation and top capture.
-
-    Parameters
-    ----------
-    scores : pandas.DataFrame
-        One column per predictor, indexed by customer.
-    actual : pandas.Series
-        Actual future value per customer; customers missing from it count as 0.
-    share : float, default 0.1
-        The top share for the capture.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per predictor: ``spearman`` (rank correlation with ``actual``) and
-        ``top_capture`` (share of the actual value held by the predictor's top ``share``).
-    """
-    actual = actual.reindex(scores.index, fill_value=0.0)
-    rows = {
-        name: {
-            "spearman": scores[name].corr(actual, method="spearman"),
-            "top_capture": top_share_captured(scores[name], actual, share),
-        }
-        for name in scores.columns
-    }
-    return pd.DataFrame(rows).T

@@ -157,6 +157,52 @@ def test_gamma_gamma_rejects_repeat_buyers_without_spend():
         clv.GammaGamma().fit(summary)
 
 
+# --- exact gradients ----------------------------------------------------------------------------
+
+
+def _central_difference(function, point, step=1e-6):
+    """Central-difference gradient of a scalar ``function``, relative steps."""
+    point = np.asarray(point, dtype=float)
+    out = np.empty(len(point))
+    for i in range(len(point)):
+        h = step * max(abs(point[i]), 1.0)
+        up, down = point.copy(), point.copy()
+        up[i] += h
+        down[i] -= h
+        out[i] = (function(up) - function(down)) / (2 * h)
+    return out
+
+
+@pytest.mark.parametrize(
+    "params", [(0.243, 4.414, 0.793, 2.426), (0.5, 3.0, 1.2, 2.5), (2.0, 0.5, 5.0, 0.3)]
+)
+def test_bgnbd_gradient_matches_finite_differences(params):
+    x = np.array([0, 0, 1, 2, 3, 7, 25], dtype=float)
+    tx = np.array([0, 0, 4.0, 10.0, 30.5, 38.0, 38.9])
+    t_obs = np.array([5.0, 39.0, 20.0, 30.0, 38.9, 39.0, 39.0])
+    counts = np.array([3.0, 10.0, 2.0, 1.0, 4.0, 1.0, 2.0])
+
+    def total(p):
+        return counts @ clv.BetaGeoModel._loglik(p, x, tx, t_obs)
+
+    value, grad = clv.BetaGeoModel._loglik_grad(np.array(params), x, tx, t_obs)
+    assert value == pytest.approx(clv.BetaGeoModel._loglik(np.array(params), x, tx, t_obs))
+    assert counts @ grad == pytest.approx(_central_difference(total, params), rel=1e-6, abs=1e-7)
+
+
+@pytest.mark.parametrize("params", [(6.25, 3.74, 15.44), (1.0, 1.0, 1.0), (0.5, 10.0, 200.0)])
+def test_gamma_gamma_gradient_matches_finite_differences(params):
+    x = np.array([1, 1, 2, 5, 30], dtype=float)
+    m = np.array([5.0, 40.0, 12.5, 100.0, 33.3])
+
+    def total(p):
+        return clv.GammaGamma._loglik(p, x, m).sum()
+
+    value, grad = clv.GammaGamma._loglik_grad(np.array(params), x, m)
+    assert value == pytest.approx(clv.GammaGamma._loglik(np.array(params), x, m))
+    assert grad.sum(axis=0) == pytest.approx(_central_difference(total, params), rel=1e-6, abs=1e-7)
+
+
 # --- fitting ------------------------------------------------------------------------------------
 
 
@@ -202,48 +248,6 @@ def test_fit_rejects_recency_after_t_naming_the_column():
         clv.BetaGeoModel().fit(summary.drop(columns="frequency"))
     with pytest.raises(ValueError, match="not fitted yet"):
         clv.BetaGeoModel().probability_alive(1, 1, 2)
-
-
-# --- CLV -----------------------------------------------------------------------------------------
-
-
-def test_clv_without_discounting_is_expected_purchases_times_spend_times_margin():
-    purchases = _fitted(clv.BetaGeoModel(), [0.5, 3.0, 1.5, 2.5])
-    spend = _fitted(clv.GammaGamma(), [6.0, 3.5, 15.0])
-    summary = _summary([[2, 10.0, 30.0, 40.0], [0, 0.0, 30.0, 0.0]])
-    value = clv.customer_lifetime_value(
-        purchases, spend, summary, horizon=52, discount_rate=0.0, margin_rate=0.3
-    )
-    expected = (
-        purchases.conditional_expected_purchases(52, [2, 0], [10, 0], [30, 30])
-        * spend.conditional_expected_spend([2, 0], [40.0, 0.0])
-        * 0.3
-    )
-    assert value.to_numpy() == pytest.approx(expected)
-    discounted = clv.customer_lifetime_value(
-        purchases, spend, summary, horizon=52, discount_rate=0.1, margin_rate=0.3
-    )
-    # a year at 10%: every purchase discounted by a factor between 1/1.1 and 1
-    assert (discounted < value).all() and (discounted > value / 1.1).all()
-    with pytest.raises(ValueError, match="margin_rate must be in"):
-        clv.customer_lifetime_value(
-            purchases, spend, summary, horizon=52, discount_rate=0.1, margin_rate=2
-        )
-
-
-def test_probability_alive_history_and_matrix():
-    model = _fitted(clv.BetaGeoModel(), [0.24, 4.4, 0.79, 2.4])
-    history = clv.probability_alive_history(
-        model, ["2024-01-01", "2024-01-15", "2024-01-15 18:00"], "2024-03-01"
-    )
-    assert history.index[0] == pd.Timestamp("2024-01-01") and len(history) == 61
-    assert (history.loc[:"2024-01-14"] == 1.0).all()  # no repeat purchase yet
-    after = history.loc["2024-01-15":]
-    assert after.iloc[0] < 1 and after.is_monotonic_decreasing
-    matrix = clv.probability_alive_matrix(model, max_frequency=5, T=10)
-    assert matrix.shape == (6, 11)
-    assert matrix.loc[0, 0] == 1.0 and matrix.loc[0, 1:].isna().all()
-    assert matrix.loc[5, 10] > matrix.loc[5, 2]
 
 
 # --- CDNOW: the published estimates -------------------------------------------------------------
