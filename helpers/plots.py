@@ -703,8 +703,8 @@ def plot_campaign(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     Parameters
     ----------
     table : pandas.DataFrame
-        :func:`helpers.churn.retention_campaign`: ``rank`` and ``cumulative_value``, best
-        first; ``attrs`` ``size`` and ``value`` of the best campaign.
+        :func:`helpers.churn_campaign.retention_campaign`: ``rank`` and ``cumulative_value``,
+        best first; ``attrs`` ``size`` and ``value`` of the best campaign.
     ax : matplotlib.axes.Axes, optional
         Where to draw; default a new figure.
 
@@ -748,7 +748,7 @@ def plot_repeat_counts(counts: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     Parameters
     ----------
     counts : pandas.DataFrame
-        :func:`helpers.clv.expected_repeat_counts` (columns ``observed``, ``expected``).
+        :func:`helpers.clv_tables.expected_repeat_counts` (columns ``observed``, ``expected``).
     ax : matplotlib.axes.Axes, optional
         Where to draw; default a new figure.
 
@@ -774,7 +774,7 @@ def plot_calibration_holdout(table: pd.DataFrame, *, ax: Axes | None = None) -> 
     Parameters
     ----------
     table : pandas.DataFrame
-        :func:`helpers.clv.calibration_holdout_table` (columns ``actual``, ``predicted``,
+        :func:`helpers.clv_tables.calibration_holdout_table` (columns ``actual``, ``predicted``,
         indexed by calibration frequency).
     ax : matplotlib.axes.Axes, optional
         Where to draw; default a new figure.
@@ -800,7 +800,7 @@ def plot_alive_matrix(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     Parameters
     ----------
     matrix : pandas.DataFrame
-        :func:`helpers.clv.probability_alive_matrix`.
+        :func:`helpers.clv_tables.probability_alive_matrix`.
     ax : matplotlib.axes.Axes, optional
         Where to draw; default a new figure.
 
@@ -833,7 +833,7 @@ def plot_alive_history(
     Parameters
     ----------
     history : pandas.Series
-        :func:`helpers.clv.probability_alive_history` (P(alive) indexed by day).
+        :func:`helpers.clv_tables.probability_alive_history` (P(alive) indexed by day).
     purchases : pandas.Series or sequence of dates, optional
         The customer's purchase dates, drawn as vertical lines.
     ax : matplotlib.axes.Axes, optional
