@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +29,14 @@ def real_file(name: str) -> Path:
     if not path.is_file():
         pytest.skip(f"{name}: not found in CVL_DATA_DIR={directory}")
     return path
+
+
+def order_lines(rows: list[tuple]) -> pd.DataFrame:
+    """Order lines from (invoice, date, customer, product, quantity, unit price) tuples."""
+    columns = ["invoice_id", "invoice_date", "customer_id", "product_id", "quantity", "unit_price"]
+    df = pd.DataFrame(rows, columns=columns)
+    df["invoice_date"] = pd.to_datetime(df["invoice_date"])
+    return df
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

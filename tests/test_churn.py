@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import order_lines
 
 from helpers import churn
 from helpers.cleaning import clean_transactions
@@ -12,27 +13,10 @@ from helpers.clustering import customer_features
 from helpers.datasets import load_synthetic
 
 
-def _lines(rows: list[tuple]) -> pd.DataFrame:
-    """Raw order lines from (invoice, date, customer, product, quantity, price) tuples."""
-    df = pd.DataFrame(
-        rows,
-        columns=[
-            "invoice_id",
-            "invoice_date",
-            "customer_id",
-            "product_id",
-            "quantity",
-            "unit_price",
-        ],
-    )
-    df["invoice_date"] = pd.to_datetime(df["invoice_date"])
-    return df
-
-
 @pytest.fixture
 def raw() -> pd.DataFrame:
     # cutoff 2024-02-01, horizon 30 days: label window [2024-02-01, 2024-03-02)
-    return _lines(
+    return order_lines(
         [
             ("1", "2023-12-20 10:00", "A", "P1", 3, 10.0),  # 30.0, earlier trend window
             ("2", "2024-01-05 10:00", "A", "P1", 2, 5.0),  # 10.0, recent window

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import order_lines
 
 from helpers import clustering as cl
 from helpers.cleaning import clean_transactions
@@ -38,19 +39,7 @@ def raw_lines() -> pd.DataFrame:
         ("5", "2024-02-05 23:00", "B", "P2", 5, 1.0),
         ("6", "2024-02-20 10:00", "B", "P2", 1, 1.0),  # after as_of: ignored
     ]
-    df = pd.DataFrame(
-        rows,
-        columns=[
-            "invoice_id",
-            "invoice_date",
-            "customer_id",
-            "product_id",
-            "quantity",
-            "unit_price",
-        ],
-    )
-    df["invoice_date"] = pd.to_datetime(df["invoice_date"])
-    return df
+    return order_lines(rows)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from conftest import order_lines as conftest_order_lines
 
 
 def order_lines() -> pd.DataFrame:
@@ -25,18 +26,7 @@ def order_lines() -> pd.DataFrame:
         ("6", "2024-12-31", "C", "P3", 5, 2.0),
         ("7", "2024-03-10", "E", "P1", 2, 5.0),
     ]
-    df = pd.DataFrame(
-        rows,
-        columns=[
-            "invoice_id",
-            "invoice_date",
-            "customer_id",
-            "product_id",
-            "quantity",
-            "unit_price",
-        ],
-    )
-    df["invoice_date"] = pd.to_datetime(df["invoice_date"])
+    df = conftest_order_lines(rows)
     df["amount"] = df["quantity"] * df["unit_price"]
     return df
 
