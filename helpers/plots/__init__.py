@@ -1,0 +1,44 @@
+"""Plots for the course, one module a chapter.
+
+Each function draws on the Axes it is given (or a new one) and returns it.
+No function here calls ``plt.show()`` or changes global styles.
+"""
+
+from helpers.plots.churn import plot_calibration, plot_campaign, plot_roc_curves
+from helpers.plots.cleaning import plot_cleaning_waterfall
+from helpers.plots.clustering import plot_cluster_map, plot_cluster_profiles, plot_k_selection
+from helpers.plots.clv import (
+    plot_alive_history,
+    plot_alive_matrix,
+    plot_calibration_holdout,
+    plot_repeat_counts,
+)
+from helpers.plots.profiling import plot_persona_cards, plot_profile_heatmap, plot_rules
+from helpers.plots.rfm import plot_migration_heatmap, plot_rf_heatmap, plot_segment_summary
+from helpers.plots.tiers import plot_lorenz_curve, plot_pareto_curve, plot_tier_bars
+from helpers.plots.value import plot_channel_economics, plot_rank_correlation
+
+__all__ = [
+    "plot_alive_history",
+    "plot_alive_matrix",
+    "plot_calibration",
+    "plot_calibration_holdout",
+    "plot_campaign",
+    "plot_channel_economics",
+    "plot_cleaning_waterfall",
+    "plot_cluster_map",
+    "plot_cluster_profiles",
+    "plot_k_selection",
+    "plot_lorenz_curve",
+    "plot_migration_heatmap",
+    "plot_pareto_curve",
+    "plot_persona_cards",
+    "plot_profile_heatmap",
+    "plot_rank_correlation",
+    "plot_repeat_counts",
+    "plot_rf_heatmap",
+    "plot_roc_curves",
+    "plot_rules",
+    "plot_segment_summary",
+    "plot_tier_bars",
+]
