@@ -129,12 +129,11 @@ def _jacobian_hessian(gradient, x: np.ndarray) -> np.ndarray:
 class _Fitter:
     """Maximum likelihood on log-parameters, grouped rows, standard errors from the Hessian.
 
-    Subclasses give ``_loglik(params, *cols)``, the log-likelihood of each row, and may give
-    ``_loglik_grad(params, *cols)``, the same with its exact gradient (rows x parameters, in
-    the natural parameters). With the gradient the search is BFGS with ``jac=True`` to a
-    tight tolerance, and the Hessian for the standard errors is a central difference of the
-    gradient; without it, BFGS on finite differences, Newton steps to finish and a four-point
-    Hessian of the log-likelihood.
+    Subclasses give ``_loglik(params, *cols)``, the log-likelihood of each row, and may
+    override ``_objective``: the weighted total and its exact gradient, in sums. With the
+    gradient the search is BFGS with ``jac=True`` to a tight tolerance, and the Hessian for
+    the standard errors is a central difference of the gradient; without it, BFGS on finite
+    differences, Newton steps to finish and a four-point Hessian of the log-likelihood.
     """
 
     PARAMS: tuple[str, ...] = ()
@@ -143,7 +142,13 @@ class _Fitter:
         self.initial_params = initial_params
         self.max_iter = max_iter
 
-    _loglik_grad = None
+    def _objective(self, cols: tuple[np.ndarray, ...], counts: np.ndarray):
+        """Return the weighted total log-likelihood and its exact gradient as a function.
+
+        The function maps the natural ``params`` to ``(total, gradient)``, summed over the
+        rows weighted by ``counts``. None here: a model without an exact gradient.
+        """
+        return None
 
     def _minimise(self, data: np.ndarray, weights: np.ndarray) -> None:
         # group identical rows (a lexicographic sort; faster than np.unique(axis=0))
@@ -155,7 +160,7 @@ class _Fitter:
         inverse[order] = np.cumsum(new) - 1
         unique = ordered[new]
         counts = np.bincount(inverse, weights=weights, minlength=len(unique))
-        cols = tuple(unique.T)
+        cols = tuple(np.ascontiguousarray(column) for column in unique.T)
 
         scale = max(float(counts.sum()), 1.0)
 
@@ -168,9 +173,9 @@ class _Fitter:
         def negll_grad(log_params: np.ndarray) -> tuple[float, np.ndarray]:
             params = np.exp(log_params)
             with np.errstate(all="ignore"):
-                ll, grad = self._loglik_grad(params, *cols)
-            total = float(counts @ ll) / scale
-            slope = -(counts @ grad) * params / scale  # chain rule: d/dlog p = p d/dp
+                total, grad = objective(params)
+            total /= scale
+            slope = -grad * params / scale  # chain rule: d/dlog p = p d/dp
             if not (np.isfinite(total) and np.all(np.isfinite(slope))):
                 return 1e300, np.zeros_like(log_params)
             return -total, slope
@@ -180,7 +185,8 @@ class _Fitter:
             if self.initial_params is not None
             else np.ones(len(self.PARAMS))
         )
-        analytic = self._loglik_grad is not None
+        objective = self._objective(cols, counts)
+        analytic = objective is not None
         if analytic:
             # exact gradient: a tight tolerance costs a few iterations and makes Newton steps
             # unnecessary (they move the CDNOW estimates by less than 1e-6)
@@ -223,7 +229,7 @@ class _Fitter:
 
             def gradient_natural(p: np.ndarray) -> np.ndarray:
                 with np.errstate(all="ignore"):
-                    return -(counts @ self._loglik_grad(p, *cols)[1])
+                    return -objective(p)[1]
 
             hessian = _jacobian_hessian(gradient_natural, params)
         else:
@@ -393,39 +399,59 @@ class BetaGeoModel(_PurchaseModel):
         )
         return common + np.logaddexp(alive, dead)
 
-    @staticmethod
-    def _loglik_grad(params, x, tx, t_obs):
-        """Log-likelihood per row and its exact gradient in (r, alpha, a, b), rows x 4.
+    def _objective(self, cols: tuple[np.ndarray, ...], counts: np.ndarray):
+        """Total log-likelihood and its exact gradient in (r, alpha, a, b), from sums.
 
         With L = C (A + D) (C the common factor, A alive, D dead), d log L = d log C +
         w_A d log A + w_D d log D, w_A = A / (A + D); d betaln(u, v)/du = psi(u) - psi(u+v).
+        The special functions depend on a row only through x, a whole number: they are
+        evaluated once per value of x, and the row weights are summed per value.
         """
-        r, alpha, a, b = params
-        psi = special.digamma
-        # the special functions depend on the row only through x, a whole number: evaluate
-        # them once per value 0..max(x) and index (x takes few values, rows are many)
-        index = x.astype(int)
-        n = np.arange(index.max() + 1 if index.size else 1, dtype=float)
+        x, tx, t_obs = cols
+        values, index = np.unique(x, return_inverse=True)
+        per_value = np.bincount(index, weights=counts)
         repeat = x > 0
-        log_t, log_tx = np.log(alpha + t_obs), np.log(alpha + tx)
-        beta_ab = special.betaln(a, b)
-        gam = (special.gammaln(r + n) - special.gammaln(r))[index]
-        log_alive = (special.betaln(a, b + n) - beta_ab)[index]
-        log_dead = (special.betaln(a + 1, np.maximum(b + n - 1, 1e-12)) - beta_ab)[index]
-        common = gam + r * np.log(alpha)
-        alive = log_alive - (r + x) * log_t
-        dead = np.where(repeat, log_dead - (r + x) * log_tx, -np.inf)
-        mixed = np.logaddexp(alive, dead)
-        w_alive, w_dead = np.exp(alive - mixed), np.exp(dead - mixed)
-        psi_r = (psi(r + n) - psi(r))[index]
-        psi_ab_abx = (psi(a + b) - psi(a + b + n))[index]
-        psi_bx = (psi(b + n) - psi(b))[index]
-        psi_bx1 = (psi(np.where(n > 0, b + n - 1, b)) - psi(b))[index]
-        d_r = psi_r + np.log(alpha) - w_alive * log_t - w_dead * log_tx
-        d_alpha = r / alpha - (r + x) * (w_alive / (alpha + t_obs) + w_dead / (alpha + tx))
-        d_a = psi_ab_abx + w_dead * (psi(a + 1) - psi(a))
-        d_b = psi_ab_abx + w_alive * psi_bx + w_dead * psi_bx1
-        return common + mixed, np.column_stack([d_r, d_alpha, d_a, d_b])
+        weighted_x = counts * x
+        n = float(counts.sum())
+        psi = special.digamma
+
+        def total(params: np.ndarray) -> tuple[float, np.ndarray]:
+            r, alpha, a, b = params
+            log_t, log_tx = np.log(alpha + t_obs), np.log(alpha + tx)
+            beta_ab = special.betaln(a, b)
+            log_alive = (special.betaln(a, b + values) - beta_ab)[index]
+            log_dead = special.betaln(a + 1, np.maximum(b + values - 1, 1e-12)) - beta_ab
+            alive = log_alive - (r + x) * log_t
+            dead = np.where(repeat, log_dead[index] - (r + x) * log_tx, -np.inf)
+            mixed = np.logaddexp(alive, dead)
+            w_alive = np.exp(alive - mixed)
+            w_dead = 1.0 - w_alive
+            value = (
+                per_value @ (special.gammaln(r + values) - special.gammaln(r))
+                + n * r * np.log(alpha)
+                + counts @ mixed
+            )
+            cw_alive, cw_dead = counts * w_alive, counts * w_dead
+            psi_ab_abx = per_value @ (psi(a + b) - psi(a + b + values))
+            d_r = (
+                per_value @ (psi(r + values) - psi(r))
+                + n * np.log(alpha)
+                - cw_alive @ log_t
+                - cw_dead @ log_tx
+            )
+            r_x = r * counts + weighted_x  # counts (r + x)
+            d_alpha = n * r / alpha - r_x @ (w_alive / (alpha + t_obs) + w_dead / (alpha + tx))
+            d_a = psi_ab_abx + cw_dead.sum() * (psi(a + 1) - psi(a))
+            d_b = (
+                psi_ab_abx
+                + np.bincount(index, weights=cw_alive, minlength=len(values))
+                @ (psi(b + values) - psi(b))
+                + np.bincount(index, weights=cw_dead, minlength=len(values))
+                @ (psi(np.where(values > 0, b + values - 1, b)) - psi(b))
+            )
+            return float(value), np.array([d_r, d_alpha, d_a, d_b])
+
+        return total
 
     def expected_purchases(self, t) -> np.ndarray:
         """E[X(t)]: expected purchases in (0, t] of a customer who starts at time 0.
@@ -696,22 +722,51 @@ class GammaGamma(_Fitter):
             - (px + q) * np.log(g + x * m)
         )
 
-    @staticmethod
-    def _loglik_grad(params, x, m):
-        """Log-likelihood per row and its exact gradient in (p, q, gamma), rows x 3."""
-        p, q, g = params
-        px = p * x
-        psi_pxq, log_gxm = special.digamma(px + q), np.log(g + x * m)
-        d_p = x * (psi_pxq - special.digamma(px) + np.log(m) + np.log(x) - log_gxm)
-        d_q = psi_pxq - special.digamma(q) + np.log(g) - log_gxm
-        d_g = q / g - (px + q) / (g + x * m)
-        return GammaGamma._loglik(params, x, m), np.column_stack([d_p, d_q, d_g])
+    def _objective(self, cols: tuple[np.ndarray, ...], counts: np.ndarray):
+        """Total log-likelihood and its exact gradient in (p, q, gamma), from sums.
+
+        The gamma and digamma terms depend on a row only through x, a whole number >= 1:
+        they are evaluated once per value of x and weighted by its count. The terms in log m
+        do not depend on the parameters and are summed once. What is left per row and
+        evaluation is one logarithm and one division, of gamma + x m.
+        """
+        x, m = cols
+        values, index = np.unique(x, return_inverse=True)
+        per_value = np.bincount(index, weights=counts)
+        count_x = counts * x
+        xm, log_values = x * m, np.log(values)
+        sum_log_m, sum_x_log_m = counts @ np.log(m), count_x @ np.log(m)
+        n = float(counts.sum())
+
+        def total(params: np.ndarray) -> tuple[float, np.ndarray]:
+            p, q, g = params
+            pn = p * values
+            psi_pnq = special.digamma(pn + q)
+            log_gxm, inv_gxm = np.log(g + xm), 1.0 / (g + xm)
+            w_log, wx_log = counts @ log_gxm, count_x @ log_gxm
+            value = (
+                per_value @ (special.gammaln(pn + q) - special.gammaln(pn) + pn * log_values)
+                + n * (q * np.log(g) - special.gammaln(q))
+                + p * sum_x_log_m
+                - sum_log_m
+                - p * wx_log
+                - q * w_log
+            )
+            d_p = per_value @ (values * (psi_pnq - special.digamma(pn) + log_values))
+            d_q = per_value @ psi_pnq - n * special.digamma(q) + n * np.log(g) - w_log
+            d_g = n * q / g - p * (count_x @ inv_gxm) - q * (counts @ inv_gxm)
+            return float(value), np.array([d_p + sum_x_log_m - wx_log, d_q, d_g])
+
+        return total
 
     @staticmethod
     def _repeat_buyers(
         summary: pd.DataFrame, frequency_col: str, monetary_col: str
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         x, m = _arrays(summary, [frequency_col, monetary_col])
+        check_numbers(
+            f"summary column {frequency_col!r}", x, "a whole number >= 0", lambda a: a % 1 == 0
+        )
         keep = x > 0
         if not keep.any():
             raise ValueError(

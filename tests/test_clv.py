@@ -185,22 +185,30 @@ def test_bgnbd_gradient_matches_finite_differences(params):
     def total(p):
         return counts @ clv.BetaGeoModel._loglik(p, x, tx, t_obs)
 
-    value, grad = clv.BetaGeoModel._loglik_grad(np.array(params), x, tx, t_obs)
-    assert value == pytest.approx(clv.BetaGeoModel._loglik(np.array(params), x, tx, t_obs))
-    assert counts @ grad == pytest.approx(_central_difference(total, params), rel=1e-6, abs=1e-7)
+    value, grad = clv.BetaGeoModel()._objective((x, tx, t_obs), counts)(np.array(params))
+    assert value == pytest.approx(total(np.array(params)), rel=1e-12)
+    assert grad == pytest.approx(_central_difference(total, params), rel=1e-6, abs=1e-7)
 
 
 @pytest.mark.parametrize("params", [(6.25, 3.74, 15.44), (1.0, 1.0, 1.0), (0.5, 10.0, 200.0)])
 def test_gamma_gamma_gradient_matches_finite_differences(params):
-    x = np.array([1, 1, 2, 5, 30], dtype=float)
-    m = np.array([5.0, 40.0, 12.5, 100.0, 33.3])
+    # rows repeat x (the objective sums the gamma terms once per value of x) and have weights
+    x = np.array([1, 1, 2, 5, 30, 2], dtype=float)
+    m = np.array([5.0, 40.0, 12.5, 100.0, 33.3, 7.0])
+    counts = np.array([3.0, 1.0, 2.0, 1.0, 4.0, 1.0])
 
     def total(p):
-        return clv.GammaGamma._loglik(p, x, m).sum()
+        return counts @ clv.GammaGamma._loglik(p, x, m)
 
-    value, grad = clv.GammaGamma._loglik_grad(np.array(params), x, m)
-    assert value == pytest.approx(clv.GammaGamma._loglik(np.array(params), x, m))
-    assert grad.sum(axis=0) == pytest.approx(_central_difference(total, params), rel=1e-6, abs=1e-7)
+    value, grad = clv.GammaGamma()._objective((x, m), counts)(np.array(params))
+    assert value == pytest.approx(total(np.array(params)), rel=1e-12)
+    assert grad == pytest.approx(_central_difference(total, params), rel=1e-6, abs=1e-7)
+
+
+def test_gamma_gamma_needs_whole_frequencies():
+    summary = _summary([[2.5, 3.0, 5.0, 10.0], [1, 2.0, 5.0, 4.0]])
+    with pytest.raises(ValueError, match="frequency.*whole number.*2.5"):
+        clv.GammaGamma().fit(summary)
 
 
 # --- fitting ------------------------------------------------------------------------------------
