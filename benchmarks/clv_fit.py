@@ -27,15 +27,16 @@ import json, sys, time
 import pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 data = pd.read_csv(sys.argv[1])
-out = {}
-start = time.perf_counter()
-bg = BetaGeoFitter().fit(data["frequency"], data["recency"], data["T"])
-out["bgnbd"] = time.perf_counter() - start
-out["bgnbd_params"] = {k: float(v) for k, v in bg.params_.items()}
 repeat = data[data["frequency"] > 0]
-start = time.perf_counter()
-gg = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
-out["gamma_gamma"] = time.perf_counter() - start
+out = {"bgnbd": float("inf"), "gamma_gamma": float("inf")}
+for _ in range(3):  # best of three, as for ours
+    start = time.perf_counter()
+    bg = BetaGeoFitter().fit(data["frequency"], data["recency"], data["T"])
+    out["bgnbd"] = min(out["bgnbd"], time.perf_counter() - start)
+    start = time.perf_counter()
+    gg = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+    out["gamma_gamma"] = min(out["gamma_gamma"], time.perf_counter() - start)
+out["bgnbd_params"] = {k: float(v) for k, v in bg.params_.items()}
 out["gamma_gamma_params"] = {k: float(v) for k, v in gg.params_.items()}
 print(json.dumps(out))
 """
@@ -74,6 +75,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=30_000, help="synthetic customers")
     parser.add_argument("--lifetimes", help="a Python interpreter with lifetimes 0.11.3")
+    parser.add_argument(
+        "--cdnow-master", help="the full CDNOW_master.txt (23,570 customers), when you have it"
+    )
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -84,17 +88,12 @@ def main() -> None:
         f"synthetic: {len(data.order_lines):,} order lines, {args.customers:,} customers "
         f"(made and cleaned in {time.perf_counter() - start:.1f} s)"
     )
-    datasets = {
-        "CDNOW": clv_data.summary_data(load_cdnow(), "1997-09-30", period="W"),
-        "synthetic": clv_data.summary_data(lines, data.observation_end, period="W"),
-    }
-    for name, summary in datasets.items():
-        t_summary, _ = timed(
-            clv_data.summary_data,
-            lines if name == "synthetic" else load_cdnow(),
-            summary.attrs["observation_end"],
-            repeat=1,
-        )
+    transactions = {"CDNOW sample": (load_cdnow(), "1997-09-30")}
+    if args.cdnow_master:
+        transactions["CDNOW master"] = (load_cdnow(args.cdnow_master), "1997-09-30")
+    transactions["synthetic"] = (lines, data.observation_end)
+    for name, (frame, end) in transactions.items():
+        t_summary, summary = timed(clv_data.summary_data, frame, end, period="W", repeat=1)
         t_bg, bg = timed(lambda s=summary: clv.BetaGeoModel().fit(s))
         t_gg, gg = timed(lambda s=summary: clv.GammaGamma().fit(s))
         print(

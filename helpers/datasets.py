@@ -257,11 +257,12 @@ def load_online_retail(
 
 
 def load_cdnow(path: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Load the CDNOW sample of Fader, Hardie & Lee (2005).
+    """Load the CDNOW sample of Fader, Hardie & Lee (2005), or the full master file.
 
-    The file is whitespace-separated without a header: customer id, id within the cohort,
+    The sample is whitespace-separated without a header: customer id, id within the cohort,
     date (YYYYMMDD), number of CDs, dollar value. All 2,357 customers first bought in the first
-    quarter of 1997.
+    quarter of 1997. The master file (``CDNOW_master.txt``, 23,570 customers) has the same
+    columns without the id within the cohort; both are read.
 
     Parameters
     ----------
@@ -276,15 +277,20 @@ def load_cdnow(path: str | os.PathLike | None = None) -> pd.DataFrame:
     """
     found = _locate("cdnow", path)
     try:
-        raw = pd.read_csv(
-            found,
-            sep=r"\s+",
-            header=None,
-            dtype={0: str, 1: str, 2: str},
-            names=["customer_id", "cohort_id", "date", "quantity", "amount"],
-        )
+        raw = pd.read_csv(found, sep=r"\s+", header=None, dtype=str)
     except pd.errors.EmptyDataError:
         raise ValueError(f"{found}: the file is empty") from None
+    layouts = {
+        5: ["customer_id", "cohort_id", "date", "quantity", "amount"],
+        4: ["customer_id", "date", "quantity", "amount"],
+    }
+    if raw.shape[1] not in layouts:
+        raise ValueError(
+            f"{found}: expected 5 columns (the sample: customer id, id within cohort, date, "
+            f"CDs, dollars) or 4 (the master file, without the id within cohort), got "
+            f"{raw.shape[1]}; first row: {raw.iloc[0].tolist()}"
+        )
+    raw.columns = layouts[raw.shape[1]]
     dates = pd.to_datetime(raw["date"], format="%Y%m%d", errors="coerce")
     if dates.isna().any():
         bad = raw.loc[dates.isna()].iloc[0]

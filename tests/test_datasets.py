@@ -77,6 +77,20 @@ def test_cdnow_sample():
     assert df["quantity"].dtype.kind == "i" and df["amount"].dtype.kind == "f"
 
 
+def test_cdnow_master_layout_and_wrong_layouts(tmp_path):
+    # the master file's four columns: id, date, CDs, dollars (no id within the cohort)
+    master = tmp_path / "CDNOW_master.txt"
+    master.write_text(" 00001 19970101  1  11.77\n 00002 19970112  1  12.00\n")
+    df = load_cdnow(master)
+    assert df["customer_id"].tolist() == ["00001", "00002"]
+    assert df["invoice_date"].tolist() == [pd.Timestamp("1997-01-01"), pd.Timestamp("1997-01-12")]
+    assert df["quantity"].tolist() == [1, 1] and df["amount"].tolist() == [11.77, 12.0]
+    three = tmp_path / "three.txt"
+    three.write_text("00001 19970101 1\n")
+    with pytest.raises(ValueError, match="expected 5 columns.*or 4.*got 3.*00001"):
+        load_cdnow(three)
+
+
 @pytest.mark.realdata
 def test_telco_blank_total_charges_are_kept_as_missing():
     df = load_telco(real_file("telco_customer_churn.csv"))
