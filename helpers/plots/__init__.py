@@ -14,6 +14,7 @@ from helpers.plots.clv import (
     plot_repeat_counts,
 )
 from helpers.plots.profiling import plot_persona_cards, plot_profile_heatmap, plot_rules
+from helpers.plots.recommend import plot_metrics_by_k, plot_recommender_metrics
 from helpers.plots.rfm import plot_migration_heatmap, plot_rf_heatmap, plot_segment_summary
 from helpers.plots.tiers import plot_lorenz_curve, plot_pareto_curve, plot_tier_bars
 from helpers.plots.value import plot_channel_economics, plot_rank_correlation
@@ -30,11 +31,13 @@ __all__ = [
     "plot_cluster_profiles",
     "plot_k_selection",
     "plot_lorenz_curve",
+    "plot_metrics_by_k",
     "plot_migration_heatmap",
     "plot_pareto_curve",
     "plot_persona_cards",
     "plot_profile_heatmap",
     "plot_rank_correlation",
+    "plot_recommender_metrics",
     "plot_repeat_counts",
     "plot_rf_heatmap",
     "plot_roc_curves",

@@ -1,0 +1,541 @@
+"""Product recommendation: an interaction matrix and five recommenders with one interface.
+
+The **interaction matrix** lives in :mod:`helpers.interactions` (re-exported here):
+:func:`interaction_matrix` builds an :class:`Interactions`, a sparse customer x product matrix
+with its customer and product index.
+
+Every recommender is fitted on an :class:`Interactions` (``fit`` returns ``self``) and
+:meth:`Recommender.recommend` gives the top ``k`` products of each customer as a long frame
+``customer_id, rank, product_id, score``:
+
+- :class:`PopularityRecommender`: the products most customers bought, overall or within the
+  customer's segment (the baseline every method must beat);
+- :class:`ItemCF`: item-based collaborative filtering. The cosine similarity of two products
+  is ``x_i . x_j / (|x_i| |x_j|)`` over their customer columns; each product keeps its
+  ``n_neighbours`` most similar products, and a customer's score for product ``j`` is the sum
+  of the similarities to ``j`` of the products they bought (times their interaction value).
+  :meth:`ItemCF.explain` lists the purchased products behind each recommendation;
+- :class:`UserCF`: user-based collaborative filtering: the ``n_neighbours`` customers most
+  similar to the customer (cosine over product rows) vote for what they bought, weighted by
+  their similarity;
+- :class:`ContentRecommender`: TF-IDF vectors of each product's description and category; a
+  customer's profile is the (interaction-weighted) mean of the vectors of what they bought,
+  and the score of a product is the cosine between profile and product;
+- :class:`HybridRecommender`: a weighted blend of recommenders (each customer's scores scaled
+  to a maximum of 1 first), with a fallback (popularity) for customers without history; the
+  content part scores new products that nobody has bought yet.
+
+Scoring is vectorised: the scores of a block of customers are one sparse matrix product; the
+top ``k`` of every row are picked with ``numpy.argpartition``. Only products with a positive
+score are candidates, so a customer can get fewer than ``k`` rows (item CF cannot score a
+customer whose products have no neighbours, and no method but popularity and the hybrid can
+score a customer it has never seen). Scores are rounded to 10 decimals before ranking, so that
+sums that differ only by floating-point order tie, and ties are broken by product id.
+Evaluation lives in :mod:`helpers.recommend_eval`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from helpers import schema as s
+from helpers.checks import check_numbers, column_rule, require_columns
+from helpers.interactions import Interactions, interaction_matrix
+
+__all__ = [
+    "RECOMMENDATION_COLUMNS",
+    "ContentRecommender",
+    "HybridRecommender",
+    "Interactions",
+    "ItemCF",
+    "PopularityRecommender",
+    "Recommender",
+    "UserCF",
+    "interaction_matrix",
+]
+
+#: The columns of :meth:`Recommender.recommend`.
+RECOMMENDATION_COLUMNS: tuple[str, ...] = (s.CUSTOMER_ID, "rank", s.PRODUCT_ID, "score")
+
+#: Rows of customers scored at once (bounds the memory of a dense block of scores).
+BLOCK_ROWS = 2048
+
+_DECIMALS = 10
+
+
+# --- shared machinery --------------------------------------------------------------------------
+
+
+def _row_normalise(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Scale each row to unit L2 norm (an all-zero row stays zero)."""
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    return sp.csr_matrix(sp.diags(scale) @ matrix)
+
+
+def _top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row, column and score of each row's top ``k`` positive scores, best first.
+
+    Scores are compared rounded to ``_DECIMALS`` decimals, ties broken by the lower column;
+    scores that round to 0 or below are no candidates. Only the few values near each row's
+    ``k``-th largest are rounded and sorted, not the whole block.
+    """
+    n, m = scores.shape
+    floor = 0.5 * 10.0**-_DECIMALS  # the smallest score that does not round to 0
+    if k < m:
+        part = np.argpartition(scores, m - k, axis=1)[:, m - k :]
+        kth = np.take_along_axis(scores, part, axis=1).min(axis=1)
+        # every score that could tie with the k-th once rounded is within 1e-9 of it
+        mask = scores >= np.maximum(kth - 1e-9, floor)[:, None]
+    else:
+        mask = scores >= floor
+    r, c = np.nonzero(mask)
+    v = np.round(scores[r, c], _DECIMALS)
+    ok = v > 0
+    r, c, v = r[ok], c[ok], v[ok]
+    order = np.lexsort((c, -v, r))
+    r, c, v = r[order], c[order], v[order]
+    rank = np.arange(len(r)) - np.searchsorted(r, r)
+    keep = rank < k
+    return r[keep], c[keep], v[keep]
+
+
+def _neighbours(unit: sp.csr_matrix, n: int) -> sp.csr_matrix:
+    """Keep the ``n`` most similar other rows of each row of a row-normalised matrix (cosine).
+
+    Computed a block of rows at a time (a dense block of similarities, then :func:`_top_k`),
+    so memory stays at ``BLOCK_ROWS x n_rows`` floats; a row is never its own neighbour.
+    """
+    found_r, found_c, found_v = [], [], []
+    for start in range(0, unit.shape[0], BLOCK_ROWS):
+        block = (unit[start : start + BLOCK_ROWS] @ unit.T).toarray()
+        block[np.arange(len(block)), np.arange(start, start + len(block))] = 0.0
+        r, c, v = _top_k(block, n)
+        found_r.append(r + start)
+        found_c.append(c)
+        found_v.append(v)
+    data = (np.concatenate(found_v), (np.concatenate(found_r), np.concatenate(found_c)))
+    return sp.csr_matrix(data, shape=(unit.shape[0], unit.shape[0]))
+
+
+def _check_k(k: object) -> int:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise ValueError(f"k must be a whole number >= 1 (products per customer), got {k!r}")
+    return int(k)
+
+
+class Recommender:
+    """The interface of every recommender: ``fit(interactions)``, then ``recommend``.
+
+    Subclasses implement ``_fit()`` and ``_score(rows, ids)``: the dense scores (one row per
+    customer, one column per product) of customers at matrix rows ``rows`` (-1: unknown).
+    """
+
+    interactions_: Interactions
+
+    def fit(self, interactions: Interactions) -> Recommender:
+        """Learn from an interaction matrix.
+
+        Parameters
+        ----------
+        interactions : Interactions
+            From :func:`interaction_matrix`.
+
+        Returns
+        -------
+        Recommender
+            ``self``, fitted.
+        """
+        if not isinstance(interactions, Interactions):
+            raise ValueError(
+                f"fit takes an Interactions (from interaction_matrix); "
+                f"got {type(interactions).__name__}"
+            )
+        if interactions.matrix.nnz == 0:
+            raise ValueError("interactions: the matrix has no purchases; nothing to learn from")
+        self.interactions_ = interactions
+        self._fit()
+        return self
+
+    def _fit(self) -> None:  # pragma: no cover - overridden
+        pass
+
+    def _score(self, rows: np.ndarray, ids: pd.Index) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def _fitted(self) -> Interactions:
+        if not hasattr(self, "interactions_"):
+            raise ValueError(f"{type(self).__name__} is not fitted yet: call fit(interactions)")
+        return self.interactions_
+
+    def _customers(self, customers: Iterable | None) -> pd.Index:
+        data = self._fitted()
+        if customers is None:
+            return data.customers
+        if isinstance(customers, str):
+            customers = [customers]
+        ids = pd.Index(list(customers))
+        if ids.hasnans:
+            raise ValueError("customers: a customer id is missing (NaN/None)")
+        ids = ids.astype(str)
+        if ids.has_duplicates:
+            raise ValueError(
+                f"customers: each id once; {ids[ids.duplicated()][0]!r} is given twice"
+            )
+        return ids
+
+    def score(self, customers: Iterable | None = None) -> pd.DataFrame:
+        """Every product's score for some customers, as a dense frame (for small numbers).
+
+        Parameters
+        ----------
+        customers : iterable, optional
+            Customer ids; default every customer of the matrix.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per customer, one column per product.
+        """
+        data = self._fitted()
+        ids = self._customers(customers)
+        scores = self._score(data.rows(ids), ids)
+        return pd.DataFrame(scores, index=ids.rename(s.CUSTOMER_ID), columns=data.products)
+
+    def recommend(
+        self,
+        customers: Iterable | None = None,
+        k: int = 10,
+        exclude_purchased: bool = True,
+    ) -> pd.DataFrame:
+        """Recommend the top ``k`` products of each customer.
+
+        Parameters
+        ----------
+        customers : iterable, optional
+            Customer ids; default every customer of the matrix. An id not in the matrix is a
+            new customer: only methods that need no history (popularity, the hybrid's
+            fallback) recommend to them.
+        k : int, default 10
+            Products per customer (fewer when a customer has fewer candidates: products with a
+            positive score, not already bought).
+        exclude_purchased : bool, default True
+            Leave out products the customer already bought (in the fitted matrix).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns :data:`RECOMMENDATION_COLUMNS`: ``customer_id``, ``rank`` (1..k),
+            ``product_id``, ``score``; customers in the order given, then by rank (best
+            first; equal scores by product id).
+        """
+        k = _check_k(k)
+        data = self._fitted()
+        ids = self._customers(customers)
+        rows = data.rows(ids)
+        found_r, found_c, found_v = [], [], []
+        for start in range(0, len(ids), BLOCK_ROWS):
+            block = rows[start : start + BLOCK_ROWS]
+            scores = np.asarray(self._score(block, ids[start : start + BLOCK_ROWS]), dtype=float)
+            if exclude_purchased:
+                known = np.flatnonzero(block >= 0)
+                bought = data.matrix[block[known]].tocoo()
+                scores[known[bought.row], bought.col] = -np.inf
+            r, c, v = _top_k(scores, k)
+            found_r.append(r + start)
+            found_c.append(c)
+            found_v.append(v)
+        r, c, v = (
+            np.concatenate(x) if x else np.array([], int) for x in (found_r, found_c, found_v)
+        )
+        rank = np.arange(len(r)) - np.searchsorted(r, r) + 1
+        return pd.DataFrame(
+            {
+                s.CUSTOMER_ID: ids.to_numpy()[r],
+                "rank": rank.astype("int64"),
+                s.PRODUCT_ID: data.products.to_numpy()[c],
+                "score": v.astype(float),
+            }
+        )
+
+
+# --- the recommenders --------------------------------------------------------------------------
+
+
+class PopularityRecommender(Recommender):
+    """Recommend the products most customers bought, overall or within each segment.
+
+    Parameters
+    ----------
+    segments : pandas.Series, optional
+        A label per customer id (e.g. RFM segments). A customer's scores are the number of
+        customers of their segment who bought each product; customers without a label get
+        the overall counts.
+
+    Attributes
+    ----------
+    popularity_ : pandas.Series
+        Customers who bought each product, overall.
+    segment_popularity_ : pandas.DataFrame or None
+        The same per segment (one row per segment).
+    """
+
+    def __init__(self, segments: pd.Series | None = None) -> None:
+        self.segments = segments
+
+    def _fit(self) -> None:
+        data = self.interactions_
+        bought = (data.matrix > 0).astype(float)
+        counts = np.asarray(bought.sum(axis=0)).ravel()
+        self.popularity_ = pd.Series(counts, index=data.products, name="customers")
+        self.segment_popularity_ = None
+        if self.segments is not None:
+            if not isinstance(self.segments, pd.Series):
+                raise ValueError(
+                    f"segments must be a Series of labels indexed by customer id, "
+                    f"got {type(self.segments).__name__}"
+                )
+            labels = self.segments.copy()
+            labels.index = labels.index.astype(str)
+            if labels.index.has_duplicates:
+                dup = labels.index[labels.index.duplicated()][0]
+                raise ValueError(f"segments: one label per customer; {dup!r} has several")
+            row_labels = labels.reindex(data.customers)
+            codes, names = pd.factorize(row_labels)
+            member = sp.csr_matrix(
+                (np.ones((codes >= 0).sum()), (codes[codes >= 0], np.flatnonzero(codes >= 0))),
+                shape=(len(names), len(data.customers)),
+            )
+            self.segment_popularity_ = pd.DataFrame(
+                (member @ bought).toarray(), index=pd.Index(names, name="segment"),
+                columns=data.products,
+            )  # fmt: skip
+            self._labels = labels
+
+    def _score(self, rows: np.ndarray, ids: pd.Index) -> np.ndarray:
+        scores = np.tile(self.popularity_.to_numpy(), (len(ids), 1))
+        if self.segment_popularity_ is not None:
+            where = self.segment_popularity_.index.get_indexer(self._labels.reindex(ids))
+            has = where >= 0
+            scores[has] = self.segment_popularity_.to_numpy()[where[has]]
+        return scores
+
+
+class ItemCF(Recommender):
+    """Item-based collaborative filtering: products similar to what the customer bought.
+
+    Parameters
+    ----------
+    n_neighbours : int, default 50
+        Most similar products kept per product (the rest of its row of similarities is
+        dropped, which keeps the matrix sparse and the scores focused).
+
+    Attributes
+    ----------
+    similarity_ : scipy.sparse.csr_matrix
+        ``n_products x n_products``: row ``i`` holds product ``i``'s kept neighbours ``j`` and
+        their cosine similarity (the diagonal is zero).
+    """
+
+    def __init__(self, n_neighbours: int = 50) -> None:
+        self.n_neighbours = n_neighbours
+
+    def _fit(self) -> None:
+        _check_k(self.n_neighbours)
+        columns = _row_normalise(self.interactions_.matrix.T.tocsr())
+        self.similarity_ = _neighbours(columns, self.n_neighbours)
+
+    def _score(self, rows: np.ndarray, ids: pd.Index) -> np.ndarray:
+        known = rows >= 0
+        scores = np.zeros((len(rows), self.similarity_.shape[1]))
+        if known.any():
+            scores[known] = (self.interactions_.matrix[rows[known]] @ self.similarity_).toarray()
+        return scores
+
+    def explain(self, recommendations: pd.DataFrame, n: int | None = 3) -> pd.DataFrame:
+        """List the purchased products behind each recommendation, with their contributions.
+
+        Parameters
+        ----------
+        recommendations : pandas.DataFrame
+            The output of :meth:`recommend` (at least ``customer_id`` and ``product_id``).
+        n : int, optional
+            Keep the ``n`` largest contributions per recommendation; None keeps them all.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per (recommendation, purchased product behind it): the recommendation's
+            columns, ``because_of`` (a product the customer bought), ``similarity`` (cosine of
+            the two products), ``contribution`` (interaction value x similarity) and ``share``
+            (of the recommendation's score). Sorted like ``recommendations``, then by
+            contribution (largest first) and product id.
+        """
+        data = self._fitted()
+        require_columns(recommendations, [s.CUSTOMER_ID, s.PRODUCT_ID], "recommendations")
+        recs = recommendations.reset_index(drop=True)
+        rows = data.rows(recs[s.CUSTOMER_ID])
+        cols = data.products.get_indexer(recs[s.PRODUCT_ID].astype(str))
+        bad = pd.Series((rows < 0) | (cols < 0), index=recs.index)
+        column_rule(
+            recs, bad, "recommendations", "customer_id/product_id", "a customer and product "
+            "of the fitted matrix",
+        )  # fmt: skip
+        bought = data.matrix[rows]
+        pairs = bought.multiply(self.similarity_.T.tocsr()[cols]).tocoo()
+        value = np.asarray(bought[pairs.row, pairs.col]).ravel()
+        out = pd.DataFrame(
+            {
+                "_rec": pairs.row,
+                "because_of": data.products.to_numpy()[pairs.col],
+                "similarity": pairs.data / value,
+                "contribution": pairs.data,
+            }
+        )
+        total = out.groupby("_rec")["contribution"].transform("sum")
+        out["share"] = out["contribution"] / total
+        out = out.sort_values(
+            ["_rec", "contribution", "because_of"], ascending=[True, False, True], kind="stable"
+        )
+        if n is not None:
+            out = out[out.groupby("_rec").cumcount() < n]
+        merged = recs.iloc[out["_rec"].to_numpy()].reset_index(drop=True)
+        return pd.concat([merged, out.drop(columns="_rec").reset_index(drop=True)], axis=1)
+
+
+class UserCF(Recommender):
+    """User-based collaborative filtering: what the most similar customers bought.
+
+    Parameters
+    ----------
+    n_neighbours : int, default 50
+        Nearest customers (by cosine over their product rows) who vote for a customer.
+
+    Attributes
+    ----------
+    neighbours_ : scipy.sparse.csr_matrix
+        ``n_customers x n_customers``: row ``u`` holds ``u``'s neighbours and similarities.
+    """
+
+    def __init__(self, n_neighbours: int = 50) -> None:
+        self.n_neighbours = n_neighbours
+
+    def _fit(self) -> None:
+        _check_k(self.n_neighbours)
+        unit = _row_normalise(self.interactions_.matrix)
+        self.neighbours_ = _neighbours(unit, self.n_neighbours)
+
+    def _score(self, rows: np.ndarray, ids: pd.Index) -> np.ndarray:
+        known = rows >= 0
+        scores = np.zeros((len(rows), self.interactions_.shape[1]))
+        if known.any():
+            scores[known] = (self.neighbours_[rows[known]] @ self.interactions_.matrix).toarray()
+        return scores
+
+
+class ContentRecommender(Recommender):
+    """Content-based: products whose words are like the words of what the customer bought.
+
+    Parameters
+    ----------
+    products : pandas.DataFrame
+        One row per product: ``product_id``, ``description`` and, when present, ``category``
+        (made one token, ``category_home_decor``, so that it is not confused with a word of
+        a description). Products of the matrix without a row have no words and score 0.
+    min_df : int, default 1
+        Words in fewer products are ignored.
+    product_id, description, category : str
+        Column names.
+
+    Attributes
+    ----------
+    features_ : scipy.sparse.csr_matrix
+        ``n_products x n_words``: the TF-IDF vector of each product (unit length).
+    vocabulary_ : list of str
+        The words.
+    """
+
+    def __init__(
+        self,
+        products: pd.DataFrame,
+        *,
+        min_df: int = 1,
+        product_id: str = s.PRODUCT_ID,
+        description: str = s.DESCRIPTION,
+        category: str = s.CATEGORY,
+    ) -> None:
+        self.products = products
+        self.min_df = min_df
+        self.product_id = product_id
+        self.description = description
+        self.category = category
+
+    def _fit(self) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        table = self.products
+        require_columns(table, [self.product_id, self.description], "products")
+        text = table[self.description].fillna("").astype(str)
+        if self.category in table.columns:
+            token = table[self.category].fillna("").astype(str).str.lower()
+            text = text + " category_" + token.str.replace(r"\W+", "_", regex=True)
+        words = pd.Series(text.to_numpy(), index=table[self.product_id].astype(str))
+        words = words[~words.index.duplicated()].reindex(self.interactions_.products, fill_value="")
+        vectorizer = TfidfVectorizer(min_df=self.min_df, token_pattern=r"(?u)\b[\w-]{2,}\b")
+        self.features_ = vectorizer.fit_transform(words.to_numpy()).tocsr()
+        self.vocabulary_ = list(vectorizer.get_feature_names_out())
+
+    def _score(self, rows: np.ndarray, ids: pd.Index) -> np.ndarray:
+        known = rows >= 0
+        scores = np.zeros((len(rows), self.features_.shape[0]))
+        if known.any():
+            profile = _row_normalise(self.interactions_.matrix[rows[known]] @ self.features_)
+            scores[known] = (profile @ self.features_.T).toarray()
+        return scores
+
+
+class HybridRecommender(Recommender):
+    """A weighted blend of recommenders, with a fallback for customers without history.
+
+    Each component's scores are divided by the customer's largest score (so each lies in
+    [0, 1]) and summed with the weights. A customer the matrix does not know, or whose scores
+    are all zero, gets the fallback's scores instead.
+
+    Parameters
+    ----------
+    components : mapping of str to (Recommender, float)
+        ``{name: (recommender, weight)}``, weights > 0. They are fitted on the same matrix.
+    fallback : Recommender, optional
+        Default :class:`PopularityRecommender` (overall).
+    """
+
+    def __init__(
+        self,
+        components: Mapping[str, tuple[Recommender, float]],
+        fallback: Recommender | None = None,
+    ) -> None:
+        self.components = components
+        self.fallback = fallback
+
+    def _fit(self) -> None:
+        if not self.components:
+            raise ValueError("components: give at least one (recommender, weight)")
+        for name, (model, weight) in self.components.items():
+            check_numbers(f"weight of {name!r}", weight, "> 0", lambda w: w > 0)
+            model.fit(self.interactions_)
+        self.fallback_ = (self.fallback or PopularityRecommender()).fit(self.interactions_)
+
+    def _score(self, rows: np.ndarray, ids: pd.Index) -> np.ndarray:
+        total = np.zeros((len(rows), self.interactions_.shape[1]))
+        for model, weight in self.components.values():
+            scores = model._score(rows, ids)
+            top = scores.max(axis=1, keepdims=True)
+            total += weight * np.divide(scores, top, out=np.zeros_like(scores), where=top > 0)
+        cold = ~(total > 0).any(axis=1)
+        if cold.any():
+            total[cold] = self.fallback_._score(rows[cold], ids[cold])
+        return total
