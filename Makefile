@@ -13,7 +13,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 SHARED_DATA := $(abspath $(CURDIR)/../shared/datasets)
 export CVL_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
 
-.PHONY: help venv course test test-lowest unit lint format execute data lab clean
+.PHONY: help venv course test test-lowest unit lint format execute data report lab clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -59,6 +59,11 @@ execute: $(STAMP)  ## re-execute the committed notebooks in place (after changin
 
 data: $(STAMP)  ## regenerate datasets/synthetic from the seed (byte-identical)
 	$(BIN)/python -m helpers.synthetic --out datasets/synthetic
+
+report: $(STAMP)  ## run the customer value report on the synthetic data into build/report
+	$(BIN)/python -m helpers.report --transactions datasets/synthetic/order_lines.csv.gz \
+		--customers datasets/synthetic/customers.csv.gz \
+		--products datasets/synthetic/products.csv.gz --out build/report
 
 lab: $(STAMP)  ## open JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks/

@@ -16,15 +16,23 @@ from helpers.plots.clv import (
 from helpers.plots.profiling import plot_persona_cards, plot_profile_heatmap, plot_rules
 from helpers.plots.recommend import plot_metrics_by_k, plot_recommender_metrics
 from helpers.plots.rfm import plot_migration_heatmap, plot_rf_heatmap, plot_segment_summary
+from helpers.plots.strategy import (
+    plot_break_even,
+    plot_campaign_sizes,
+    plot_risk_value,
+    plot_strategy_mix,
+)
 from helpers.plots.tiers import plot_lorenz_curve, plot_pareto_curve, plot_tier_bars
 from helpers.plots.value import plot_channel_economics, plot_rank_correlation
 
 __all__ = [
     "plot_alive_history",
     "plot_alive_matrix",
+    "plot_break_even",
     "plot_calibration",
     "plot_calibration_holdout",
     "plot_campaign",
+    "plot_campaign_sizes",
     "plot_channel_economics",
     "plot_cleaning_waterfall",
     "plot_cluster_map",
@@ -40,8 +48,10 @@ __all__ = [
     "plot_recommender_metrics",
     "plot_repeat_counts",
     "plot_rf_heatmap",
+    "plot_risk_value",
     "plot_roc_curves",
     "plot_rules",
     "plot_segment_summary",
+    "plot_strategy_mix",
     "plot_tier_bars",
 ]

@@ -1,0 +1,453 @@
+"""Campaign lists: who to contact, with what, what it is expected to earn, and why.
+
+Every list is a DataFrame with one row per customer and at least the columns of
+:data:`CAMPAIGN_COLUMNS`: ``customer_id``, ``action``, ``offer``, ``expected_value`` (in the
+currency of the data, per customer, after the cost of the contact) and ``reason`` (in words,
+with the numbers behind the decision). Lists are sorted by expected value, best first, and
+keep only customers worth contacting. :func:`helpers.export.export_campaign` writes them.
+
+- :func:`retention_list`: high churn risk x high value, sized by chapter 06's expected profit
+  ``P(churn) x value at risk x save rate - offer cost``;
+- :func:`cross_sell_list`: the next-best products of a recommender (chapter 09), taken as a
+  long table ``customer_id, rank, product_id, score``, so any recommender will do;
+- :func:`expansion_list`: new or barely active customers who look most like the top tier
+  (a look-alike model: logistic regression of "top tier" on features that do not depend on
+  how long someone has been a customer);
+- :func:`birthday_list` (customer care): birthdays in the next N days, by e-mail or SMS,
+  without customers who opted out or left. Two pitfalls are handled in :func:`next_birthday`:
+  a window that crosses the new year (31 December + 7 days reaches into January), and
+  29 February birthdays, celebrated on 28 February in years without a 29th.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from helpers import schema as s
+from helpers.checks import check_days, check_numbers, check_share, require_columns
+from helpers.churn_campaign import retention_campaign
+from helpers.clustering import LOG_FEATURES, feature_pipeline
+
+__all__ = [
+    "CAMPAIGN_COLUMNS",
+    "LOOKALIKE_FEATURES",
+    "birthday_list",
+    "cross_sell_list",
+    "expansion_list",
+    "next_birthday",
+    "retention_list",
+]
+
+#: The columns every campaign list has, in this order.
+CAMPAIGN_COLUMNS: tuple[str, ...] = (s.CUSTOMER_ID, "action", "offer", "expected_value", "reason")
+
+#: Features of :func:`helpers.clustering.customer_features` that describe *how* someone buys
+#: and who they are, not how long they have been buying: the look-alike model uses those
+#: present, so that a new customer is not judged by the history they cannot have yet.
+LOOKALIKE_FEATURES: tuple[str, ...] = (
+    "monetary_avg",
+    "lines_per_invoice",
+    "units_per_invoice",
+    "return_rate",
+    "age",
+    s.ANNUAL_INCOME,
+    s.GENDER,
+    s.REGION,
+    s.ACQUISITION_CHANNEL,
+    s.COUNTRY,
+)
+
+
+def _finish(table: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
+    """Order the columns, sort best first, number the rows from 0."""
+    table = table.sort_values(
+        ["expected_value", s.CUSTOMER_ID], ascending=[False, True], kind="mergesort"
+    )
+    return table[[*CAMPAIGN_COLUMNS, *extra]].reset_index(drop=True)
+
+
+def retention_list(
+    p_churn: pd.Series,
+    value: pd.Series,
+    *,
+    save_rate: float,
+    offer_cost: float,
+    offer: str = "retention offer",
+    currency: str = "£",
+) -> pd.DataFrame:
+    """List the customers worth a retention offer: positive expected profit (chapter 06).
+
+    Parameters
+    ----------
+    p_churn : pandas.Series
+        P(churn) per customer.
+    value : pandas.Series
+        Value at risk per customer (what they would bring if they stayed), e.g. model CLV or
+        :func:`helpers.churn_campaign.value_at_risk`.
+    save_rate : float
+        Share of would-be churners the offer keeps, in (0, 1].
+    offer_cost : float
+        Cost of one offer.
+    offer : str, default "retention offer"
+        What the customer is offered, as written in the list.
+    currency : str, default "£"
+        Prefix of amounts in the reasons.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CAMPAIGN_COLUMNS`, ``p_churn``, ``value_at_risk``; only customers with a
+        positive expected value. ``attrs``: ``candidates``, ``size``, ``value``.
+    """
+    table = retention_campaign(p_churn, value, save_rate=save_rate, offer_cost=offer_cost)
+    chosen = table[table["contact"]].copy()
+    chosen.index.name = s.CUSTOMER_ID
+    chosen = chosen.reset_index()
+    chosen["action"] = "retention offer"
+    chosen["offer"] = offer
+    chosen["reason"] = [
+        f"P(churn) {p:.2f} x value at risk {currency}{v:,.0f} x save rate {save_rate:.0%} "
+        f"- offer {currency}{offer_cost:,.2f} = {currency}{ev:,.2f}"
+        for p, v, ev in zip(
+            chosen["p_churn"], chosen["value_at_risk"], chosen["expected_value"], strict=True
+        )
+    ]
+    out = _finish(chosen, ["p_churn", "value_at_risk"])
+    out.attrs.update(candidates=len(table), size=len(out), value=float(out["expected_value"].sum()))
+    return out
+
+
+def cross_sell_list(
+    recommendations: pd.DataFrame,
+    products: pd.DataFrame,
+    *,
+    customers: Sequence[str] | pd.Index | None = None,
+    n_products: int = 3,
+    take_rate: float = 0.05,
+    contact_cost: float = 0.0,
+    margin_rate: float | None = None,
+) -> pd.DataFrame:
+    """One cross-sell offer per customer from a recommender's top products (chapter 09).
+
+    Each of the customer's top ``n_products`` recommendations is bought with probability
+    ``take_rate``, earning its unit margin, so
+    ``expected_value = take_rate x sum of unit margins - contact_cost``.
+
+    Parameters
+    ----------
+    recommendations : pandas.DataFrame
+        Long table ``customer_id, rank, product_id, score`` (rank 1 = best), as returned by a
+        recommender's ``recommend(customers, k)``.
+    products : pandas.DataFrame
+        ``product_id``, ``unit_price`` and either ``unit_cost`` or (with ``margin_rate``) none;
+        ``description`` is used in the offer when present.
+    customers : sequence of str, optional
+        Keep only these customers (e.g. those whose strategy is "upgrade").
+    n_products : int, default 3
+        Products offered per customer.
+    take_rate : float, default 0.05
+        Probability that a customer buys one recommended product, in (0, 1].
+    contact_cost : float, default 0.0
+        Cost of contacting one customer (an e-mail costs next to nothing).
+    margin_rate : float, optional
+        Margin as a share of price, used when ``products`` has no ``unit_cost``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CAMPAIGN_COLUMNS`, ``product_ids`` (";"-separated, best first), ``best_score``;
+        customers with a positive expected value only.
+
+    Raises
+    ------
+    ValueError
+        For missing columns, ranks below 1, or a recommended product missing from
+        ``products``.
+    """
+    columns = [s.CUSTOMER_ID, "rank", s.PRODUCT_ID, "score"]
+    require_columns(recommendations, columns, "recommendations", allow_empty=True)
+    require_columns(products, [s.PRODUCT_ID, s.UNIT_PRICE], "products")
+    check_numbers("recommendations['rank']", recommendations["rank"], ">= 1", lambda r: r >= 1)
+    check_share("take_rate", take_rate, "of customers who buy a recommended product")
+    check_numbers("contact_cost", contact_cost, ">= 0", lambda c: c >= 0)
+    info = products.drop_duplicates(s.PRODUCT_ID).set_index(s.PRODUCT_ID)
+    if s.UNIT_COST in info.columns:
+        unit_margin = info[s.UNIT_PRICE] - info[s.UNIT_COST]
+    elif margin_rate is not None:
+        check_share("margin_rate", margin_rate, "margin share of price")
+        unit_margin = info[s.UNIT_PRICE] * margin_rate
+    else:
+        raise ValueError("products has no 'unit_cost' column; pass margin_rate= instead")
+    recs = recommendations[recommendations["rank"] <= n_products].copy()
+    if customers is not None:
+        recs = recs[recs[s.CUSTOMER_ID].isin(list(customers))]
+    unknown = ~recs[s.PRODUCT_ID].isin(info.index)
+    if unknown.any():
+        raise ValueError(
+            f"recommendations: product {recs.loc[unknown, s.PRODUCT_ID].iloc[0]!r} is not in "
+            f"products ({int(unknown.sum())} row(s)); give a price for every product"
+        )
+    recs = recs.sort_values([s.CUSTOMER_ID, "rank"], kind="mergesort")
+    recs["margin"] = recs[s.PRODUCT_ID].map(unit_margin).astype(float)
+    names = info[s.DESCRIPTION] if s.DESCRIPTION in info.columns else info.index.to_series()
+    recs["name"] = recs[s.PRODUCT_ID].map(names).fillna(recs[s.PRODUCT_ID]).astype(str)
+    groups = recs.groupby(s.CUSTOMER_ID, sort=True)
+    out = pd.DataFrame(
+        {
+            "offer": groups["name"].agg(" / ".join),
+            "product_ids": groups[s.PRODUCT_ID].agg(";".join),
+            "best_score": groups["score"].max().astype(float),
+            "margin": groups["margin"].sum(),
+            "n": groups.size(),
+        }
+    )
+    out["expected_value"] = take_rate * out["margin"] - contact_cost
+    out["action"] = "cross-sell"
+    out["reason"] = [
+        f"top {n} recommendation(s), best score {b:.3f}; "
+        f"{take_rate:.0%} take rate x unit margins {m:,.2f} - contact {contact_cost:,.2f}"
+        for n, b, m in zip(out["n"], out["best_score"], out["margin"], strict=True)
+    ]
+    out = out[out["expected_value"] > 0].rename_axis(s.CUSTOMER_ID).reset_index()
+    return _finish(out, ["product_ids", "best_score"])
+
+
+def expansion_list(
+    features: pd.DataFrame,
+    top: pd.Series,
+    candidates: Sequence[str] | pd.Index,
+    *,
+    target_value: float,
+    develop_rate: float = 0.1,
+    contact_cost: float = 1.0,
+    columns: Sequence[str] | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """List the new or barely active customers who look most like the top tier.
+
+    A logistic regression learns "top tier or not" on the established customers (everybody
+    not in ``candidates``), from features that do not grow with tenure
+    (:data:`LOOKALIKE_FEATURES`), with chapter 05's preprocessing
+    (:func:`helpers.clustering.feature_pipeline`). Its probability for a candidate is the
+    look-alike score: how much they resemble the top tier. A development campaign turns a
+    share ``develop_rate`` of look-alikes into customers worth ``target_value``, so
+    ``expected_value = score x develop_rate x target_value - contact_cost``.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per customer (:func:`helpers.clustering.customer_features` or
+        :func:`helpers.churn.churn_features`).
+    top : pandas.Series of bool
+        True for top-tier customers (aligned with ``features``).
+    candidates : sequence of str
+        The new or low-activity customers to score.
+    target_value : float
+        What a developed customer is worth, e.g. the top tier's mean CLV.
+    develop_rate : float, default 0.1
+        Share of look-alikes the campaign develops, in (0, 1].
+    contact_cost : float, default 1.0
+        Cost of one contact.
+    columns : sequence of str, optional
+        Features used; default those of :data:`LOOKALIKE_FEATURES` present.
+    seed : int, default 0
+        Random state (the solver is deterministic; kept for symmetry with other models).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CAMPAIGN_COLUMNS` and ``lookalike_score``; candidates with a positive
+        expected value, best first. ``attrs["features"]``: the features used.
+
+    Raises
+    ------
+    ValueError
+        If no feature is usable, or the established customers are all top tier or none is.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    check_share("develop_rate", develop_rate, "of look-alikes developed")
+    check_numbers("target_value", target_value, ">= 0", lambda v: v >= 0)
+    check_numbers("contact_cost", contact_cost, ">= 0", lambda c: c >= 0)
+    used = [c for c in (columns or LOOKALIKE_FEATURES) if c in features.columns]
+    if not used:
+        raise ValueError(
+            f"features: none of the look-alike columns {list(columns or LOOKALIKE_FEATURES)} "
+            f"is present (columns: {list(features.columns)})"
+        )
+    top = top.reindex(features.index).fillna(False).astype(bool)
+    is_candidate = features.index.isin(list(candidates))
+    train = ~is_candidate
+    if top[train].nunique() < 2:
+        raise ValueError(
+            "expansion_list: the established customers must include top-tier and other "
+            f"customers to learn from; got {int(top[train].sum())} top of {int(train.sum())}"
+        )
+    X = features[used]
+    numeric = [c for c in used if pd.api.types.is_numeric_dtype(X[c])]
+    categorical = [c for c in used if c not in numeric]
+    model = Pipeline(
+        [
+            ("prep", feature_pipeline(X, numeric, categorical, log=LOG_FEATURES)),
+            ("model", LogisticRegression(C=1.0, max_iter=2000, random_state=seed)),
+        ]
+    ).fit(X[train], top[train])
+    score = pd.Series(model.predict_proba(X[is_candidate])[:, 1], index=X.index[is_candidate])
+    out = pd.DataFrame({s.CUSTOMER_ID: score.index, "lookalike_score": score.to_numpy()})
+    out["expected_value"] = out["lookalike_score"] * develop_rate * target_value - contact_cost
+    out["action"] = "develop look-alike"
+    out["offer"] = "welcome series with a second-purchase incentive"
+    out["reason"] = [
+        f"look-alike score {p:.2f} x develop rate {develop_rate:.0%} x top-tier value "
+        f"{target_value:,.0f} - contact {contact_cost:,.2f}"
+        for p in out["lookalike_score"]
+    ]
+    out = _finish(out[out["expected_value"] > 0], ["lookalike_score"])
+    out.attrs["features"] = used
+    return out
+
+
+def next_birthday(birth_dates: pd.Series, as_of: str | pd.Timestamp) -> pd.Series:
+    """Return the next birthday on or after the day of ``as_of``, per customer.
+
+    Built from month and day for the year of ``as_of``, or the next year when that date has
+    passed, so that a window crossing 31 December finds January birthdays (comparing
+    day-of-year numbers does not). A 29 February birthday falls on 28 February in a year
+    without a 29th (the customer still gets their greeting in February).
+
+    Parameters
+    ----------
+    birth_dates : pandas.Series
+        Dates of birth (missing values stay missing).
+    as_of : str or pandas.Timestamp
+        Today.
+
+    Returns
+    -------
+    pandas.Series
+        Timestamps (midnight), named ``next_birthday``.
+    """
+    today = pd.Timestamp(as_of).normalize()
+    born = pd.to_datetime(birth_dates, errors="coerce")
+
+    def on(year: int) -> pd.Series:
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        day = born.dt.day.where(~((born.dt.month == 2) & (born.dt.day == 29)) | leap, 28)
+        parts = pd.DataFrame({"year": year, "month": born.dt.month, "day": day})
+        return pd.to_datetime(parts.dropna().astype(int)).reindex(born.index)
+
+    this_year = on(today.year)
+    upcoming = this_year.where(this_year >= today, on(today.year + 1))
+    return upcoming.rename("next_birthday")
+
+
+def birthday_list(
+    customers: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    days: int,
+    *,
+    left: Sequence[str] | pd.Index | None = None,
+    basket: pd.Series | None = None,
+    discount: float = 0.15,
+    margin_rate: float = 0.3,
+    redeem_rate: float = 0.2,
+    contact_cost: float = 0.05,
+    valid_days: int = 30,
+    phone: str = "phone",
+) -> pd.DataFrame:
+    """Birthday greetings for customers whose birthday is in the next ``days`` days.
+
+    A customer is greeted when their :func:`next_birthday` is in ``[as_of, as_of + days)``
+    (today counts), they have not opted out (``marketing_opt_in``), they are not in
+    ``left``, and they have an address: by e-mail when there is an ``email``, else by SMS
+    when there is a ``phone`` column with a number. The greeting is sent on the birthday.
+    Expected value: ``redeem_rate x basket x (margin_rate - discount) - contact_cost``.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        ``customer_id``, ``birth_date``, ``marketing_opt_in`` and ``email`` (and optionally
+        ``phone``).
+    as_of : str or pandas.Timestamp
+        Today.
+    days : int
+        Length of the window in days (>= 1).
+    left : sequence of str, optional
+        Customers who have left (e.g. churned or no longer alive): not greeted.
+    basket : pandas.Series, optional
+        Average order value per customer; missing customers count as 0.
+    discount : float, default 0.15
+        The birthday voucher, as a share of the next order, in (0, 1).
+    margin_rate : float, default 0.3
+        Margin as a share of spend.
+    redeem_rate : float, default 0.2
+        Share of vouchers used.
+    contact_cost : float, default 0.05
+        Cost of one message.
+    valid_days : int, default 30
+        How long the voucher is valid, from the birthday.
+    phone : str, default "phone"
+        Name of the phone-number column, used when present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CAMPAIGN_COLUMNS`, ``channel``, ``send_date``, ``message``; ordered by
+        ``send_date``. ``attrs["excluded"]``: customers left out, by reason.
+    """
+    columns = [s.CUSTOMER_ID, s.BIRTH_DATE, s.MARKETING_OPT_IN, s.EMAIL]
+    require_columns(customers, columns, "customers")
+    check_days("days", days)
+    check_days("valid_days", valid_days)
+    check_share("discount", discount, "of the next order", include_one=False)
+    for name, rate in {"margin_rate": margin_rate, "redeem_rate": redeem_rate}.items():
+        check_share(name, rate)
+    today = pd.Timestamp(as_of).normalize()
+    table = customers.set_index(customers[s.CUSTOMER_ID].astype(str))
+    birthday = next_birthday(table[s.BIRTH_DATE], today)
+    soon = (birthday - today).dt.days < days  # NaT compares False
+    opted_in = table[s.MARKETING_OPT_IN].astype("boolean").fillna(False).astype(bool)
+    gone = table.index.isin(list(left if left is not None else []))
+    email = table[s.EMAIL].astype("string").str.strip().replace("", pd.NA)
+    number = (
+        table[phone].astype("string").str.strip().replace("", pd.NA) if phone in table else None
+    )
+    channel = pd.Series(np.where(email.notna(), "e-mail", None), index=table.index, dtype=object)
+    if number is not None:
+        channel = channel.where(channel.notna(), np.where(number.notna(), "SMS", None))
+    excluded = {
+        "no birth date": int(birthday.isna().sum()),
+        "opted out": int((soon & ~opted_in).sum()),
+        "left": int((soon & opted_in & gone).sum()),
+        "no e-mail or phone": int((soon & opted_in & ~gone & channel.isna()).sum()),
+    }
+    keep = soon & opted_in & ~gone & channel.notna()
+    out = pd.DataFrame(
+        {
+            s.CUSTOMER_ID: table.index[keep],
+            "channel": channel[keep].to_numpy(),
+            "send_date": birthday[keep].to_numpy(),
+        }
+    )
+    spend = (basket if basket is not None else pd.Series(dtype=float)).reindex(out[s.CUSTOMER_ID])
+    spend = spend.fillna(0.0).astype(float).to_numpy()
+    out["expected_value"] = redeem_rate * spend * (margin_rate - discount) - contact_cost
+    out["action"] = "birthday greeting"
+    out["offer"] = f"{discount:.0%} off the next order, valid {valid_days} days"
+    until = out["send_date"] + pd.Timedelta(days=valid_days)
+    out["message"] = [
+        f"Happy birthday! To celebrate, enjoy {discount:.0%} off your next order until {u:%d %B}."
+        for u in until
+    ]
+    out["reason"] = [
+        f"birthday on {d:%d %b} (in {(d - today).days} day(s)); opted in, active"
+        for d in out["send_date"]
+    ]
+    out = out.sort_values(["send_date", s.CUSTOMER_ID], kind="mergesort")
+    out = out[[*CAMPAIGN_COLUMNS, "channel", "send_date", "message"]].reset_index(drop=True)
+    out.attrs["excluded"] = excluded
+    return out

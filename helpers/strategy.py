@@ -1,0 +1,441 @@
+"""Relationship strategy: one table per customer, and a playbook that says what to do with each.
+
+Chapters 03-07 each describe a customer from one side: their value tier (03), RFM segment (04),
+churn risk (06) and model CLV (07). :func:`customer_view` puts those side by side, and
+:func:`assign_strategies` reads the row through a **playbook**: an ordered list of rules, the
+first rule that holds decides the strategy, and the rule's reason is kept next to it so the
+decision can be read, questioned and changed.
+
+The strategies (:data:`STRATEGIES`)
+-----------------------------------
+=================  ==========================================================================
+``retain``         top tier AND high churn risk: worth a costed retention offer (chapter 06)
+``win back``       lapsed RFM segment or high churn risk, not top tier: a cheap reactivation
+``care``           top tier, churn risk low: thank and look after them, no discount needed;
+                   they are also the seed that look-alike acquisition (expansion) copies
+``expansion``      new or barely active (segments New, Promising): develop those who look
+                   like the top tier (the look-alike list of :mod:`helpers.campaigns`)
+``upgrade``        everybody else (active, staying, not top tier): grow the basket with
+                   cross-sell and upgrade offers (recommendations of chapter 09)
+=================  ==========================================================================
+
+The scores the playbook needs come from the earlier chapters' helpers:
+:func:`churn_risk` fits chapter 06's logistic regression on one snapshot (features before
+``as_of - window``, label: no purchase in the window) and scores every customer at ``as_of``;
+:func:`model_clv` fits chapter 07's BG/NBD and Gamma-Gamma models and values each customer
+over a horizon.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from helpers import schema as s
+from helpers.checks import check_days, check_numbers, check_share, require_columns
+from helpers.churn import churn_features, churn_snapshot
+from helpers.churn_models import make_models
+from helpers.clv import BetaGeoModel, GammaGamma
+from helpers.clv_data import summary_data
+from helpers.clv_tables import customer_lifetime_value
+from helpers.tiers import value_deciles
+
+__all__ = [
+    "LAPSED_SEGMENTS",
+    "NEW_SEGMENTS",
+    "PLAYBOOK",
+    "STRATEGIES",
+    "assign_strategies",
+    "churn_risk",
+    "customer_view",
+    "model_clv",
+    "playbook_table",
+    "score_customers",
+]
+
+#: RFM segments (chapter 04) of customers who have stopped or are stopping buying.
+LAPSED_SEGMENTS: tuple[str, ...] = ("At Risk", "Can't Lose", "Hibernating", "Lost")
+#: RFM segments of new or barely active customers.
+NEW_SEGMENTS: tuple[str, ...] = ("New", "Promising")
+
+#: The playbook: (strategy, rule as a pandas ``eval`` expression on the flags of
+#: :func:`assign_strategies`, the rule in words, the reason). The first rule that holds wins;
+#: the last rule holds for everybody.
+PLAYBOOK: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "retain",
+        "high_value and high_risk",
+        "top tier and P(churn) >= threshold",
+        "valuable and likely to leave: a retention offer can pay for itself",
+    ),
+    (
+        "win back",
+        "lapsed or high_risk",
+        "lapsed RFM segment, or P(churn) >= threshold",
+        "stopping or stopped buying, modest value: a low-cost reactivation message",
+    ),
+    (
+        "care",
+        "high_value",
+        "top tier, P(churn) below threshold",
+        "the best customers and staying: look after them, no discount needed; "
+        "the model for look-alike acquisition",
+    ),
+    (
+        "expansion",
+        "new",
+        "RFM segment New or Promising",
+        "new or barely active: develop those who look like the top tier",
+    ),
+    (
+        "upgrade",
+        "True",
+        "everybody else",
+        "active and staying but not top tier: grow the basket with cross-sell",
+    ),
+)
+
+#: The strategy names, in playbook order.
+STRATEGIES: tuple[str, ...] = tuple(rule[0] for rule in PLAYBOOK)
+
+_WEEKS_PER_MONTH = 365.25 / 12 / 7
+
+
+def churn_risk(
+    raw: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    window_days: int,
+    *,
+    clean: pd.DataFrame | None = None,
+    seed: int = 0,
+    model: str = "logistic regression",
+    **tables: pd.DataFrame | None,
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Fit a churn model on one snapshot and score every customer at ``as_of``.
+
+    The training snapshot is at ``cutoff = as_of - window_days``: features from the raw lines
+    before it, label ``churn`` = no purchase in ``[cutoff, as_of)``
+    (:func:`helpers.churn.churn_snapshot`). The model (one of
+    :func:`helpers.churn_models.make_models`) is then applied to the features at ``as_of``.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        Raw order lines (canonical columns, dates parsed); lines at or after ``as_of`` are
+        not used.
+    as_of : str or pandas.Timestamp
+        The moment of the analysis (exclusive).
+    window_days : int
+        Churn window: no purchase in this many days means churned.
+    clean : pandas.DataFrame, optional
+        Clean lines of ``raw`` (for the labels); cleaned here when not given.
+    seed : int, default 0
+        Random state of the model.
+    model : str, default "logistic regression"
+        Which of :data:`helpers.churn_models.MODEL_NAMES` to fit.
+    **tables
+        ``products``, ``customers``, ``contacts``: passed to
+        :func:`helpers.churn.churn_features`.
+
+    Returns
+    -------
+    p_churn : pandas.Series
+        P(churn in the next ``window_days``) per customer active before ``as_of``.
+    features : pandas.DataFrame
+        Their features at ``as_of``.
+
+    Raises
+    ------
+    ValueError
+        If the data before ``as_of - window_days`` is empty (no history to learn from), or the
+        training window holds only churners or only stayers.
+    """
+    check_days("window_days", window_days)
+    as_of = pd.Timestamp(as_of)
+    cutoff = as_of - pd.Timedelta(days=int(window_days))
+    raw = raw[raw[s.INVOICE_DATE] < as_of]
+    if clean is not None:
+        clean = clean[clean[s.INVOICE_DATE] < as_of]
+    train = churn_snapshot(raw, cutoff, window_days, clean=clean, data_end=as_of, **tables)
+    labels = train.pop("churn")
+    if labels.nunique() < 2:
+        raise ValueError(
+            f"churn window of {window_days} days: every customer at the training cutoff "
+            f"{cutoff:%Y-%m-%d} is labelled churn={bool(labels.iloc[0])}; choose another window"
+        )
+    fitted = make_models(train, seed=seed)[model].fit(train, labels)
+    now = churn_features(raw, as_of, **tables)
+    p_churn = pd.Series(fitted.predict_proba(now[train.columns])[:, 1], index=now.index)
+    p_churn.attrs.update(cutoff=cutoff, churn_rate=float(labels.mean()), n_train=len(train))
+    return p_churn.rename("p_churn"), now
+
+
+def model_clv(
+    clean: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    *,
+    horizon_months: float,
+    discount_rate: float,
+    margin_rate: float,
+) -> pd.DataFrame:
+    """Fit BG/NBD and Gamma-Gamma on the lines before ``as_of`` and value every customer.
+
+    Parameters
+    ----------
+    clean : pandas.DataFrame
+        Clean order lines.
+    as_of : str or pandas.Timestamp
+        The analysis moment (exclusive); the last observed day is the day before.
+    horizon_months : float
+        CLV horizon in months (> 0).
+    discount_rate : float
+        Annual discount rate (>= 0).
+    margin_rate : float
+        Margin as a share of spend, in (0, 1].
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer: chapter 07's summary columns (frequency, recency, T,
+        monetary_value, ...), ``p_alive``, ``expected_purchases`` over the horizon and
+        ``clv``. ``attrs``: ``params`` of both models.
+    """
+    check_numbers("horizon_months", horizon_months, "> 0", lambda a: a > 0)
+    check_share("margin_rate", margin_rate, "margin share of spend")
+    as_of = pd.Timestamp(as_of)
+    last_day = (as_of - pd.Timedelta(1, "ns")).normalize()  # the last day that counts
+    lines = clean[clean[s.INVOICE_DATE] < as_of]
+    table = summary_data(lines, last_day, period="W")
+    purchases = BetaGeoModel().fit(table)
+    spend = GammaGamma().fit(table)
+    horizon = float(horizon_months) * _WEEKS_PER_MONTH
+    out = table.copy()
+    x, tx, t_obs = (table[c].to_numpy() for c in ("frequency", "recency", "T"))
+    out["p_alive"] = purchases.probability_alive(x, tx, t_obs)
+    out["expected_purchases"] = purchases.conditional_expected_purchases(horizon, x, tx, t_obs)
+    out["clv"] = customer_lifetime_value(
+        purchases,
+        spend,
+        table,
+        horizon=horizon,
+        discount_rate=discount_rate,
+        margin_rate=margin_rate,
+    )
+    out.attrs.update(
+        params={
+            "BG/NBD": purchases.params_.round(4).to_dict(),
+            "Gamma-Gamma": spend.params_.round(4).to_dict(),
+        }
+    )
+    return out
+
+
+def customer_view(
+    summary: pd.DataFrame,
+    segments: pd.Series,
+    p_churn: pd.Series,
+    clv: pd.Series,
+    *,
+    n_tiers: int = 5,
+    value: str = "revenue",
+) -> pd.DataFrame:
+    """One row per customer with what the playbook reads: tier, segment, churn risk, CLV.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`helpers.customers.customer_summary` (one row per customer, sets the index).
+    segments : pandas.Series
+        RFM segment per customer (:func:`helpers.rfm.rfm_analysis`'s ``segment``).
+    p_churn : pandas.Series
+        P(churn) per customer (:func:`churn_risk`).
+    clv : pandas.Series
+        Model CLV per customer (:func:`model_clv`).
+    n_tiers : int, default 5
+        Number of value tiers, cut on ``value`` with :func:`helpers.tiers.value_deciles`:
+        tier 1 is the top ``1 / n_tiers`` of customers.
+    value : str, default "revenue"
+        The column of ``summary`` the tiers are cut on.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``revenue``, ``purchases``, ``last_purchase``, ``tier`` (1 = top), ``segment``,
+        ``p_churn``, ``clv``. A customer missing from a score gets ``NaN`` (segment
+        "unscored"), which the playbook treats as low risk / zero CLV.
+    """
+    require_columns(summary, [value, "purchases", "last_purchase"], "summary")
+    if not (isinstance(n_tiers, int | np.integer) and n_tiers >= 2):
+        raise ValueError(f"n_tiers must be an integer >= 2; got {n_tiers!r}")
+    view = summary[[value, "purchases", "last_purchase"]].copy()
+    if value != "revenue":
+        view["revenue"] = summary["revenue"]
+    view["tier"] = value_deciles(summary[value], n=int(n_tiers)).astype(int)
+    view["segment"] = segments.reindex(view.index).astype(object).fillna("unscored")
+    view["p_churn"] = p_churn.reindex(view.index).astype(float)
+    view["clv"] = clv.reindex(view.index).astype(float)
+    view.attrs["n_tiers"] = int(n_tiers)
+    return view
+
+
+def score_customers(
+    raw: pd.DataFrame,
+    clean: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    *,
+    window_days: int = 90,
+    horizon_months: float = 12,
+    discount_rate: float = 0.1,
+    margin_rate: float = 0.3,
+    n_tiers: int = 5,
+    seed: int = 0,
+    **tables: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Score every customer at ``as_of`` with chapters 03-07: tier, segment, churn risk, CLV.
+
+    :func:`helpers.customers.customer_summary` and :func:`helpers.rfm.rfm_analysis` on the
+    clean lines before ``as_of``, :func:`churn_risk` and :func:`model_clv`, joined by
+    :func:`customer_view`.
+
+    Parameters
+    ----------
+    raw, clean : pandas.DataFrame
+        Raw order lines and their clean version.
+    as_of : str or pandas.Timestamp
+        The analysis moment (exclusive).
+    window_days, horizon_months, discount_rate, margin_rate, n_tiers, seed
+        See :func:`churn_risk`, :func:`model_clv` and :func:`customer_view`.
+    **tables
+        ``products``, ``customers``, ``contacts`` for the churn features (None is skipped).
+
+    Returns
+    -------
+    view : pandas.DataFrame
+        :func:`customer_view`; ``attrs`` also hold the churn model's ``cutoff``,
+        ``churn_rate`` and ``n_train``, and the CLV models' ``params``.
+    features : pandas.DataFrame
+        The churn features at ``as_of`` (for look-alikes and value at risk).
+    rfm : pandas.DataFrame
+        :func:`helpers.rfm.rfm_analysis` at ``as_of``.
+    """
+    from helpers.customers import customer_summary
+    from helpers.rfm import rfm_analysis
+
+    tables = {k: v for k, v in tables.items() if v is not None}
+    lines = clean[clean[s.INVOICE_DATE] < pd.Timestamp(as_of)]
+    summary = customer_summary(lines)
+    rfm = rfm_analysis(lines, as_of)
+    p_churn, features = churn_risk(raw, as_of, window_days, clean=clean, seed=seed, **tables)
+    clv = model_clv(
+        clean,
+        as_of,
+        horizon_months=horizon_months,
+        discount_rate=discount_rate,
+        margin_rate=margin_rate,
+    )
+    view = customer_view(summary, rfm["segment"], p_churn, clv["clv"], n_tiers=n_tiers)
+    view["p_alive"] = clv["p_alive"].reindex(view.index)
+    view["average_amount"] = summary["average_amount"]
+    view.attrs.update(p_churn.attrs, params=clv.attrs["params"], as_of=pd.Timestamp(as_of))
+    return view, features, rfm
+
+
+def assign_strategies(
+    view: pd.DataFrame,
+    *,
+    risk_threshold: float = 0.5,
+    high_tiers: Sequence[int] = (1,),
+    playbook: Sequence[tuple[str, str, str, str]] = PLAYBOOK,
+) -> pd.DataFrame:
+    """Give each customer the strategy of the first playbook rule that holds, and why.
+
+    The rules are evaluated on four flags added to ``view``:
+
+    - ``high_value``: ``tier`` in ``high_tiers``;
+    - ``high_risk``: ``p_churn >= risk_threshold`` (a missing score counts as low risk);
+    - ``lapsed``: ``segment`` in :data:`LAPSED_SEGMENTS`;
+    - ``new``: ``segment`` in :data:`NEW_SEGMENTS`.
+
+    Parameters
+    ----------
+    view : pandas.DataFrame
+        :func:`customer_view`.
+    risk_threshold : float, default 0.5
+        P(churn) from which a customer counts as likely to leave, in (0, 1).
+    high_tiers : sequence of int, default (1,)
+        The tiers that count as high value.
+    playbook : sequence of (strategy, rule, rule in words, reason), default :data:`PLAYBOOK`
+        Rules in order; rule is a :meth:`pandas.DataFrame.eval` expression on the flags.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``view`` with the four flags, ``strategy`` and ``reason``.
+
+    Raises
+    ------
+    ValueError
+        For a missing column, a bad threshold, or a playbook that leaves a customer without a
+        strategy (end it with a rule ``"True"``).
+    """
+    require_columns(view, ["tier", "segment", "p_churn"], "view")
+    check_share("risk_threshold", risk_threshold, "a P(churn) threshold", include_one=False)
+    out = view.copy()
+    out["high_value"] = out["tier"].isin(list(high_tiers))
+    out["high_risk"] = out["p_churn"].fillna(0.0) >= risk_threshold
+    out["lapsed"] = out["segment"].isin(LAPSED_SEGMENTS)
+    out["new"] = out["segment"].isin(NEW_SEGMENTS)
+    flags = out[["high_value", "high_risk", "lapsed", "new"]]
+    strategy = pd.Series(pd.NA, index=out.index, dtype=object)
+    reason = pd.Series(pd.NA, index=out.index, dtype=object)
+    for name, rule, _, why in playbook:
+        hit = pd.Series(flags.eval(rule), index=out.index).astype(bool) & strategy.isna()
+        strategy[hit], reason[hit] = name, why
+    if strategy.isna().any():
+        example = strategy[strategy.isna()].index[0]
+        raise ValueError(
+            f"playbook: no rule holds for customer {example!r} ({flags.loc[example].to_dict()}); "
+            "end the playbook with a rule 'True'"
+        )
+    out["strategy"], out["reason"] = strategy, reason
+    out.attrs.update(view.attrs, risk_threshold=risk_threshold, high_tiers=list(high_tiers))
+    return out
+
+
+def playbook_table(
+    assigned: pd.DataFrame, playbook: Sequence[tuple[str, str, str, str]] = PLAYBOOK
+) -> pd.DataFrame:
+    """Show the playbook as a table: each rule, its reason, its customers and their CLV.
+
+    Parameters
+    ----------
+    assigned : pandas.DataFrame
+        :func:`assign_strategies`.
+    playbook : sequence, default :data:`PLAYBOOK`
+        The rules used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by strategy in playbook order: ``rule``, ``reason``, ``customers``,
+        ``share`` (of customers), ``clv`` (sum), ``clv_share``, ``mean_p_churn``.
+    """
+    require_columns(assigned, ["strategy", "clv", "p_churn"], "assigned")
+    groups = assigned.groupby("strategy")
+    names = [rule[0] for rule in playbook]
+    total_clv = assigned["clv"].fillna(0).sum()
+    table = pd.DataFrame(
+        {
+            "rule": [rule[2] for rule in playbook],
+            "reason": [rule[3] for rule in playbook],
+            "customers": groups.size().reindex(names, fill_value=0).to_numpy(),
+            "clv": groups["clv"].sum().reindex(names, fill_value=0.0).to_numpy(),
+            "mean_p_churn": groups["p_churn"].mean().reindex(names).to_numpy(),
+        },
+        index=pd.Index(names, name="strategy"),
+    )
+    table.insert(3, "share", table["customers"] / max(len(assigned), 1))
+    table.insert(5, "clv_share", table["clv"] / total_clv if total_clv else np.nan)
+    return table

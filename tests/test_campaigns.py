@@ -1,0 +1,183 @@
+"""helpers.campaigns: campaign lists. Expected values by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers import campaigns
+from helpers.campaigns import CAMPAIGN_COLUMNS
+
+
+def test_retention_list_keeps_positive_expected_profit_only():
+    p = pd.Series({"a": 0.8, "b": 0.5, "c": 0.9})
+    value = pd.Series({"a": 100.0, "b": 20.0, "c": 10.0})
+    out = campaigns.retention_list(p, value, save_rate=0.5, offer_cost=5.0)
+    # a: 0.8*100*0.5-5 = 35; b: 0.5*20*0.5-5 = 0 (not positive); c: 0.9*10*0.5-5 = -0.5
+    assert list(out["customer_id"]) == ["a"]
+    assert out.loc[0, "expected_value"] == pytest.approx(35.0)
+    assert list(out.columns[:5]) == list(CAMPAIGN_COLUMNS)
+    assert "0.80 x value at risk £100" in out.loc[0, "reason"]
+    assert out.attrs["candidates"] == 3 and out.attrs["value"] == pytest.approx(35.0)
+
+
+def _recommendations() -> pd.DataFrame:
+    # the contract of chapter 09's recommenders: customer_id, rank, product_id, score
+    return pd.DataFrame(
+        {
+            "customer_id": ["c1", "c1", "c1", "c1", "c2", "c3"],
+            "rank": [1, 2, 3, 4, 1, 1],
+            "product_id": ["P1", "P2", "P3", "P4", "P2", "P1"],
+            "score": [0.9, 0.5, 0.4, 0.3, 0.7, 0.2],
+        }
+    )
+
+
+def test_cross_sell_list_from_a_hand_built_recommendation_table():
+    products = pd.DataFrame(
+        {
+            "product_id": ["P1", "P2", "P3", "P4"],
+            "description": ["MUG", "=CUP", "BOWL", "PLATE"],
+            "unit_price": [10.0, 4.0, 6.0, 100.0],
+            "unit_cost": [6.0, 3.0, 5.0, 50.0],
+        }
+    )
+    out = campaigns.cross_sell_list(
+        _recommendations(),
+        products,
+        customers=["c1", "c2"],
+        n_products=3,
+        take_rate=0.1,
+        contact_cost=0.5,
+    )
+    # c1: margins 4 + 1 + 1 = 6 (P4, rank 4, is not offered) -> 0.1*6 - 0.5 = 0.1
+    # c2: margin 1 -> 0.1 - 0.5 < 0: not listed; c3 not a target
+    assert list(out["customer_id"]) == ["c1"]
+    assert out.loc[0, "expected_value"] == pytest.approx(0.1)
+    assert out.loc[0, "offer"] == "MUG / =CUP / BOWL"
+    assert out.loc[0, "product_ids"] == "P1;P2;P3"
+    assert out.loc[0, "action"] == "cross-sell"
+
+
+def test_cross_sell_list_with_a_margin_rate_and_bad_input():
+    prices = pd.DataFrame({"product_id": ["P1", "P2"], "unit_price": [10.0, 4.0]})
+    out = campaigns.cross_sell_list(
+        _recommendations().query("product_id != 'P3' and product_id != 'P4'"),
+        prices,
+        margin_rate=0.5,
+        take_rate=0.1,
+    )
+    # c1: (5 + 2) * 0.1 = 0.7; c2: 2 * 0.1 = 0.2; c3: 5 * 0.1 = 0.5
+    assert out.set_index("customer_id")["expected_value"].round(6).to_dict() == {
+        "c1": 0.7,
+        "c3": 0.5,
+        "c2": 0.2,
+    }
+    with pytest.raises(ValueError, match="product 'P3' is not in products"):
+        campaigns.cross_sell_list(_recommendations(), prices, margin_rate=0.5)
+    with pytest.raises(ValueError, match="pass margin_rate"):
+        campaigns.cross_sell_list(_recommendations(), prices)
+    with pytest.raises(ValueError, match="column 'score' is required"):
+        campaigns.cross_sell_list(_recommendations().drop(columns="score"), prices)
+
+
+def test_expansion_list_ranks_candidates_by_resemblance_to_the_top_tier():
+    # top-tier customers have large baskets; two candidates, one with a large basket
+    features = pd.DataFrame(
+        {"monetary_avg": [100, 120, 110, 10, 12, 8, 11, 105, 9]},
+        index=[f"k{i}" for i in range(9)],
+        dtype=float,
+    )
+    top = pd.Series([True, True, True, False, False, False, False, False, False], features.index)
+    out = campaigns.expansion_list(
+        features, top, ["k7", "k8"], target_value=1000.0, develop_rate=0.1, contact_cost=1.0
+    )
+    assert out.loc[0, "customer_id"] == "k7"
+    assert out.loc[0, "lookalike_score"] > 0.5
+    expected = out.loc[0, "lookalike_score"] * 0.1 * 1000 - 1
+    assert out.loc[0, "expected_value"] == pytest.approx(expected)
+    assert (out["expected_value"] > 0).all()
+    with pytest.raises(ValueError, match="must include top-tier and other"):
+        campaigns.expansion_list(features, top | True, ["k7"], target_value=1.0)
+
+
+@pytest.mark.parametrize(
+    ("born", "today", "expected"),
+    [
+        ("1990-01-02", "2025-12-28", "2026-01-02"),  # across the new year
+        ("1975-12-30", "2025-12-28", "2025-12-30"),
+        ("1988-02-29", "2027-02-22", "2027-02-28"),  # leap day in a non-leap year
+        ("1988-02-29", "2028-02-22", "2028-02-29"),  # ... and in a leap year
+        ("2000-03-01", "2027-02-22", "2027-03-01"),
+        ("1990-06-15", "2025-06-15", "2025-06-15"),  # today counts
+        ("1990-06-14", "2025-06-15", "2026-06-14"),  # yesterday: next year
+    ],
+)
+def test_next_birthday(born, today, expected):
+    out = campaigns.next_birthday(pd.Series(pd.to_datetime([born])), today)
+    assert out.iloc[0] == pd.Timestamp(expected)
+
+
+def _customers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d", "e", "f", "g"],
+            "birth_date": pd.to_datetime(
+                [
+                    "1990-01-02",
+                    "1988-02-29",
+                    "1980-12-31",
+                    "1970-01-01",
+                    "1999-01-03",
+                    "1985-01-20",
+                    None,
+                ]
+            ),
+            "marketing_opt_in": [True, True, True, False, True, True, True],
+            "email": ["a@x", "b@x", None, "d@x", "e@x", "f@x", "g@x"],
+            "phone": [None, None, "+44 1", None, None, None, None],
+            "marketing_note": ["", "", "", "", "", "", ""],
+        }
+    )
+
+
+def test_birthday_list_across_new_year_with_channels_and_exclusions():
+    out = campaigns.birthday_list(
+        _customers(),
+        "2025-12-28",
+        7,
+        left=["e"],
+        basket=pd.Series({"a": 100.0}),
+        discount=0.1,
+        margin_rate=0.3,
+        redeem_rate=0.2,
+        contact_cost=0.05,
+    )
+    # window 28 Dec - 3 Jan: c (31 Dec, SMS: no e-mail), a (2 Jan); d opted out, e left,
+    # f too late (20 Jan), g has no birth date
+    assert list(out["customer_id"]) == ["c", "a"]
+    assert list(out["channel"]) == ["SMS", "e-mail"]
+    assert list(out["send_date"]) == [pd.Timestamp("2025-12-31"), pd.Timestamp("2026-01-02")]
+    # a: 0.2 * 100 * (0.3 - 0.1) - 0.05 = 3.95; c has no basket: -0.05
+    assert out.set_index("customer_id")["expected_value"].round(6).to_dict() == {
+        "c": -0.05,
+        "a": 3.95,
+    }
+    assert out.attrs["excluded"] == {
+        "no birth date": 1,
+        "opted out": 1,
+        "left": 1,
+        "no e-mail or phone": 0,
+    }
+    assert "02 January" not in out.loc[1, "message"] and "01 February" in out.loc[1, "message"]
+    assert "birth_date" not in out.columns and "email" not in out.columns
+
+
+def test_birthday_list_leap_day_in_a_non_leap_year():
+    out = campaigns.birthday_list(_customers(), "2027-02-25", 5)
+    assert list(out["customer_id"]) == ["b"]
+    assert out.loc[0, "send_date"] == pd.Timestamp("2027-02-28")
+    with pytest.raises(ValueError, match="column 'marketing_opt_in' is required"):
+        campaigns.birthday_list(_customers().drop(columns="marketing_opt_in"), "2027-02-25", 5)
+    with pytest.raises(ValueError, match="days must be"):
+        campaigns.birthday_list(_customers(), "2027-02-25", 0)

@@ -1,0 +1,120 @@
+"""helpers.strategy: the playbook, and the scores it reads. Expected values by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers import strategy
+
+
+def _view(rows: list[tuple]) -> pd.DataFrame:
+    """A customer view from (id, tier, segment, p_churn, clv) tuples."""
+    df = pd.DataFrame(rows, columns=["customer_id", "tier", "segment", "p_churn", "clv"])
+    return df.set_index("customer_id")
+
+
+def test_each_rule_of_the_playbook_and_its_order():
+    view = _view(
+        [
+            ("top_risky", 1, "Can't Lose", 0.8, 100.0),  # high value and risk: retain first
+            ("lapsed", 3, "Lost", 0.2, 5.0),  # lapsed segment, low risk: win back
+            ("risky", 2, "Loyal", 0.6, 20.0),  # high risk, not top: win back
+            ("top_safe", 1, "Champions", 0.1, 300.0),  # top, staying: care
+            ("top_new", 1, "New", 0.3, 50.0),  # top tier beats new: care
+            ("new", 4, "Promising", 0.3, 8.0),  # expansion
+            ("rest", 3, "Potential Loyalist", 0.49, 30.0),  # upgrade
+        ]
+    )
+    out = strategy.assign_strategies(view, risk_threshold=0.5)
+    assert out["strategy"].to_dict() == {
+        "top_risky": "retain",
+        "lapsed": "win back",
+        "risky": "win back",
+        "top_safe": "care",
+        "top_new": "care",
+        "new": "expansion",
+        "rest": "upgrade",
+    }
+    # the reason travels with the strategy
+    assert out.loc["top_risky", "reason"].startswith("valuable and likely to leave")
+    # the threshold is inclusive: P(churn) 0.5 counts as high risk
+    edge = strategy.assign_strategies(_view([("a", 2, "Loyal", 0.5, 1.0)]), risk_threshold=0.5)
+    assert edge.loc["a", "strategy"] == "win back"
+
+
+def test_playbook_table_counts_and_shares():
+    view = _view(
+        [
+            ("a", 1, "Champions", 0.1, 300.0),
+            ("b", 1, "Champions", 0.2, 100.0),
+            ("c", 2, "Lost", 0.9, 0.0),
+            ("d", 3, "Loyal", 0.1, 100.0),
+        ]
+    )
+    table = strategy.playbook_table(strategy.assign_strategies(view))
+    assert list(table.index) == list(strategy.STRATEGIES)
+    assert table.loc["care", "customers"] == 2
+    assert table.loc["care", "share"] == pytest.approx(0.5)
+    assert table.loc["care", "clv_share"] == pytest.approx(400 / 500)
+    assert table.loc["win back", "mean_p_churn"] == pytest.approx(0.9)
+    assert table.loc["retain", "customers"] == 0
+    assert table["customers"].sum() == 4
+
+
+def test_playbook_must_cover_everybody_and_threshold_is_checked():
+    view = _view([("a", 3, "Loyal", 0.1, 1.0)])
+    with pytest.raises(ValueError, match="no rule holds for customer 'a'"):
+        strategy.assign_strategies(view, playbook=strategy.PLAYBOOK[:-1])
+    with pytest.raises(ValueError, match="risk_threshold must be strictly between 0 and 1"):
+        strategy.assign_strategies(view, risk_threshold=1.0)
+    with pytest.raises(ValueError, match="column 'segment' is required"):
+        strategy.assign_strategies(view.drop(columns="segment"))
+
+
+def test_customer_view_tiers_and_missing_scores():
+    summary = pd.DataFrame(
+        {
+            "purchases": [1, 2, 3, 4],
+            "revenue": [10.0, 40.0, 30.0, 20.0],
+            "last_purchase": pd.to_datetime(["2024-01-01"] * 4),
+        },
+        index=pd.Index(["a", "b", "c", "d"], name="customer_id"),
+    )
+    view = strategy.customer_view(
+        summary,
+        pd.Series({"a": "Lost", "b": "Champions"}),
+        pd.Series({"a": 0.9, "b": 0.1, "c": 0.3}),
+        pd.Series({"a": 1.0, "b": 9.0, "c": 4.0, "d": 2.0}),
+        n_tiers=2,
+    )
+    # halves by revenue: b (40) and c (30) are tier 1
+    assert view["tier"].to_dict() == {"a": 2, "b": 1, "c": 1, "d": 2}
+    assert view.loc["c", "segment"] == "unscored"
+    assert pd.isna(view.loc["d", "p_churn"])
+    with pytest.raises(ValueError, match="n_tiers must be an integer >= 2"):
+        strategy.customer_view(summary, pd.Series(dtype=str), pd.Series(), pd.Series(), n_tiers=1)
+
+
+def test_scores_on_a_small_synthetic_shop():
+    from helpers.cleaning import clean_transactions
+    from helpers.synthetic import make_synthetic
+
+    shop = make_synthetic(seed=3, n_customers=400)
+    raw = shop.order_lines.copy()
+    raw["invoice_date"] = pd.to_datetime(raw["invoice_date"], errors="coerce")
+    clean, _ = clean_transactions(raw)
+    as_of = pd.Timestamp("2025-01-01")
+    view, features, rfm = strategy.score_customers(
+        raw, clean, as_of, window_days=60, horizon_months=6, n_tiers=4
+    )
+    assert len(view) == clean["customer_id"].nunique() == len(rfm)
+    assert view["p_churn"].between(0, 1).all()
+    assert (view["clv"] >= 0).all() and view["clv"].sum() > 0
+    assert view.attrs["cutoff"] == as_of - pd.Timedelta(days=60)
+    # the churn model learned something: customers who bought in the last 30 days have a
+    # lower risk on average than those who did not buy for a year
+    recent = view["last_purchase"] >= as_of - pd.Timedelta(days=30)
+    old = view["last_purchase"] < as_of - pd.Timedelta(days=365)
+    assert view.loc[recent, "p_churn"].mean() < view.loc[old, "p_churn"].mean()
+    assert set(features.index) == set(view.index)
