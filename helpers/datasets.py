@@ -126,10 +126,17 @@ def _read_csv(path: Path, **kwargs) -> pd.DataFrame:
 def _parse_order_lines(
     df: pd.DataFrame, date_format: str | None, parse_dates: bool
 ) -> pd.DataFrame:
-    """Type the order-line columns (text is left as it is); unparseable dates become NaT."""
+    """Type the order-line columns (text is left as it is); unparseable dates become NaT.
+
+    Customer ids that a spreadsheet saved as floats ("17850.0", every present id ending in
+    ".0") lose the ".0", so that they match the same ids written as whole numbers elsewhere.
+    """
     df = df.copy()
     for column in (s.INVOICE_ID, s.PRODUCT_ID, s.CUSTOMER_ID):
         df[column] = df[column].astype("str")
+    ids = df[s.CUSTOMER_ID]
+    if ids.notna().any() and ids.dropna().str.fullmatch(r"\d+\.0").all():
+        df[s.CUSTOMER_ID] = ids.str.slice(stop=-2)
     for column in (s.QUANTITY, s.UNIT_PRICE):
         numbers = pd.to_numeric(df[column], errors="coerce")
         bad = numbers.isna() & df[column].notna()
@@ -252,7 +259,6 @@ def load_online_retail(
             f"the file has {list(raw.columns)}"
         )
     df = raw.rename(columns=ONLINE_RETAIL_COLUMNS)[list(ONLINE_RETAIL_COLUMNS.values())]
-    df[s.CUSTOMER_ID] = df[s.CUSTOMER_ID].str.replace(r"\.0$", "", regex=True)
     return _parse_order_lines(df, None, parse_dates)
 
 

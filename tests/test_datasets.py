@@ -77,6 +77,17 @@ def test_cdnow_sample():
     assert df["quantity"].dtype.kind == "i" and df["amount"].dtype.kind == "f"
 
 
+def test_customer_ids_saved_as_floats_lose_the_trailing_zero(tmp_path):
+    header = "invoice_id,invoice_date,customer_id,product_id,quantity,unit_price\n"
+    floats = tmp_path / "floats.csv"
+    floats.write_text(header + "1,2024-01-02,17850.0,A,1,2.5\n2,2024-01-03,,A,1,2.5\n")
+    ids = load_transactions(floats)["customer_id"]
+    assert ids.iloc[0] == "17850" and ids.isna().iloc[1]
+    mixed = tmp_path / "mixed.csv"  # not every id is a float: all are kept as written
+    mixed.write_text(header + "1,2024-01-02,17850.0,A,1,2.5\n2,2024-01-03,C7,A,1,2.5\n")
+    assert load_transactions(mixed)["customer_id"].tolist() == ["17850.0", "C7"]
+
+
 def test_cdnow_master_layout_and_wrong_layouts(tmp_path):
     # the master file's four columns: id, date, CDs, dollars (no id within the cohort)
     master = tmp_path / "CDNOW_master.txt"
