@@ -13,7 +13,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 SHARED_DATA := $(abspath $(CURDIR)/../shared/datasets)
 export CVL_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
 
-.PHONY: help venv course test test-lowest unit lint format execute data report lab clean
+.PHONY: help venv course test test-lowest unit lint format execute data report lab student site clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -67,6 +67,12 @@ report: $(STAMP)  ## run the customer value report on the synthetic data into bu
 
 lab: $(STAMP)  ## open JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks/
+
+student: $(STAMP)  ## build the student edition in build/student (solutions stubbed, outputs cleared)
+	$(BIN)/python scripts/student_edition.py --out build/student
+
+site: $(STAMP)  ## render the executed notebooks and docs/ as a website in build/site
+	$(BIN)/python scripts/build_site.py --out build/site
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache .ruff_cache $(LOWEST)

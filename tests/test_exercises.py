@@ -1,0 +1,186 @@
+"""Exercise checks: the registry, the verdicts and the notebooks' exercise cells.
+
+The expected answers come from the reference computations in ``helpers.exercises`` (plain
+pandas, numpy, scipy and scikit-learn on the default data). The notebooks' solutions compute
+the same answers with ``helpers``; their committed check cells say "correct", and nbval
+re-executes those cells (they are marked ``# NBVAL_CHECK_OUTPUT``), so every test run checks
+the solutions against the references again.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from helpers import exercises
+from helpers.exercises import core
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+#: Chapters whose exercises this suite requires (later chapters add theirs to the registry).
+CHAPTERS = [f"{n:02d}" for n in range(9)]
+
+
+def cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+def text_output(cell):
+    return "".join(
+        "".join(out.get("data", {}).get("text/plain", "")) + "".join(out.get("text", ""))
+        for out in cell.get("outputs", [])
+    )
+
+
+def wrong(expected):
+    """An answer of the right type that is clearly not the expected one."""
+    if isinstance(expected, bool):
+        return not expected
+    if isinstance(expected, int):
+        return expected + 7
+    if isinstance(expected, float):
+        return expected * 1.5 + 1
+    if isinstance(expected, frozenset):
+        return {"P0000", "P0001"}
+    return "not the answer"
+
+
+# --- the registry ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_chapter_has_two_to_four_exercises(chapter):
+    ids = exercises.exercise_ids(chapter)
+    assert 2 <= len(ids) <= 4, ids
+    assert [i.split(".")[1] for i in ids] == [str(n) for n in range(1, len(ids) + 1)]
+    for exercise_id in ids:
+        item = exercises.get_exercise(exercise_id)
+        assert item.question and item.hint and item.chapter == chapter
+
+
+def test_ids_are_checked_when_registered():
+    with pytest.raises(ValueError, match="look like"):
+        exercises.exercise("3.1", "q", "h")
+    with pytest.raises(ValueError, match="twice"):
+        exercises.exercise("00.1", "q", "h")(lambda: 1)
+    with pytest.raises(KeyError, match="03.1"):
+        exercises.check("03.9", 1)
+
+
+# --- verdicts on every exercise -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exercise_id", exercises.exercise_ids())
+def test_check_says_correct_not_yet_or_cannot_check(exercise_id):
+    expected = exercises.expected_answer(exercise_id)
+    item = exercises.get_exercise(exercise_id)
+
+    assert exercises.check(exercise_id, expected).status == "correct"
+    assert bool(exercises.check(exercise_id, expected, data="synthetic"))
+
+    for stub in (..., None):
+        result = exercises.check(exercise_id, stub)
+        assert result.status == "not yet" and not result
+        assert "Replace the `...`" in str(result) and item.hint in str(result)
+
+    result = exercises.check(exercise_id, wrong(expected))
+    assert result.status == "not yet", result
+    assert item.hint in result.message
+    # the hint never gives the answer away
+    shown = {str(expected)} if not isinstance(expected, float) else set()
+    if isinstance(expected, float):
+        shown |= {f"{expected:.3f}", f"{expected:.2f}", f"{expected:.1%}"}
+    if isinstance(expected, frozenset):
+        shown = set(expected)
+    # (one- and two-digit answers occur in any text: "section 3")
+    assert not any(text in str(result) for text in shown if len(text) >= 3), result
+
+    result = exercises.check(exercise_id, expected, data="online_retail")
+    assert result.status == "cannot check" and "default data" in str(result)
+
+
+def test_the_default_order_lines_are_recognised_and_other_data_are_not():
+    raw, clean = core.default_raw(), core.default_clean()
+    answer = exercises.expected_answer("03.1")
+    assert exercises.check("03.1", answer, data=raw).status == "correct"
+    assert exercises.check("03.1", answer, data=clean.assign(extra=1)).status == "correct"
+    changed = clean.copy()
+    changed.loc[changed.index[0], "quantity"] += 1
+    for other in (clean.iloc[1:], changed):
+        result = exercises.check("03.1", answer, data=other)
+        assert result.status == "cannot check"
+        assert "only knows the answer on the course's default data" in result.message
+    with pytest.raises(TypeError, match="data="):
+        exercises.check("03.1", answer, data=42)
+
+
+# --- comparing answers ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected", "rel", "abs_tol", "same"),
+    [
+        (np.float64(0.5004), 0.5, 0.0, 0.001, True),
+        (0.502, 0.5, 0.0, 0.001, False),
+        (np.int64(483), 483, 0.0, 0.0, True),
+        (483.0, 483, 0.0, 0.0, True),
+        (484, 483, 0.0, 0.0, False),
+        (True, 1, 0.0, 0.0, False),  # a boolean is not a count
+        ("1", 1, 0.0, 0.0, False),
+        (" 2024-12 ", "2024-12", 0.0, 0.0, True),
+        (["P2", "P1"], frozenset({"P1", "P2"}), 0.0, 0.0, True),
+        ({"P1"}, frozenset({"P1", "P2"}), 0.0, 0.0, False),
+        ("P1P2", frozenset({"P1", "P2"}), 0.0, 0.0, False),
+        (pd.Series({"a": 1.0, "b": 2.0}), {"a": 1, "b": 2}, 0.0, 1e-9, True),
+        ({"a": 1.0}, {"a": 1, "b": 2}, 0.0, 1e-9, False),
+        ((0.1, 0.2), (0.1, 0.2), 0.0, 1e-9, True),
+        (np.array([0.1, 0.3]), (0.1, 0.2), 0.0, 1e-9, False),
+        (pd.DataFrame({"x": [1]}), 1, 0.0, 0.0, False),
+        (math.nan, 0.5, 0.0, 0.1, False),
+    ],
+)
+def test_answers_are_compared_by_kind_with_tolerance(answer, expected, rel, abs_tol, same):
+    assert core._matches(answer, expected, rel, abs_tol) is same
+
+
+def test_a_check_of_the_wrong_kind_says_what_kind_is_wanted():
+    result = exercises.check("03.1", pd.Series([1, 2]))
+    assert result.status == "not yet" and "should be a number" in result.message
+    month = exercises.check("00.1", pd.Period(exercises.expected_answer("00.1"), "M"))
+    assert month.status == "correct"
+
+
+# --- the notebooks' exercise cells ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_exercises_match_the_registry_and_their_solutions_are_correct(path):
+    chapter = path.name[:2]
+    registered = exercises.exercise_ids(chapter)
+    if not registered and chapter not in CHAPTERS:
+        pytest.skip(f"chapter {chapter} has no exercises registered yet")
+    nb = cells(path)
+    checked = []
+    for i, cell in enumerate(nb):
+        if cell["cell_type"] != "code" or "exercises.check(" not in source(cell):
+            continue
+        exercise_id = source(cell).split('exercises.check("')[1].split('"')[0]
+        checked.append(exercise_id)
+        before = nb[i - 1]
+        assert "solution" in before.get("metadata", {}).get("tags", []), exercise_id
+        assert source(cell).startswith("# NBVAL_CHECK_OUTPUT"), exercise_id
+        assert f"Exercise {exercise_id}: correct." in text_output(cell), text_output(cell)
+        assert f"### Exercise {exercise_id} " in source(nb[i - 2]), exercise_id
+    assert checked == registered
+    assert Counter(tag for cell in nb for tag in cell.get("metadata", {}).get("tags", [])).get(
+        "solution", 0
+    ) == len(registered)

@@ -1,0 +1,210 @@
+"""The course website, opened in a real headless browser (Chromium, driven over DevTools).
+
+The site is built from the committed notebooks (no execution) into a temporary folder. Every
+page is loaded in Chromium; the test checks that it loads with its title, that every image
+has been decoded by the browser, that every internal link points to a file of the site (and
+every in-page anchor to an element), and that the chapters are linked in course order. It
+saves screenshots of the home page and of a chapter to ``build/screenshots/``.
+
+Chromium comes from Debian's packages; ``.ci/run`` installs it when missing. Outside CI the
+test skips when no Chromium is found; in CI (``CI=true``) a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import build_site  # noqa: E402
+
+pytestmark = pytest.mark.notebook
+
+SCREENSHOTS = ROOT / "build" / "screenshots"
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+
+#: Collected in the page once it has loaded: title, broken images, links and anchors.
+INSPECT = """(() => {
+  const images = Array.from(document.images);
+  return {
+    title: document.title,
+    images: images.length,
+    broken: images.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 80)),
+    links: Array.from(document.querySelectorAll("a[href]")).map(a => a.href),
+    // a fragment finds its element as written or percent-decoded (the HTML standard)
+    missingAnchors: Array.from(document.querySelectorAll('a[href^="#"]'))
+      .map(a => a.getAttribute("href").slice(1))
+      .filter(id => id && !document.getElementById(id)
+                 && !document.getElementById(decodeURIComponent(id))),
+    text: document.body.innerText.length,
+  };
+})()"""
+
+
+def browser() -> str:
+    found = next((shutil.which(name) for name in BROWSERS if shutil.which(name)), None)
+    if found is None:
+        reason = "Chromium is not installed (apt-get install chromium; .ci/run does it)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: in CI the browser test must run")
+        pytest.skip(reason)
+    return found
+
+
+class DevTools:
+    """A minimal Chrome DevTools Protocol client on one page (tornado's websocket)."""
+
+    def __init__(self, url: str):
+        self.url, self.next_id, self.events = url, 0, []
+
+    async def __aenter__(self):
+        from tornado.websocket import websocket_connect
+
+        self.socket = await websocket_connect(self.url, max_message_size=256 * 2**20)
+        return self
+
+    async def __aexit__(self, *exc):
+        self.socket.close()
+
+    async def call(self, method: str, **params):
+        self.next_id += 1
+        await self.socket.write_message(
+            json.dumps({"id": self.next_id, "method": method, "params": params})
+        )
+        while True:
+            message = json.loads(await asyncio.wait_for(self.socket.read_message(), 60))
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+            self.events.append(message.get("method"))
+
+    async def wait_for(self, event: str, timeout: float = 60):
+        deadline = time.monotonic() + timeout
+        while event not in self.events:
+            remaining = deadline - time.monotonic()
+            message = json.loads(await asyncio.wait_for(self.socket.read_message(), remaining))
+            self.events.append(message.get("method"))
+
+    async def open(self, url: str) -> dict:
+        self.events.clear()
+        await self.call("Page.navigate", url=url)
+        await self.wait_for("Page.loadEventFired")
+        result = await self.call("Runtime.evaluate", expression=INSPECT, returnByValue=True)
+        return result["result"]["value"]
+
+    async def screenshot(self, path: Path) -> None:
+        shot = await self.call("Page.captureScreenshot", format="png")
+        path.write_bytes(base64.b64decode(shot["data"]))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    started = time.perf_counter()
+    pages = build_site.build(out)
+    print(f"site built in {time.perf_counter() - started:.1f} s: {len(pages)} pages")
+    return out, pages
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    executable = browser()
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    process = subprocess.Popen(
+        [
+            executable,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--remote-debugging-port=0",
+            f"--user-data-dir={profile}",
+            "--window-size=1280,1000",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not (port_file.is_file() and port_file.read_text().strip()):
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail(f"{executable} did not start its DevTools endpoint")
+            time.sleep(0.1)
+        port = port_file.read_text().split()[0]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as response:
+            targets = json.load(response)
+        yield next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def local_target(link: str) -> tuple[Path, str] | None:
+    """The file and fragment of a link into the site, or None for an external link."""
+    parsed = urlparse(link)
+    if parsed.scheme != "file":
+        return None
+    return Path(unquote(parsed.path)), parsed.fragment
+
+
+def test_every_page_loads_with_its_images_and_links_in_a_real_browser(site, chromium):
+    out, pages = site
+    chapters = [p for p in pages if p.name[:2].isdigit()]
+    assert len(chapters) >= 9 and pages[0].name == "index.html"
+    assert {"teaching.html", "glossary.html"} <= {p.name for p in pages}
+
+    async def visit() -> dict[str, dict]:
+        seen = {}
+        async with DevTools(chromium) as tools:
+            await tools.call("Page.enable")
+            for page in pages:
+                seen[page.name] = await tools.open(page.as_uri())
+                if page.name == "index.html":
+                    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                    await tools.screenshot(SCREENSHOTS / "site_home.png")
+                if page.name.startswith("03_"):
+                    await tools.screenshot(SCREENSHOTS / "site_chapter_03.png")
+        return seen
+
+    seen = asyncio.run(visit())
+
+    for name, page in seen.items():
+        assert page["title"] and page["text"] > 200, (name, page["title"])
+        assert page["broken"] == [], (name, page["broken"])
+        assert page["missingAnchors"] == [], (name, page["missingAnchors"])
+        for link in page["links"]:
+            target = local_target(link)
+            if target is None:
+                continue
+            file, _ = target
+            assert file.is_file() and out in file.parents, f"{name}: broken link {link}"
+    # chapters carry their figures, and link to the previous and next chapter
+    for i, chapter in enumerate(chapters):
+        page = seen[chapter.name]
+        linked = {local_target(link)[0].name for link in page["links"] if local_target(link)}
+        assert {"index.html", "teaching.html", "glossary.html"} <= linked, chapter.name
+        if i > 0:
+            assert chapters[i - 1].name in linked, chapter.name
+        if i + 1 < len(chapters):
+            assert chapters[i + 1].name in linked, chapter.name
+    assert seen["03_customer_tiers.html"]["images"] >= 5
+    home = {local_target(link)[0].name for link in seen["index.html"]["links"]}
+    assert {c.name for c in chapters} <= home
+    for shot in ("site_home.png", "site_chapter_03.png"):
+        data = (SCREENSHOTS / shot).read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) > 10_000, shot
