@@ -28,3 +28,19 @@ def test_environment_yml_lists_the_same_requirements_as_pyproject():
     # the project itself is installed by pip, without letting pip pull other packages
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert pip_section == ["--no-deps -e ."]
+
+
+def test_every_package_under_helpers_is_shipped():
+    # setuptools ships the packages its `find` patterns match (fnmatch on dotted names); a
+    # subpackage left out (helpers.plots, helpers.exercises) would be missing from a wheel
+    from fnmatch import fnmatchcase
+
+    find = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    patterns = find["packages"]["find"]["include"]
+    on_disk = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in (ROOT / "helpers").rglob("__init__.py")
+    }
+    assert {"helpers", "helpers.plots", "helpers.exercises"} <= on_disk
+    missing = {p for p in on_disk if not any(fnmatchcase(p, pattern) for pattern in patterns)}
+    assert not missing
