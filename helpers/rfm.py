@@ -244,6 +244,10 @@ def rfm_table(
 # --- scores ------------------------------------------------------------------------------------
 
 
+#: Decimals to which quantile_scores compares values (floating-point noise of sums is far below).
+_DECIMALS = 9
+
+
 def _check_values(values: pd.Series, what: str) -> None:
     """Refuse missing values, naming the first customer who has one."""
     column_rule(values.to_frame(), values.isna(), what, values.name, "present (no missing values)")
@@ -257,6 +261,8 @@ def quantile_scores(
     ``score = floor(n_scores * n_worse / n) + 1``, where ``n_worse`` counts the values strictly
     worse than this one. Equal values get equal scores; row order does not matter; the worst
     value always scores 1; if all values are equal, all score 1. See the module docstring.
+    Values are compared rounded to 9 decimals: two sums of the same money added in another
+    order (14.23 and 14.229999999999999) are equal, not one rank apart.
 
     Parameters
     ----------
@@ -274,7 +280,7 @@ def quantile_scores(
     """
     _check_n_scores(n_scores)
     _check_values(values, "quantile_scores")
-    x = values if higher_is_better else -values
+    x = values.round(_DECIMALS) if higher_is_better else -values.round(_DECIMALS)
     # rank "min" (1-based) = n_worse + 1; integer arithmetic, no rounding at the bin edges
     n_worse = x.rank(method="min").astype("int64") - 1
     score = (n_scores * n_worse) // len(values) + 1

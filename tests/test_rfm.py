@@ -118,6 +118,17 @@ def test_quantile_scores_by_hand(small):
     assert scored["r_score"].dtype == "int64"
 
 
+def test_sums_of_the_same_money_in_another_order_tie():
+    # 14.23 summed in two orders: 0.1 + 14.13 and 14.13 + 0.1 are not always the same float
+    a, b = 14.23, 14.229999999999999
+    assert a != b
+    values = pd.Series([a, b, 1.0, 100.0])
+    # both have one worse value (1.0): floor(5 * 1 / 4) + 1 = 2 each, not 2 and 3
+    assert rfm.quantile_scores(values).tolist() == [2, 2, 1, 4]
+    # lower is better: one value (100) is worse than both -> 2 each; 1.0 has 3 worse -> 4
+    assert rfm.quantile_scores(values, higher_is_better=False).tolist() == [2, 2, 4, 1]
+
+
 def test_quantile_scores_are_equal_groups_without_ties():
     values = pd.Series(np.arange(10.0))
     assert rfm.quantile_scores(values).tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
