@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOWEST := .venv-lowest
+SCALE := .venv-scale
 # Notebooks run on the kernel installed in .venv, whatever kernels the machine has.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
@@ -13,7 +14,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 SHARED_DATA := $(abspath $(CURDIR)/../shared/datasets)
 export CVL_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
 
-.PHONY: help venv course test test-lowest unit lint format execute data report lab student site clean
+.PHONY: help venv course test test-lowest test-scale unit lint format execute data report lab student site clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -43,6 +44,15 @@ test-lowest: $(STAMP)  ## unit tests on the lowest supported versions (.venv-low
 		print('lowest:', 'numpy', numpy.__version__, 'pandas', pandas.__version__, \
 		'scipy', scipy.__version__, 'pandera', pandera.__version__)"
 	$(LOWEST)/bin/python -m pytest -m "not notebook" -p no:cacheprovider
+
+test-scale: $(STAMP)  ## the Spark and DuckDB tests in .venv-scale (the scale extra: PySpark)
+	rm -rf $(SCALE)
+	$(BIN)/python -m uv venv --quiet --python $(BIN)/python $(SCALE)
+	$(BIN)/python -m uv pip install --quiet --python $(SCALE)/bin/python -e ".[dev,scale]"
+	$(SCALE)/bin/python -m ipykernel install --sys-prefix --name python3 > /dev/null
+	JUPYTER_PATH=$(CURDIR)/$(SCALE)/share/jupyter CVL_REQUIRE_SPARK=1 \
+		$(SCALE)/bin/python -m pytest -p no:cacheprovider tests/test_scale.py \
+		notebooks/12_at_scale.ipynb
 
 unit: $(STAMP)  ## unit tests only (fast)
 	$(BIN)/python -m pytest -m "not notebook"
@@ -75,4 +85,4 @@ site: $(STAMP)  ## render the executed notebooks and docs/ as a website in build
 	$(BIN)/python scripts/build_site.py --out build/site
 
 clean:  ## remove build outputs (keeps .venv)
-	rm -rf build .pytest_cache .ruff_cache $(LOWEST)
+	rm -rf build .pytest_cache .ruff_cache $(LOWEST) $(SCALE)
