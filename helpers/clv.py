@@ -188,14 +188,15 @@ class _Fitter:
         objective = self._objective(cols, counts)
         analytic = objective is not None
         if analytic:
-            # exact gradient: a tight tolerance costs a few iterations and makes Newton steps
-            # unnecessary (they move the CDNOW estimates by less than 1e-6)
+            # exact gradient: a per-customer gradient below 1e-7 leaves the CDNOW and synthetic
+            # estimates unchanged to 5 decimals (1e-9 took twice the evaluations for nothing)
+            # and makes Newton steps unnecessary
             best = optimize.minimize(
                 negll_grad,
                 start,
                 jac=True,
                 method="BFGS",
-                options={"gtol": 1e-9},
+                options={"gtol": 1e-7},
             )
         else:
             # BFGS on log-parameters (fast); Nelder-Mead from there only if BFGS failed
