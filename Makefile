@@ -23,8 +23,9 @@ venv: $(STAMP)  ## create .venv and install the project with its dev extras
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	# uv (from PyPI) installs the same packages as pip in a fraction of the time
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.4"
+	$(BIN)/python -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
 		--display-name "Python 3 (Customer Value Lab)" > /dev/null
 	touch $(STAMP)
