@@ -14,7 +14,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 SHARED_DATA := $(abspath $(CURDIR)/../shared/datasets)
 export CVL_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
 
-.PHONY: help venv course test test-lowest test-scale unit lint format execute data report lab student site clean
+.PHONY: help venv course test test-lowest test-scale unit lint format execute data report lab student site bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -84,6 +84,9 @@ student: $(STAMP)  ## build the student edition in build/student (solutions stub
 
 site: $(STAMP)  ## render the executed notebooks and docs/ as a website in build/site
 	$(BIN)/python scripts/build_site.py --out build/site
+
+bench: $(STAMP)  ## run every benchmark and write benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/run_all.py
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache .ruff_cache $(LOWEST) $(SCALE)

@@ -2,8 +2,8 @@
 
 Run: ``CVL_DATA_DIR=../shared/datasets .venv/bin/python benchmarks/clv_fit.py``. With
 ``--lifetimes PYTHON`` (a Python with lifetimes 0.11.3, pandas<3 and setuptools<81, e.g. a
-separate venv) the same summary data are fitted by lifetimes too and the ratio is printed.
-Not part of the test run.
+separate venv) the same summary data are fitted by lifetimes too and the ratio is printed;
+``--json FILE`` writes the figures too. Not part of the test run.
 """
 
 from __future__ import annotations
@@ -78,7 +78,9 @@ def main() -> None:
     parser.add_argument(
         "--cdnow-master", help="the full CDNOW_master.txt (23,570 customers), when you have it"
     )
+    parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
+    figures = []
 
     start = time.perf_counter()
     data = make_synthetic(n_customers=args.customers, dirt=False)
@@ -93,6 +95,7 @@ def main() -> None:
         transactions["CDNOW master"] = (load_cdnow(args.cdnow_master), "1997-09-30")
     transactions["synthetic"] = (lines, data.observation_end)
     for name, (frame, end) in transactions.items():
+        row = {"dataset": name, "lines": len(frame)}
         t_summary, summary = timed(clv_data.summary_data, frame, end, period="W", repeat=1)
         t_bg, bg = timed(lambda s=summary: clv.BetaGeoModel().fit(s))
         t_gg, gg = timed(lambda s=summary: clv.GammaGamma().fit(s))
@@ -102,16 +105,26 @@ def main() -> None:
         )
         print(f"  BG/NBD      {t_bg:7.3f} s  {bg}")
         print(f"  Gamma-Gamma {t_gg:7.3f} s  {gg}")
+        row.update(customers=len(summary), bgnbd_s=t_bg, gamma_gamma_s=t_gg)
+        figures.append(row)
         if args.lifetimes:
             peer = lifetimes_times(args.lifetimes, summary)
             gap_bg = largest_gap(bg, peer["bgnbd_params"], {k: k for k in bg.PARAMS})
             gap_gg = largest_gap(gg, peer["gamma_gamma_params"], {"p": "p", "q": "q", "gamma": "v"})
+            row.update(
+                lifetimes_bgnbd_s=peer["bgnbd"],
+                lifetimes_gamma_gamma_s=peer["gamma_gamma"],
+                bgnbd_gap=gap_bg,
+                gamma_gamma_gap=gap_gg,
+            )
             print(
                 f"  lifetimes 0.11.3: BG/NBD {peer['bgnbd']:.3f} s "
                 f"({peer['bgnbd'] / t_bg:.1f} x ours, largest parameter gap {gap_bg:.1e}), "
                 f"Gamma-Gamma {peer['gamma_gamma']:.3f} s "
                 f"({peer['gamma_gamma'] / t_gg:.1f} x ours, largest parameter gap {gap_gg:.1e})"
             )
+    if args.json:
+        Path(args.json).write_text(json.dumps({"benchmark": "clv_fit", "datasets": figures}) + "\n")
 
 
 if __name__ == "__main__":

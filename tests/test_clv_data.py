@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import clv_data
 from helpers.clv_data import calibration_holdout, summary_data
 
 
@@ -87,3 +89,64 @@ def test_errors_name_the_argument(toy):
         summary_data(bad)
     with pytest.raises(ValueError, match="'amount' is required but missing"):
         summary_data(toy.drop(columns="amount"))
+
+
+def _reference(lines: list[tuple[str, pd.Timestamp, float]], end: pd.Timestamp, unit: float):
+    """Summary data by a plain loop over customers: the definitions, one customer at a time."""
+    out = {}
+    for customer in sorted({c for c, _, _ in lines}):
+        spend_by_day: dict[pd.Timestamp, float] = {}
+        for c, when, amount in lines:
+            if c == customer and when.normalize() <= end:
+                day = when.normalize()
+                spend_by_day[day] = spend_by_day.get(day, 0.0) + amount
+        if not spend_by_day:
+            continue
+        days = sorted(spend_by_day)
+        repeat = [spend_by_day[d] for d in days[1:]]
+        out[customer] = {
+            "frequency": len(days) - 1,
+            "recency": (days[-1] - days[0]).days / unit,
+            "T": (end - days[0]).days / unit,
+            "monetary_value": sum(repeat) / len(repeat) if repeat else 0.0,
+            "first_purchase": days[0],
+            "last_purchase": days[-1],
+        }
+    return out
+
+
+@pytest.mark.parametrize("block", [None, 7])  # 7: runs of one customer cross the blocks
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_summary_equals_a_plain_loop_over_customers(shuffle, block, monkeypatch):
+    if block is not None:
+        monkeypatch.setattr(clv_data, "_BLOCK", block)
+    rng = np.random.default_rng(7)
+    # short and long ids (the fast path packs 8 bytes to a word), prefixes of each other,
+    # non-ASCII; one-purchase customers, several invoices on one day, ties in every column
+    ids = ["a", "ab", "abc", "b", "B", "é", "z" * 9, "z" * 8, "zz", "10", "9", "customer-00012"]
+    rows = []
+    for _ in range(300):  # invoices of 1-4 lines, in date order
+        customer = ids[rng.integers(len(ids))]
+        when = pd.Timestamp("2024-01-01") + pd.Timedelta(hours=int(rng.integers(0, 24 * 60)))
+        for _ in range(rng.integers(1, 5)):
+            rows.append((customer, when, float(rng.integers(-2, 50)) + 0.1))
+    rows.append(("one-timer", pd.Timestamp("2024-02-10 10:00"), 12.5))
+    rows.append(("late", pd.Timestamp("2024-02-27 10:00"), 7.0))  # only after the end
+    rows.sort(key=lambda row: row[1])
+    if shuffle:
+        rows = [rows[i] for i in rng.permutation(len(rows))]
+    frame = pd.DataFrame(rows, columns=["customer_id", "invoice_date", "amount"])
+    end = pd.Timestamp("2024-02-25")
+    expected = _reference(rows, end, 7.0)
+
+    got = summary_data(frame, end, period="W")
+
+    assert got.index.tolist() == list(expected) and "late" not in got.index
+    assert got.loc["one-timer", "frequency"] == 0
+    assert got["frequency"].max() > 5  # the log has repeat buyers
+    for customer, want in expected.items():
+        row = got.loc[customer]
+        for column in ("frequency", "recency", "T", "first_purchase", "last_purchase"):
+            assert row[column] == want[column], (customer, column)
+        assert row["monetary_value"] == pytest.approx(want["monetary_value"], rel=1e-12)
+    assert got.attrs["lines_after_end"] == sum(when.normalize() > end for _, when, _ in rows)
