@@ -39,6 +39,19 @@ def order_lines(rows: list[tuple]) -> pd.DataFrame:
     return df
 
 
+def clv_summary(rows: list[list[float]], period: str = "W") -> pd.DataFrame:
+    """A CLV summary table (frequency, recency, T, monetary_value) from rows, in ``period``."""
+    frame = pd.DataFrame(rows, columns=["frequency", "recency", "T", "monetary_value"])
+    frame.attrs["period"] = period
+    return frame
+
+
+def fitted(model, params):
+    """Give a CLV model the parameters ``params``, as if fitted."""
+    model.params_ = pd.Series(params, index=list(model.PARAMS))
+    return model
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark nbval's notebook cells as `notebook` so `-m "not notebook"` runs unit tests only."""
     for item in items:

@@ -11,27 +11,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
-from conftest import real_file
+from conftest import clv_summary, fitted, real_file
 from scipy import integrate, stats
 
 from helpers import clv
 from helpers.clv_data import calibration_holdout
 from helpers.datasets import load_cdnow
-
-
-def _summary(rows, period="W"):
-    frame = pd.DataFrame(rows, columns=["frequency", "recency", "T", "monetary_value"])
-    frame.attrs["period"] = period
-    return frame
-
-
-def _fitted(model, params):
-    """A model with given parameters, as if fitted."""
-    model.params_ = pd.Series(params, index=list(model.PARAMS))
-    return model
-
 
 # --- BG/NBD ----------------------------------------------------------------------------------
 
@@ -47,7 +33,7 @@ def test_bgnbd_likelihood_of_one_customer_matches_the_closed_form_by_hand():
     common = math.gamma(r + x) * alpha**r / math.gamma(r)
     alive = beta(a, b + x) / beta(a, b) * common / (alpha + big_t) ** (r + x)
     dead = beta(a + 1, b + x - 1) / beta(a, b) * common / (alpha + tx) ** (r + x)
-    model = _fitted(clv.BetaGeoModel(), [r, alpha, a, b])
+    model = fitted(clv.BetaGeoModel(), [r, alpha, a, b])
     assert model.log_likelihood([x], [tx], [big_t])[0] == pytest.approx(math.log(alive + dead))
     # x = 0: only the "still alive" term, B(a, b)/B(a, b) = 1
     assert model.log_likelihood([0], [0], [big_t])[0] == pytest.approx(
@@ -57,7 +43,7 @@ def test_bgnbd_likelihood_of_one_customer_matches_the_closed_form_by_hand():
 
 def test_bgnbd_probability_alive_is_one_without_repeat_purchases():
     # In BG/NBD a customer can only drop out right after a repeat purchase: x = 0 -> P = 1.
-    model = _fitted(clv.BetaGeoModel(), [0.24, 4.4, 0.79, 2.4])
+    model = fitted(clv.BetaGeoModel(), [0.24, 4.4, 0.79, 2.4])
     assert model.probability_alive([0, 0], [0, 0], [5.0, 500.0]).tolist() == [1.0, 1.0]
     # by hand: 1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x))
     r, alpha, a, b = 0.24, 4.4, 0.79, 2.4
@@ -68,7 +54,7 @@ def test_bgnbd_probability_alive_is_one_without_repeat_purchases():
 
 
 def test_bgnbd_expectations_agree_with_each_other():
-    model = _fitted(clv.BetaGeoModel(), [0.5, 3.0, 1.5, 2.5])
+    model = fitted(clv.BetaGeoModel(), [0.5, 3.0, 1.5, 2.5])
     t = 20.0
     # E[X(t)] = sum_n n P(X(t) = n)
     probabilities = np.array([model.probability_of_purchases(t, n) for n in range(400)])
@@ -108,20 +94,20 @@ def test_pareto_nbd_likelihood_matches_integration_over_lambda_and_mu(params, hi
         return individual * gamma_pdf(lam, r, alpha) * gamma_pdf(mu, s, beta)
 
     value, _ = integrate.dblquad(integrand, 0, np.inf, 0, np.inf, epsabs=1e-12, epsrel=1e-8)
-    model = _fitted(clv.ParetoNBDModel(), list(params))
+    model = fitted(clv.ParetoNBDModel(), list(params))
     assert model.log_likelihood([x], [tx], [big_t])[0] == pytest.approx(math.log(value), abs=1e-5)
 
 
 def test_pareto_nbd_likelihood_both_hypergeometric_cases():
     # alpha >= beta and alpha < beta use different 2F1 forms; near alpha = beta they must meet
-    model_low = _fitted(clv.ParetoNBDModel(), [0.6, 5.0, 0.7, 5.0 + 1e-7])
-    model_high = _fitted(clv.ParetoNBDModel(), [0.6, 5.0 + 1e-7, 0.7, 5.0])
+    model_low = fitted(clv.ParetoNBDModel(), [0.6, 5.0, 0.7, 5.0 + 1e-7])
+    model_high = fitted(clv.ParetoNBDModel(), [0.6, 5.0 + 1e-7, 0.7, 5.0])
     args = ([4], [20.0], [35.0])
     assert model_low.log_likelihood(*args)[0] == pytest.approx(
         model_high.log_likelihood(*args)[0], abs=1e-6
     )
     # a heavy buyer (x = 200) stays finite: no overflow in the hypergeometric terms
-    heavy = _fitted(clv.ParetoNBDModel(), [0.55, 10.6, 0.61, 11.7])
+    heavy = fitted(clv.ParetoNBDModel(), [0.55, 10.6, 0.61, 11.7])
     assert np.isfinite(heavy.log_likelihood([200], [38.0], [39.0])[0])
     assert 0 < heavy.probability_alive(200, 38.0, 39.0) <= 1
 
@@ -140,7 +126,7 @@ def test_gamma_gamma_likelihood_matches_integration_over_nu():
         0,
         np.inf,
     )
-    model = _fitted(clv.GammaGamma(), [p, q, g])
+    model = fitted(clv.GammaGamma(), [p, q, g])
     assert model._loglik(np.array([p, q, g]), np.array([x]), np.array([m]))[0] == pytest.approx(
         math.log(value)
     )
@@ -152,7 +138,7 @@ def test_gamma_gamma_likelihood_matches_integration_over_nu():
 
 
 def test_gamma_gamma_rejects_repeat_buyers_without_spend():
-    summary = _summary([[2, 3.0, 5.0, 0.0], [0, 0.0, 5.0, 0.0]])
+    summary = clv_summary([[2, 3.0, 5.0, 0.0], [0, 0.0, 5.0, 0.0]])
     with pytest.raises(ValueError, match="monetary_value.*> 0.*e.g. row 0"):
         clv.GammaGamma().fit(summary)
 
@@ -206,7 +192,7 @@ def test_gamma_gamma_gradient_matches_finite_differences(params):
 
 
 def test_gamma_gamma_needs_whole_frequencies():
-    summary = _summary([[2.5, 3.0, 5.0, 10.0], [1, 2.0, 5.0, 4.0]])
+    summary = clv_summary([[2.5, 3.0, 5.0, 10.0], [1, 2.0, 5.0, 4.0]])
     with pytest.raises(ValueError, match="frequency.*whole number.*2.5"):
         clv.GammaGamma().fit(summary)
 
@@ -230,7 +216,7 @@ def _simulate_bgnbd(n, r, alpha, a, b, seed=0):
             if rng.random() < dropout:
                 break
         rows.append([len(times), times[-1] if times else 0.0, big_t, 10.0])
-    return _summary(rows)
+    return clv_summary(rows)
 
 
 def test_fit_recovers_simulated_parameters_and_groups_identical_rows():
@@ -249,7 +235,7 @@ def test_fit_recovers_simulated_parameters_and_groups_identical_rows():
 
 
 def test_fit_rejects_recency_after_t_naming_the_column():
-    summary = _summary([[1, 12.0, 10.0, 5.0], [0, 0.0, 10.0, 0.0]])
+    summary = clv_summary([[1, 12.0, 10.0, 5.0], [0, 0.0, 10.0, 0.0]])
     with pytest.raises(ValueError, match="recency.*<= T.*position 0"):
         clv.BetaGeoModel().fit(summary)
     with pytest.raises(ValueError, match="'frequency' is required but missing"):

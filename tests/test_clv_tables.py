@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import clv_summary, fitted
 
 from helpers import clv, clv_tables
-
-
-def _summary(rows, period="W"):
-    frame = pd.DataFrame(rows, columns=["frequency", "recency", "T", "monetary_value"])
-    frame.attrs["period"] = period
-    return frame
-
-
-def _fitted(model, params):
-    """A model with given parameters, as if fitted."""
-    model.params_ = pd.Series(params, index=list(model.PARAMS))
-    return model
-
 
 # --- CLV -----------------------------------------------------------------------------------------
 
 
 def test_clv_without_discounting_is_expected_purchases_times_spend_times_margin():
-    purchases = _fitted(clv.BetaGeoModel(), [0.5, 3.0, 1.5, 2.5])
-    spend = _fitted(clv.GammaGamma(), [6.0, 3.5, 15.0])
-    summary = _summary([[2, 10.0, 30.0, 40.0], [0, 0.0, 30.0, 0.0]])
+    purchases = fitted(clv.BetaGeoModel(), [0.5, 3.0, 1.5, 2.5])
+    spend = fitted(clv.GammaGamma(), [6.0, 3.5, 15.0])
+    summary = clv_summary([[2, 10.0, 30.0, 40.0], [0, 0.0, 30.0, 0.0]])
     value = clv_tables.customer_lifetime_value(
         purchases, spend, summary, horizon=52, discount_rate=0.0, margin_rate=0.3
     )
@@ -48,7 +36,7 @@ def test_clv_without_discounting_is_expected_purchases_times_spend_times_margin(
 
 
 def test_probability_alive_history_and_matrix():
-    model = _fitted(clv.BetaGeoModel(), [0.24, 4.4, 0.79, 2.4])
+    model = fitted(clv.BetaGeoModel(), [0.24, 4.4, 0.79, 2.4])
     history = clv_tables.probability_alive_history(
         model, ["2024-01-01", "2024-01-15", "2024-01-15 18:00"], "2024-03-01"
     )
