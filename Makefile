@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOWEST := .venv-lowest
 SCALE := .venv-scale
+# Test files run on this many workers (pytest-xdist; a notebook's cells stay in one worker).
+TEST_JOBS ?= 2
 # Notebooks run on the kernel installed in .venv, whatever kernels the machine has.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
@@ -34,7 +36,7 @@ course: $(STAMP)  ## execute every notebook into build/notebooks and render buil
 	$(BIN)/python scripts/build_course.py --out build
 
 test: $(STAMP)  ## unit tests and notebook tests (what CI runs)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
 
 test-lowest: $(STAMP)  ## unit tests on the lowest supported versions (.venv-lowest)
 	rm -rf $(LOWEST)
@@ -44,7 +46,8 @@ test-lowest: $(STAMP)  ## unit tests on the lowest supported versions (.venv-low
 	$(LOWEST)/bin/python -c "import numpy, pandas, scipy, pandera; \
 		print('lowest:', 'numpy', numpy.__version__, 'pandas', pandas.__version__, \
 		'scipy', scipy.__version__, 'pandera', pandera.__version__)"
-	$(LOWEST)/bin/python -m pytest -m "not notebook" -p no:cacheprovider
+	$(LOWEST)/bin/python -m pytest -m "not notebook" -p no:cacheprovider \
+		-n $(TEST_JOBS) --dist loadfile
 
 test-scale: $(STAMP)  ## the Spark and DuckDB tests in .venv-scale (the scale extra: PySpark)
 	rm -rf $(SCALE)
@@ -56,7 +59,7 @@ test-scale: $(STAMP)  ## the Spark and DuckDB tests in .venv-scale (the scale ex
 		notebooks/12_at_scale.ipynb
 
 unit: $(STAMP)  ## unit tests only (fast)
-	$(BIN)/python -m pytest -m "not notebook"
+	$(BIN)/python -m pytest -m "not notebook" -n $(TEST_JOBS) --dist loadfile
 
 lint: $(STAMP)  ## ruff on the package, tests, scripts and notebooks
 	$(BIN)/ruff check .

@@ -2,10 +2,10 @@
 
 Run: ``.venv/bin/python benchmarks/course_time.py`` (``--json FILE``). It runs
 ``scripts/build_course.py --out <tmp>`` with the project's kernel, as ``make course`` does:
-every chapter notebook executed with papermill on its default parameters, then rendered to
-HTML. Each notebook's time is papermill's, recorded in the executed copy; the rest (kernel
-starts, HTML, index) is reported apart. Target: under
-3 minutes on 2 cores. Not part of the test run.
+every chapter notebook executed with papermill on its default parameters (two at a time on
+two cores), then rendered to HTML. Each notebook's time is papermill's, recorded in the
+executed copy; their sum is printed beside the wall time. Target: under 3 minutes on 2 cores.
+Not part of the test run.
 """
 
 from __future__ import annotations
@@ -64,11 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         total, notebooks = build_course(Path(out))
     executed = sum(notebooks.values())
     print(
-        f"course built in {total:.0f} s ({len(notebooks)} notebooks executed in {executed:.0f} s)"
+        f"course built in {total:.0f} s wall time ({len(notebooks)} notebooks; their own "
+        f"times add up to {executed:.0f} s, run {min(2, os.cpu_count() or 1)} at a time)"
     )
     for name, seconds in sorted(notebooks.items(), key=lambda item: -item[1]):
         print(f"  {seconds:6.1f} s  {name}")
-    print(f"  {total - executed:6.1f} s  kernels starting, HTML and index")
     met = total < TARGET_S
     print(f"target < {TARGET_S:.0f} s: {'met' if met else 'MISSED'}")
     write_json(
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             "benchmark": "course_time",
             "seconds": total,
             "notebooks": notebooks,
-            "other_s": total - executed,
+            "notebooks_sum_s": executed,
             "target_s": TARGET_S,
             "met": met,
             "load_average_before": round(load, 2),

@@ -4,7 +4,9 @@
     python scripts/build_course.py --in-place       # refresh the committed notebooks' outputs
 
 Notebooks run with papermill on the project's kernel (``python3`` from ``.venv``), on their
-default parameters (the embedded synthetic dataset), offline.
+default parameters (the embedded synthetic dataset), offline. ``--jobs`` notebooks run at a
+time (default: one per core, at most two; each has its own kernel process); with one job
+papermill shows a progress bar per cell.
 """
 
 from __future__ import annotations
@@ -12,8 +14,12 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,32 +101,78 @@ def write_index(notebooks: list[Path], out_dir: Path) -> Path:
     return target
 
 
+def _timed(run: Callable[[Path], object], path: Path) -> float:
+    """Run one notebook; return the seconds it took."""
+    started = time.perf_counter()
+    run(path)
+    return time.perf_counter() - started
+
+
+def run_all(notebooks: list[Path], run: Callable[[Path], object], jobs: int) -> None:
+    """Call ``run`` on every notebook, ``jobs`` at a time, printing each one as it ends.
+
+    With more than one job each notebook runs in a worker process (papermill changes the
+    working directory of its process while it runs, so two must not share one); ``run`` must
+    then be picklable, a module-level function or a :func:`functools.partial` of one. The
+    first failure stops the notebooks not yet started and is raised after the running ones
+    end.
+    """
+    total = len(notebooks)
+    if jobs <= 1:
+        for i, path in enumerate(notebooks, start=1):
+            print(f"[{i}/{total}] executing {path.name}", flush=True)
+            run(path)
+        return
+    print(f"executing {total} notebooks, {jobs} at a time", flush=True)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending = {pool.submit(_timed, run, path): path for path in notebooks}
+        finished = 0
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: notebooks.index(pending[f])):
+                path = pending.pop(future)
+                if future.exception() is not None:
+                    for other in pending:
+                        other.cancel()
+                    print(f"failed: {path.name}", flush=True)
+                    raise future.exception()
+                finished += 1
+                print(f"[{finished}/{total}] {path.name} in {future.result():.0f} s", flush=True)
+
+
+def build_one(path: Path, executed_dir: Path, progress: bool) -> None:
+    """Execute one chapter with papermill into ``executed_dir``."""
+    from helpers.notebook import run_notebook
+
+    run_notebook(path, executed_dir / path.name, progress=progress)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "build")
     parser.add_argument(
         "--in-place", action="store_true", help="re-execute notebooks/ in place instead of building"
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="notebooks executed at a time (default: one per core, at most two)",
+    )
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every chapter")
     args = parser.parse_args(argv)
     notebooks = [p.resolve() for p in args.notebooks] or course_notebooks()
     if args.in_place:
-        for i, path in enumerate(notebooks, start=1):
-            print(f"[{i}/{len(notebooks)}] executing {path.name} in place", flush=True)
-            execute_in_place(path)
+        run_all(notebooks, execute_in_place, args.jobs)
         return 0
-
-    from helpers.notebook import run_notebook
 
     executed_dir, html_dir = args.out / "notebooks", args.out / "html"
     html_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    executed = []
-    for i, path in enumerate(notebooks, start=1):
-        print(f"[{i}/{len(notebooks)}] executing {path.name}", flush=True)
-        target = executed_dir / path.name
-        run_notebook(path, target, progress=True)
-        executed.append(target)
+    executed = [executed_dir / path.name for path in notebooks]
+    run_all(
+        notebooks, partial(build_one, executed_dir=executed_dir, progress=args.jobs <= 1), args.jobs
+    )
     for i, path in enumerate(executed):
         previous = executed[i - 1] if i > 0 else None
         following = executed[i + 1] if i + 1 < len(executed) else None

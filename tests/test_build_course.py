@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from functools import partial
+from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -51,3 +55,39 @@ def test_index_and_pages_link_the_chapters_in_order(tmp_path):
     assert first.count('href="01_data_cleaning.html"') == 2  # top and bottom navigation
     assert 'href="index.html"' in first
     assert "<img" in first or "image/png" in first  # the committed figures are in the page
+
+
+def pretend_notebook(path: Path, log: Path, fail: str = "") -> None:
+    """Stand-in for a notebook run (in a worker process): log start and end, fail if named."""
+    with log.open("a") as out:
+        out.write(f"{time.time()} start {path.name}\n")
+    time.sleep(0.3)
+    if path.name == fail:
+        raise RuntimeError("cell 3 failed")
+    with log.open("a") as out:
+        out.write(f"{time.time()} end {path.name}\n")
+
+
+def test_two_at_a_time_runs_every_notebook_once_and_overlaps(tmp_path, capsys):
+    names = [Path(f"{i:02d}_x.ipynb") for i in range(5)]
+    log = tmp_path / "log"
+    build_course.run_all(names, partial(pretend_notebook, log=log), jobs=2)
+    events = sorted(line.split() for line in log.read_text().splitlines())
+    assert sorted(name for _, kind, name in events if kind == "end") == [p.name for p in names]
+    running, most = 0, 0
+    for _, kind, _ in events:
+        running += 1 if kind == "start" else -1
+        most = max(most, running)
+    assert most == 2  # two notebooks at once, never more
+    out = capsys.readouterr().out
+    assert [f"[{i}/5]" in out for i in range(1, 6)] == [True] * 5  # a line as each one ends
+
+
+def test_a_failing_notebook_stops_the_build_and_is_named(tmp_path, capsys):
+    names = [Path(f"{i:02d}_x.ipynb") for i in range(8)]
+    log = tmp_path / "log"
+    with pytest.raises(RuntimeError, match="cell 3 failed"):
+        build_course.run_all(names, partial(pretend_notebook, log=log, fail="01_x.ipynb"), jobs=2)
+    assert "failed: 01_x.ipynb" in capsys.readouterr().out
+    started = [line.split()[2] for line in log.read_text().splitlines() if " start " in line]
+    assert len(started) < len(names)  # the notebooks not yet started were not run
