@@ -214,18 +214,27 @@ def _lines(
     starts, codes, customers = _customer_runs(customer)
     if (codes < 0).any():
         column_rule(transactions, customer.isna(), table, customer_col, "present")
-    dates = pd.to_datetime(transactions[date_col])
-    column_rule(transactions, dates.isna(), table, date_col, "a parsed date (not NaT)")
+    dates = transactions[date_col]
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        dates = pd.to_datetime(dates)
+    parsed = dates.dtype  # unit and time zone, for the dates in the result
+    if dates.dt.tz is not None:
+        dates = dates.dt.tz_localize(None)  # the wall clock's days
+    stamps = dates.to_numpy()
+    if np.isnat(stamps).any():
+        column_rule(transactions, dates.isna(), table, date_col, "a parsed date (not NaT)")
+    unit, count = np.datetime_data(stamps.dtype)
+    days = stamps.view(np.int64) // (np.timedelta64(1, "D") // np.timedelta64(count, unit))
     if amount_col:
-        amounts = pd.to_numeric(transactions[amount_col], errors="coerce")
-        column_rule(transactions, amounts.isna(), table, amount_col, "a number")
+        amounts = transactions[amount_col]
+        if not pd.api.types.is_numeric_dtype(amounts) or amounts.hasnans:
+            amounts = pd.to_numeric(amounts, errors="coerce")
+            column_rule(transactions, amounts.isna(), table, amount_col, "a number")
         amounts = amounts.to_numpy()
         amounts = amounts.astype(np.int64) if amounts.dtype.kind == "b" else amounts  # summed
     else:
         amounts = np.zeros(len(transactions))
-    wall = dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
-    days = wall.to_numpy().astype("datetime64[D]").astype(np.int64)
-    return _Lines(customers.rename(s.CUSTOMER_ID), starts, codes, days, amounts, dates.dtype)
+    return _Lines(customers.rename(s.CUSTOMER_ID), starts, codes, days, amounts, parsed)
 
 
 def _days_per_customer(

@@ -150,3 +150,62 @@ def test_summary_equals_a_plain_loop_over_customers(shuffle, block, monkeypatch)
             assert row[column] == want[column], (customer, column)
         assert row["monetary_value"] == pytest.approx(want["monetary_value"], rel=1e-12)
     assert got.attrs["lines_after_end"] == sum(when.normalize() > end for _, when, _ in rows)
+
+
+@pytest.mark.parametrize(
+    "form",
+    ["text dates", "seconds", "microseconds", "zoned", "text amounts", "integer amounts"],
+)
+def test_the_same_lines_in_other_column_types_give_the_same_summary(toy, form):
+    lines = toy.copy()
+    if form == "text dates":
+        lines["invoice_date"] = lines["invoice_date"].dt.strftime("%Y-%m-%d %H:%M")
+    elif form in ("seconds", "microseconds"):
+        unit = {"seconds": "s", "microseconds": "us"}[form]
+        lines["invoice_date"] = lines["invoice_date"].astype(f"datetime64[{unit}]")
+    elif form == "zoned":  # purchase days are the wall clock's days where the shop is
+        lines["invoice_date"] = lines["invoice_date"].dt.tz_localize("Europe/London")
+    elif form == "text amounts":
+        lines["amount"] = lines["amount"].map(str).astype(object)
+    else:
+        lines["amount"] = lines["amount"].astype(int)
+    expected = summary_data(toy, "2024-03-31")
+    got = summary_data(lines, "2024-03-31")
+    columns = ["frequency", "recency", "T", "monetary_value"]
+    pd.testing.assert_frame_equal(got[columns], expected[columns])
+    first = got["first_purchase"]
+    if form == "zoned":
+        assert str(first.dt.tz) == "Europe/London"
+        assert first.loc["A"] == pd.Timestamp("2024-01-01", tz="Europe/London")
+    elif form in ("seconds", "microseconds"):
+        assert first.dtype == lines["invoice_date"].dtype  # the lines' own unit is kept
+        assert first.loc["A"] == pd.Timestamp("2024-01-01")
+
+
+def test_a_late_evening_in_a_time_zone_stays_on_its_own_day():
+    lines = pd.DataFrame(
+        {
+            "customer_id": ["A", "A"],
+            "invoice_date": pd.to_datetime(["2024-01-01 23:30", "2024-01-02 00:30"]),
+            "amount": [1.0, 2.0],
+        }
+    )
+    lines["invoice_date"] = lines["invoice_date"].dt.tz_localize("America/New_York")
+    summary = summary_data(lines, "2024-01-02", period="D")
+    # two calendar days where the shop is (in UTC both would be 2 January)
+    assert summary.loc["A", ["frequency", "recency", "T"]].tolist() == [1, 1.0, 1.0]
+
+
+def test_a_missing_or_unreadable_amount_is_named():
+    lines = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C"],
+            "invoice_date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]),
+            "amount": [1.0, np.nan, 3.0],
+        }
+    )
+    with pytest.raises(ValueError, match="'amount' must be a number.*e.g. row 1"):
+        summary_data(lines)
+    lines["amount"] = ["1", "two", "3"]
+    with pytest.raises(ValueError, match="'amount' must be a number.*e.g. row 1"):
+        summary_data(lines)
