@@ -24,8 +24,8 @@ them).
 plus what each calibration customer actually bought in the holdout period (distinct purchase
 days and spend), to check the models' predictions against.
 
-Both work on integer arrays, not pandas group-bys: customer ids become sorted codes (read once
-per run of lines of one customer), dates become day numbers, and one sort of
+Both work on integer arrays, not pandas group-bys: customer ids become sorted codes
+(:mod:`helpers.id_runs`, reading each id once), dates become day numbers, and one sort of
 ``code * days + day`` gives every customer's purchase days (``benchmarks/summary.py`` times
 it against lifetimes, pandas and DuckDB).
 """
@@ -39,6 +39,7 @@ import pandas as pd
 
 from helpers import schema as s
 from helpers.checks import column_rule, require_columns
+from helpers.id_runs import customer_runs
 
 __all__ = [
     "FREQUENCY",
@@ -119,90 +120,6 @@ class _Lines(NamedTuple):
         return stamps if tz is None else stamps.tz_localize(tz)
 
 
-#: Lines per block in :func:`_runs_and_text`: a block's id objects stay in the CPU cache while
-#: they are compared, then joined (reading all lines, then all heads, is twice as slow).
-_BLOCK = 1 << 15
-
-
-def _runs_and_text(objects: np.ndarray) -> tuple[np.ndarray, bytes]:
-    """Return the first line of each run of equal ids and those ids joined by NULs, in UTF-8.
-
-    Raises TypeError or UnicodeEncodeError when an id is not text (or is missing).
-    """
-    starts, texts = [], []
-    for low in range(0, len(objects), _BLOCK):
-        block = objects[low : low + _BLOCK]
-        new = np.empty(len(block), dtype=bool)
-        new[0] = low == 0 or block[0] != objects[low - 1]
-        np.not_equal(block[1:], block[:-1], out=new[1:])
-        first = np.flatnonzero(new)
-        if len(first):
-            starts.append(first + low)
-            texts.append("\0".join(block[first].tolist()))
-    return np.concatenate(starts), "\0".join(texts).encode()
-
-
-def _text_runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | None:
-    """Find runs of one customer and their sorted codes for text ids; ``None`` if one is not.
-
-    Order lines come by invoice, so only the first line of each run of one customer is read.
-    Those ids are joined into one UTF-8 buffer and packed, 8 bytes to a big-endian 64-bit
-    word: the words sort as the strings do (UTF-8 keeps the order of code points), so one
-    sort of integers gives the distinct ids in order, without hashing Python strings.
-    """
-    if isinstance(values.dtype, pd.StringDtype):
-        objects = values.to_numpy(dtype=object)
-    elif values.dtype == object:
-        objects = values.to_numpy()
-    else:
-        return None
-    if len(objects) == 0:
-        return None
-    try:
-        starts, joined = _runs_and_text(objects)
-    except (TypeError, UnicodeEncodeError):  # a missing or non-text id, pandas.NA compared
-        return None
-    text = np.frombuffer(joined, dtype=np.uint8)
-    ends = np.flatnonzero(text == 0)
-    if len(ends) != len(starts) - 1:  # an id with a NUL in it
-        return None
-    begin = np.r_[0, ends + 1]
-    length = np.r_[ends, len(text)] - begin
-    n_words = max(1, -(-int(length.max()) // 8))
-    padded = np.zeros(len(text) + 8 * n_words, dtype=np.uint8)
-    padded[: len(text)] = text
-    # the 8 bytes from each position of the buffer on, as one big-endian integer
-    windows = np.ndarray((len(padded) - 7,), dtype=">u8", buffer=padded, strides=(1,))
-    words = []
-    for word in range(n_words):
-        keep = np.clip(length - 8 * word, 0, 8)  # bytes of the id in this word; the rest zeroed
-        shift = (64 - 8 * keep).astype(np.uint64)
-        value = windows[begin + 8 * word].astype(np.uint64)
-        words.append(np.where(keep > 0, value >> shift << shift, 0))
-    order = np.argsort(words[0]) if n_words == 1 else np.lexsort(words[::-1])
-    ordered = np.stack(words)[:, order]
-    new = np.r_[True, (ordered[:, 1:] != ordered[:, :-1]).any(axis=0)]
-    codes = np.empty(len(starts), dtype=np.intp)
-    codes[order] = np.cumsum(new) - 1
-    # the distinct ids, in order, decoded from the buffer (new strings, made one after another)
-    head = order[new]
-    size = length[head] + 1  # each with its NUL (the last one's is in the padding)
-    at = np.arange(size.sum()) - np.repeat(np.cumsum(size) - size - begin[head], size)
-    ids = padded[at][:-1].tobytes().decode().split("\0")
-    text_dtype = values.dtype if isinstance(values.dtype, pd.StringDtype) else None  # inferred
-    return starts, codes, pd.Index(ids, dtype=text_dtype)
-
-
-def _customer_runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-    """Return the runs of lines of one customer: first lines, codes (-1: missing), customers."""
-    fast = _text_runs(values)
-    if fast is not None:
-        return fast
-    codes, customers = pd.factorize(values, sort=True)
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
-    return starts, codes[starts], pd.Index(customers)
-
-
 def _lines(
     transactions: pd.DataFrame, customer_col: str, date_col: str, amount_col: str | None
 ) -> _Lines:
@@ -211,7 +128,7 @@ def _lines(
     columns = [customer_col, date_col] + ([amount_col] if amount_col else [])
     require_columns(transactions, columns, table)
     customer = transactions[customer_col]
-    starts, codes, customers = _customer_runs(customer)
+    starts, codes, customers = customer_runs(customer)
     if (codes < 0).any():
         column_rule(transactions, customer.isna(), table, customer_col, "present")
     dates = transactions[date_col]

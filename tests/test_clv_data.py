@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import clv_data
+from helpers import id_runs
 from helpers.clv_data import calibration_holdout, summary_data
 
 
@@ -119,7 +119,7 @@ def _reference(lines: list[tuple[str, pd.Timestamp, float]], end: pd.Timestamp, 
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_summary_equals_a_plain_loop_over_customers(shuffle, block, monkeypatch):
     if block is not None:
-        monkeypatch.setattr(clv_data, "_BLOCK", block)
+        monkeypatch.setattr(id_runs, "_BLOCK", block)
     rng = np.random.default_rng(7)
     # short and long ids (the fast path packs 8 bytes to a word), prefixes of each other,
     # non-ASCII; one-purchase customers, several invoices on one day, ties in every column
