@@ -8,8 +8,9 @@ Customer ids are moved past the previous shops' so they are unique; the lines ar
 time, as a shop's log is, and the last shop is cut to give exactly ``n_rows``.
 
 The lines are kept as ``.npz`` files (customer ids as text, dates as int64 nanoseconds,
-amounts) that both the course's Python and lifetimes' older pandas read:
-:func:`cached_order_lines` makes each size once per folder.
+amounts, and the invoice and product ids for the recommendation benchmark) that both the
+course's Python and lifetimes' older pandas read: :func:`cached_order_lines` makes each size
+once per folder.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ CUSTOMERS_PER_SHOP = 100_000
 
 
 def make_order_lines(n_rows: int, seed: int = 2024) -> pd.DataFrame:
-    """Return ``n_rows`` clean purchase lines: ``customer_id`` (text), ``invoice_date``, ``amount``.
+    """Return ``n_rows`` clean purchase lines: customer, date, amount, invoice and product.
 
     Parameters
     ----------
@@ -41,6 +42,8 @@ def make_order_lines(n_rows: int, seed: int = 2024) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
+        ``customer_id`` (text), ``invoice_date``, ``amount``, ``invoice_id`` (text, unique
+        across shops) and ``product_id`` (the shops share one catalogue of product ids).
     """
     if n_rows < 1:
         raise ValueError(f"n_rows must be at least 1, got {n_rows}")
@@ -59,6 +62,8 @@ def make_order_lines(n_rows: int, seed: int = 2024) -> pd.DataFrame:
                     s.CUSTOMER_ID: customer.astype("str"),
                     s.INVOICE_DATE: dates,
                     s.AMOUNT: lines[s.QUANTITY] * lines[s.UNIT_PRICE],
+                    s.INVOICE_ID: f"{shop}-" + lines[s.INVOICE_ID].astype("str"),
+                    s.PRODUCT_ID: lines[s.PRODUCT_ID].astype("str"),
                 }
             )
         )
@@ -87,29 +92,36 @@ def save_npz(lines: pd.DataFrame, path: str | os.PathLike) -> Path:
         customer_id=lines[s.CUSTOMER_ID].to_numpy(dtype=str),
         invoice_date=lines[s.INVOICE_DATE].to_numpy().astype("datetime64[ns]").view("int64"),
         amount=lines[s.AMOUNT].to_numpy(dtype=float),
+        invoice_id=lines[s.INVOICE_ID].to_numpy(dtype=str),
+        product_id=lines[s.PRODUCT_ID].to_numpy(dtype=str),
     )
     return path
 
 
-def load_npz(path: str | os.PathLike) -> pd.DataFrame:
-    """Read order lines written by :func:`save_npz` (customer ids as pandas text).
+def load_npz(path: str | os.PathLike, products: bool = False) -> pd.DataFrame:
+    """Read order lines written by :func:`save_npz` (ids as pandas text).
 
     Parameters
     ----------
     path : str or path-like
+    products : bool, default False
+        Also read ``invoice_id`` and ``product_id`` (the summary benchmarks leave them out,
+        so that their memory figures are those of the three columns they use).
 
     Returns
     -------
     pandas.DataFrame
     """
     with np.load(path) as data:
-        return pd.DataFrame(
-            {
-                s.CUSTOMER_ID: pd.array(data["customer_id"].astype(object), dtype="str"),
-                s.INVOICE_DATE: data["invoice_date"].view("datetime64[ns]"),
-                s.AMOUNT: data["amount"],
-            }
-        )
+        columns = {
+            s.CUSTOMER_ID: pd.array(data["customer_id"].astype(object), dtype="str"),
+            s.INVOICE_DATE: data["invoice_date"].view("datetime64[ns]"),
+            s.AMOUNT: data["amount"],
+        }
+        if products:
+            for name in (s.INVOICE_ID, s.PRODUCT_ID):
+                columns[name] = pd.array(data[name].astype(object), dtype="str")
+        return pd.DataFrame(columns)
 
 
 def cached_order_lines(n_rows: int, folder: str | os.PathLike) -> tuple[Path, float]:
@@ -120,14 +132,14 @@ def cached_order_lines(n_rows: int, folder: str | os.PathLike) -> tuple[Path, fl
     n_rows : int
         Number of lines.
     folder : str or path-like
-        Where the files are kept (``lines-<n_rows>.npz``).
+        Where the files are kept (``order-lines-<n_rows>.npz``).
 
     Returns
     -------
     tuple of (pathlib.Path, float)
         The file and the seconds it took to make (0.0 when it was there).
     """
-    path = Path(folder) / f"lines-{n_rows}.npz"
+    path = Path(folder) / f"order-lines-{n_rows}.npz"
     if path.exists():
         return path, 0.0
     path.parent.mkdir(parents=True, exist_ok=True)
