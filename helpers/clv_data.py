@@ -105,12 +105,19 @@ class _Lines(NamedTuple):
 
     def purchases(self) -> _Purchases:
         """Return the runs of lines of one customer on one day: code, day and summed spend."""
-        customer = np.zeros(len(self.days), dtype=bool)
-        customer[self.starts] = True
-        new = customer.copy()
-        new[1:] |= self.days[1:] != self.days[:-1]
+        if len(self.days) == 0:
+            return self.codes, self.days, self.amounts
+        new = np.empty(len(self.days), dtype=bool)
+        new[0] = True
+        np.not_equal(self.days[1:], self.days[:-1], out=new[1:])
+        new[self.starts] = True
         bounds = np.flatnonzero(new)
-        runs = np.cumsum(customer[bounds]) - 1
+        if len(bounds) == len(self.starts):  # every run of one customer is on one day
+            runs = slice(None)
+        else:
+            customer = np.zeros(len(self.days), dtype=bool)
+            customer[self.starts] = True
+            runs = np.cumsum(customer[bounds]) - 1
         return self.codes[runs], self.days[bounds], np.add.reduceat(self.amounts, bounds)
 
     def timestamps(self, days: np.ndarray) -> pd.DatetimeIndex:
@@ -135,7 +142,7 @@ def _lines(
     if not pd.api.types.is_datetime64_any_dtype(dates):
         dates = pd.to_datetime(dates)
     parsed = dates.dtype  # unit and time zone, for the dates in the result
-    if dates.dt.tz is not None:
+    if getattr(parsed, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)  # the wall clock's days
     stamps = dates.to_numpy()
     if np.isnat(stamps).any():
@@ -143,11 +150,13 @@ def _lines(
     unit, count = np.datetime_data(stamps.dtype)
     days = stamps.view(np.int64) // (np.timedelta64(1, "D") // np.timedelta64(count, unit))
     if amount_col:
-        amounts = transactions[amount_col]
-        if not pd.api.types.is_numeric_dtype(amounts) or amounts.hasnans:
-            amounts = pd.to_numeric(amounts, errors="coerce")
-            column_rule(transactions, amounts.isna(), table, amount_col, "a number")
-        amounts = amounts.to_numpy()
+        column = transactions[amount_col]
+        plain = isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf"
+        amounts = column.to_numpy() if plain else None  # NumPy numbers: no pandas checks
+        if amounts is None or (amounts.dtype.kind == "f" and np.isnan(amounts).any()):
+            coerced = pd.to_numeric(column, errors="coerce")
+            column_rule(transactions, coerced.isna(), table, amount_col, "a number")
+            amounts = coerced.to_numpy()
         amounts = amounts.astype(np.int64) if amounts.dtype.kind == "b" else amounts  # summed
     else:
         amounts = np.zeros(len(transactions))
@@ -237,7 +246,7 @@ def _summarise(
             "first_purchase": lines.timestamps(first),
             "last_purchase": lines.timestamps(last),
         },
-        index=lines.customers.take(present),
+        index=lines.customers if len(present) == len(lines.customers) else lines.customers[present],
     )
     return out, present
 

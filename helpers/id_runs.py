@@ -21,15 +21,15 @@ __all__ = ["customer_runs"]
 
 #: Lines per block in :func:`_runs_and_text`: a block's id objects stay in the CPU cache while
 #: they are compared, then joined (reading all lines, then all heads, is twice as slow).
-_BLOCK = 1 << 15
+_BLOCK = 1 << 12
 
 
-def _runs_and_text(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray, bytes]:
-    """Return the first line of each run of equal ids, its id, and those ids joined by NULs.
+def _runs_and_text(objects: np.ndarray) -> tuple[np.ndarray, bytes]:
+    """Return the first line of each run of equal ids and those ids joined by NULs, in UTF-8.
 
     Raises TypeError or UnicodeEncodeError when an id is not text (or is missing).
     """
-    starts, heads, texts = [], [], []
+    starts, texts = [], []
     for low in range(0, len(objects), _BLOCK):
         block = objects[low : low + _BLOCK]
         new = np.empty(len(block), dtype=bool)
@@ -37,11 +37,13 @@ def _runs_and_text(objects: np.ndarray) -> tuple[np.ndarray, np.ndarray, bytes]:
         np.not_equal(block[1:], block[:-1], out=new[1:])
         first = np.flatnonzero(new)
         if len(first):
-            head = block[first]
             starts.append(first + low)
-            heads.append(head)
-            texts.append("\0".join(head.tolist()))
-    return np.concatenate(starts), np.concatenate(heads), "\0".join(texts).encode()
+            texts.append("\0".join(block[first].tolist()))
+    return np.concatenate(starts), "\0".join(texts).encode()
+
+
+#: ``_HIGH_BYTES[k]``: a 64-bit mask of the ``k`` high bytes (0 to 8).
+_HIGH_BYTES = np.array([(2**64 - 1) ^ (2 ** (64 - 8 * k) - 1) for k in range(9)], dtype=np.uint64)
 
 
 def _packed_words(text: np.ndarray, n_ids: int) -> tuple[list[np.ndarray], np.ndarray] | None:
@@ -63,9 +65,7 @@ def _packed_words(text: np.ndarray, n_ids: int) -> tuple[list[np.ndarray], np.nd
     words = []
     for word in range(n_words):
         keep = np.clip(length - 8 * word, 0, 8)  # bytes of the id in this word; the rest zeroed
-        shift = (64 - 8 * keep).astype(np.uint64)
-        value = windows[begin + 8 * word].astype(np.uint64)
-        words.append(np.where(keep > 0, value >> shift << shift, 0))
+        words.append(windows[begin + 8 * word].astype(np.uint64) & _HIGH_BYTES[keep])
     return words, length
 
 
@@ -80,7 +80,7 @@ def _text_runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
     if len(objects) == 0:
         return None
     try:
-        starts, heads, joined = _runs_and_text(objects)
+        starts, joined = _runs_and_text(objects)
     except (TypeError, UnicodeEncodeError):  # a missing or non-text id, pandas.NA compared
         return None
     packed = _packed_words(np.frombuffer(joined, dtype=np.uint8), len(starts))
@@ -108,7 +108,7 @@ def _text_runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
     codes = np.empty(n_runs, dtype=np.intp)
     codes[order] = np.cumsum(new) - 1
     text_dtype = values.dtype if isinstance(values.dtype, pd.StringDtype) else None  # inferred
-    return starts, codes, pd.Index(heads[order[new]], dtype=text_dtype)
+    return starts, codes, pd.Index(objects[starts[order[new]]], dtype=text_dtype)
 
 
 def customer_runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index]:
