@@ -247,6 +247,7 @@ def _summarise(
             "last_purchase": lines.timestamps(last),
         },
         index=lines.customers if len(present) == len(lines.customers) else lines.customers[present],
+        copy=False,  # the columns are new arrays: no need to copy them again
     )
     return out, present
 
