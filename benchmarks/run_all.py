@@ -36,20 +36,20 @@ LIMITS = {
     "duckdb": (
         "`summary_data` runs on one core (the GIL); DuckDB on both, but it reads the same "
         "Python string objects of the customer ids, under the same GIL. Profile at 1M rows "
-        "(about 75 ms): comparing neighbouring ids to find the 245k runs of one customer, one "
-        "Python comparison per line, 14 ms; keeping and joining the first id of each run "
-        "14 ms; packing, sorting and coding them 10 ms; the index of the 100k distinct ids "
-        "4 ms; the purchase days 8 ms; the per-customer table 12 ms. Everything but the ids "
-        "is integer arrays; the ids are the floor."
+        "(about 60 ms): comparing neighbouring ids to find the 245k runs of one customer, one "
+        "Python comparison per line, 14 ms; joining the first id of each run 6 ms; packing, "
+        "sorting and coding them, and the index of the 100k distinct ids, 20 ms; the purchase "
+        "days 6 ms; the per-customer table 10 ms. Everything but the ids is integer arrays; "
+        "the ids are the floor."
     ),
     "lifetimes": (
         "lifetimes' time per line grows with the log (about 0.6 µs a line at 100k rows, 0.9 "
-        "at 1M, 1.6 at 10M: pandas group-bys on more groups), `summary_data`'s does not "
-        "(0.06-0.1 µs), so the ratio grows with size; the issue's targets were set on its "
-        "1M-row figures. Profile at 100k rows (about 6 ms): comparing neighbouring ids, one "
-        "Python comparison per line, 1.2 ms, and joining the first id of each run 0.8 ms; "
-        "packing, sorting and coding them 1.2 ms; purchase days 0.6 ms; the per-customer "
-        "table 1.0 ms; checks of the columns, the dates and the result's frame about 1 ms."
+        "at 1M, 1.6 at 10M: pandas group-bys on more groups), `summary_data`'s much less "
+        "(0.05-0.08 µs), so the ratio grows with size; the issue's targets were set on its "
+        "1M-row figures. Profile at 100k rows (about 4.7 ms): comparing neighbouring ids, one "
+        "Python comparison per line, 1.2 ms, and joining the first id of each run 0.5 ms; "
+        "packing, sorting and coding them 0.9 ms; purchase days 0.6 ms; the per-customer "
+        "table 1.0 ms; checks of the columns, the dates and the amounts about 0.5 ms."
     ),
     "clv_fit": (
         "Not in this change's files (`helpers/clv.py`). Profile of the synthetic BG/NBD fit: "
