@@ -84,9 +84,13 @@ def _text_runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
         starts, joined = _runs_and_text(objects)
     except (TypeError, UnicodeEncodeError):  # a missing or non-text id, pandas.NA compared
         return None
+    text_dtype = values.dtype if isinstance(values.dtype, pd.StringDtype) else None  # inferred
     packed = _packed_words(np.frombuffer(joined, dtype=np.uint8), len(starts))
-    if packed is None:
-        return None
+    if packed is None:  # an id holds a NUL: sort the runs' ids as Python strings (rare, slow)
+        # (not pandas.factorize: pandas 3.0.0 hashes text up to its first NUL, so "a\0b"
+        # and "a" would become one customer)
+        distinct, codes = np.unique(objects[starts], return_inverse=True)
+        return starts, codes.ravel(), pd.Index(distinct, dtype=text_dtype)
     words, length = packed
     n_runs = len(starts)
     free = min(63, 64 - 8 * int(length.max()))  # low bits that no id's bytes reach
@@ -109,7 +113,7 @@ def _text_runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
     codes = np.empty(n_runs, dtype=np.intp)
     codes[order] = np.cumsum(new) - 1
     heads = starts[order[new]]  # a line of each distinct id, in order
-    if isinstance(values.dtype, pd.StringDtype):  # taken as they are: no checks of the text
+    if text_dtype is not None:  # taken as they are: no checks of the text
         return starts, codes, pd.Index(values.array.take(heads))
     return starts, codes, pd.Index(objects[heads])  # the dtype inferred
 
