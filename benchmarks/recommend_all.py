@@ -72,9 +72,9 @@ def bench(name: str, lines: pd.DataFrame, k: int, repeat: int) -> dict:
     start = time.perf_counter()
     model = ItemCF(n_neighbours=50).fit(interactions)
     fit_seconds = time.perf_counter() - start
-    print(f"{name}: {interactions.shape[0]:,} customers; recommending ...", flush=True)
-    fast_seconds, fast = best_of(lambda: model.recommend(None, k), repeat)
     n_customers = interactions.shape[0]
+    print(f"{name}: {n_customers:,} customers; recommending ...", flush=True)
+    fast_seconds, fast = best_of(lambda: model.recommend(None, k), repeat)
     rows = np.arange(n_customers)
     if n_customers > LOOP_CUSTOMERS:
         rows = np.sort(np.random.default_rng(0).choice(n_customers, LOOP_CUSTOMERS, replace=False))

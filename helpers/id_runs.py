@@ -8,7 +8,8 @@ For text ids (the usual case: pandas' ``str`` columns hold Python strings) only 
 of each run is kept. Those ids are joined into one UTF-8 buffer and packed, 8 bytes to a
 big-endian 64-bit word: the words sort as the strings do (UTF-8 keeps the order of code
 points), so a sort of integers gives the distinct ids in order, without hashing or comparing
-Python strings more than once. Other ids (numbers, mixed types, missing values) go through
+Python strings more than once. Text ids holding a NUL byte, which the buffer cannot hold, are
+sorted as Python strings; other ids (numbers, mixed types, missing values) go through
 :func:`pandas.factorize`.
 """
 
@@ -72,10 +73,11 @@ def _packed_words(text: np.ndarray, n_ids: int) -> tuple[list[np.ndarray], np.nd
 
 def _text_runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | None:
     """Find runs of one customer and their sorted codes for text ids; ``None`` if one is not."""
-    if isinstance(values.dtype, pd.StringDtype):
+    text_dtype = values.dtype if isinstance(values.dtype, pd.StringDtype) else None
+    if text_dtype is not None:
         objects = values.to_numpy(dtype=object)
     elif values.dtype == object:
-        objects = values.to_numpy()
+        objects = values.to_numpy()  # the result's dtype is inferred from the ids
     else:
         return None
     if len(objects) == 0:
@@ -84,7 +86,6 @@ def _text_runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
         starts, joined = _runs_and_text(objects)
     except (TypeError, UnicodeEncodeError):  # a missing or non-text id, pandas.NA compared
         return None
-    text_dtype = values.dtype if isinstance(values.dtype, pd.StringDtype) else None  # inferred
     packed = _packed_words(np.frombuffer(joined, dtype=np.uint8), len(starts))
     if packed is None:  # an id holds a NUL: sort the runs' ids as Python strings (rare, slow)
         # (not pandas.factorize: pandas 3.0.0 hashes text up to its first NUL, so "a\0b"
@@ -94,17 +95,17 @@ def _text_runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
     words, length = packed
     n_runs = len(starts)
     free = min(63, 64 - 8 * int(length.max()))  # low bits that no id's bytes reach
-    if len(words) == 1 and (n_runs - 1).bit_length() <= free:
-        # short ids: the run's number goes in the free low bits, and a plain sort of the
-        # words (twice as fast as an argsort) gives the order; equal ids keep their order
-        mask = np.uint64((1 << free) - 1)
-        keyed = np.sort(words[0] | np.arange(n_runs, dtype=np.uint64))
-        order = (keyed & mask).astype(np.intp)
-        ordered = keyed & ~mask
-        new = np.r_[True, ordered[1:] != ordered[:-1]]
-    elif len(words) == 1:
-        order = np.argsort(words[0])
-        ordered = words[0][order]
+    if len(words) == 1:
+        if (n_runs - 1).bit_length() <= free:
+            # short ids: the run's number goes in the free low bits, and a plain sort of the
+            # words (twice as fast as an argsort) gives the order; equal ids keep their order
+            mask = np.uint64((1 << free) - 1)
+            keyed = np.sort(words[0] | np.arange(n_runs, dtype=np.uint64))
+            order = (keyed & mask).astype(np.intp)
+            ordered = keyed & ~mask
+        else:
+            order = np.argsort(words[0])
+            ordered = words[0][order]
         new = np.r_[True, ordered[1:] != ordered[:-1]]
     else:
         order = np.lexsort(words[::-1])
@@ -115,7 +116,7 @@ def _text_runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | N
     heads = starts[order[new]]  # a line of each distinct id, in order
     if text_dtype is not None:  # taken as they are: no checks of the text
         return starts, codes, pd.Index(values.array.take(heads))
-    return starts, codes, pd.Index(objects[heads])  # the dtype inferred
+    return starts, codes, pd.Index(objects[heads])
 
 
 def customer_runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index]:

@@ -164,7 +164,7 @@ def test_duckdb_spills_to_disk_under_a_small_memory_limit(tmp_path):
     lines = reader.sql(f"SELECT * FROM '{log}/*.parquet'").df()
     assert len(lines) == 1_000_000
     assert lines["customer_id"].nunique() > 30_000  # ids unique over the chunks
-    got, limit = None, None
+    got = None
     for limit in ("24MB", "32MB", "40MB", "48MB"):
         spill = tmp_path / f"spill-{limit}"
         spilling = scale.duckdb_connect(limit, temp_directory=spill, threads=1)
