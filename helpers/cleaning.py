@@ -91,13 +91,15 @@ all rows, missing as 0), ``revenue_out`` (sum of the clean ``amount``), and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from helpers import schema as s
+from helpers.identifiers import normalise_ids_counted
+from helpers.identifiers import per_value as _per_value
 
 __all__ = [
     "FIXES",
@@ -265,44 +267,26 @@ def _check(df: pd.DataFrame, cols: _Columns) -> None:
             )
 
 
-def _per_value(
-    series: pd.Series, transform: Callable[[pd.Series], pd.Series], missing: object
-) -> np.ndarray:
-    """Apply a vectorised text ``transform`` once per distinct value, then spread it to rows.
-
-    Text columns repeat a few thousand values over hundreds of thousands of rows, so this is
-    several times faster than the same ``.str`` calls on every row. Missing values get
-    ``missing``.
-    """
-    codes, uniques = pd.factorize(series)
-    result = np.empty(len(uniques) + 1, dtype=object)
-    result[:-1] = transform(pd.Series(uniques, dtype="str")).to_numpy(dtype=object)
-    result[-1] = missing  # code -1 (a missing value) picks the last entry
-    return result[codes]
-
-
 def _normalise(df: pd.DataFrame, cols: _Columns) -> tuple[pd.DataFrame, np.ndarray]:
-    """Strip text and upper-case codes and descriptions; say which rows changed."""
+    """Normalise ids (:mod:`helpers.identifiers`), strip text, upper-case descriptions.
+
+    Say which rows changed.
+    """
     out = df.copy()
     changed = np.zeros(len(df), dtype=bool)
-    rules = {
-        cols.invoice_id: False,
-        cols.customer_id: False,
-        cols.product_id: True,
-        cols.description: True,
-        cols.country: False,
-    }
-    for column, upper in rules.items():
+    ids = {cols.invoice_id: "invoice", cols.customer_id: "customer", cols.product_id: "product"}
+    for column, kind in ids.items():
+        if column not in df.columns or not _is_text(df[column]):
+            continue
+        out[column], differs = normalise_ids_counted(df[column].astype("str"), kind)
+        changed |= differs
+    for column, upper in ((cols.description, True), (cols.country, False)):
         if column not in df.columns or not _is_text(df[column]):
             continue
 
-        def tidy(values: pd.Series, upper: bool = upper, column: str = column) -> pd.Series:
+        def tidy(values: pd.Series, upper: bool = upper) -> pd.Series:
             values = values.str.strip()
-            if upper:
-                values = values.str.upper()
-            if column == cols.customer_id:
-                values = values.mask(values == "")  # a blank id is a missing id
-            return values
+            return values.str.upper() if upper else values
 
         before = df[column].astype("str")
         after = _per_value(before, tidy, np.nan)

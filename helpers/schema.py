@@ -31,7 +31,11 @@ DESCRIPTION = "description"
 QUANTITY = "quantity"
 UNIT_PRICE = "unit_price"
 COUNTRY = "country"
-AMOUNT = "amount"  # derived: quantity * unit_price
+AMOUNT = "amount"  # derived: quantity * unit_price; an order-level file's order total
+
+#: The product id of order lines read from a file without products (one line per order, e.g.
+#: customer, date, total). Upper-case, so cleaning leaves it as it is.
+NO_PRODUCT = "(NO PRODUCT)"
 
 # --- customers ---------------------------------------------------------------------------------
 SIGNUP_DATE = "signup_date"

@@ -180,15 +180,33 @@ def test_empty_file(tmp_path):
 def test_non_utf8_file(tmp_path):
     text = CSV.replace("p2", "café")
     path = write(tmp_path, text, encoding="latin-1")
-    with pytest.raises(ValueError, match=r"not valid utf-8.*encoding='latin-1'"):
-        load_transactions(path, MAPPING)
-    assert "café" in load_transactions(path, MAPPING, encoding="latin-1")["product_id"].tolist()
+    # given the wrong encoding: the byte, where it is (é is byte 0xe9, on the file's line 3)
+    offset = len(text[: text.index("é")].encode("latin-1"))
+    with pytest.raises(
+        ValueError, match=rf"not valid utf-8: byte e9 at offset {offset} \(line 3\).*encoding="
+    ):
+        load_transactions(path, MAPPING, encoding="utf-8")
+    # by default the encoding is detected (é is the same byte in latin-1 and cp1252)
+    df = load_transactions(path, MAPPING)
+    assert df.attrs["loading"]["encoding"] == "cp1252"
+    assert df.attrs["loading"]["encoding_detected"] is True
+    assert "CAFÉ" in df["product_id"].tolist()  # product codes are upper-cased
+    given = load_transactions(path, MAPPING, encoding="latin-1")
+    assert given.attrs["loading"]["encoding_detected"] is False
+    assert "CAFÉ" in given["product_id"].tolist()
 
 
 def test_unparseable_dates_are_kept_as_missing_for_cleaning_to_count(tmp_path):
     text = CSV.replace("2024-02-01 09:30:00", "31/02/2024")
-    df = load_transactions(write(tmp_path, text), MAPPING)
+    # one date in three is over the default limit (1%) ...
+    with pytest.raises(ValueError, match=r"1 of 3 non-empty dates \(33.3%\).*'31/02/2024'"):
+        load_transactions(write(tmp_path, text), MAPPING)
+    # ... and within a limit of one half: kept as NaT, counted
+    df = load_transactions(write(tmp_path, text), MAPPING, max_bad_dates=0.5)
     assert len(df) == 3 and df["invoice_date"].isna().tolist() == [False, False, True]
+    assert df.attrs["loading"]["bad_dates"] == 1
+    assert df.attrs["loading"]["bad_date_examples"] == ["31/02/2024"]
+    assert len(load_transactions(write(tmp_path, text), MAPPING, max_bad_dates=None)) == 3
 
 
 def test_mostly_unparseable_dates_ask_for_a_format(tmp_path):
@@ -203,7 +221,10 @@ def test_mostly_unparseable_dates_ask_for_a_format(tmp_path):
 
 def test_non_numeric_quantity_is_named_with_its_row(tmp_path):
     text = CSV.replace(",1,10\n", ",one,10\n")
-    with pytest.raises(ValueError, match=r"'quantity' must be numeric.*'one'"):
+    with pytest.raises(
+        ValueError,
+        match=r"'quantity' \(file column 'Qty'\) must be numeric; 1 row.*row 2 \('one'\)",
+    ):
         load_transactions(write(tmp_path, text), MAPPING)
 
 
@@ -249,6 +270,20 @@ def test_load_clean_transactions_of_each_kind(tmp_path):
         "csv", write(tmp_path, CSV), columns=MAPPING, drop_outliers=False
     )
     assert own["customer_id"].nunique() >= 1
+    # the reading settings reach load_transactions: the same lines, semicolon-separated with
+    # decimal commas and day-first dates
+    european = CSV.replace(",", ";").replace("3.50", "3,50").replace("2024-01-05", "05/01/2024")
+    european = european.replace("2024-02-01", "01/02/2024")
+    theirs, _ = load_clean_transactions(
+        "csv",
+        write(tmp_path, european, name="eu.csv"),
+        columns=MAPPING,
+        sep=";",
+        decimal=",",
+        date_format="%d/%m/%Y %H:%M:%S",
+        drop_outliers=False,
+    )
+    pd.testing.assert_frame_equal(theirs, own)
     with pytest.raises(ValueError, match="needs path"):
         load_clean_transactions("csv")
     with pytest.raises(ValueError, match="unknown dataset 'cdnow'"):
