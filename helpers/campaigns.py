@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as s
-from helpers.checks import check_days, check_numbers, check_share, require_columns
+from helpers.checks import check_days, check_numbers, check_share, require_columns, warn_notes
 from helpers.churn_campaign import retention_campaign
-from helpers.clustering import LOG_FEATURES, feature_pipeline
+from helpers.clustering import LOG_FEATURES, feature_pipeline, usable_features
 
 __all__ = [
     "CAMPAIGN_COLUMNS",
@@ -260,21 +260,37 @@ def expansion_list(
     -------
     pandas.DataFrame
         :data:`CAMPAIGN_COLUMNS` and ``lookalike_score``; candidates with a positive
-        expected value, best first. ``attrs["features"]``: the features used.
+        expected value, best first; empty, with a note, when there is no candidate.
+        ``attrs["features"]``: the features used; ``attrs["notes"]``: features left out and
+        why, or why the list is empty (list of str).
+
+    Warns
+    -----
+    helpers.checks.DataWarning
+        For each look-alike feature that every established customer shares or nobody has
+        (:func:`helpers.clustering.usable_features`): it is left out of the model.
 
     Raises
     ------
     ValueError
-        If no feature is usable, or the established customers are all top tier or none is.
+        If no feature is present or usable (the message names each and why), there are
+        candidates but the established customers are all top tier or none is, or
+        ``target_value`` is missing.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
     check_share("develop_rate", develop_rate, "of look-alikes developed")
+    if pd.isna(target_value):
+        raise ValueError(
+            "target_value is missing (NaN): give what a developed customer is worth, e.g. the "
+            "top tier's mean CLV; when the CLV could not be modelled (see the view's "
+            'attrs["notes"]) there is no such value to aim at'
+        )
     check_numbers("target_value", target_value, ">= 0", lambda v: v >= 0)
     check_numbers("contact_cost", contact_cost, ">= 0", lambda c: c >= 0)
-    used = [c for c in (columns or LOOKALIKE_FEATURES) if c in features.columns]
-    if not used:
+    present = [c for c in (columns or LOOKALIKE_FEATURES) if c in features.columns]
+    if not present:
         raise ValueError(
             f"features: none of the look-alike columns {list(columns or LOOKALIKE_FEATURES)} "
             f"is present (columns: {list(features.columns)})"
@@ -282,21 +298,32 @@ def expansion_list(
     top = top.reindex(features.index).fillna(False).astype(bool)
     is_candidate = features.index.isin(list(candidates))
     train = ~is_candidate
-    if top[train].nunique() < 2:
-        raise ValueError(
-            "expansion_list: the established customers must include top-tier and other "
-            f"customers to learn from; got {int(top[train].sum())} top of {int(train.sum())}"
-        )
-    X = features[used]
-    numeric = [c for c in used if pd.api.types.is_numeric_dtype(X[c])]
-    categorical = [c for c in used if c not in numeric]
-    model = Pipeline(
-        [
-            ("prep", feature_pipeline(X, numeric, categorical, log=LOG_FEATURES)),
-            ("model", LogisticRegression(C=1.0, max_iter=2000, random_state=seed)),
-        ]
-    ).fit(X[train], top[train])
-    score = pd.Series(model.predict_proba(X[is_candidate])[:, 1], index=X.index[is_candidate])
+    if not is_candidate.any():
+        used, notes = [], ["expansion list empty: no new or barely active customer to score"]
+        score = pd.Series(index=features.index[:0], dtype=float)
+    else:
+        if top[train].nunique() < 2:
+            raise ValueError(
+                "expansion_list: the established customers must include top-tier and other "
+                f"customers to learn from; got {int(top[train].sum())} top of {int(train.sum())}"
+            )
+        used, notes = usable_features(features[train], present)
+        if not used:
+            raise ValueError(
+                "expansion_list: no look-alike feature tells the established customers apart: "
+                + "; ".join(notes)
+            )
+        X = features[used]
+        numeric = [c for c in used if pd.api.types.is_numeric_dtype(X[c])]
+        categorical = [c for c in used if c not in numeric]
+        model = Pipeline(
+            [
+                ("prep", feature_pipeline(X, numeric, categorical, log=LOG_FEATURES)),
+                ("model", LogisticRegression(C=1.0, max_iter=2000, random_state=seed)),
+            ]
+        ).fit(X[train], top[train])
+        score = pd.Series(model.predict_proba(X[is_candidate])[:, 1], index=X.index[is_candidate])
+    warn_notes(notes)
     out = pd.DataFrame({s.CUSTOMER_ID: score.index, "lookalike_score": score.to_numpy()})
     out["expected_value"] = out["lookalike_score"] * develop_rate * target_value - contact_cost
     out["action"] = "develop look-alike"
@@ -307,7 +334,7 @@ def expansion_list(
         for p in out["lookalike_score"]
     ]
     out = _finish(out[out["expected_value"] > 0], ["lookalike_score"])
-    out.attrs["features"] = used
+    out.attrs.update(features=used, notes=notes)
     return out
 
 

@@ -2,16 +2,25 @@
 
 Every check raises a :class:`ValueError` that names the argument or column, the rule it breaks
 and one offending example (a value and where it is, or a whole row), as the house style asks.
+
+Data that are valid but too plain for a step (a feature every customer shares, no repeat
+buyers to fit a CLV model on) are not an error: the step leaves the feature or the model out
+and says so in a **note**, a plain sentence. Notes travel in the result's ``attrs["notes"]``
+(a list of str) and are issued once, where they arise, as a :class:`DataWarning`
+(:func:`warn_notes`), so that a library user sees them too.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
+    "DataWarning",
+    "add_notes",
     "check_days",
     "check_numbers",
     "check_share",
@@ -19,7 +28,56 @@ __all__ = [
     "example_row",
     "require_columns",
     "unique_ids",
+    "warn_notes",
 ]
+
+
+class DataWarning(UserWarning):
+    """A step left a feature or a model out because of the data; the message says what and why.
+
+    Raised (as a warning) by the helpers that drop a feature every customer shares or skip a
+    model the data cannot fit; the same sentence is in the result's ``attrs["notes"]``.
+    Turn it into an error with ``warnings.simplefilter("error", DataWarning)``.
+    """
+
+
+def warn_notes(notes: Iterable[str], *, stacklevel: int = 2) -> None:
+    """Issue each note as a :class:`DataWarning`.
+
+    Parameters
+    ----------
+    notes : iterable of str
+        Plain sentences, e.g. "return_rate dropped: every customer has 0 (no returns in the
+        data)".
+    stacklevel : int, default 2
+        As in :func:`warnings.warn`, counted from the caller of ``warn_notes``: 2 points at
+        the caller's caller (the user's line when a public helper calls this).
+    """
+    for note in notes:
+        warnings.warn(note, DataWarning, stacklevel=stacklevel + 1)
+
+
+def add_notes(obj: pd.DataFrame | pd.Series, notes: Iterable[str]) -> pd.DataFrame | pd.Series:
+    """Append ``notes`` to ``obj.attrs["notes"]`` (created if absent, repeats skipped).
+
+    Parameters
+    ----------
+    obj : pandas.DataFrame or pandas.Series
+        A result; changed in place.
+    notes : iterable of str
+        Sentences to add.
+
+    Returns
+    -------
+    pandas.DataFrame or pandas.Series
+        ``obj``, for chaining.
+    """
+    kept = list(obj.attrs.get("notes", []))
+    for note in notes:
+        if note not in kept:
+            kept.append(note)
+    obj.attrs["notes"] = kept
+    return obj
 
 
 def check_numbers(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -160,6 +160,10 @@ def make_models(
     least 20 customers per leaf; histogram gradient boosting with 150 iterations of rate 0.05
     and 15 leaves per tree. Seeds fixed, ``n_jobs=1``.
 
+    The preprocessing is built once from ``X`` and copied into each model, so a column
+    every training customer shares (see :func:`helpers.clustering.usable_features`) is left
+    out of all four, with one :class:`helpers.checks.DataWarning` saying why.
+
     Parameters
     ----------
     X : pandas.DataFrame
@@ -174,6 +178,12 @@ def make_models(
     -------
     dict of str to sklearn.pipeline.Pipeline
         Keyed by :data:`MODEL_NAMES`.
+
+    Raises
+    ------
+    ValueError
+        If no column can tell the customers apart, or for the other errors of
+        :func:`helpers.clustering.feature_pipeline`.
     """
     classifiers = {
         "logistic regression": LogisticRegression(C=1.0, max_iter=2000),
@@ -191,12 +201,8 @@ def make_models(
             random_state=seed,
         ),
     }
+    prep = feature_pipeline(X, numeric, categorical, log=CHURN_LOG_FEATURES)
     return {
-        name: Pipeline(
-            [
-                ("prep", feature_pipeline(X, numeric, categorical, log=CHURN_LOG_FEATURES)),
-                ("model", classifier),
-            ]
-        )
+        name: Pipeline([("prep", clone(prep)), ("model", classifier)])
         for name, classifier in classifiers.items()
     }

@@ -59,10 +59,23 @@ be on a comparable scale and no category may be a number. :func:`feature_pipelin
 spends £1), standardises every numeric column (mean 0, standard deviation 1) and one-hot
 encodes categorical columns. Fed raw, pounds of income outweigh years of age by a factor of
 a thousand and gender coded 0/1/2 becomes "M is between F and X".
+
+Features every customer shares
+------------------------------
+A feature with one value for everybody cannot tell customers apart, and standardising it
+divides by 0: a shop without returns has ``return_rate`` 0 for every customer, a shop whose
+invoices all have one line has ``lines_per_invoice`` 1, a customers table without birth
+dates gives no ``age``. :func:`usable_features` finds such columns (missing for every
+customer, or one value for every customer who has one) and says why in a note, a plain
+sentence ("return_rate dropped: every customer has 0 (no returns in the data)");
+:func:`feature_pipeline` leaves them out with a :class:`helpers.checks.DataWarning` and
+works on the others. The churn models (:mod:`helpers.churn_models`, :mod:`helpers.strategy`)
+and the look-alike list (:mod:`helpers.campaigns`) use the same function.
 """
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -78,7 +91,7 @@ from threadpoolctl import threadpool_limits
 
 from helpers import rfm
 from helpers import schema as s
-from helpers.checks import check_numbers, require_columns
+from helpers.checks import check_numbers, require_columns, warn_notes
 
 __all__ = [
     "BEHAVIOUR_FEATURES",
@@ -96,6 +109,7 @@ __all__ = [
     "name_clusters",
     "seed_stability",
     "silhouette",
+    "usable_features",
 ]
 
 #: Behaviour features of :func:`customer_features` (``distinct_categories`` replaces
@@ -325,6 +339,93 @@ def _demographics(
 # --- 2. preprocessing ----------------------------------------------------------------------------
 
 
+#: Why every customer can share a feature's value, for the notes of :func:`usable_features`:
+#: (feature, shared value) -> the reason in words.
+_SHARED_VALUE_REASONS: dict[tuple[str, float], str] = {
+    ("return_rate", 0.0): "no returns in the data",
+    ("frequency", 1.0): "every customer bought once",
+    ("lines_per_invoice", 1.0): "every invoice has one line",
+    ("units_per_invoice", 1.0): "every invoice holds one unit",
+    ("distinct_products", 1.0): "no customer bought more than one product",
+    ("distinct_categories", 1.0): "no customer bought from more than one category",
+    ("spend_recent", 0.0): "nobody bought in the recent trend window",
+    ("spend_earlier", 0.0): "nobody bought in the earlier trend window",
+    ("spend_trend", -1.0): "nobody bought in the recent trend window",
+    ("spend_trend", 1.0): "nobody bought in the earlier trend window",
+    ("contacts", 0.0): "no service contacts in the data",
+    ("contact_cost", 0.0): "no service contacts in the data",
+}
+
+
+def _shown(value: object) -> str:
+    """Write a value as the notes show it: 0, 1,250, 0.25, 'F'."""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return f"{int(number):,}" if number.is_integer() else f"{number:,.6g}"
+    return repr(str(value))
+
+
+def usable_features(features: pd.DataFrame, columns: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Split ``columns`` into those that can tell customers apart and notes on the others.
+
+    A column is left out when it is missing for every customer, or when every customer who
+    has a value has the same one (imputing the missing values would then make it constant):
+    it cannot separate customers, and standardising it would divide by 0. This is the one
+    place where the helpers decide which features to drop; :func:`feature_pipeline`,
+    :func:`helpers.churn_models.make_models`, :func:`helpers.strategy.churn_risk` and
+    :func:`helpers.campaigns.expansion_list` all call it.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per customer.
+    columns : iterable of str
+        The candidate columns (all present in ``features``).
+
+    Returns
+    -------
+    kept : list of str
+        The usable columns, in the order given.
+    notes : list of str
+        One sentence per column left out, e.g. "return_rate dropped: every customer has 0
+        (no returns in the data)" or "age dropped: missing for every customer".
+
+    Raises
+    ------
+    ValueError
+        If a column is missing from ``features``.
+    """
+    columns = list(columns)
+    require_columns(features, columns, "features", allow_empty=True)
+    kept: list[str] = []
+    notes: list[str] = []
+    for column in columns:
+        values = features[column].dropna()
+        if values.empty:
+            notes.append(f"{column} dropped: missing for every customer")
+            continue
+        value = values.iloc[0]
+        if (values != value).any():
+            kept.append(column)
+            continue
+        missing = len(features) - len(values)
+        if missing:
+            note = (
+                f"{column} dropped: every customer with a value has {_shown(value)}, "
+                f"the other {missing:,} have none"
+            )
+        else:
+            note = f"{column} dropped: every customer has {_shown(value)}"
+        try:
+            reason = _SHARED_VALUE_REASONS.get((column, float(value)))
+        except (TypeError, ValueError):
+            reason = None
+        notes.append(f"{note} ({reason})" if reason and not missing else note)
+    return kept, notes
+
+
 def feature_pipeline(
     features: pd.DataFrame,
     numeric: Sequence[str] | None = None,
@@ -359,12 +460,20 @@ def feature_pipeline(
     -------
     sklearn.compose.ColumnTransformer
 
+    Warns
+    -----
+    helpers.checks.DataWarning
+        For each selected column that cannot separate customers (missing for every customer,
+        or one value for all, see :func:`usable_features`): it is left out and the pipeline
+        works on the others.
+
     Raises
     ------
     ValueError
-        If a column is missing, no column is selected, a numeric column is not numeric or is
-        constant (nothing to cluster on), a categorical column holds numbers (integer codes:
-        map them to labels first), or a log column has a value below 0.
+        If a column is missing, no column is selected, no selected column is usable (the
+        message names each and why), a numeric column is not numeric, a categorical column
+        holds numbers (integer codes: map them to labels first), or a log column has a value
+        below 0.
     """
     if not isinstance(features, pd.DataFrame) or features.empty:
         raise ValueError("features must be a non-empty DataFrame (one row per customer)")
@@ -381,18 +490,22 @@ def feature_pipeline(
     require_columns(features, numeric + categorical, "features")
     if not numeric and not categorical:
         raise ValueError("feature_pipeline: no column selected")
+    kept, notes = usable_features(features, numeric + categorical)
+    if not kept:
+        raise ValueError(
+            "features: no usable column, none can tell customers apart: "
+            + "; ".join(notes)
+            + ". Give at least one column whose values differ between customers"
+        )
+    warn_notes(notes)
+    numeric = [c for c in numeric if c in kept]
+    categorical = [c for c in categorical if c in kept]
     for column in numeric:
         values = features[column]
         if not is_number[column]:
             raise ValueError(
                 f"features: column {column!r} must be numeric to be scaled; got {values.dtype} "
                 f"(e.g. {values.dropna().iloc[0]!r}). Pass it as categorical instead"
-            )
-        if values.nunique(dropna=True) < 2:
-            raise ValueError(
-                f"features: column {column!r} is constant (every customer has "
-                f"{values.dropna().iloc[0] if values.notna().any() else 'NaN'!r}); it cannot "
-                "separate customers and standardising it divides by 0. Leave it out"
             )
     for column in categorical:
         if is_number[column]:

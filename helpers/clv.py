@@ -74,6 +74,55 @@ def _check_rfm(frequency: np.ndarray, recency: np.ndarray, t_obs: np.ndarray) ->
     )
 
 
+def _hyp2f1(a, b, c, z) -> np.ndarray:
+    """Gauss's hypergeometric function 2F1(a, b; c; z), elementwise, for |z| < 1.
+
+    SciPy's ``hyp2f1``; where it gives no finite value and |z| < 1/2, the power series
+    sum_k (a)_k (b)_k / ((c)_k k!) z^k, summed term by term. SciPy fails when the parameters
+    run into the millions, as a BG/NBD fit at the edge of its range has them (no spread in
+    purchase rates: r and alpha grow without bound at a fixed ratio; no dropout: a tends to
+    0, b to infinity); z = t / (alpha + T + t) is then tiny and the series converges in a few
+    dozen terms (past their peak, the terms shrink at least as fast as z^k). Elements where
+    the series overflows stay NaN.
+    """
+    args = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
+    shape = args[0].shape
+    a, b, c, z = (v.ravel() for v in args)
+    with np.errstate(all="ignore"):
+        out = np.array(special.hyp2f1(a, b, c, z), dtype=float)
+    bad = ~np.isfinite(out) & (np.abs(z) < 0.5)
+    if bad.any():
+        a, b, c, z = a[bad], b[bad], c[bad], z[bad]
+        total, term = np.ones_like(z), np.ones_like(z)
+        done = np.zeros(z.shape, dtype=bool)
+        with np.errstate(all="ignore"):
+            for k in range(100_000):
+                ratio = (a + k) * (b + k) / ((c + k) * (k + 1)) * z
+                term = np.where(done, 0.0, term * ratio)
+                total += term
+                done |= (np.abs(term) <= 1e-17 * np.abs(total)) & (np.abs(ratio) < 1)
+                done |= ~np.isfinite(total)
+                if done.all():
+                    break
+        out[bad] = np.where(done & np.isfinite(total), total, np.nan)
+    return out.reshape(shape)
+
+
+def _around_one(f, a: float, h: float = 1e-5) -> np.ndarray:
+    """``f(a)`` for a BG/NBD expectation with the factor (a + b + x - 1) / (a - 1).
+
+    At a = 1 that factor is infinite and the bracket it multiplies is 0: the expectation is
+    finite (the singularity is removable) but the formula gives NaN, and near 1 it loses
+    digits. Within ``h`` of 1, ``f`` is interpolated linearly between 1 - h and 1 + h (the
+    error is of order h squared). A fit leaves a at exactly 1, its starting value, when the
+    data say nothing about dropout (every repeat buyer's last purchase on the last day).
+    """
+    if abs(a - 1) >= h:
+        return f(a)
+    low, high = f(1 - h), f(1 + h)
+    return low + (a - (1 - h)) / (2 * h) * (high - low)
+
+
 def _numerical_hessian(f, x: np.ndarray, step: float | None = None) -> np.ndarray:
     """Central-difference Hessian of ``f`` at ``x`` (relative steps, or a fixed ``step``)."""
     n = len(x)
@@ -469,8 +518,12 @@ class BetaGeoModel(_PurchaseModel):
         self._check_fitted()
         r, alpha, a, b = self.params_.to_numpy()
         t = np.asarray(t, dtype=float)
-        hyp = special.hyp2f1(r, b, a + b - 1, t / (alpha + t))
-        return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp)
+
+        def value(a: float) -> np.ndarray:
+            hyp = _hyp2f1(r, b, a + b - 1, t / (alpha + t))
+            return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp)
+
+        return _around_one(value, a)
 
     def probability_alive(self, frequency, recency, T) -> np.ndarray:  # noqa: N803
         """P(alive at T | x, t_x, T); 1 for customers without a repeat purchase (x = 0).
@@ -511,10 +564,14 @@ class BetaGeoModel(_PurchaseModel):
         r, alpha, a, b = self.params_.to_numpy()
         x, tx, t_obs = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
         t = np.asarray(t, dtype=float)
-        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + t_obs + t))
-        first = (a + b + x - 1) / (a - 1)
-        second = 1 - ((alpha + t_obs) / (alpha + t_obs + t)) ** (r + x) * hyp
-        return first * second * self.probability_alive(x, tx, t_obs)
+
+        def value(a: float) -> np.ndarray:
+            hyp = _hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + t_obs + t))
+            first = (a + b + x - 1) / (a - 1)
+            second = 1 - ((alpha + t_obs) / (alpha + t_obs + t)) ** (r + x) * hyp
+            return first * second
+
+        return _around_one(value, a) * self.probability_alive(x, tx, t_obs)
 
     def probability_of_purchases(self, t, n: int) -> np.ndarray:
         """P(X(t) = n): probability of exactly ``n`` purchases in (0, t] (FHL 2005, eq. 8).

@@ -24,6 +24,27 @@ The scores the playbook needs come from the earlier chapters' helpers:
 ``as_of - window``, label: no purchase in the window) and scores every customer at ``as_of``;
 :func:`model_clv` fits chapter 07's BG/NBD and Gamma-Gamma models and values each customer
 over a horizon.
+
+When the data are too plain for a step
+--------------------------------------
+A real shop's data can be valid and still leave a model nothing to learn from. Then the step
+is skipped or simplified, never a crash, and a note says what happened (``attrs["notes"]`` of
+each result, collected in the view's ``attrs["notes"]`` by :func:`score_customers`, and a
+:class:`helpers.checks.DataWarning`):
+
+- a churn feature every customer shares (no returns: ``return_rate`` 0) is left out of the
+  model (:func:`helpers.clustering.usable_features`);
+- when every customer of the training snapshot churned, or every one stayed, a model has
+  nothing to tell apart: each customer gets the churn rate of then, smoothed by Laplace's
+  rule of succession, (churners + 1) / (customers + 2), so that 40 churners of 40 give
+  0.98, not a certain 1;
+- when nobody bought twice, BG/NBD and Gamma-Gamma cannot learn repeat behaviour: ``clv``,
+  ``p_alive`` and ``expected_purchases`` are left missing rather than invented (the playbook
+  reads a missing CLV as 0); a model prediction that is not a finite, non-negative number
+  (parameters at the edge of their range, on very few or very similar customers) is left
+  missing too;
+- fewer than two customers cannot be compared at all: :func:`score_customers` raises a
+  ``ValueError`` that says so.
 """
 
 from __future__ import annotations
@@ -34,9 +55,17 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as s
-from helpers.checks import check_days, check_numbers, check_share, require_columns
+from helpers.checks import (
+    add_notes,
+    check_days,
+    check_numbers,
+    check_share,
+    require_columns,
+    warn_notes,
+)
 from helpers.churn import churn_features, churn_snapshot
 from helpers.churn_models import make_models
+from helpers.clustering import usable_features
 from helpers.clv import BetaGeoModel, GammaGamma
 from helpers.clv_data import summary_data
 from helpers.clv_tables import customer_lifetime_value
@@ -143,14 +172,25 @@ def churn_risk(
     -------
     p_churn : pandas.Series
         P(churn in the next ``window_days``) per customer active before ``as_of``.
+        ``attrs``: ``cutoff``, ``churn_rate`` and ``n_train`` of the training snapshot,
+        ``modelled`` (False when the fallback below was used) and ``notes`` (list of str:
+        features left out, a model skipped).
     features : pandas.DataFrame
-        Their features at ``as_of``.
+        Their features at ``as_of``; ``attrs["notes"]`` as ``p_churn``'s.
+
+    Warns
+    -----
+    helpers.checks.DataWarning
+        For each note: a feature every training customer shares is left out of the model
+        (:func:`helpers.clustering.usable_features`); when the training snapshot holds only
+        churners or only stayers, or no feature tells its customers apart, no model is
+        fitted and every customer gets the churn rate of the snapshot, smoothed by Laplace's
+        rule of succession: (churners + 1) / (customers + 2).
 
     Raises
     ------
     ValueError
-        If the data before ``as_of - window_days`` is empty (no history to learn from), or the
-        training window holds only churners or only stayers.
+        If the data before ``as_of - window_days`` is empty (no history to learn from).
     """
     check_days("window_days", window_days)
     as_of = pd.Timestamp(as_of)
@@ -160,15 +200,37 @@ def churn_risk(
         clean = clean[clean[s.INVOICE_DATE] < as_of]
     train = churn_snapshot(raw, cutoff, window_days, clean=clean, data_end=as_of, **tables)
     labels = train.pop("churn")
-    if labels.nunique() < 2:
-        raise ValueError(
-            f"churn window of {window_days} days: every customer at the training cutoff "
-            f"{cutoff:%Y-%m-%d} is labelled churn={bool(labels.iloc[0])}; choose another window"
-        )
-    fitted = make_models(train, seed=seed)[model].fit(train, labels)
     now = churn_features(raw, as_of, **tables)
-    p_churn = pd.Series(fitted.predict_proba(now[train.columns])[:, 1], index=now.index)
-    p_churn.attrs.update(cutoff=cutoff, churn_rate=float(labels.mean()), n_train=len(train))
+    kept, notes = usable_features(train, list(train.columns))
+    n, churners = len(labels), int(labels.sum())
+    why = ""
+    if labels.nunique() < 2:
+        did = "made no purchase" if churners else "bought again"
+        nobody = "stayers" if churners else "churners"
+        who = "the one customer" if n == 1 else f"all {n:,} customers"
+        why = (
+            f"{who} active before the training cutoff {cutoff:%Y-%m-%d} {did} in the "
+            f"{window_days} days after it, so there are no {nobody} to learn from"
+        )
+        notes = []  # the features do not matter when no model is fitted
+    elif not kept:
+        why = f"no feature tells the customers at the training cutoff {cutoff:%Y-%m-%d} apart"
+    if why:
+        rate = (churners + 1) / (n + 2)
+        notes.append(
+            f"churn risk not modelled: {why}; every customer gets P(churn) = "
+            f"({churners:,} + 1) / ({n:,} + 2) = {rate:.2f}, the churn rate then, smoothed "
+            "(Laplace's rule of succession)"
+        )
+        p_churn = pd.Series(rate, index=now.index, dtype=float)
+    else:
+        fitted = make_models(train[kept], seed=seed)[model].fit(train[kept], labels)
+        p_churn = pd.Series(fitted.predict_proba(now[kept])[:, 1], index=now.index)
+    warn_notes(notes)
+    p_churn.attrs.update(
+        cutoff=cutoff, churn_rate=float(labels.mean()), n_train=n, modelled=not why, notes=notes
+    )
+    now.attrs["notes"] = list(notes)
     return p_churn.rename("p_churn"), now
 
 
@@ -200,7 +262,15 @@ def model_clv(
     pandas.DataFrame
         Indexed by customer: chapter 07's summary columns (frequency, recency, T,
         monetary_value, ...), ``p_alive``, ``expected_purchases`` over the horizon and
-        ``clv``. ``attrs``: ``params`` of both models.
+        ``clv``. ``attrs``: ``params`` of both models (empty when not fitted) and ``notes``
+        (list of str).
+
+    Warns
+    -----
+    helpers.checks.DataWarning
+        When nobody bought twice (the models learn from repeat purchases: ``p_alive``,
+        ``expected_purchases`` and ``clv`` are left missing), when a fit did not converge,
+        and when a prediction is not a finite, non-negative number (left missing).
     """
     check_numbers("horizon_months", horizon_months, "> 0", lambda a: a > 0)
     check_share("margin_rate", margin_rate, "margin share of spend")
@@ -208,26 +278,58 @@ def model_clv(
     last_day = (as_of - pd.Timedelta(1, "ns")).normalize()  # the last day that counts
     lines = clean[clean[s.INVOICE_DATE] < as_of]
     table = summary_data(lines, last_day, period="W")
+    out = table.copy()
+    scores = ["p_alive", "expected_purchases", "clv"]
+    if not (table["frequency"] > 0).any():
+        out[scores] = np.nan
+        notes = [
+            f"CLV not modelled: none of the {len(table):,} customers bought twice before "
+            f"{as_of:%Y-%m-%d}; BG/NBD and Gamma-Gamma learn purchase rates, dropout and spend "
+            "from repeat purchases, so p_alive, expected_purchases and clv are left missing"
+        ]
+        warn_notes(notes)
+        out.attrs.update(params={}, notes=notes)
+        return out
     purchases = BetaGeoModel().fit(table)
     spend = GammaGamma().fit(table)
+    models = {"BG/NBD": purchases, "Gamma-Gamma": spend}
     horizon = float(horizon_months) * _WEEKS_PER_MONTH
-    out = table.copy()
     x, tx, t_obs = (table[c].to_numpy() for c in ("frequency", "recency", "T"))
-    out["p_alive"] = purchases.probability_alive(x, tx, t_obs)
-    out["expected_purchases"] = purchases.conditional_expected_purchases(horizon, x, tx, t_obs)
-    out["clv"] = customer_lifetime_value(
-        purchases,
-        spend,
-        table,
-        horizon=horizon,
-        discount_rate=discount_rate,
-        margin_rate=margin_rate,
-    )
+    with np.errstate(all="ignore"):
+        out["p_alive"] = purchases.probability_alive(x, tx, t_obs)
+        out["expected_purchases"] = purchases.conditional_expected_purchases(horizon, x, tx, t_obs)
+        out["clv"] = customer_lifetime_value(
+            purchases,
+            spend,
+            table,
+            horizon=horizon,
+            discount_rate=discount_rate,
+            margin_rate=margin_rate,
+        )
+    notes = [
+        f"the {name} fit did not converge; its parameters, and the CLV built on them, are uncertain"
+        for name, model in models.items()
+        if not model.converged_
+    ]
+    bad = ~(np.isfinite(out["clv"]) & (out["clv"] >= 0))
+    if bad.any():
+        fitted = "; ".join(
+            f"{name} " + ", ".join(f"{k}={v:.3g}" for k, v in model.params_.items())
+            for name, model in models.items()
+        )
+        notes.append(
+            f"clv missing for {int(bad.sum()):,} of {len(out):,} customers: the fitted models "
+            f"give no finite, non-negative value for them ({fitted}); parameters at the edge "
+            "of their range mean too few customers, or too little variety in how often and "
+            "how much they buy, to fit the models"
+        )
+        out.loc[bad, "clv"] = np.nan
+    for column in scores:
+        out[column] = out[column].where(np.isfinite(out[column]))
+    warn_notes(notes)
     out.attrs.update(
-        params={
-            "BG/NBD": purchases.params_.round(4).to_dict(),
-            "Gamma-Gamma": spend.params_.round(4).to_dict(),
-        }
+        params={name: model.params_.round(4).to_dict() for name, model in models.items()},
+        notes=notes,
     )
     return out
 
@@ -264,7 +366,8 @@ def customer_view(
     pandas.DataFrame
         ``revenue``, ``purchases``, ``last_purchase``, ``tier`` (1 = top), ``segment``,
         ``p_churn``, ``clv``. A customer missing from a score gets ``NaN`` (segment
-        "unscored"), which the playbook treats as low risk / zero CLV.
+        "unscored"), which the playbook treats as low risk / zero CLV. ``attrs``:
+        ``n_tiers`` and ``notes`` (a note when every customer is in the same tier).
     """
     require_columns(summary, [value, "purchases", "last_purchase"], "summary")
     if not (isinstance(n_tiers, int | np.integer) and n_tiers >= 2):
@@ -277,6 +380,14 @@ def customer_view(
     view["p_churn"] = p_churn.reindex(view.index).astype(float)
     view["clv"] = clv.reindex(view.index).astype(float)
     view.attrs["n_tiers"] = int(n_tiers)
+    notes = []
+    if len(view) > 1 and view["tier"].nunique() == 1:
+        notes.append(
+            f"every customer is in tier {view['tier'].iloc[0]}: all {len(view):,} have the same "
+            f"{value}, so the tiers cannot tell them apart"
+        )
+    warn_notes(notes)
+    view.attrs["notes"] = notes
     return view
 
 
@@ -314,17 +425,34 @@ def score_customers(
     -------
     view : pandas.DataFrame
         :func:`customer_view`; ``attrs`` also hold the churn model's ``cutoff``,
-        ``churn_rate`` and ``n_train``, and the CLV models' ``params``.
+        ``churn_rate``, ``n_train`` and ``modelled``, the CLV models' ``params``, and
+        ``notes``: every note of the run (features left out, models skipped, see
+        :func:`churn_risk`, :func:`model_clv` and :func:`customer_view`), a list of str.
     features : pandas.DataFrame
         The churn features at ``as_of`` (for look-alikes and value at risk).
     rfm : pandas.DataFrame
         :func:`helpers.rfm.rfm_analysis` at ``as_of``.
+
+    Raises
+    ------
+    ValueError
+        If fewer than two customers have clean order lines before ``as_of``: tiers,
+        segments and models compare customers with each other.
     """
     from helpers.customers import customer_summary
     from helpers.rfm import rfm_analysis
 
     tables = {k: v for k, v in tables.items() if v is not None}
     lines = clean[clean[s.INVOICE_DATE] < pd.Timestamp(as_of)]
+    who = lines[s.CUSTOMER_ID].unique()
+    if len(who) < 2:
+        found = f"one, {who[0]!r}" if len(who) else "none"
+        raise ValueError(
+            f"score_customers needs at least 2 customers with clean order lines before "
+            f"as_of {pd.Timestamp(as_of):%Y-%m-%d}; found {found}. Tiers, RFM segments, the "
+            "churn model and the CLV models compare customers with each other: give the "
+            "order lines of more customers, or a later as_of"
+        )
     summary = customer_summary(lines)
     rfm = rfm_analysis(lines, as_of)
     p_churn, features = churn_risk(raw, as_of, window_days, clean=clean, seed=seed, **tables)
@@ -338,7 +466,13 @@ def score_customers(
     view = customer_view(summary, rfm["segment"], p_churn, clv["clv"], n_tiers=n_tiers)
     view["p_alive"] = clv["p_alive"].reindex(view.index)
     view["average_amount"] = summary["average_amount"]
-    view.attrs.update(p_churn.attrs, params=clv.attrs["params"], as_of=pd.Timestamp(as_of))
+    tier_notes = view.attrs.pop("notes", [])
+    view.attrs.update(
+        {k: v for k, v in p_churn.attrs.items() if k != "notes"},
+        params=clv.attrs["params"],
+        as_of=pd.Timestamp(as_of),
+    )
+    add_notes(view, [*p_churn.attrs["notes"], *clv.attrs["notes"], *tier_notes])
     return view, features, rfm
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from helpers import campaigns
 from helpers.campaigns import CAMPAIGN_COLUMNS
+from helpers.checks import DataWarning
 
 
 def test_retention_list_keeps_positive_expected_profit_only():
@@ -99,6 +100,44 @@ def test_expansion_list_ranks_candidates_by_resemblance_to_the_top_tier():
     assert (out["expected_value"] > 0).all()
     with pytest.raises(ValueError, match="must include top-tier and other"):
         campaigns.expansion_list(features, top | True, ["k7"], target_value=1.0)
+
+
+def test_expansion_list_leaves_out_a_feature_the_established_customers_share():
+    features = pd.DataFrame(
+        {
+            "monetary_avg": [100, 120, 110, 10, 12, 8, 11, 105, 9],
+            "return_rate": 0.0,  # no returns in the data
+            "age": float("nan"),  # no birth dates
+        },
+        index=[f"k{i}" for i in range(9)],
+        dtype=float,
+    )
+    top = pd.Series([True] * 3 + [False] * 6, features.index)
+    with pytest.warns(DataWarning) as caught:
+        out = campaigns.expansion_list(features, top, ["k7", "k8"], target_value=1000.0)
+    notes = [
+        "return_rate dropped: every customer has 0 (no returns in the data)",
+        "age dropped: missing for every customer",
+    ]
+    assert [str(w.message) for w in caught] == notes
+    assert out.attrs["notes"] == notes and out.attrs["features"] == ["monetary_avg"]
+    assert out.loc[0, "customer_id"] == "k7"  # as with monetary_avg alone
+    # no usable feature left: an error that names each and why
+    with pytest.raises(ValueError, match="no look-alike feature.*return_rate dropped"):
+        campaigns.expansion_list(
+            features, top, ["k7"], target_value=1.0, columns=["return_rate", "age"]
+        )
+
+
+def test_expansion_list_without_candidates_or_target_value():
+    features = pd.DataFrame({"monetary_avg": [100.0, 10.0]}, index=["a", "b"])
+    top = pd.Series([True, True], features.index)  # all top: nobody to learn from, but ...
+    with pytest.warns(DataWarning, match="no new or barely active customer"):
+        out = campaigns.expansion_list(features, top, [], target_value=100.0)
+    assert out.empty and list(out.columns) == [*CAMPAIGN_COLUMNS, "lookalike_score"]
+    assert out.attrs["notes"] == ["expansion list empty: no new or barely active customer to score"]
+    with pytest.raises(ValueError, match=r"target_value is missing \(NaN\)"):
+        campaigns.expansion_list(features, top, ["b"], target_value=float("nan"))
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from helpers import churn_metrics, churn_models
+from helpers.checks import DataWarning
 
 
 def test_recency_rule_by_hand():
@@ -54,3 +57,27 @@ def test_models_are_pipelines_that_fit():
     assert cv.loc["lr", "roc_auc"] > 0.75 and len(oof["lr"]) == n
     calibration = churn_metrics.calibration_table(y, oof["lr"], n_bins=4)
     assert len(calibration) == 4 and calibration["observed"].between(0, 1).all()
+
+
+def test_a_feature_every_customer_shares_is_left_out_of_every_model_with_one_note():
+    rng = np.random.default_rng(1)
+    n = 200
+    X = pd.DataFrame(
+        {
+            "recency": rng.integers(0, 300, n).astype(float),
+            "return_rate": 0.0,  # a shop without returns
+            "region": rng.choice(["North", "South"], n),
+        }
+    )
+    y = X["recency"] > 150
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        models = churn_models.make_models(X, seed=0)
+    notes = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+    assert notes == ["return_rate dropped: every customer has 0 (no returns in the data)"]
+    for model in models.values():
+        model.fit(X, y)
+        used = [c for _, _, cols in model.named_steps["prep"].transformers for c in cols]
+        assert used == ["recency", "region"]
+    # recency alone decides y: the tree splits at 150 and is right on every training row
+    assert (models["decision tree"].predict(X) == y).all()

@@ -8,6 +8,7 @@ import pytest
 from conftest import order_lines
 
 from helpers import clustering as cl
+from helpers.checks import DataWarning
 from helpers.cleaning import clean_transactions
 
 
@@ -144,11 +145,58 @@ def test_pipeline_logs_scales_and_one_hot_encodes(table):
     assert list(X.index) == ["a", "b", "c", "d"]
 
 
+def test_usable_features_keep_what_separates_customers_and_say_why_not_the_rest():
+    features = pd.DataFrame(
+        {
+            "recency": [3.0, 10.0, 40.0, 7.0],
+            "return_rate": 0.0,  # no returns in the data
+            "lines_per_invoice": 1.0,
+            "age": np.nan,  # no birth dates
+            "annual_income": [50_000.0, np.nan, 50_000.0, np.nan],  # one value where known
+            "monetary_avg": 12.5,  # shared, no known reason
+            "region": ["North", "North", None, "South"],
+            "country": "United Kingdom",
+        }
+    )
+    kept, notes = cl.usable_features(features, features.columns)
+    assert kept == ["recency", "region"]
+    assert notes == [
+        "return_rate dropped: every customer has 0 (no returns in the data)",
+        "lines_per_invoice dropped: every customer has 1 (every invoice has one line)",
+        "age dropped: missing for every customer",
+        "annual_income dropped: every customer with a value has 50,000, the other 2 have none",
+        "monetary_avg dropped: every customer has 12.5",
+        "country dropped: every customer has 'United Kingdom'",
+    ]
+    with pytest.raises(ValueError, match="'tenure' is required"):
+        cl.usable_features(features, ["tenure"])
+
+
+def test_pipeline_leaves_out_a_constant_column_with_a_warning(table):
+    with pytest.warns(DataWarning, match="^recency dropped: every customer has 5$"):
+        X = cl.feature_pipeline(table.assign(recency=5.0)).fit_transform(table)
+    logged = np.array([0.0, 1.0, 2.0, 1.0])  # as in the test above, without recency
+    np.testing.assert_allclose(X["log__monetary"], (logged - logged.mean()) / logged.std())
+    assert not any("recency" in c for c in X.columns)
+    # named explicitly (chapter 05's numeric=[...]): still a note, not an error
+    with pytest.warns(DataWarning, match="recency dropped"):
+        prep = cl.feature_pipeline(table.assign(recency=5.0), numeric=["monetary", "recency"])
+    assert [cols for _, _, cols in prep.transformers] == [["monetary"], ["gender"]]
+
+
+def test_pipeline_without_a_usable_column_names_each_and_why(table):
+    plain = table.assign(recency=5.0, gender=np.nan)
+    message = (
+        r"no usable column.*recency dropped: every customer has 5; "
+        r"gender dropped: missing for every customer"
+    )
+    with pytest.raises(ValueError, match=message):
+        cl.feature_pipeline(plain, numeric=["recency"], categorical=["gender"])
+
+
 def test_pipeline_bad_input(table):
     with pytest.raises(ValueError, match="'income'.*missing"):
         cl.feature_pipeline(table, numeric=["income"])
-    with pytest.raises(ValueError, match="'recency' is constant"):
-        cl.feature_pipeline(table.assign(recency=5.0))
     with pytest.raises(ValueError, match="'gender_code' holds numbers"):
         cl.feature_pipeline(table.assign(gender_code=[0, 1, 2, 0]), categorical=["gender_code"])
     with pytest.raises(ValueError, match="'gender' must be numeric"):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import order_lines
 
 from helpers import strategy
+from helpers.checks import DataWarning
+from helpers.cleaning import clean_transactions
 
 
 def _view(rows: list[tuple]) -> pd.DataFrame:
@@ -118,3 +121,77 @@ def test_scores_on_a_small_synthetic_shop():
     old = view["last_purchase"] < as_of - pd.Timedelta(days=365)
     assert view.loc[recent, "p_churn"].mean() < view.loc[old, "p_churn"].mean()
     assert set(features.index) == set(view.index)
+
+
+def _bought_once() -> pd.DataFrame:
+    """A, B and C buy once in early January; D once on 1 May. as_of 2 May, window 90 days."""
+    return order_lines(
+        [
+            ("1", "2024-01-01 10:00", "A", "P1", 1, 10.0),
+            ("2", "2024-01-05 10:00", "B", "P2", 2, 5.0),
+            ("3", "2024-01-10 10:00", "C", "P1", 3, 10.0),
+            ("4", "2024-05-01 10:00", "D", "P2", 1, 5.0),
+        ]
+    )
+
+
+def test_churn_risk_without_stayers_gives_the_smoothed_churn_rate_and_a_note():
+    raw = _bought_once()
+    # the cutoff is 2 May - 90 days = 2 February (2024 is a leap year): A, B, C were active
+    # before it and none bought again by 2 May; D is new.
+    # P(churn) = (3 churners + 1) / (3 customers + 2) = 0.8
+    with pytest.warns(DataWarning, match="churn risk not modelled"):
+        p_churn, features = strategy.churn_risk(raw, "2024-05-02", 90)
+    assert p_churn.to_dict() == pytest.approx({"A": 0.8, "B": 0.8, "C": 0.8, "D": 0.8})
+    assert p_churn.attrs["modelled"] is False
+    assert p_churn.attrs["n_train"] == 3 and p_churn.attrs["churn_rate"] == 1.0
+    assert p_churn.attrs["notes"] == [
+        "churn risk not modelled: all 3 customers active before the training cutoff "
+        "2024-02-02 made no purchase in the 90 days after it, so there are no stayers to learn "
+        "from; every customer gets P(churn) = (3 + 1) / (3 + 2) = 0.80, the churn rate then, "
+        "smoothed (Laplace's rule of succession)"
+    ]
+    assert list(features.index) == ["A", "B", "C", "D"]
+
+
+def test_model_clv_without_repeat_buyers_leaves_clv_missing_with_a_note():
+    clean, _ = clean_transactions(_bought_once())
+    with pytest.warns(DataWarning, match="CLV not modelled"):
+        out = strategy.model_clv(
+            clean, "2024-05-02", horizon_months=12, discount_rate=0.1, margin_rate=0.3
+        )
+    assert out[["p_alive", "expected_purchases", "clv"]].isna().all().all()
+    assert out.attrs["params"] == {}
+    assert out.attrs["notes"] == [
+        "CLV not modelled: none of the 4 customers bought twice before 2024-05-02; BG/NBD and "
+        "Gamma-Gamma learn purchase rates, dropout and spend from repeat purchases, so p_alive, "
+        "expected_purchases and clv are left missing"
+    ]
+
+
+def test_score_customers_needs_two_customers():
+    raw = _bought_once()
+    one = raw[raw["customer_id"] == "A"]
+    clean, _ = clean_transactions(one)
+    with pytest.raises(ValueError, match=r"at least 2 customers .* found one, 'A'\. Tiers"):
+        strategy.score_customers(one, clean, "2024-05-02")
+    with pytest.raises(ValueError, match="found none"):
+        strategy.score_customers(one, clean, "2023-12-01")
+
+
+def test_customer_view_notes_when_every_customer_is_in_one_tier():
+    summary = pd.DataFrame(
+        {
+            "purchases": [2, 2, 2],
+            "revenue": [20.0, 20.0, 20.0],
+            "last_purchase": pd.to_datetime(["2024-01-01"] * 3),
+        },
+        index=pd.Index(["a", "b", "c"], name="customer_id"),
+    )
+    scores = pd.Series(0.1, index=summary.index)
+    with pytest.warns(DataWarning, match="every customer is in tier 1"):
+        view = strategy.customer_view(summary, pd.Series("Loyal", summary.index), scores, scores)
+    assert view.attrs["notes"] == [
+        "every customer is in tier 1: all 3 have the same revenue, so the tiers cannot tell "
+        "them apart"
+    ]
