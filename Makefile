@@ -71,8 +71,9 @@ format: $(STAMP)  ## format the code with ruff
 execute: $(STAMP)  ## re-execute the committed notebooks in place (after changing helpers)
 	$(BIN)/python scripts/build_course.py --in-place
 
-data: $(STAMP)  ## regenerate datasets/synthetic from the seed (byte-identical)
+data: $(STAMP)  ## regenerate datasets/synthetic and datasets/examples from their seeds (byte-identical)
 	$(BIN)/python -m helpers.synthetic --out datasets/synthetic
+	$(BIN)/python -m helpers.examples --out datasets/examples
 
 report: $(STAMP)  ## run the customer value report on the synthetic data into build/report
 	$(BIN)/python -m helpers.report --transactions datasets/synthetic/order_lines.csv.gz \

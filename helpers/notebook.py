@@ -142,5 +142,8 @@ def run_notebook(
         cwd=str(cwd or path.parent),
         progress_bar=progress,
         execution_timeout=timeout,
+        # the kernel's own log (its "running over TCP without encryption" warning on a
+        # loopback socket) is noise to the reader; errors still reach stderr
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     return read_results(output_path)

@@ -54,6 +54,7 @@ def execute_in_place(path: Path) -> None:
         timeout=1800,
         record_timing=False,
         resources={"metadata": {"path": str(path.parent)}},
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no "TCP without encryption" noise
     ).execute()
     nbformat.write(nb, path)
 

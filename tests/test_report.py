@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import signal
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ import pytest
 from conftest import ROOT, real_file
 
 from helpers import report
+from helpers.report_folder import MARKER, marker_text
 
 pytestmark = pytest.mark.notebook
 
@@ -185,38 +187,6 @@ def _orders(tmp_path: Path, **changes) -> Path:
     return path
 
 
-@pytest.mark.parametrize(
-    ("case", "extra", "message"),
-    [
-        ("missing column", {"unit_price": None}, "required column(s) ['unit_price'] missing"),
-        ("unparseable dates", {"invoice_date": "soon"}, "dates do not parse"),
-        ("empty file", "", "the file is empty"),
-        ("unknown parameter", ["--colour", "red"], "unrecognized arguments: --colour red"),
-        ("unknown canonical name", ["--map", "Qty=qty"], "'qty' is not a canonical column"),
-        ("as-of before any data", ["--as-of", "2020-01-01"], "AS_OF 2020-01-01 is before any data"),
-        ("bad number", ["--margin", "1.5"], "MARGIN must be a share between 0 and 1"),
-    ],
-)
-def test_bad_input(tmp_path, case, extra, message):
-    if isinstance(extra, dict):
-        path, args = _orders(tmp_path, **extra), []
-    elif extra == "":
-        path, args = tmp_path / "in" / "orders.csv", []
-        path.parent.mkdir()
-        path.write_text("")
-    else:
-        path, args = _orders(tmp_path), extra
-    parent = tmp_path / "reports"
-    parent.mkdir()
-    done, _ = cli("--transactions", str(path), "--out", str(parent / "report"), *args)
-    assert done.returncode in (1, 2), case
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert message in lines[0], lines[0]
-    assert "Traceback" not in done.stderr
-    no_leftovers(parent)
-
-
 def test_a_failing_cell_leaves_no_report_and_keeps_the_old_one(tmp_path):
     # a notebook that writes a campaign file, then fails: nothing of it may appear
     broken = nbformat.v4.new_notebook()
@@ -237,6 +207,7 @@ def test_a_failing_cell_leaves_no_report_and_keeps_the_old_one(tmp_path):
     parent = tmp_path / "reports"
     old = parent / "report"
     old.mkdir(parents=True)
+    (old / MARKER).write_text(marker_text(["report.html"]))
     (old / "report.html").write_text("the previous report")
     orders = _orders(tmp_path)
     with pytest.raises(Exception, match="column X must be > 0"):
@@ -247,7 +218,7 @@ def test_a_failing_cell_leaves_no_report_and_keeps_the_old_one(tmp_path):
             notebook=path,
         )
     assert [p.name for p in parent.iterdir()] == ["report"]
-    assert [p.name for p in old.iterdir()] == ["report.html"]
+    assert sorted(p.name for p in old.iterdir()) == sorted([MARKER, "report.html"])
     assert (old / "report.html").read_text() == "the previous report"
 
 
@@ -260,6 +231,12 @@ def test_help_documents_every_option():
         "--products",
         "--map",
         "--date-format",
+        "--encoding",
+        "--sep",
+        "--decimal",
+        "--thousands",
+        "--timezone",
+        "--max-bad-dates",
         "--as-of",
         "--currency",
         "--horizon-months",
@@ -302,3 +279,37 @@ def test_validate_parameters_names_the_parameter(tmp_path):
     }
     with pytest.raises(ValueError, match="expected source=canonical"):
         report.parse_mapping(["A"])
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_leaves_nothing_behind(tmp_path, signum):
+    parent = tmp_path / "reports"
+    parent.mkdir()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "helpers.report",
+            "--no-progress",
+            "--transactions",
+            str(SYNTHETIC / "order_lines.csv.gz"),
+            "--out",
+            str(parent / "report"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not any(".tmp-" in p.name for p in parent.iterdir()):  # the notebook is running
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+        time.sleep(0.05)
+    time.sleep(1.0)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == (143 if signum == signal.SIGTERM else 130), stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.endswith("no report written"), stderr
+    assert "Traceback" not in stderr
+    assert list(parent.iterdir()) == []
