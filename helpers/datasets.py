@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers import reading
+from helpers import parsing, reading
 from helpers import schema as s
 from helpers.identifiers import IdKind, drop_float_suffix, normalise_ids_counted
 from helpers.options import option, option_mapping
-from helpers.reading import parse_numbers
+from helpers.parsing import parse_numbers
 from helpers.synthetic import (
     DEFAULT_N_CUSTOMERS,
     DEFAULT_SEED,
@@ -152,13 +152,13 @@ def _parse_order_lines(
     for column in (s.QUANTITY, s.UNIT_PRICE):
         df[column] = parse_numbers(df[column], whole=column == s.QUANTITY)[0]
     if parse_dates:
-        df[s.INVOICE_DATE] = reading.parse_dates(
+        df[s.INVOICE_DATE] = parsing.parse_dates(
             df[s.INVOICE_DATE], date_format=date_format, max_bad_dates=0.5
         )[0]
     return df
 
 
-#: Canonical columns holding numbers, read by :func:`helpers.reading.parse_numbers`.
+#: Canonical columns holding numbers, read by :func:`helpers.parsing.parse_numbers`.
 _NUMBER_COLUMNS = (s.QUANTITY, s.UNIT_PRICE, s.AMOUNT)
 
 #: Canonical id columns and their kind for :func:`helpers.identifiers.normalise_ids`.
@@ -399,7 +399,7 @@ def _derive_order_lines(
 
 def _detect_decimal(info: dict[str, Any], cells: Iterable[str]) -> str | None:
     """Tell the decimal separator from ``cells`` (None: not told); record a decimal comma."""
-    found = reading.detect_decimal(cells)
+    found = parsing.detect_decimal(cells)
     if found == ",":
         info.update(decimal=",", decimal_detected=True)
         info["notes"].append("The numbers use a decimal comma (12,50); detected from the values.")
@@ -435,9 +435,9 @@ def load_transactions(
       upper-cased, a blank customer id missing, ``"17850.0"`` -> ``"17850"`` when every id is
       a whole float.
     - Numbers (quantity, unit_price, amount) may carry currency symbols, spaces, thousands
-      separators and accounting negatives ``"(12.00)"`` (:func:`helpers.reading.parse_numbers`).
+      separators and accounting negatives ``"(12.00)"`` (:func:`helpers.parsing.parse_numbers`).
     - Dates are ISO 8601 unless ``date_format`` says otherwise; times with UTC offsets become
-      local times (:func:`helpers.reading.parse_dates`). Up to ``max_bad_dates`` of the dates
+      local times (:func:`helpers.parsing.parse_dates`). Up to ``max_bad_dates`` of the dates
       may fail to parse: they are kept as ``NaT`` for cleaning to count as "unparseable date".
     - A file with one line per order (customer, date, total; like the CDNOW master file) is
       read too: ``amount`` is then the order total, and the missing columns are made up and
@@ -599,7 +599,7 @@ def load_transactions(
         "notes": [],
     }
     if parse_dates:
-        df[s.INVOICE_DATE], date_info = reading.parse_dates(
+        df[s.INVOICE_DATE], date_info = parsing.parse_dates(
             df[s.INVOICE_DATE],
             date_format=date_format,
             timezone=timezone,

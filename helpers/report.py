@@ -126,8 +126,10 @@ def run_report(
         Show papermill's progress bar.
     notebook : str or path-like
         The report notebook.
-    inputs : mapping, optional
+    inputs : dict, optional
         What :func:`load_inputs` returned for these parameters (loaded here when not given).
+        It is emptied once written for the notebook, so that the frames are not held in
+        memory twice (here and in the kernel) while the report runs.
     on_wait : callable, optional
         Called with the folder when another run is writing it and this one waits.
 
@@ -158,6 +160,8 @@ def run_report(
         inputs = load_inputs(params)
     with report_folder(out, inputs=sources, on_wait=on_wait) as building:
         prepared = save_inputs(inputs, building / PREPARED_NAME)
+        if isinstance(inputs, dict):
+            inputs.clear()
         params["OUTPUT_DIR"] = str(building)
         params["PREPARED_PATH"] = str(prepared)
         results = run_notebook(notebook, building / "report.ipynb", params, progress=progress)

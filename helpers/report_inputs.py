@@ -362,7 +362,8 @@ def _read_table(path: str, columns: Sequence[str], table: str, params: Mapping[s
     """Read a customers or products file with the order lines' text options and id rule."""
     from helpers.checks import require_columns
     from helpers.identifiers import normalise_ids
-    from helpers.reading import parse_numbers, read_table
+    from helpers.parsing import parse_numbers
+    from helpers.reading import read_table
 
     df = read_table(path, encoding=params["ENCODING"], sep=params["SEP"])
     require_columns(df, columns, f"{table} file {path}")
@@ -525,7 +526,7 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
     if params["PRODUCTS_PATH"]:
         products = _read_table(params["PRODUCTS_PATH"], PRODUCT_COLUMNS, "products", params)
     has_products = bool(loading.get("has_products", True))
-    if not has_products:
+    if not has_products and not any("no products" in note for note in notes):
         notes.append(
             "the file has no product column: the product sections (cross-sell "
             "recommendations, promotion) are skipped"

@@ -17,13 +17,8 @@ from helpers import schema
 from helpers.cleaning import clean_transactions
 from helpers.datasets import MONEY_FIX, load_transactions
 from helpers.options import command_line_words
-from helpers.reading import (
-    detect_decimal,
-    detect_encoding,
-    parse_numbers,
-    propose_date_formats,
-    sniff_separator,
-)
+from helpers.parsing import detect_decimal, parse_numbers, propose_date_formats
+from helpers.reading import detect_encoding, sniff_separator
 
 HEADER = "invoice_id,invoice_date,customer_id,product_id,quantity,unit_price\n"
 T = pd.Timestamp
