@@ -29,7 +29,7 @@ import pandas as pd
 from helpers import schema as s
 from helpers.checks import check_days, check_numbers, check_share, require_columns, warn_notes
 from helpers.churn_campaign import retention_campaign
-from helpers.clustering import LOG_FEATURES, feature_pipeline, usable_features
+from helpers.customer_features import LOG_FEATURES, feature_pipeline, usable_features
 
 __all__ = [
     "CAMPAIGN_COLUMNS",
@@ -44,7 +44,7 @@ __all__ = [
 #: The columns every campaign list has, in this order.
 CAMPAIGN_COLUMNS: tuple[str, ...] = (s.CUSTOMER_ID, "action", "offer", "expected_value", "reason")
 
-#: Features of :func:`helpers.clustering.customer_features` that describe *how* someone buys
+#: Features of :func:`helpers.customer_features.customer_features` that describe *how* someone buys
 #: and who they are, not how long they have been buying: the look-alike model uses those
 #: present, so that a new customer is not judged by the history they cannot have yet.
 LOOKALIKE_FEATURES: tuple[str, ...] = (
@@ -231,7 +231,7 @@ def expansion_list(
     A logistic regression learns "top tier or not" on the established customers (everybody
     not in ``candidates``), from features that do not grow with tenure
     (:data:`LOOKALIKE_FEATURES`), with chapter 05's preprocessing
-    (:func:`helpers.clustering.feature_pipeline`). Its probability for a candidate is the
+    (:func:`helpers.customer_features.feature_pipeline`). Its probability for a candidate is the
     look-alike score: how much they resemble the top tier. A development campaign turns a
     share ``develop_rate`` of look-alikes into customers worth ``target_value``, so
     ``expected_value = score x develop_rate x target_value - contact_cost``.
@@ -239,7 +239,7 @@ def expansion_list(
     Parameters
     ----------
     features : pandas.DataFrame
-        One row per customer (:func:`helpers.clustering.customer_features` or
+        One row per customer (:func:`helpers.customer_features.customer_features` or
         :func:`helpers.churn.churn_features`).
     top : pandas.Series of bool
         True for top-tier customers (aligned with ``features``).
@@ -268,7 +268,7 @@ def expansion_list(
     -----
     helpers.checks.DataWarning
         For each look-alike feature that every established customer shares or nobody has
-        (:func:`helpers.clustering.usable_features`): it is left out of the model.
+        (:func:`helpers.customer_features.usable_features`): it is left out of the model.
 
     Raises
     ------

@@ -23,7 +23,7 @@ tests check exactly this.
 
 Features (one row per customer active before the cutoff)
 --------------------------------------------------------
-- everything of :func:`helpers.clustering.customer_features` at the cutoff: RFM, tenure,
+- everything of :func:`helpers.customer_features.customer_features` at the cutoff: RFM, tenure,
   mean inter-purchase time, basket size, range bought, return rate and, when a customers
   table is given, demographics;
 - ``spend_recent`` and ``spend_earlier``: net spend in the ``trend_days`` before the cutoff
@@ -46,7 +46,7 @@ import pandas as pd
 
 from helpers import schema as s
 from helpers.checks import check_days, check_numbers, require_columns
-from helpers.clustering import customer_features
+from helpers.customer_features import customer_features
 
 __all__ = [
     "CHURN",
@@ -179,7 +179,7 @@ def churn_features(
     cutoff : str or pandas.Timestamp
         The moment of the snapshot, exclusive.
     products, customers : pandas.DataFrame, optional
-        Passed to :func:`helpers.clustering.customer_features` (category breadth,
+        Passed to :func:`helpers.customer_features.customer_features` (category breadth,
         demographics).
     contacts : pandas.DataFrame, optional
         Service contacts with ``customer_id``, ``contact_date`` and ``cost``: adds
@@ -201,7 +201,7 @@ def churn_features(
     ValueError
         If a column is missing or no line is dated before the cutoff.
     """
-    from helpers.cleaning import clean_transactions, flag_transactions
+    from helpers.cleaning import clean_and_flag
 
     require_columns(raw, [customer_id, invoice_date], "raw order lines")
     cutoff = _timestamp(cutoff, "cutoff")
@@ -213,10 +213,7 @@ def churn_features(
             "to compute features from; choose a later cutoff"
         )
     before = raw[raw[invoice_date] < cutoff]
-    settings = dict(cleaning or {})
-    clean, _ = clean_transactions(before, **settings)
-    flags = {k: v for k, v in settings.items() if k != "drop_outliers"}
-    reasons = flag_transactions(before, **flags)
+    clean, _, reasons = clean_and_flag(before, **dict(cleaning or {}))
     features = customer_features(
         clean,
         cutoff,

@@ -91,6 +91,7 @@ all rows, missing as 0), ``revenue_out`` (sum of the clean ``amount``), and
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -106,6 +107,7 @@ __all__ = [
     "NON_PRODUCT_CODES",
     "NON_PRODUCT_PATTERN",
     "REASONS",
+    "clean_and_flag",
     "clean_transactions",
     "flag_transactions",
     "non_product_lines",
@@ -697,6 +699,13 @@ def clean_transactions(
         outlier_z,
         outlier_min_quantity,
     )
+    return _finish(df, analysis, cols, drop_outliers)
+
+
+def _finish(
+    df: pd.DataFrame, analysis: _Analysis, cols: _Columns, drop_outliers: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep the lines the analysis keeps and write the report (see :func:`clean_transactions`)."""
     reason = analysis.reason
     flagged = reason == "extreme quantity"
     kept = pd.isna(reason) | (flagged & (not drop_outliers))
@@ -753,3 +762,45 @@ def clean_transactions(
         unmatched_return_quantity=analysis.unmatched_return_quantity,
     )
     return clean, report
+
+
+def clean_and_flag(
+    df: pd.DataFrame, **settings: object
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Clean the lines and say why each raw line was removed, in one pass over the rules.
+
+    The same as ``clean_transactions(df, **settings)`` followed by ``flag_transactions(df,
+    **settings)`` without ``drop_outliers``, at the cost of one of them: what needs both (the
+    churn features read the clean lines and the reasons of the raw ones) calls this.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Raw order lines, as for :func:`clean_transactions`.
+    **settings
+        Any keyword of :func:`clean_transactions`.
+
+    Returns
+    -------
+    clean, report : pandas.DataFrame
+        As :func:`clean_transactions` returns them.
+    reasons : pandas.Series
+        As :func:`flag_transactions` returns it.
+    """
+    bound = inspect.signature(clean_transactions).bind(df, **settings)
+    bound.apply_defaults()
+    given = bound.arguments
+    cols = _Columns(**{name: given[name] for name in _Columns.__dataclass_fields__})
+    analysis = _analyse(
+        df,
+        cols,
+        given["test_accounts"],
+        given["non_product_codes"],
+        given["non_product_pattern"],
+        given["cancellation_prefix"],
+        given["outlier_z"],
+        given["outlier_min_quantity"],
+    )
+    clean, report = _finish(df, analysis, cols, bool(given["drop_outliers"]))
+    reasons = pd.Series(analysis.reason, index=df.index, name="reason", dtype="str")
+    return clean, report, reasons

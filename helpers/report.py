@@ -346,11 +346,7 @@ def _describe(inputs: Mapping[str, Any]) -> list[str]:
         + f"; kept {cleaning.attrs['rows_out']:,}, removed {removed:,} (reasons in the report);"
         f" analysis date {inputs['as_of']:%Y-%m-%d}"
     ]
-    bad = int(loading.get("bad_dates", 0) or 0)
-    if bad:
-        examples = ", ".join(repr(e) for e in loading.get("bad_date_examples", [])[:3])
-        lines.append(f"{bad:,} date(s) did not parse and are left out, e.g. {examples}")
-    lines.extend(inputs["notes"])
+    lines.extend(inputs["notes"])  # unparseable dates among them, counted, with examples
     return lines
 
 

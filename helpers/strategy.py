@@ -33,7 +33,7 @@ each result, collected in the view's ``attrs["notes"]`` by :func:`score_customer
 :class:`helpers.checks.DataWarning`):
 
 - a churn feature every customer shares (no returns: ``return_rate`` 0) is left out of the
-  model (:func:`helpers.clustering.usable_features`);
+  model (:func:`helpers.customer_features.usable_features`);
 - when every customer of the training snapshot churned, or every one stayed, a model has
   nothing to tell apart: each customer gets the churn rate of then, smoothed by Laplace's
   rule of succession, (churners + 1) / (customers + 2), so that 40 churners of 40 give
@@ -65,10 +65,10 @@ from helpers.checks import (
 )
 from helpers.churn import churn_features, churn_snapshot
 from helpers.churn_models import make_models
-from helpers.clustering import usable_features
 from helpers.clv import BetaGeoModel, GammaGamma
 from helpers.clv_data import summary_data
 from helpers.clv_tables import customer_lifetime_value
+from helpers.customer_features import usable_features
 from helpers.tiers import value_deciles
 
 __all__ = [
@@ -182,7 +182,7 @@ def churn_risk(
     -----
     helpers.checks.DataWarning
         For each note: a feature every training customer shares is left out of the model
-        (:func:`helpers.clustering.usable_features`); when the training snapshot holds only
+        (:func:`helpers.customer_features.usable_features`); when the training snapshot holds only
         churners or only stayers, or no feature tells its customers apart, no model is
         fitted and every customer gets the churn rate of the snapshot, smoothed by Laplace's
         rule of succession: (churners + 1) / (customers + 2).

@@ -498,15 +498,18 @@ def _cases() -> list[Case]:
         frame = shop()
         first = frame["customer_id"] == frame["customer_id"].iloc[0]
         frame.loc[first, "customer_id"] = 'C,"1"\nX'
-        frame.loc[frame.index % 7 == 0, "description"] = "<script>alert(1)</script>"
+        frame["description"] = "<script>alert(1)</script> " + frame["description"]
+        frame["product_id"] = "<i>" + frame["product_id"]
         frame.loc[frame.index % 11 == 0, "description"] = '=HYPERLINK("x")'
         return _tx(orders(f, frame))
 
     def hostile_check(folder: Path, out: Path) -> None:
         import csv
 
-        page = html(out)
+        page = html(out).lower()  # cleaning upper-cases descriptions
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown, as text
         assert "<script>alert(1)</script>" not in page
+        assert "&lt;i&gt;p" in page and "<i>p" not in page  # product ids, escaped
         ids = set(strategies(out)["customer_id"])
         assert 'C,"1"\nX' in ids
         for path in [out / "strategies.csv", *(out / "campaigns").glob("*.csv")]:
@@ -626,8 +629,8 @@ def _cases() -> list[Case]:
             "hostile-ids",
             hostile_ids,
             "report written to",
-            "ids with quotes, commas and newlines; HTML and formulas in descriptions "
-            "(escaped, neutralised)",
+            "ids with quotes, commas and newlines; HTML in product ids and descriptions, formulas "
+            "in descriptions (escaped, neutralised)",
             hostile_check,
         ),
         (

@@ -9,7 +9,7 @@ from conftest import order_lines
 
 from helpers import churn
 from helpers.cleaning import clean_transactions
-from helpers.clustering import customer_features
+from helpers.customer_features import customer_features
 from helpers.datasets import load_synthetic
 
 

@@ -642,3 +642,19 @@ def test_one_letter_codes_are_non_products_only_with_their_description():
         False,
         True,
     ]
+
+
+def test_clean_and_flag_equals_clean_then_flag():
+    from helpers.cleaning import clean_and_flag, flag_transactions
+    from helpers.datasets import load_synthetic
+
+    raw = load_synthetic().order_lines
+    settings = {"outlier_z": 6.0, "drop_outliers": False}
+    clean, report, reasons = clean_and_flag(raw, **settings)
+    expected_clean, expected_report = clean_transactions(raw, **settings)
+    pd.testing.assert_frame_equal(clean, expected_clean)
+    pd.testing.assert_frame_equal(report, expected_report)
+    assert report.attrs == expected_report.attrs
+    pd.testing.assert_series_equal(reasons, flag_transactions(raw, outlier_z=6.0))
+    with pytest.raises(TypeError):
+        clean_and_flag(raw, outlier=3)

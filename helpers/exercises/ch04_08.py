@@ -84,11 +84,11 @@ def frequency_monetary_spearman() -> float:
 @cache
 def _cluster_matrix() -> pd.DataFrame:
     """Chapter 05's preprocessed feature matrix X (from helpers: the exercise's input)."""
-    from helpers import clustering
     from helpers.cleaning import flag_transactions
+    from helpers.customer_features import customer_features, feature_pipeline
 
     shop, raw = default_shop(), default_raw()
-    features = clustering.customer_features(
+    features = customer_features(
         default_clean(),
         raw=raw,
         reasons=flag_transactions(raw),
@@ -98,7 +98,7 @@ def _cluster_matrix() -> pd.DataFrame:
     used = features.drop(columns=["tenure", "country"], errors="ignore")
     numeric = [c for c in used.columns if pd.api.types.is_numeric_dtype(used[c])]
     categorical = [c for c in used.columns if c not in numeric]
-    return clustering.feature_pipeline(used, numeric, categorical).fit_transform(used)
+    return feature_pipeline(used, numeric, categorical).fit_transform(used)
 
 
 @exercise(
