@@ -275,7 +275,7 @@ def _cases() -> list[Case]:
             "map-two-to-one",
             ["--map", "A=quantity", "B=quantity"],
             "already mapped",
-            "two columns mapped onto one name",
+            "a mapping of two columns onto one name",
         ),
         ("margin-above-one", ["--margin", "1.5"], "MARGIN must be a share", "a margin above 100%"),
         ("unknown-option", ["--colour", "red"], "unrecognized arguments", "an unknown option"),
