@@ -160,6 +160,7 @@ def churn_features(
     contacts: pd.DataFrame | None = None,
     trend_days: int = 90,
     cleaning: Mapping[str, object] | None = None,
+    cleaned: tuple[pd.DataFrame, pd.Series] | None = None,
     customer_id: str = s.CUSTOMER_ID,
     invoice_date: str = s.INVOICE_DATE,
     amount: str = s.AMOUNT,
@@ -188,6 +189,11 @@ def churn_features(
         Length of the two windows compared by ``spend_trend``.
     cleaning : mapping, optional
         Settings passed to :func:`helpers.cleaning.clean_transactions`.
+    cleaned : (pandas.DataFrame, pandas.Series), optional
+        The clean lines and the reasons of :func:`helpers.cleaning.clean_and_flag` for
+        ``raw`` when every line of ``raw`` is dated before ``cutoff`` (or has no date): the
+        lines are then not cleaned again. The caller vouches that they come from ``raw``
+        with these ``cleaning`` settings.
     customer_id, invoice_date, amount, contact_date, cost : str
         Column names.
 
@@ -213,7 +219,12 @@ def churn_features(
             "to compute features from; choose a later cutoff"
         )
     before = raw[raw[invoice_date] < cutoff]
-    clean, _, reasons = clean_and_flag(before, **dict(cleaning or {}))
+    if cleaned is None:
+        clean, _, reasons = clean_and_flag(before, **dict(cleaning or {}))
+    else:  # the same rules on the same lines: reuse them
+        clean, reasons = cleaned
+        clean = clean[clean[invoice_date] < cutoff]
+        reasons = reasons.loc[before.index]
     features = customer_features(
         clean,
         cutoff,

@@ -430,7 +430,8 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
     -------
     dict
         ``raw`` (order lines before the analysis date, as loaded), ``clean`` and ``cleaning``
-        (the cleaning report, the set-aside lines as its first row), ``customers`` and
+        (the cleaning report, the set-aside lines as its first row), ``reasons`` (why each
+        line of ``raw`` was removed: :func:`helpers.cleaning.clean_and_flag`), ``customers`` and
         ``products`` (None when not given), ``as_of`` (Timestamp), ``loading`` (what reading
         the file did: :func:`helpers.datasets.load_transactions`), ``after`` (number of lines
         set aside), ``after_examples`` (up to 3 of them, as text), ``future`` (how many of
@@ -444,7 +445,7 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
         order line, or an ``AS_OF`` that leaves no history before it (it must be after the
         first order line plus the churn window).
     """
-    from helpers.cleaning import clean_transactions
+    from helpers.cleaning import clean_and_flag
     from helpers.datasets import load_transactions
 
     raw = load_transactions(
@@ -490,7 +491,7 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
             f"{params['TRANSACTIONS_PATH']}: no order line is dated before the analysis date "
             f"{as_of:%Y-%m-%d}"
         )
-    clean, cleaning = clean_transactions(kept)
+    clean, cleaning, reasons = clean_and_flag(kept)
     cleaning = _set_aside(raw, after, cleaning)
     if clean.empty:
         raise ValueError(
@@ -535,6 +536,7 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
         "raw": kept,
         "clean": clean,
         "cleaning": cleaning,
+        "reasons": reasons,
         "customers": customers,
         "products": products,
         "as_of": as_of,

@@ -138,6 +138,7 @@ def churn_risk(
     window_days: int,
     *,
     clean: pd.DataFrame | None = None,
+    reasons: pd.Series | None = None,
     seed: int = 0,
     model: str = "logistic regression",
     **tables: pd.DataFrame | None,
@@ -160,6 +161,10 @@ def churn_risk(
         Churn window: no purchase in this many days means churned.
     clean : pandas.DataFrame, optional
         Clean lines of ``raw`` (for the labels); cleaned here when not given.
+    reasons : pandas.Series, optional
+        With ``clean``, when both come from :func:`helpers.cleaning.clean_and_flag` on
+        ``raw`` cut at ``as_of``: the reasons per raw line. The features at ``as_of`` then
+        reuse them instead of cleaning the same lines again.
     seed : int, default 0
         Random state of the model.
     model : str, default "logistic regression"
@@ -200,7 +205,8 @@ def churn_risk(
         clean = clean[clean[s.INVOICE_DATE] < as_of]
     train = churn_snapshot(raw, cutoff, window_days, clean=clean, data_end=as_of, **tables)
     labels = train.pop("churn")
-    now = churn_features(raw, as_of, **tables)
+    reuse = (clean, reasons) if clean is not None and reasons is not None else None
+    now = churn_features(raw, as_of, cleaned=reuse, **tables)
     kept, notes = usable_features(train, list(train.columns))
     n, churners = len(labels), int(labels.sum())
     why = ""
@@ -402,6 +408,7 @@ def score_customers(
     margin_rate: float = 0.3,
     n_tiers: int = 5,
     seed: int = 0,
+    reasons: pd.Series | None = None,
     **tables: pd.DataFrame | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Score every customer at ``as_of`` with chapters 03-07: tier, segment, churn risk, CLV.
@@ -418,6 +425,9 @@ def score_customers(
         The analysis moment (exclusive).
     window_days, horizon_months, discount_rate, margin_rate, n_tiers, seed
         See :func:`churn_risk`, :func:`model_clv` and :func:`customer_view`.
+    reasons : pandas.Series, optional
+        When ``clean`` is :func:`helpers.cleaning.clean_and_flag` of ``raw`` cut at
+        ``as_of``, its reasons: the churn features reuse the cleaning (:func:`churn_risk`).
     **tables
         ``products``, ``customers``, ``contacts`` for the churn features (None is skipped).
 
@@ -455,7 +465,9 @@ def score_customers(
         )
     summary = customer_summary(lines)
     rfm = rfm_analysis(lines, as_of)
-    p_churn, features = churn_risk(raw, as_of, window_days, clean=clean, seed=seed, **tables)
+    p_churn, features = churn_risk(
+        raw, as_of, window_days, clean=clean, reasons=reasons, seed=seed, **tables
+    )
     clv = model_clv(
         clean,
         as_of,

@@ -204,3 +204,17 @@ def test_later_lines_are_set_aside_before_cleaning(tmp_path):
     assert first["reason"] == "dated on or after the analysis date"
     assert (first["rows"], first["revenue"]) == (1, -6.0)
     assert got["after"] == 1 and "1 order line(s) dated on or after" in got["notes"][-1]
+
+
+def test_scores_reuse_the_cleaning_and_equal_a_fresh_one():
+    # the report cleans once; the churn features at as_of reuse it (reasons), and the scores
+    # are those of cleaning again inside churn_risk (the synthetic shop has NaT dates, returns,
+    # duplicates: every rule is exercised)
+    data = _inputs(str(SYNTHETIC), "2024-12-01")
+    args = (data["raw"], data["clean"], data["as_of"])
+    reused = score_customers(*args, horizon_months=6, reasons=data["reasons"])
+    fresh = score_customers(*args, horizon_months=6)
+    pd.testing.assert_frame_equal(reused[0], fresh[0])
+    pd.testing.assert_frame_equal(reused[1], fresh[1])
+    assert len(data["reasons"]) == len(data["raw"])
+    assert data["reasons"].notna().sum() == data["cleaning"]["rows"].iloc[1:11].sum()
