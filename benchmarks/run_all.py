@@ -52,7 +52,7 @@ LIMITS = {
         "table 1.0 ms; checks of the columns, the dates and the amounts about 0.5 ms."
     ),
     "clv_fit": (
-        "Not in this change's files (`helpers/clv.py`). Profile of the synthetic BG/NBD fit: "
+        "Not in this change's files (`helpers/clv/`). Profile of the synthetic BG/NBD fit: "
         "33 log-likelihood and gradient evaluations (BFGS), each about 1.3 ms over 22,880 "
         "distinct (frequency, recency, T) rows of 29,866 customers; signups on every day "
         "make T differ, so grouping equal rows saves little (on CDNOW, 1,016 rows of 2,357). "

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.checks import check_numbers, check_share, require_columns
-from helpers.clv import BetaGeoModel, GammaGamma, ParetoNBDModel, _arrays
+from helpers.clv import BetaGeoModel, GammaGamma, ParetoNBDModel
+from helpers.clv.fitting import _arrays
 from helpers.clv_data import FREQUENCY, RECENCY, T, period_days
 
 __all__ = [
