@@ -102,6 +102,7 @@ def run_notebook(
     cwd: str | os.PathLike | None = None,
     progress: bool = True,
     timeout: int | None = 1800,
+    kernel_log: bool = True,
 ) -> dict[str, Any]:
     """Execute a notebook with papermill and return what it recorded.
 
@@ -119,6 +120,11 @@ def run_notebook(
         Show papermill's progress bar.
     timeout : int, optional
         Seconds allowed per cell.
+    kernel_log : bool, default True
+        Let the kernel write its own log (errors only) to this process's stderr. The report
+        command turns it off: a kernel stopped by Ctrl-C or SIGTERM logs a traceback of
+        its own, which is not the user's business (a failing cell is still reported, by
+        papermill, from the notebook's outputs).
 
     Returns
     -------
@@ -145,5 +151,20 @@ def run_notebook(
         # the kernel's own log (its "running over TCP without encryption" warning on a
         # loopback socket) is noise to the reader; errors still reach stderr
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        **({} if kernel_log else {"kernel_manager_class": _silent_kernel_manager()}),
     )
     return read_results(output_path)
+
+
+def _silent_kernel_manager() -> type:
+    """Return a kernel manager whose kernel writes its stderr nowhere."""
+    import subprocess
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class SilentKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            kw["stderr"] = subprocess.DEVNULL
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return SilentKernelManager

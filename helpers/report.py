@@ -164,7 +164,9 @@ def run_report(
             inputs.clear()
         params["OUTPUT_DIR"] = str(building)
         params["PREPARED_PATH"] = str(prepared)
-        results = run_notebook(notebook, building / "report.ipynb", params, progress=progress)
+        results = run_notebook(
+            notebook, building / "report.ipynb", params, progress=progress, kernel_log=False
+        )
         prepared.unlink()
         render_html(building / "report.ipynb", building / "report.html")
     return {**results, "seconds": round(time.perf_counter() - started, 1)}

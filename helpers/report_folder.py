@@ -74,6 +74,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from helpers import package_version
+
 __all__ = [
     "MARKER",
     "MARKER_TAG",
@@ -349,7 +351,7 @@ def marker_text(
         "format": MARKER_FORMAT,
         "state": state,
         "tool": "helpers.report",
-        "version": _version(),
+        "version": package_version(),
         "created": when.isoformat(timespec="seconds"),
         "entries": sorted(entries),
     }
@@ -362,15 +364,6 @@ def _write_marker(folder: Path, state: str) -> None:
     temporary = folder / (MARKER + ".tmp")
     temporary.write_text(marker_text(entries, state=state), encoding="utf-8")
     os.replace(temporary, folder / MARKER)
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("customer-value-lab")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def _entries(folder: Path, prefix: str = "") -> list[str]:

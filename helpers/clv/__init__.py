@@ -11,6 +11,8 @@ good, unseen by the shop:
 - **Modified BG/NBD** (Batislam, Denizel & Filiztekin 2007): as BG/NBD, but the customer
   may also drop out right after the first purchase, so a one-purchase customer observed
   for long without a repeat is less and less likely to be alive (BG/NBD says 1).
+- **BG/BB** (Fader, Hardie & Shang 2010): the discrete-time BG/NBD, for businesses that count
+  transaction opportunities (a yearly appeal, a weekly class) rather than time.
 - **Pareto/NBD** (Schmittlein, Morrison & Colombo 1987): the customer's lifetime is
   exponential with rate mu, gamma-distributed across customers (``s``, ``beta``); a customer
   can leave at any moment, also before a repeat purchase.
@@ -36,15 +38,24 @@ The CLV over a horizon and the tables built from fitted models (expected repeat 
 calibration vs holdout, P(alive)) are in :mod:`helpers.clv_tables`.
 
 One module per model family: :mod:`helpers.clv.bg_nbd`, :mod:`helpers.clv.mbg_nbd`,
+:mod:`helpers.clv.bg_bb`,
 :mod:`helpers.clv.pareto_nbd`, :mod:`helpers.clv.gamma_gamma`; the shared fitter is in
-:mod:`helpers.clv.fitting`. The public names are re-exported here.
+:mod:`helpers.clv.fitting`. The public names are re-exported here. A fitted model is saved as JSON
+and read back, never pickled: ``model.save("bgnbd.json")``, ``BetaGeoModel.load("bgnbd.json")``.
 """
 
 from __future__ import annotations
 
+from helpers.clv.bg_bb import BetaGeoBetaBinomModel
 from helpers.clv.bg_nbd import BetaGeoModel
 from helpers.clv.gamma_gamma import GammaGamma
 from helpers.clv.mbg_nbd import ModifiedBetaGeoModel
 from helpers.clv.pareto_nbd import ParetoNBDModel
 
-__all__ = ["BetaGeoModel", "GammaGamma", "ModifiedBetaGeoModel", "ParetoNBDModel"]
+__all__ = [
+    "BetaGeoBetaBinomModel",
+    "BetaGeoModel",
+    "GammaGamma",
+    "ModifiedBetaGeoModel",
+    "ParetoNBDModel",
+]

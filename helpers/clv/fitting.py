@@ -9,7 +9,12 @@ The models are in the sibling modules, one per family (see :mod:`helpers.clv`).
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,6 +26,7 @@ from helpers.clv_data import FREQUENCY, RECENCY, T
 __all__: list[str] = []
 
 _Z95 = 1.959963984540054
+_SAVE_FORMAT = 1  # version of the JSON written by _Fitter.save
 
 
 def _arrays(
@@ -148,6 +154,28 @@ def _jacobian_hessian(gradient, x: np.ndarray) -> np.ndarray:
     return (hess + hess.T) / 2
 
 
+def _finite(values: pd.Series) -> dict[str, float | None]:
+    """Return the values as a JSON-ready dict, a non-finite number as None."""
+    return {str(k): float(v) if np.isfinite(v) else None for k, v in values.items()}
+
+
+def _versions() -> dict[str, str]:
+    """Return the versions a saved model is made with."""
+    import platform
+
+    import scipy
+
+    from helpers import package_version
+
+    return {
+        "customer-value-lab": package_version(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "pandas": pd.__version__,
+    }
+
+
 class _Fitter:
     """Maximum likelihood on log-parameters, grouped rows, standard errors from the Hessian.
 
@@ -267,6 +295,11 @@ class _Fitter:
             se = np.sqrt(np.where(np.diag(covariance) > 0, np.diag(covariance), np.nan))
         except np.linalg.LinAlgError:
             se = np.full(len(params), np.nan)
+        self._set_estimates(params, se)
+
+    def _set_estimates(self, params: np.ndarray, se: np.ndarray) -> None:
+        """Set ``params_``, ``standard_errors_`` and ``summary_`` (Wald on the log scale)."""
+        self.params_ = pd.Series(params, index=list(self.PARAMS), name="estimate")
         self.standard_errors_ = pd.Series(se, index=list(self.PARAMS), name="standard_error")
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             lower, upper = params * np.exp(-_Z95 * se / params), params * np.exp(_Z95 * se / params)
@@ -279,6 +312,124 @@ class _Fitter:
             },
             index=list(self.PARAMS),
         )
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the fitted model to a JSON file (never pickle): it can be read anywhere.
+
+        The file holds the model's name, its parameters with their standard errors, the
+        log-likelihood, whether the fit converged, the data it saw (customers, distinct rows,
+        the period unit), its settings, and the versions of the package, Python, NumPy,
+        SciPy and pandas. It is written to a temporary name and renamed, so a reader never
+        sees half a file.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write (its folder must exist), e.g. ``bgnbd.json``.
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        self._check_fitted()
+        payload = {
+            "format": _SAVE_FORMAT,
+            "model": type(self).__name__,
+            "params": _finite(self.params_),
+            "standard_errors": _finite(self.standard_errors_),
+            "log_likelihood": float(self.log_likelihood_),
+            "converged": bool(self.converged_),
+            "data": {
+                "customers": float(self.n_customers_),
+                "distinct_rows": int(self.n_distinct_rows_),
+                "period": getattr(self, "period_", None),
+            },
+            "settings": {
+                "initial_params": None
+                if self.initial_params is None
+                else [float(v) for v in self.initial_params],
+                "max_iter": int(self.max_iter),
+            },
+            "versions": _versions(),
+            "saved": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        path = Path(path)
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(payload, stream, indent=1, allow_nan=False)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> _Fitter:
+        """Read a model written by :meth:`save`, ready to predict.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The JSON file.
+
+        Returns
+        -------
+        the model
+            An instance of this class, with ``params_``, ``standard_errors_``, ``summary_``,
+            ``log_likelihood_``, ``converged_``, ``n_customers_``, ``n_distinct_rows_`` (and
+            ``period_`` for a purchase model) as when it was fitted; ``saved_with_``: the
+            versions it was saved with.
+
+        Raises
+        ------
+        ValueError
+            If the file is not JSON written by :meth:`save`, is of another format version,
+            holds another model than this class, or its parameters do not match the model's.
+        """
+        path = Path(path)
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ValueError(f"{path}: not a saved model (not JSON: {err})") from None
+        if not isinstance(payload, dict) or payload.get("format") != _SAVE_FORMAT:
+            found = payload.get("format") if isinstance(payload, dict) else None
+            raise ValueError(
+                f"{path}: not a saved model of format {_SAVE_FORMAT} (format {found!r})"
+            )
+        if payload.get("model") != cls.__name__:
+            raise ValueError(
+                f"{path}: holds a {payload.get('model')!r}, not a {cls.__name__}; load it with "
+                f"{payload.get('model')}.load"
+            )
+        params = payload.get("params") or {}
+        if list(params) != list(cls.PARAMS) or not all(
+            isinstance(v, int | float) and v > 0 for v in params.values()
+        ):
+            raise ValueError(
+                f"{path}: parameters {params!r} do not fit {cls.__name__} "
+                f"({', '.join(cls.PARAMS)}, all > 0)"
+            )
+        settings = payload.get("settings") or {}
+        model = cls(
+            initial_params=settings.get("initial_params"), max_iter=settings.get("max_iter", 5000)
+        )
+        se = payload.get("standard_errors") or {}
+        model._set_estimates(
+            np.array([params[p] for p in cls.PARAMS], dtype=float),
+            np.array([np.nan if se.get(p) is None else se[p] for p in cls.PARAMS], dtype=float),
+        )
+        model.log_likelihood_ = float(payload["log_likelihood"])
+        model.converged_ = bool(payload["converged"])
+        data = payload.get("data") or {}
+        model.n_customers_ = float(data.get("customers", np.nan))
+        model.n_distinct_rows_ = int(data.get("distinct_rows", 0))
+        if data.get("period") is not None or isinstance(model, _PurchaseModel):
+            model.period_ = data.get("period")
+        model.saved_with_ = dict(payload.get("versions") or {})
+        return model
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "params_"):

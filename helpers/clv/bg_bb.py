@@ -1,0 +1,186 @@
+"""BG/BB purchase model for discrete time (Fader, Hardie & Shang 2010).
+
+Some businesses count opportunities, not time: a charity's yearly appeal, an annual
+conference, a weekly class. In each opportunity a customer still alive buys with their own
+probability p (beta(``alpha``, ``beta``) across customers), and at the start of each
+opportunity they may leave for good with their own probability theta (beta(``gamma``,
+``delta``)). The summary per customer is ``frequency`` x (opportunities with a purchase
+after the first), ``recency`` t_x (the last such opportunity, 0 when none) and ``periods``
+n (opportunities observed). Customers sharing (x, t_x, n) can be one row with a weight, as
+in the paper's donations table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from helpers.checks import check_numbers
+from helpers.clv.fitting import _arrays, _PurchaseModel
+from helpers.clv_data import FREQUENCY, RECENCY
+
+__all__ = ["BetaGeoBetaBinomModel", "PERIODS"]
+
+#: Column of the number of transaction opportunities observed.
+PERIODS = "periods"
+
+
+class BetaGeoBetaBinomModel(_PurchaseModel):
+    """BG/BB purchase model (Fader, Hardie & Shang 2010), fitted by maximum likelihood.
+
+    Parameters
+    ----------
+    initial_params : sequence of 4 floats, optional
+        Starting values of (alpha, beta, gamma, delta); default all 1.
+    max_iter : int, default 5000
+        Iterations of the search.
+
+    Attributes
+    ----------
+    params_ : pandas.Series
+        ``alpha``, ``beta`` (purchase probability: beta), ``gamma``, ``delta`` (dropout
+        probability: beta).
+    log_likelihood_ : float
+        Maximised log-likelihood (weighted).
+    standard_errors_, summary_
+        As for the other models.
+
+    Notes
+    -----
+    For a customer with x purchases, the last in opportunity t_x, out of n:
+
+    L = B(alpha+x, beta+n-x)/B(alpha, beta) * B(gamma, delta+n)/B(gamma, delta)
+      + sum_{i=0}^{n-t_x-1} B(alpha+x, beta+t_x-x+i)/B(alpha, beta)
+                            * B(gamma+1, delta+t_x+i)/B(gamma, delta)
+
+    The first term: alive through all n opportunities; the i-th: gone at the start of
+    opportunity t_x+i+1. P(alive at n+1) is the first term with delta+n+1 instead of delta+n,
+    over L.
+    """
+
+    PARAMS = ("alpha", "beta", "gamma", "delta")
+
+    def fit(
+        self,
+        summary: pd.DataFrame,
+        *,
+        weights: pd.Series | np.ndarray | None = None,
+        frequency_col: str = FREQUENCY,
+        recency_col: str = RECENCY,
+        periods_col: str = PERIODS,
+    ) -> BetaGeoBetaBinomModel:
+        """Fit the model by maximum likelihood.
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame
+            One row per customer (or per pattern, with ``weights``): frequency, recency and
+            periods, whole numbers with frequency <= recency <= periods.
+        weights : array-like, optional
+            Number of customers each row stands for (default 1 each).
+        frequency_col, recency_col, periods_col : str
+            Column names.
+
+        Returns
+        -------
+        self
+        """
+        x, tx, n = _arrays(summary, [frequency_col, recency_col, periods_col])
+        check_numbers("periods", n, "a whole number >= 1", lambda a: (a >= 1) & (a % 1 == 0))
+        check_numbers("recency", tx, "a whole number", lambda a: a % 1 == 0)
+        check_numbers("frequency", tx - x, "<= recency", lambda a: a >= 0)
+        return super().fit(
+            summary,
+            weights=weights,
+            frequency_col=frequency_col,
+            recency_col=recency_col,
+            T_col=periods_col,
+        )
+
+    @staticmethod
+    def _loglik(params, x, tx, n):
+        alpha, beta, gamma, delta = params
+        buy = special.betaln(alpha, beta)
+        stay = special.betaln(gamma, delta)
+        terms = [
+            special.betaln(alpha + x, beta + n - x) - buy + special.betaln(gamma, delta + n) - stay
+        ]
+        for i in range(int(np.max(n - tx, initial=0))):
+            gone = (
+                special.betaln(alpha + x, beta + tx - x + i)
+                - buy
+                + special.betaln(gamma + 1, delta + tx + i)
+                - stay
+            )
+            terms.append(np.where(i < n - tx, gone, -np.inf))
+        return np.logaddexp.reduce(np.stack(np.broadcast_arrays(*terms)), axis=0)
+
+    def _columns(self, frequency, recency, periods) -> tuple[np.ndarray, ...]:
+        self._check_fitted()
+        return tuple(np.asarray(v, dtype=float) for v in (frequency, recency, periods))
+
+    def expected_purchases(self, t) -> np.ndarray:
+        """Return the expected purchases of a new customer in the next ``t`` opportunities.
+
+        Parameters
+        ----------
+        t : int or array-like
+            Number of opportunities.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        return self.conditional_expected_purchases(t, 0, 0, 0)
+
+    def probability_alive(self, frequency, recency, periods) -> np.ndarray:
+        """Return P(alive at opportunity n + 1) of each customer.
+
+        Parameters
+        ----------
+        frequency, recency, periods : array-like
+            x, t_x and n of each customer.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        x, tx, n = self._columns(frequency, recency, periods)
+        alpha, beta, gamma, delta = self.params_.to_numpy()
+        alive = (
+            special.betaln(alpha + x, beta + n - x)
+            - special.betaln(alpha, beta)
+            + special.betaln(gamma, delta + n + 1)
+            - special.betaln(gamma, delta)
+        )
+        return np.exp(alive - self._loglik(self.params_.to_numpy(), x, tx, n))
+
+    def conditional_expected_purchases(self, t, frequency, recency, periods) -> np.ndarray:
+        """Return the expected purchases in the next ``t`` opportunities given each history.
+
+        Parameters
+        ----------
+        t : int or array-like
+            Number of future opportunities.
+        frequency, recency, periods : array-like
+            x, t_x and n of each customer.
+
+        Returns
+        -------
+        numpy.ndarray
+            Fader, Hardie & Shang (2010), equation (13).
+        """
+        x, tx, n = self._columns(frequency, recency, periods)
+        alpha, beta, gamma, delta = self.params_.to_numpy()
+        t = np.asarray(t, dtype=float)
+        log_l = self._loglik(self.params_.to_numpy(), x, tx, n)
+        buy = special.betaln(alpha + x + 1, beta + n - x) - special.betaln(alpha, beta)
+        scale = (
+            delta
+            / (gamma - 1)
+            * np.exp(special.gammaln(gamma + delta) - special.gammaln(1 + delta))
+        )
+        now = np.exp(special.gammaln(1 + delta + n) - special.gammaln(gamma + delta + n))
+        later = np.exp(special.gammaln(1 + delta + n + t) - special.gammaln(gamma + delta + n + t))
+        return np.exp(buy - log_l) * scale * (now - later)
