@@ -5,12 +5,14 @@ r"""The customer value report: run ``notebooks/11_customer_value_report.ipynb`` 
         --map Order=invoice_id When=invoice_date Client=customer_id SKU=product_id \
               Qty=quantity Price=unit_price --date-format "%d/%m/%Y %H:%M" --as-of 2024-07-01
 
-The command checks the parameters and the input files first and stops with a one-line message
-(exit code 2 for a bad option, 1 for bad data) before anything is written. It then executes
-the report notebook with papermill (with a progress bar), renders it to ``report.html``
-without code (nbconvert) and writes the campaign lists as CSV files. Everything is written to
-a temporary folder next to ``--out`` and renamed into place at the end, so a failed or
-interrupted run leaves no half-written report.
+The command checks every option and ``--out`` before a byte of data is read (exit code 2,
+one line), then loads and cleans the order lines once (:mod:`helpers.report_inputs`; bad
+data: exit code 1, one line) and hands them to the report notebook, which papermill executes
+(with a progress bar); nbconvert renders it to ``report.html`` without code, and the
+notebook writes the campaign lists as spreadsheet-safe CSV files. Everything is written to a
+temporary folder next to ``--out`` and swapped into place at the end
+(:mod:`helpers.report_folder`): ``--out`` may only be a new path, an empty folder or an
+earlier report of this command, and a failed or interrupted run leaves nothing behind.
 
 Output folder::
 
@@ -18,7 +20,9 @@ Output folder::
     report.ipynb         the executed notebook (with code), for whoever wants to dig deeper
     strategies.csv       one row per customer: tier, segment, P(churn), CLV, strategy, reason
     campaigns/*.csv      retention, cross_sell, expansion, birthday, promotion (when the data
-                         allows: birthdays need a customers table, promotions a products table)
+                         allows: birthdays need a customers table, promotions a products table,
+                         cross-sell and promotions a product column)
+    .customer-value-report  the marker that makes the folder replaceable by the next run
 """
 
 from __future__ import annotations

@@ -526,12 +526,6 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
         customers = _read_table(params["CUSTOMERS_PATH"], CUSTOMER_COLUMNS, "customers", params)
     if params["PRODUCTS_PATH"]:
         products = _read_table(params["PRODUCTS_PATH"], PRODUCT_COLUMNS, "products", params)
-    has_products = bool(loading.get("has_products", True))
-    if not has_products and not any("no products" in note for note in notes):
-        notes.append(
-            "the file has no product column: the product sections (cross-sell "
-            "recommendations, promotion) are skipped"
-        )
     return {
         "raw": kept,
         "clean": clean,
@@ -544,7 +538,7 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
         "after": int(after.sum()),
         "after_examples": examples,
         "future": future,
-        "has_products": has_products,
+        "has_products": bool(loading.get("has_products", True)),
         "notes": notes,
     }
 

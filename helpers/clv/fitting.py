@@ -426,7 +426,7 @@ class _Fitter:
         data = payload.get("data") or {}
         model.n_customers_ = float(data.get("customers", np.nan))
         model.n_distinct_rows_ = int(data.get("distinct_rows", 0))
-        if data.get("period") is not None or isinstance(model, _PurchaseModel):
+        if isinstance(model, _PurchaseModel):  # the spend model has no period
             model.period_ = data.get("period")
         model.saved_with_ = dict(payload.get("versions") or {})
         return model
