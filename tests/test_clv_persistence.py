@@ -60,10 +60,22 @@ def test_spend_and_discrete_models_round_trip(tmp_path, summary):
 
 def test_missing_standard_errors_are_saved_as_null(tmp_path, summary):
     model = clv.BetaGeoModel().fit(summary)
-    model._set_estimates(model.params_.to_numpy(), np.array([np.nan, 0.1, 0.2, np.inf]))
+    # a singular Hessian leaves NaN variances; an infinite one is not JSON either
+    covariance = np.diag([np.nan, 0.01, 0.04, np.inf])
+    model._set_estimates(model.params_.to_numpy(), covariance)
     payload = json.loads(model.save(tmp_path / "m.json").read_text())
     assert payload["standard_errors"]["r"] is None and payload["standard_errors"]["b"] is None
-    assert np.isnan(clv.BetaGeoModel.load(tmp_path / "m.json").standard_errors_["r"])
+    assert payload["covariance"][0][0] is None and payload["covariance"][1][1] == 0.01
+    again = clv.BetaGeoModel.load(tmp_path / "m.json")
+    assert np.isnan(again.standard_errors_["r"]) and again.standard_errors_["alpha"] == 0.1
+
+
+def test_the_covariance_is_saved_and_read_back(tmp_path, summary):
+    model = clv.BetaGeoModel().fit(summary)
+    again = clv.BetaGeoModel.load(model.save(tmp_path / "m.json"))
+    pd.testing.assert_frame_equal(again.covariance_, model.covariance_)
+    # the standard errors are the square roots of its diagonal
+    np.testing.assert_allclose(np.sqrt(np.diag(model.covariance_)), model.standard_errors_)
 
 
 def test_load_refuses_what_is_not_a_saved_model_of_the_class(tmp_path, summary):

@@ -176,6 +176,16 @@ def _versions() -> dict[str, str]:
     }
 
 
+def _saved_covariance(payload: dict, cls: type) -> np.ndarray:
+    """The covariance matrix of a saved model (a diagonal of its standard errors if absent)."""
+    n = len(cls.PARAMS)
+    rows = payload.get("covariance")
+    if isinstance(rows, list) and len(rows) == n and all(len(row) == n for row in rows):
+        return np.array([[np.nan if v is None else v for v in row] for row in rows], dtype=float)
+    se = payload.get("standard_errors") or {}
+    return np.diag([np.nan if se.get(p) is None else float(se[p]) ** 2 for p in cls.PARAMS])
+
+
 class _Fitter:
     """Maximum likelihood on log-parameters, grouped rows, standard errors from the Hessian.
 
@@ -292,13 +302,21 @@ class _Fitter:
             hessian = _numerical_hessian(negll_natural, params)
         try:
             covariance = np.linalg.inv(hessian)
-            se = np.sqrt(np.where(np.diag(covariance) > 0, np.diag(covariance), np.nan))
         except np.linalg.LinAlgError:
-            se = np.full(len(params), np.nan)
-        self._set_estimates(params, se)
+            covariance = np.full((len(params), len(params)), np.nan)
+        self._set_estimates(params, covariance)
 
-    def _set_estimates(self, params: np.ndarray, se: np.ndarray) -> None:
-        """Set ``params_``, ``standard_errors_`` and ``summary_`` (Wald on the log scale)."""
+    def _set_estimates(self, params: np.ndarray, covariance: np.ndarray) -> None:
+        """Set ``params_``, ``covariance_``, ``standard_errors_`` and ``summary_``.
+
+        ``covariance_`` is the inverse Hessian of the negative log-likelihood in the natural
+        parameters; ``summary_`` has Wald intervals on the log scale.
+        """
+        names = list(self.PARAMS)
+        self.covariance_ = pd.DataFrame(covariance, index=names, columns=names)
+        variance = np.diag(covariance)
+        with np.errstate(invalid="ignore"):
+            se = np.sqrt(np.where(variance > 0, variance, np.nan))
         self.params_ = pd.Series(params, index=list(self.PARAMS), name="estimate")
         self.standard_errors_ = pd.Series(se, index=list(self.PARAMS), name="standard_error")
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
@@ -337,6 +355,10 @@ class _Fitter:
             "model": type(self).__name__,
             "params": _finite(self.params_),
             "standard_errors": _finite(self.standard_errors_),
+            "covariance": [
+                [float(v) if np.isfinite(v) else None for v in row]
+                for row in self.covariance_.to_numpy()
+            ],
             "log_likelihood": float(self.log_likelihood_),
             "converged": bool(self.converged_),
             "data": {
@@ -416,10 +438,8 @@ class _Fitter:
         model = cls(
             initial_params=settings.get("initial_params"), max_iter=settings.get("max_iter", 5000)
         )
-        se = payload.get("standard_errors") or {}
         model._set_estimates(
-            np.array([params[p] for p in cls.PARAMS], dtype=float),
-            np.array([np.nan if se.get(p) is None else se[p] for p in cls.PARAMS], dtype=float),
+            np.array([params[p] for p in cls.PARAMS], dtype=float), _saved_covariance(payload, cls)
         )
         model.log_likelihood_ = float(payload["log_likelihood"])
         model.converged_ = bool(payload["converged"])
