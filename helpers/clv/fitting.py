@@ -177,7 +177,7 @@ def _versions() -> dict[str, str]:
 
 
 def _saved_covariance(payload: dict, cls: type) -> np.ndarray:
-    """The covariance matrix of a saved model (a diagonal of its standard errors if absent)."""
+    """Return a saved model's covariance matrix (a diagonal of its standard errors if absent)."""
     n = len(cls.PARAMS)
     rows = payload.get("covariance")
     if isinstance(rows, list) and len(rows) == n and all(len(row) == n for row in rows):
