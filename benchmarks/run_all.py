@@ -52,11 +52,15 @@ LIMITS = {
         "table 1.0 ms; checks of the columns, the dates and the amounts about 0.5 ms."
     ),
     "clv_fit": (
-        "Not in this change's files (`helpers/clv/`). Profile of the synthetic BG/NBD fit: "
-        "33 log-likelihood and gradient evaluations (BFGS), each about 1.3 ms over 22,880 "
-        "distinct (frequency, recency, T) rows of 29,866 customers; signups on every day "
-        "make T differ, so grouping equal rows saves little (on CDNOW, 1,016 rows of 2,357). "
-        "Both libraries evaluate with NumPy; ours needs fewer evaluations (exact gradients)."
+        "lifetimes' Pareto/NBD fitter stops by its Nelder-Mead tolerance (`tol=1e-4` by "
+        "default): on the synthetic shop its default estimate varies from run to run and can "
+        "be far off (once beta 111 against 81, a log-likelihood 3.2 lower); the speed-up is "
+        "read at the faster run within 1e-3 of our estimate. Our fits: BFGS on the exact "
+        "gradient (BG/NBD, MBG/NBD, BG/BB, Gamma-Gamma in closed form; Pareto/NBD by "
+        "Gauss-Legendre quadrature "
+        "of the likelihood's integral form, 8 to 64 nodes a row), 30-40 evaluations over the "
+        "distinct (frequency, recency, T) rows (22,880 of 29,866 on the synthetic shop, 1,016 "
+        "of 2,357 on CDNOW), then 8 gradients for the Hessian."
     ),
     "course": (
         "Two notebooks run at a time, so the wall time is about half the notebooks' own "
@@ -160,35 +164,75 @@ def summary_section(figures: dict) -> list[str]:
     ]
 
 
+#: clv_fit.py's models: key -> (label, the speed-up over lifetimes the issue asks for)
+CLV_MODELS = {
+    "bgnbd": ("BG/NBD", 5.0),
+    "mbgnbd": ("MBG/NBD", 5.0),
+    "pareto": ("Pareto/NBD", 10.0),
+    "gamma_gamma": ("Gamma-Gamma", 5.0),
+    "bgbb": ("BG/BB", 5.0),
+}
+CLV_GAP = 1e-3  # parameters equal to this, absolute
+CLV_GAP_TEXT = "1e-3"
+
+
 def clv_fit_section(figures: dict) -> list[str]:
     """Markdown for ``clv_fit.py``."""
+    tol = figures.get("pareto_tight_tol", 1e-6)
     out = [
-        "## BG/NBD and Gamma-Gamma fit (`clv_fit.py`)",
+        "## CLV model fits (`clv_fit.py`)",
         "",
-        "`helpers.clv.BetaGeoModel` and `GammaGamma` against lifetimes 0.11.3 on the same "
-        "summary data, best of 3 each. Synthetic: 30,000 customers of the default two-year "
-        f"shop (about 1M lines). Load average {load_text(figures)}.",
+        "`helpers.clv` against lifetimes 0.11.3 (`BetaGeoFitter`, `ModifiedBetaGeoFitter`, "
+        "`ParetoNBDFitter`, `GammaGammaFitter`, `BetaGeoBetaBinomFitter`) on the same summary "
+        "data, each in its own interpreter, best of 3. CDNOW: the 2,357-customer sample, "
+        "39-week calibration; synthetic: 30,000 customers of the default two-year shop (about "
+        "1M lines); donations: the BG/BB table of Fader, Hardie & Shang (2010). lifetimes' "
+        "Pareto/NBD fitter (Nelder-Mead) runs with its default `tol=1e-4`, which can stop "
+        f"short of the maximum on the synthetic shop, and with `tol={tol:g}`, which reaches it; on "
+        "the synthetic shop each of those runs once (tens of seconds), not three times. "
+        "Log-likelihood gap: our log-likelihood at our estimate minus at lifetimes' (> 0: "
+        "lifetimes stopped below the maximum). Both libraries with "
+        f"OPENBLAS_NUM_THREADS={figures.get('blas_threads', '?')} (on the shared machine a "
+        "second BLAS thread stalls dot products). "
+        f"Load average {load_text(figures)}.",
         "",
-        "| dataset | customers | BG/NBD helpers | lifetimes | largest parameter gap "
-        "| Gamma-Gamma helpers | lifetimes | largest parameter gap |",
-        "|---|---|---|---|---|---|---|---|",
+        "| dataset | customers | model | helpers | lifetimes | largest parameter gap "
+        "| log-likelihood gap |",
+        "|---|---|---|---|---|---|---|",
     ]
     checks = []
     for row in figures["datasets"]:
-        bg = row["lifetimes_bgnbd_s"] / row["bgnbd_s"]
-        gg = row["lifetimes_gamma_gamma_s"] / row["gamma_gamma_s"]
-        out.append(
-            f"| {row['dataset']} | {row['customers']:,} | {row['bgnbd_s']:.3f} s "
-            f"| {row['lifetimes_bgnbd_s']:.3f} s ({bg:.1f}×) | {row['bgnbd_gap']:.1e} "
-            f"| {row['gamma_gamma_s']:.3f} s | {row['lifetimes_gamma_gamma_s']:.3f} s "
-            f"({gg:.1f}×) | {row['gamma_gamma_gap']:.1e} |"
-        )
-        gap = max(row["bgnbd_gap"], row["gamma_gamma_gap"])
-        checks += [
-            f"| ≥ 5× faster than lifetimes (BG/NBD, Gamma-Gamma) | {row['dataset']} "
-            f"| {bg:.1f}×, {gg:.1f}× | {verdict(min(bg, gg) >= 5)} |",
-            f"| parameters equal to 1e-3 | {row['dataset']} | {gap:.1e} | {verdict(gap <= 1e-3)} |",
-        ]
+        for key, figure in row["models"].items():
+            label, target = CLV_MODELS[key]
+            peers = [("", figure["lifetimes"])] if "lifetimes" in figure else []
+            if "lifetimes_tight" in figure:
+                peers.append((f" (tol={tol:g})", figure["lifetimes_tight"]))
+            if not peers:
+                continue
+            for note, peer in peers:
+                ratio = peer["seconds"] / figure["seconds"]
+                runs = "" if peer["runs"] == 3 else f", {peer['runs']} run"
+                out.append(
+                    f"| {row['dataset']} | {row['customers']:,} | {label}{note} "
+                    f"| {figure['seconds']:.3f} s | {peer['seconds']:.3f} s ({ratio:.1f}×{runs}) "
+                    f"| {peer['gap']:.1e} | {peer['loglik_gap']:.1e} |"
+                )
+            # the speed-up at equal parameters: the fastest lifetimes run that reached ours
+            equal = [peer for _, peer in peers if peer["gap"] <= CLV_GAP]
+            best = min(equal, key=lambda peer: peer["seconds"]) if equal else None
+            if best is None:
+                gap = min(peer["gap"] for _, peer in peers)
+                checks.append(
+                    f"| {label}: ≥ {target:g}× faster than lifetimes, parameters equal to "
+                    f"{CLV_GAP_TEXT} | {row['dataset']} | gap {gap:.1e} | {verdict(False)} |"
+                )
+                continue
+            ratio = best["seconds"] / figure["seconds"]
+            checks.append(
+                f"| {label}: ≥ {target:g}× faster than lifetimes, parameters equal to "
+                f"{CLV_GAP_TEXT} | {row['dataset']} | {ratio:.1f}×, gap {best['gap']:.1e} "
+                f"| {verdict(ratio >= target)} |"
+            )
     out += ["", "| target | dataset | figure | |", "|---|---|---|---|", *checks]
     return out + (["", LIMITS["clv_fit"]] if any("missed" in check for check in checks) else [])
 

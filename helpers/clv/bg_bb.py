@@ -116,6 +116,76 @@ class BetaGeoBetaBinomModel(_PurchaseModel):
             terms.append(np.where(i < n - tx, gone, -np.inf))
         return np.logaddexp.reduce(np.stack(np.broadcast_arrays(*terms)), axis=0)
 
+    def _objective(self, cols: tuple[np.ndarray, ...], counts: np.ndarray):
+        """Return the weighted total log-likelihood and its exact gradient as a function.
+
+        Each term of L (see the notes) is B(alpha+x, beta+k)/B(alpha, beta) times
+        B(gamma+g, delta+j)/B(gamma, delta), with k = n-x, g = 0, j = n for "alive" and
+        k = t_x-x+i, g = 1, j = t_x+i for "gone at t_x+i+1". With d log B(u, v)/du =
+        psi(u) - psi(u+v), the gradient of log L is the weighted mean of the terms'
+        gradients, the weights being each term's share of L:
+
+        - d/dalpha = psi(alpha+x) - psi(alpha) + psi(alpha+beta) - mean psi(alpha+beta+x+k)
+        - d/dbeta = mean [psi(beta+k) - psi(alpha+beta+x+k)] - psi(beta) + psi(alpha+beta)
+        - d/dgamma = mean [psi(gamma+g) - psi(gamma+delta+g+j)] - psi(gamma) + psi(gamma+delta)
+        - d/ddelta = mean [psi(delta+j) - psi(gamma+delta+g+j)] - psi(delta) + psi(gamma+delta)
+
+        The terms are a (1 + max(n - t_x), rows) array; rows have few opportunities.
+        """
+        x, tx, n = cols
+        gone = np.arange(int(np.max(n - tx, initial=0)))[:, None]  # i, one row per term
+        valid = np.vstack([np.ones((1, len(x)), dtype=bool), gone < n - tx])
+        k = np.vstack([n - x, tx - x + gone])  # beta + k: purchase opportunities missed
+        j = np.vstack([n, tx + gone])  # delta + j: opportunities survived
+        g = np.vstack([np.zeros((1, len(x))), np.ones((len(gone), len(x)))])  # gamma + g: 1 if gone
+        total_count = float(counts.sum())
+        psi = special.digamma
+
+        def total(params: np.ndarray) -> tuple[float, np.ndarray]:
+            alpha, beta, gamma, delta = (float(v) for v in params)
+            terms = np.where(
+                valid,
+                special.betaln(alpha + x, beta + k) + special.betaln(gamma + g, delta + j),
+                -np.inf,
+            )
+            log_l = np.logaddexp.reduce(terms, axis=0)
+            share = np.exp(terms - log_l)  # each term's share of L; 0 where not a term
+            # weighted means over the terms (arguments are finite where a row has no term)
+            psi_buy, psi_stay = psi(alpha + beta + x + k), psi(gamma + delta + g + j)
+            mean_buy = np.einsum("kn,kn->n", share, psi_buy)
+            mean_beta = np.einsum("kn,kn->n", share, psi(beta + k))
+            mean_gamma = np.einsum("kn,kn->n", share, psi(gamma + g))
+            mean_delta = np.einsum("kn,kn->n", share, psi(delta + j))
+            mean_stay = np.einsum("kn,kn->n", share, psi_stay)
+            sums = np.einsum(
+                "kn,n->k",
+                np.stack(
+                    [
+                        log_l,
+                        psi(alpha + x) - mean_buy,
+                        mean_beta - mean_buy,
+                        mean_gamma - mean_stay,
+                        mean_delta - mean_stay,
+                    ]
+                ),
+                counts,
+            )
+            psi_ab, psi_gd = psi(alpha + beta), psi(gamma + delta)
+            value = sums[0] - total_count * (
+                special.betaln(alpha, beta) + special.betaln(gamma, delta)
+            )
+            grad = sums[1:] + total_count * np.array(
+                [
+                    psi_ab - psi(alpha),
+                    psi_ab - psi(beta),
+                    psi_gd - psi(gamma),
+                    psi_gd - psi(delta),
+                ]
+            )
+            return float(value), grad
+
+        return total
+
     def _columns(self, frequency, recency, periods) -> tuple[np.ndarray, ...]:
         self._check_fitted()
         return tuple(np.asarray(v, dtype=float) for v in (frequency, recency, periods))

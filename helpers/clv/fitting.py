@@ -264,8 +264,12 @@ class _Fitter:
         converged = bool(best.success)
         if analytic and not converged:
             # BFGS stops on "precision loss" when the line search cannot improve in floating
-            # point: at a maximum if the exact gradient (per customer) is zero to 1e-6
-            converged = bool(np.all(np.isfinite(best.jac)) and np.abs(best.jac).max() < 1e-6)
+            # point: at a maximum if the exact gradient (per customer) is zero to 1e-5. So it
+            # stops, too, on a ridge that runs to infinity (Pareto/NBD's s and beta growing
+            # together when every customer drops out at the same rate): there the likelihood
+            # is flat to 1e-5 and the ratio that matters is found; a Nelder-Mead search after
+            # it would only wander along the ridge
+            converged = bool(np.all(np.isfinite(best.jac)) and np.abs(best.jac).max() < 1e-5)
         if not converged:
             polish = optimize.minimize(
                 negll,

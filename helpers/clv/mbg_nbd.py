@@ -75,6 +75,72 @@ class ModifiedBetaGeoModel(_PurchaseModel):
         dead = np.log(a) - np.log(b + x) - (r + x) * np.log(alpha + tx)
         return common + np.logaddexp(alive, dead)
 
+    def _objective(self, cols: tuple[np.ndarray, ...], counts: np.ndarray):
+        """Return the weighted total log-likelihood and its exact gradient as a function.
+
+        With L = C (A + D), C = Gamma(r+x) alpha^r / Gamma(r) B(a, b+x+1) / B(a, b),
+        A = (alpha+T)^-(r+x) and D = a/(b+x) (alpha+t_x)^-(r+x), and w = D / (A + D):
+
+        - d log L/dr = psi(r+x) - psi(r) + log alpha - (1-w) log(alpha+T) - w log(alpha+t_x)
+        - d log L/dalpha = r/alpha - (r+x) [(1-w)/(alpha+T) + w/(alpha+t_x)]
+        - d log L/da = psi(a+b) - psi(a+b+x+1) + w/a
+        - d log L/db = psi(b+x+1) - psi(a+b+x+1) - psi(b) + psi(a+b) - w/(b+x)
+
+        The special functions depend on a row only through x, a whole number: they are
+        evaluated once per value of x and weighted by its count. Sums over rows use
+        ``einsum`` (a BLAS dot product's threads stall when the cores are busy).
+        """
+        x, tx, t_obs = cols
+        values, index = np.unique(x, return_inverse=True)
+        per_value = np.bincount(index, weights=counts)
+        n = float(counts.sum())
+        psi = special.digamma
+
+        def total(params: np.ndarray) -> tuple[float, np.ndarray]:
+            r, alpha, a, b = (float(v) for v in params)
+            log_t, log_tx = np.log(alpha + t_obs), np.log(alpha + tx)
+            log_b_x = np.log(b + values)
+            r_x = r + x
+            alive = -r_x * log_t
+            dead = (np.log(a) - log_b_x)[index] - r_x * log_tx
+            mixed = np.logaddexp(alive, dead)
+            w = np.exp(dead - mixed)  # share of the "dropped out at t_x" term
+            sum_mixed, sum_log_t, sum_w_gap, sum_w, sum_inv = np.einsum(
+                "kn,n->k",
+                np.stack(
+                    [
+                        mixed,
+                        log_t,
+                        w * (log_tx - log_t),
+                        w,
+                        r_x * ((1.0 - w) / (alpha + t_obs) + w / (alpha + tx)),
+                    ]
+                ),
+                counts,
+            )
+            w_per_value = np.bincount(index, weights=counts * w, minlength=len(values))
+            psi_abx1 = psi(a + b + values + 1)
+            value = (
+                per_value
+                @ (
+                    special.gammaln(r + values)
+                    - special.gammaln(r)
+                    + special.betaln(a, b + values + 1)
+                    - special.betaln(a, b)
+                )
+                + n * r * np.log(alpha)
+                + sum_mixed
+            )
+            d_r = per_value @ (psi(r + values) - psi(r)) + n * np.log(alpha) - sum_log_t - sum_w_gap
+            d_alpha = n * r / alpha - sum_inv
+            d_a = per_value @ (psi(a + b) - psi_abx1) + sum_w / a
+            d_b = per_value @ (psi(b + values + 1) - psi_abx1 - psi(b) + psi(a + b)) - (
+                w_per_value @ (1.0 / (b + values))
+            )
+            return float(value), np.array([d_r, d_alpha, d_a, d_b])
+
+        return total
+
     def expected_purchases(self, t) -> np.ndarray:
         """Return E[X(t)]: the expected purchases of a new customer in ``t`` periods.
 
