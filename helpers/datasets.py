@@ -46,6 +46,7 @@ __all__ = [
     "data_dir",
     "load_cdnow",
     "load_clean_transactions",
+    "load_donations",
     "load_online_retail",
     "load_synthetic",
     "load_telco",
@@ -76,6 +77,12 @@ _SOURCES = {
     "cdnow": (
         ("cdnow_sample.txt", "CDNOW_sample.txt"),
         "Bruce Hardie's website, CDNOW_sample.zip (https://www.brucehardie.com/datasets/)",
+    ),
+    "donations": (
+        ("donations.csv",),
+        "the BG/BB paper's donations table (Fader, Hardie & Shang 2010), on Bruce Hardie's "
+        "website (https://www.brucehardie.com/notes/010/) and shipped with the lifetimes "
+        "package (MIT) as donations.csv",
     ),
     "telco": (
         ("telco_customer_churn.csv", "WA_Fn-UseC_-Telco-Customer-Churn.csv"),
@@ -709,6 +716,47 @@ def load_cdnow(path: str | os.PathLike | None = None) -> pd.DataFrame:
             s.AMOUNT: raw["amount"].astype(float),
         }
     )
+
+
+def load_donations(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Load the BG/BB paper's donations table: 11,104 donors, 6 yearly opportunities.
+
+    One row per pattern of the 1995 cohort's repeat donations in 1996-2001: ``frequency``
+    (donations), ``recency`` (the opportunity of the last one, 0 if none), ``periods`` (6)
+    and ``weights`` (donors with that pattern).
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The CSV file; default: look in ``$CVL_DATA_DIR``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The four columns, whole numbers.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing or not a whole number >= 0.
+    """
+    found = _locate("donations", path)
+    table = _read_csv(found)
+    columns = ["frequency", "recency", "periods", "weights"]
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"{found}: missing column(s) {missing}; found {list(table.columns)}")
+    for column in columns:
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = ~(values >= 0) | (values % 1 != 0)
+        if bad.any():
+            row = table.loc[bad].iloc[0]
+            raise ValueError(
+                f"{found}: column {column!r} must be a whole number >= 0; "
+                f"e.g. row {row.name}: {row.to_dict()}"
+            )
+        table[column] = values.astype("int64")
+    return table[columns]
 
 
 TELCO_COLUMNS = {

@@ -22,8 +22,9 @@ The strategies (:data:`STRATEGIES`)
 The scores the playbook needs come from the earlier chapters' helpers:
 :func:`churn_risk` fits chapter 06's logistic regression on one snapshot (features before
 ``as_of - window``, label: no purchase in the window) and scores every customer at ``as_of``;
-:func:`model_clv` fits chapter 07's BG/NBD and Gamma-Gamma models and values each customer
-over a horizon.
+:func:`model_clv` fits chapter 07's purchase model (BG/NBD, Modified BG/NBD or Pareto/NBD,
+chosen by a backtest on the same lines) and Gamma-Gamma, and values each customer over a
+horizon.
 
 When the data are too plain for a step
 --------------------------------------
@@ -38,11 +39,11 @@ each result, collected in the view's ``attrs["notes"]`` by :func:`score_customer
   nothing to tell apart: each customer gets the churn rate of then, smoothed by Laplace's
   rule of succession, (churners + 1) / (customers + 2), so that 40 churners of 40 give
   0.98, not a certain 1;
-- when nobody bought twice, BG/NBD and Gamma-Gamma cannot learn repeat behaviour: ``clv``,
-  ``p_alive`` and ``expected_purchases`` are left missing rather than invented (the playbook
-  reads a missing CLV as 0); a model prediction that is not a finite, non-negative number
-  (parameters at the edge of their range, on very few or very similar customers) is left
-  missing too;
+- when nobody bought twice, the purchase models and Gamma-Gamma cannot learn repeat
+  behaviour: ``clv``, ``p_alive`` and ``expected_purchases`` are left missing rather than
+  invented (the playbook reads a missing CLV as 0); a model prediction that is not a
+  finite, non-negative number (parameters at the edge of their range, on very few or very
+  similar customers) is left missing too;
 - fewer than two customers cannot be compared at all: :func:`score_customers` raises a
   ``ValueError`` that says so.
 """
@@ -65,7 +66,8 @@ from helpers.checks import (
 )
 from helpers.churn import churn_features, churn_snapshot
 from helpers.churn_models import make_models
-from helpers.clv import BetaGeoModel, GammaGamma
+from helpers.clv import GammaGamma
+from helpers.clv.choice import choose_purchase_model
 from helpers.clv_data import summary_data
 from helpers.clv_tables import customer_lifetime_value
 from helpers.customer_features import usable_features
@@ -248,7 +250,11 @@ def model_clv(
     discount_rate: float,
     margin_rate: float,
 ) -> pd.DataFrame:
-    """Fit BG/NBD and Gamma-Gamma on the lines before ``as_of`` and value every customer.
+    """Fit the chosen purchase model and Gamma-Gamma on the lines before ``as_of``; value all.
+
+    The purchase model is BG/NBD, Modified BG/NBD or Pareto/NBD, whichever a backtest on
+    the same lines favours (:func:`helpers.clv.choice.choose_purchase_model`); which one and
+    why are in ``attrs``.
 
     Parameters
     ----------
@@ -268,8 +274,9 @@ def model_clv(
     pandas.DataFrame
         Indexed by customer: chapter 07's summary columns (frequency, recency, T,
         monetary_value, ...), ``p_alive``, ``expected_purchases`` over the horizon and
-        ``clv``. ``attrs``: ``params`` of both models (empty when not fitted) and ``notes``
-        (list of str).
+        ``clv``. ``attrs``: ``params`` of both models (empty when not fitted), ``notes``
+        (list of str), ``purchase_model`` (its name) and ``model_reason`` (one sentence; both
+        None when not fitted).
 
     Warns
     -----
@@ -290,15 +297,17 @@ def model_clv(
         out[scores] = np.nan
         notes = [
             f"CLV not modelled: none of the {len(table):,} customers bought twice before "
-            f"{as_of:%Y-%m-%d}; BG/NBD and Gamma-Gamma learn purchase rates, dropout and spend "
-            "from repeat purchases, so p_alive, expected_purchases and clv are left missing"
+            f"{as_of:%Y-%m-%d}; the purchase models and Gamma-Gamma learn purchase rates, "
+            "dropout and spend from repeat purchases, so p_alive, expected_purchases and clv "
+            "are left missing"
         ]
         warn_notes(notes)
-        out.attrs.update(params={}, notes=notes)
+        out.attrs.update(params={}, notes=notes, purchase_model=None, model_reason=None)
         return out
-    purchases = BetaGeoModel().fit(table)
+    choice = choose_purchase_model(lines, last_day)
+    purchases = choice.model
     spend = GammaGamma().fit(table)
-    models = {"BG/NBD": purchases, "Gamma-Gamma": spend}
+    models = {choice.name: purchases, "Gamma-Gamma": spend}
     horizon = float(horizon_months) * _WEEKS_PER_MONTH
     x, tx, t_obs = (table[c].to_numpy() for c in ("frequency", "recency", "T"))
     with np.errstate(all="ignore"):
@@ -336,6 +345,8 @@ def model_clv(
     out.attrs.update(
         params={name: model.params_.round(4).to_dict() for name, model in models.items()},
         notes=notes,
+        purchase_model=choice.name,
+        model_reason=choice.reason,
     )
     return out
 
@@ -435,7 +446,8 @@ def score_customers(
     -------
     view : pandas.DataFrame
         :func:`customer_view`; ``attrs`` also hold the churn model's ``cutoff``,
-        ``churn_rate``, ``n_train`` and ``modelled``, the CLV models' ``params``, and
+        ``churn_rate``, ``n_train`` and ``modelled``, the CLV models' ``params``, the
+        ``purchase_model`` chosen and the ``model_reason``, and
         ``notes``: every note of the run (features left out, models skipped, see
         :func:`churn_risk`, :func:`model_clv` and :func:`customer_view`), a list of str.
     features : pandas.DataFrame
@@ -482,6 +494,8 @@ def score_customers(
     view.attrs.update(
         {k: v for k, v in p_churn.attrs.items() if k != "notes"},
         params=clv.attrs["params"],
+        purchase_model=clv.attrs["purchase_model"],
+        model_reason=clv.attrs["model_reason"],
         as_of=pd.Timestamp(as_of),
     )
     add_notes(view, [*p_churn.attrs["notes"], *clv.attrs["notes"], *tier_notes])

@@ -6,6 +6,7 @@ from helpers import schema
 from helpers.datasets import (
     load_cdnow,
     load_clean_transactions,
+    load_donations,
     load_online_retail,
     load_synthetic,
     load_telco,
@@ -288,3 +289,21 @@ def test_load_clean_transactions_of_each_kind(tmp_path):
         load_clean_transactions("csv")
     with pytest.raises(ValueError, match="unknown dataset 'cdnow'"):
         load_clean_transactions("cdnow")
+
+
+def test_load_donations_reads_the_table_and_names_a_bad_value(tmp_path):
+    path = tmp_path / "donations.csv"
+    path.write_text("frequency,recency,periods,weights\n0,0,6,3464\n1,1,6,1091\n")
+    table = load_donations(path)
+    assert table.to_dict("list") == {
+        "frequency": [0, 1],
+        "recency": [0, 1],
+        "periods": [6, 6],
+        "weights": [3464, 1091],
+    }
+    path.write_text("frequency,recency,periods,weights\n0,0,6,3464\n1.5,1,6,1091\n")
+    with pytest.raises(ValueError, match=r"'frequency' must be a whole number >= 0; e\.g\. row 1"):
+        load_donations(path)
+    path.write_text("frequency,recency,weights\n0,0,1\n")
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['periods'\]"):
+        load_donations(path)

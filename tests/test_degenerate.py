@@ -424,9 +424,9 @@ CASES = {
             "2024-07-20 made no purchase in the 90 days after it, so there are no stayers to "
             "learn from; every customer gets P(churn) = (21 + 1) / (21 + 2) = 0.96, the churn "
             "rate then, smoothed (Laplace's rule of succession)",
-            "CLV not modelled: none of the 30 customers bought twice before 2024-10-18; BG/NBD "
-            "and Gamma-Gamma learn purchase rates, dropout and spend from repeat purchases, so "
-            "p_alive, expected_purchases and clv are left missing",
+            "CLV not modelled: none of the 30 customers bought twice before 2024-10-18; the "
+            "purchase models and Gamma-Gamma learn purchase rates, dropout and spend from repeat "
+            "purchases, so p_alive, expected_purchases and clv are left missing",
         ],
         check=_no_clv,
     ),

@@ -52,6 +52,47 @@ def test_clv_chapter_in_days_on_the_synthetic_shop(tmp_path):
     assert 0.4 < capture["model CLV"] < 0.8
     for method, rho in results["spearman"].items():
         assert 0.5 < rho < 0.85, method
+    _check_family_sections(results, synthetic)
+
+
+def _check_family_sections(results, synthetic):
+    """The sections on model choice, the one-purchase artefact, intervals and channels."""
+    from helpers.clv import PURCHASE_MODELS
+
+    clean, _ = load_clean_transactions("synthetic")
+    end = synthetic.observation_end
+    lines = clean[clean["invoice_date"] < end + pd.Timedelta(days=1)]
+    # margin from product costs, by a plain merge (chapter 02's figure)
+    costs = lines.merge(synthetic.products[["product_id", "unit_cost"]], on="product_id")
+    margin = (costs["quantity"] * (costs["unit_price"] - costs["unit_cost"])).sum()
+    assert results["margin_rate"] == pytest.approx(margin / lines["amount"].sum(), abs=1e-4)
+    # the model is chosen among the three by the backtest, and the reason names it
+    assert results["chosen_model"] in PURCHASE_MODELS
+    assert results["model_reason"].startswith(f"{results['chosen_model']} is chosen")
+    assert min(results["backtest_mae"], key=results["backtest_mae"].get) in PURCHASE_MODELS
+    # one purchase day before the end: BG/NBD says alive for sure, the other two do not
+    days = lines.assign(day=lines["invoice_date"].dt.normalize())
+    one = days.groupby("customer_id")["day"].nunique().pipe(lambda n: n[n == 1].index)
+    artefact = results["one_purchase"]
+    assert artefact["BG/NBD"]["mean P(alive)"] == 1.0
+    assert (
+        artefact["MBG/NBD"]["mean P(alive)"] < 0.9 and artefact["Pareto/NBD"]["mean P(alive)"] < 0.9
+    )
+    truth = synthetic.truth.set_index("customer_id")
+    assert artefact["actual"]["holdout purchases"] == truth.loc[one, "future_purchases"].sum()
+    assert artefact["actual"]["mean P(alive)"] == pytest.approx(
+        truth.loc[one, "alive_at_end"].mean(), abs=1e-4
+    )
+    # intervals of the expectation rarely hold the actual count; predictive ones usually do
+    coverage = results["interval_coverage"]
+    assert coverage["parameter interval 95%"] < 0.1 < 0.9 < coverage["predictive interval 95%"]
+    # CLV by channel covers every customer once, with each channel's own acquisition cost
+    channels = pd.DataFrame(results["channel_clv"])
+    customers = synthetic.customers.set_index("customer_id")
+    known = customers.loc[customers.index.isin(lines["customer_id"])]
+    assert channels["customers"].sum() == results["n_customers"] == len(known)
+    cost = known.groupby("acquisition_channel")["acquisition_cost"].mean()
+    assert channels["mean acquisition cost"].to_dict() == pytest.approx(cost.to_dict(), abs=1e-4)
 
 
 @pytest.mark.realdata
@@ -81,3 +122,12 @@ def test_clv_chapter_on_online_retail(tmp_path):
     assert results["top_decile_capture"]["model CLV"] >= results["top_decile_capture"]["RFM score"]
     assert results["spearman"]["model CLV"] > 0.4
     assert results["cdnow_params"]["BG/NBD"] == {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    assert results["cdnow_params"]["MBG/NBD"] == {
+        "r": 0.525,
+        "alpha": 6.183,
+        "a": 0.891,
+        "b": 1.614,
+    }
+    # Fader, Hardie & Shang (2010): the donations table's BG/BB estimates
+    assert results["bgbb_params"] == {"alpha": 1.204, "beta": 0.75, "gamma": 0.657, "delta": 2.783}
+    assert results["channel_clv"] is None and results["chosen_model"] in results["backtest_mae"]

@@ -163,9 +163,9 @@ def test_model_clv_without_repeat_buyers_leaves_clv_missing_with_a_note():
     assert out[["p_alive", "expected_purchases", "clv"]].isna().all().all()
     assert out.attrs["params"] == {}
     assert out.attrs["notes"] == [
-        "CLV not modelled: none of the 4 customers bought twice before 2024-05-02; BG/NBD and "
-        "Gamma-Gamma learn purchase rates, dropout and spend from repeat purchases, so p_alive, "
-        "expected_purchases and clv are left missing"
+        "CLV not modelled: none of the 4 customers bought twice before 2024-05-02; the purchase "
+        "models and Gamma-Gamma learn purchase rates, dropout and spend from repeat purchases, so "
+        "p_alive, expected_purchases and clv are left missing"
     ]
 
 

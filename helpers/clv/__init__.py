@@ -1,4 +1,4 @@
-"""Probabilistic CLV models: BG/NBD, Modified BG/NBD, Pareto/NBD (purchases), Gamma-Gamma.
+"""Probabilistic CLV: BG/NBD, Modified BG/NBD, BG/BB, Pareto/NBD (purchases), Gamma-Gamma.
 
 The story of the purchase models ("buy till you die"): while a customer is **alive** they buy
 at their own steady rate, a Poisson process with rate lambda; lambda varies across customers
@@ -30,32 +30,78 @@ All models take the summary data of :mod:`helpers.clv_data` (``frequency``, ``re
 which stay positive like the parameters). Fitting groups identical (frequency, recency, T) rows and
 weighs each by its count, so a large customer base costs little more than its distinct rows.
 
-BG/NBD and Gamma-Gamma are fitted with the exact gradient of their log-likelihood (BFGS on
-log-parameters, value and gradient in one vectorized pass); Pareto/NBD, whose likelihood has a
-hypergeometric function of its parameters, with finite differences.
+Every model is fitted with the exact gradient of its log-likelihood (BFGS on log-parameters,
+value and gradient in one vectorized pass); Pareto/NBD's, whose closed form has a
+hypergeometric function of its parameters, through the integral form of its likelihood by
+Gauss-Legendre quadrature.
 
 The CLV over a horizon and the tables built from fitted models (expected repeat counts,
 calibration vs holdout, P(alive)) are in :mod:`helpers.clv_tables`.
 
 One module per model family: :mod:`helpers.clv.bg_nbd`, :mod:`helpers.clv.mbg_nbd`,
-:mod:`helpers.clv.bg_bb`,
-:mod:`helpers.clv.pareto_nbd`, :mod:`helpers.clv.gamma_gamma`; the shared fitter is in
-:mod:`helpers.clv.fitting`. The public names are re-exported here. A fitted model is saved as JSON
-and read back, never pickled: ``model.save("bgnbd.json")``, ``BetaGeoModel.load("bgnbd.json")``.
+:mod:`helpers.clv.bg_bb`, :mod:`helpers.clv.pareto_nbd`, :mod:`helpers.clv.gamma_gamma`; the
+shared fitter is in :mod:`helpers.clv.fitting`. Around them:
+
+- model choice: :mod:`helpers.clv.comparison` (:func:`compare_models`, a rolling-origin
+  backtest; its scores in :mod:`helpers.clv.backtest_metrics`, one origin's work in
+  :mod:`helpers.clv.backtest_origin`, the rule in :mod:`helpers.clv.backtest_rule`) and
+  :mod:`helpers.clv.choice` (:func:`choose_purchase_model`, what the report calls);
+- intervals per customer: :mod:`helpers.clv.laplace` (:func:`parameter_draws`),
+  :mod:`helpers.clv.intervals` (:func:`customer_intervals`, :func:`predictive_intervals`;
+  with :mod:`helpers.clv.draw_values` and :mod:`helpers.clv.row_chunks`) and
+  :mod:`helpers.clv.bootstrap` (:func:`parametric_bootstrap`, the check);
+- covariates: :mod:`helpers.clv.covariates` (:class:`CovariateModel`; with
+  :mod:`helpers.clv.covariate_design`, :mod:`helpers.clv.covariate_likelihood`,
+  :mod:`helpers.clv.covariate_gradients`, :mod:`helpers.clv.covariate_predictions`);
+- simulation from each model's story: :mod:`helpers.clv.simulation`.
+
+The public names are re-exported here. A fitted model is saved as JSON and read back, never
+pickled: ``model.save("bgnbd.json")``, ``BetaGeoModel.load("bgnbd.json")``.
 """
 
 from __future__ import annotations
 
+from helpers.clv.backtest_metrics import error_difference
 from helpers.clv.bg_bb import BetaGeoBetaBinomModel
 from helpers.clv.bg_nbd import BetaGeoModel
+from helpers.clv.bootstrap import parametric_bootstrap
+from helpers.clv.choice import PURCHASE_MODELS, ModelChoice, choose_purchase_model
+from helpers.clv.comparison import ModelComparison, compare_models
+from helpers.clv.covariates import CovariateModel, dummies
 from helpers.clv.gamma_gamma import GammaGamma
+from helpers.clv.intervals import customer_intervals, predictive_intervals
+from helpers.clv.laplace import parameter_draws
 from helpers.clv.mbg_nbd import ModifiedBetaGeoModel
 from helpers.clv.pareto_nbd import ParetoNBDModel
+from helpers.clv.simulation import (
+    simulate_bg_bb,
+    simulate_bg_nbd,
+    simulate_gamma_gamma,
+    simulate_mbg_nbd,
+    simulate_pareto_nbd,
+)
 
 __all__ = [
     "BetaGeoBetaBinomModel",
     "BetaGeoModel",
+    "CovariateModel",
     "GammaGamma",
+    "ModelChoice",
+    "ModelComparison",
     "ModifiedBetaGeoModel",
+    "PURCHASE_MODELS",
     "ParetoNBDModel",
+    "choose_purchase_model",
+    "compare_models",
+    "customer_intervals",
+    "dummies",
+    "error_difference",
+    "parameter_draws",
+    "parametric_bootstrap",
+    "predictive_intervals",
+    "simulate_bg_bb",
+    "simulate_bg_nbd",
+    "simulate_gamma_gamma",
+    "simulate_mbg_nbd",
+    "simulate_pareto_nbd",
 ]

@@ -13,6 +13,11 @@ from helpers.plots.clv import (
     plot_calibration_holdout,
     plot_repeat_counts,
 )
+from helpers.plots.clv_comparison import (
+    plot_capture_curve,
+    plot_decile_calibration,
+    plot_tracking,
+)
 from helpers.plots.profiling import plot_persona_cards, plot_profile_heatmap, plot_rules
 from helpers.plots.recommend import plot_metrics_by_k, plot_recommender_metrics
 from helpers.plots.rfm import plot_migration_heatmap, plot_rf_heatmap, plot_segment_summary
@@ -33,10 +38,12 @@ __all__ = [
     "plot_calibration_holdout",
     "plot_campaign",
     "plot_campaign_sizes",
+    "plot_capture_curve",
     "plot_channel_economics",
     "plot_cleaning_waterfall",
     "plot_cluster_map",
     "plot_cluster_profiles",
+    "plot_decile_calibration",
     "plot_k_selection",
     "plot_lorenz_curve",
     "plot_metrics_by_k",
@@ -54,4 +61,5 @@ __all__ = [
     "plot_segment_summary",
     "plot_strategy_mix",
     "plot_tier_bars",
+    "plot_tracking",
 ]

@@ -1,0 +1,125 @@
+"""One origin of a backtest: fit every model on the calibration summary, predict the holdout.
+
+:func:`helpers.clv.comparison.compare_models` calls :func:`_fit` for every model at every
+origin (calibration end) and :func:`_predict` for the holdout predictions per customer and
+the cohort's week-by-week tracking table; :class:`_CalibrationRate` is the naive benchmark
+predictor (:data:`helpers.clv.backtest_rule.BENCHMARK`).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+
+import numpy as np
+import pandas as pd
+
+from helpers import schema as s
+from helpers.clv.backtest_metrics import information_criteria
+from helpers.clv_data import FREQUENCY, RECENCY, T
+
+__all__: list[str] = []
+
+_TRACK_DAYS = 7  # the tracking table's step: one week, whatever the period unit
+
+
+class _CalibrationRate:
+    """The naive benchmark: each customer buys at their calibration rate, frequency / T."""
+
+    @staticmethod
+    def conditional_expected_purchases(t, frequency, recency, T) -> np.ndarray:  # noqa: N803
+        x, t_obs = np.asarray(frequency, dtype=float), np.asarray(T, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.where(t_obs > 0, x / t_obs, 0.0)
+        return rate * t
+
+
+def _fresh(model):
+    """Return an unfitted copy: scikit-learn's clone if the model supports it, else a deepcopy."""
+    if hasattr(model, "get_params"):
+        from sklearn.base import clone
+
+        return clone(model)
+    return copy.deepcopy(model)
+
+
+def _parameters(model) -> str:
+    return ", ".join(f"{name}={value:.4g}" for name, value in model.params_.items())
+
+
+def _fit(template, summary: pd.DataFrame) -> tuple[object, dict]:
+    """Fit a fresh copy of ``template`` on ``summary``; return it and its row of the fit table."""
+    model = _fresh(template)
+    started = time.perf_counter()
+    model.fit(summary)
+    seconds = time.perf_counter() - started
+    k, n = len(model.params_), len(summary)
+    aic, bic = information_criteria(model.log_likelihood_, k, n)
+    return model, {
+        "customers": n,
+        "repeat_buyers": int((summary[FREQUENCY] > 0).sum()),
+        "log_likelihood": model.log_likelihood_,
+        "k": k,
+        "aic": aic,
+        "bic": bic,
+        "converged": bool(getattr(model, "converged_", True)),
+        "seconds": seconds,
+        "parameters": _parameters(model),
+    }
+
+
+def _predict(
+    predictors: dict,
+    summary: pd.DataFrame,
+    days_table: pd.DataFrame,
+    origin: pd.Timestamp,
+    span: int,
+    unit: float,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Predict the holdout purchases per customer, and the cohort's week by week.
+
+    Returns the predictions (one column per predictor, indexed like ``summary``) and the
+    tracking table of this origin. The cohort's expected purchases to the end of week k are
+    the sum over customers of E[Y(t_k) | x, t_x, T], t_k the week's end in periods; each
+    distinct (x, t_x, T) is computed once and weighed by its customers.
+    """
+    n_steps = math.ceil(span / _TRACK_DAYS)
+    step_days = np.minimum(np.arange(1, n_steps + 1) * _TRACK_DAYS, span)
+    step_t = step_days / unit
+    rows = summary[[FREQUENCY, RECENCY, T]].to_numpy(dtype=float)
+    unique, inverse, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
+
+    # the cohort's actual purchase days in each week of the holdout
+    day = days_table["day"]
+    stop = origin + pd.Timedelta(days=span)
+    within = (day > origin) & (day <= stop) & days_table[s.CUSTOMER_ID].isin(summary.index)
+    offset = (day[within] - origin).dt.days.to_numpy()
+    actual = np.bincount((offset - 1) // _TRACK_DAYS, minlength=n_steps).astype(float)
+
+    predicted, tables = {}, []
+    for name, predictor in predictors.items():
+        cumulative = np.array(
+            [predictor.conditional_expected_purchases(t, *unique.T) for t in step_t]
+        )  # weeks x distinct rows
+        predicted[name] = pd.Series(cumulative[-1][inverse], index=summary.index, name=name)
+        expected = cumulative @ counts
+        tables.append(
+            pd.DataFrame(
+                {
+                    "origin": origin,
+                    "model": name,
+                    "week": np.arange(1, n_steps + 1),
+                    "start": origin
+                    + pd.to_timedelta(np.arange(n_steps) * _TRACK_DAYS + 1, unit="D"),
+                    "end": origin + pd.to_timedelta(step_days, unit="D"),
+                    "t": step_t,
+                    "actual": actual,
+                    "expected": np.diff(expected, prepend=0.0),
+                    "actual_cumulative": np.cumsum(actual),
+                    "expected_cumulative": expected,
+                }
+            )
+        )
+    return pd.DataFrame(predicted), pd.concat(tables, ignore_index=True)
