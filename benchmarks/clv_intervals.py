@@ -119,7 +119,7 @@ def coverage_simulated(seeds: int, n: int = 2000, t: float = 26.0) -> dict:
         data = simulate(n, seed=1000 + seed, days=True, future=t)
         model = clv.BetaGeoModel().fit(data)
         out = clv.customer_intervals(model, data, t=t, seed=seed)
-        pred = iv.predictive_intervals(model, data, t=t, seed=seed)
+        pred = clv.predictive_intervals(model, data, t=t, seed=seed)
         args = (data["frequency"], data["recency"], data["T"])
         target_e = true.conditional_expected_purchases(t, *args)
         target_p = true.probability_alive(*args)
@@ -163,7 +163,7 @@ def synthetic_shop(refits: int) -> dict:
     t = (shop.future_end - end).days / 7
     model = clv.BetaGeoModel().fit(summary)
     out = clv.customer_intervals(model, summary, t=t)
-    pred = iv.predictive_intervals(model, summary, t=t)
+    pred = clv.predictive_intervals(model, summary, t=t)
     print(
         f"  {len(summary):,} customers, future window {t:.1f} weeks; BG/NBD {model}; "
         f"predicted {out['expected_purchases'].sum():,.0f} purchases, actual {actual.sum():,}"

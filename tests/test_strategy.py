@@ -195,3 +195,21 @@ def test_customer_view_notes_when_every_customer_is_in_one_tier():
         "every customer is in tier 1: all 3 have the same revenue, so the tiers cannot tell "
         "them apart"
     ]
+
+
+def test_model_clv_uses_the_model_the_backtest_chooses_and_says_why():
+    from test_clv_comparison import simulated_lines
+
+    from helpers import clv
+
+    lines = simulated_lines(800, seed=5)
+    as_of = pd.Timestamp("2021-07-01")  # exclusive: the last observed day is 2021-06-30
+    out = strategy.model_clv(lines, as_of, horizon_months=12, discount_rate=0.1, margin_rate=0.5)
+    choice = clv.choose_purchase_model(lines, "2021-06-30")
+    assert out.attrs["purchase_model"] == choice.name
+    assert out.attrs["model_reason"] == choice.reason
+    assert set(out.attrs["params"]) == {choice.name, "Gamma-Gamma"}
+    expected = choice.model.probability_alive(
+        choice.summary["frequency"], choice.summary["recency"], choice.summary["T"]
+    )
+    assert out["p_alive"].to_numpy() == pytest.approx(expected)
