@@ -408,9 +408,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{prog}: error: {_one_line(err)}", file=sys.stderr)
             return 1
         except Terminated as stop:
+            _quiet_dead_kernel()
             print(f"{prog}: stopped by a signal; no report written", file=sys.stderr)
             return 128 + stop.signum
         except KeyboardInterrupt:
+            _quiet_dead_kernel()
             print(f"{prog}: interrupted; no report written", file=sys.stderr)
             return 130
         except Exception as err:  # papermill's execution error names the failing cell
@@ -425,6 +427,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"strategies.csv, campaigns/ ({', '.join(csvs) or 'none'})"
     )
     return 0
+
+
+def _quiet_dead_kernel() -> None:
+    """Keep asyncio from printing the stopped kernel's tasks after the last message.
+
+    A signal mid-cell stops the kernel; the client's task that waited for the cell then
+    holds a "kernel died" error nobody reads, and asyncio logs it, traceback and all, when
+    the task is garbage-collected at exit, after "no report written". The run is already
+    reported as interrupted, so that log says nothing new.
+    """
+    import logging
+
+    logging.getLogger("asyncio").disabled = True
 
 
 def _terminate(signum: int, frame: object) -> NoReturn:

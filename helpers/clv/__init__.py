@@ -52,11 +52,13 @@ shared fitter is in :mod:`helpers.clv.fitting`. Around them:
   :mod:`helpers.clv.bootstrap` (:func:`parametric_bootstrap`, the check);
 - covariates: :mod:`helpers.clv.covariates` (:class:`CovariateModel`; with
   :mod:`helpers.clv.covariate_design`, :mod:`helpers.clv.covariate_likelihood`,
-  :mod:`helpers.clv.covariate_gradients`, :mod:`helpers.clv.covariate_predictions`);
+  :mod:`helpers.clv.covariate_gradients`, :mod:`helpers.clv.covariate_predictions`,
+  :mod:`helpers.clv.covariate_persistence`);
 - simulation from each model's story: :mod:`helpers.clv.simulation`.
 
-The public names are re-exported here. A fitted model is saved as JSON and read back, never
-pickled: ``model.save("bgnbd.json")``, ``BetaGeoModel.load("bgnbd.json")``.
+The public names are re-exported here. A fitted model, with or without covariates, is saved
+as JSON and read back, never pickled: ``model.save("bgnbd.json")``,
+``BetaGeoModel.load("bgnbd.json")``, ``CovariateModel.load("channels.json")``.
 """
 
 from __future__ import annotations

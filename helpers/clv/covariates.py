@@ -51,6 +51,10 @@ log theta_i is linear). Without covariates, the fit is the base model's.
 **Predictions.** Each customer is predicted by the base model with their own parameters
 (:mod:`helpers.clv.covariate_predictions`).
 
+**Saving.** ``model.save("channels.json")`` writes the fitted model as JSON (never pickle), as
+the base models do, and ``CovariateModel.load("channels.json")`` reads it back ready to
+predict exactly as before (:mod:`helpers.clv.covariate_persistence`).
+
 Examples
 --------
 >>> from helpers.clv import BetaGeoModel
@@ -65,8 +69,10 @@ Examples
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -81,8 +87,9 @@ from helpers.clv.covariate_likelihood import (
     _Link,
     _problem,
 )
+from helpers.clv.covariate_persistence import _load, _payload
 from helpers.clv.covariate_predictions import _CustomerPredictions
-from helpers.clv.fitting import _Z95, _arrays, _check_rfm, _Fitter
+from helpers.clv.fitting import _Z95, _arrays, _check_rfm, _Fitter, _write_json
 from helpers.clv.gamma_gamma import GammaGamma
 from helpers.clv_data import FREQUENCY, MONETARY, RECENCY, T
 
@@ -144,6 +151,8 @@ class CovariateModel(_CustomerPredictions):
     n_distinct_rows_ : int
     period_ : str or None
         The summary's period unit (purchase models).
+    saved_with_ : dict
+        Only on a model read by :meth:`load`: the versions it was saved with.
 
     Warns
     -----
@@ -265,17 +274,7 @@ class CovariateModel(_CustomerPredictions):
         ]
         self._set_estimates(names, *problem.unscaled(v))
         self._effects(links)
-        k = len(cls.PARAMS)
-        df = problem.size - k
-        statistic = max(2 * (self.log_likelihood_ - self.base_log_likelihood_), 0.0)
-        self.likelihood_ratio_ = pd.Series(
-            {
-                "statistic": statistic,
-                "df": float(df),
-                "p_value": float(special.chdtrc(df, statistic)) if df else math.nan,
-            },
-            name="likelihood ratio vs no covariates",
-        )
+        self._set_likelihood_ratio(problem.size - len(cls.PARAMS))
         if not converged:
             from sklearn.exceptions import ConvergenceWarning
 
@@ -313,6 +312,18 @@ class CovariateModel(_CustomerPredictions):
             index=names,
         )
 
+    def _set_likelihood_ratio(self, df: int) -> None:
+        """Set ``likelihood_ratio_``: the test of the ``df`` coefficients all being 0."""
+        statistic = max(2 * (self.log_likelihood_ - self.base_log_likelihood_), 0.0)
+        self.likelihood_ratio_ = pd.Series(
+            {
+                "statistic": statistic,
+                "df": float(df),
+                "p_value": float(special.chdtrc(df, statistic)) if df else math.nan,
+            },
+            name="likelihood ratio vs no covariates",
+        )
+
     def _effects(self, links: list[tuple[_Link, list[str]]]) -> None:
         rows = []
         for link, columns in links:
@@ -348,6 +359,63 @@ class CovariateModel(_CustomerPredictions):
             "factor_upper_95",
         ]
         self.effects_ = pd.DataFrame(rows, columns=columns)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the fitted model to a JSON file (never pickle): it can be read anywhere.
+
+        The file holds the base model's class name, the covariate columns of each process,
+        every parameter with its standard error and the covariance matrix (a non-finite
+        number as null), the log-likelihoods with and without covariates, the
+        likelihood-ratio test, whether the fit converged, the data it saw (customers,
+        distinct rows, the period unit), the settings (this model's and the base model's),
+        the versions of the package, Python, NumPy, SciPy and pandas, and when it was saved.
+        It is written to a temporary name and renamed, so a reader never sees half a file.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write (its folder must exist), e.g. ``channels.json``.
+
+        Returns
+        -------
+        pathlib.Path
+
+        Raises
+        ------
+        ValueError
+            If the model is not fitted.
+        """
+        return _write_json(path, _payload(self))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> CovariateModel:
+        """Read a model written by :meth:`save`, ready to predict.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The JSON file.
+
+        Returns
+        -------
+        CovariateModel
+            With every fitted attribute (``params_``, ``covariance_``, ``summary_``,
+            ``effects_``, ``log_likelihood_``, ``base_log_likelihood_``,
+            ``likelihood_ratio_``, ``converged_``, ``n_customers_``, ``n_distinct_rows_``,
+            ``period_`` for a purchase model) as when it was fitted, so that it predicts the
+            same; its ``base`` is a new, unfitted model of the saved class and settings;
+            ``saved_with_``: the versions it was saved with.
+
+        Raises
+        ------
+        ValueError
+            If the file is not JSON written by a ``save``, is of another format version,
+            holds a base model (load that with its own class) or another model, names a base
+            model or covariates that a CovariateModel does not take, or its parameter names
+            do not match its base model and covariate columns.
+        """
+        return _load(cls, path)
 
     # ------------------------------------------------------------------ display
     def summary_text(self) -> str:
