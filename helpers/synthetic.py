@@ -47,6 +47,7 @@ import argparse
 import gzip
 import json
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -342,7 +343,11 @@ def _season(times: pd.DatetimeIndex | np.ndarray) -> np.ndarray:
 
 
 def _make_customers(
-    rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd.Timestamp
+    rng: np.random.Generator,
+    n: int,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    independent_channels: bool = False,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     shares = np.array([p.share for p in _PERSONAS])
     persona = rng.choice(len(_PERSONAS), size=n, p=shares / shares.sum())
@@ -364,6 +369,9 @@ def _make_customers(
     capacity = 1 / (1 + np.exp(-(np.log(income / 45_000) / 0.4 + rng.normal(0, 0.5, n))))
     income = np.where(rng.random(n) < 0.06, np.nan, income)
     weights = np.array([p.channel_weights for p in _PERSONAS])[persona]
+    if independent_channels:  # the shop's overall shares, whatever the persona
+        overall = shares @ np.array([p.channel_weights for p in _PERSONAS]) / shares.sum()
+        weights = np.broadcast_to(overall, weights.shape)
     channel_index = (weights.cumsum(axis=1) < rng.random((n, 1))).sum(axis=1)
     channel = np.array(_CHANNELS, dtype=object)[channel_index]
     cost = np.array([_CHANNEL_COST[c] for c in _CHANNELS])[channel_index]
@@ -432,8 +440,12 @@ def _baskets(
     invoice_capacity: np.ndarray,
     products: pd.DataFrame,
     pairs: np.ndarray,
+    spend_factor: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Draw the lines of each invoice: (invoice, product position, quantity)."""
+    """Draw the lines of each invoice: (invoice, product position, quantity).
+
+    ``spend_factor`` (one per invoice) multiplies the mean quantity of its lines.
+    """
     lines_mean = np.array([p.lines_mean for p in _PERSONAS])[invoice_persona]
     n_lines = 1 + rng.poisson(lines_mean - 1)
     invoice = np.repeat(np.arange(len(invoice_persona)), n_lines)
@@ -463,6 +475,8 @@ def _baskets(
     persona = invoice_persona[lines["invoice"].to_numpy()]
     quantity_mean = np.array([p.quantity_mean for p in _PERSONAS])[persona]
     scale = 0.6 + 0.8 * invoice_capacity[lines["invoice"].to_numpy()]
+    if spend_factor is not None:
+        scale = scale * spend_factor[lines["invoice"].to_numpy()]
     quantity = 1 + rng.poisson(np.maximum(quantity_mean * scale - 1, 0.05))
     # Now and then a box of 12 or 24: wholesale-like lines, still ordinary.
     boxes = rng.random(len(lines)) < 0.02
@@ -500,6 +514,26 @@ def _returns(
 # --- the whole dataset -------------------------------------------------------------------------
 
 
+def _channel_factors(effects: Mapping[str, Sequence[float]] | None) -> np.ndarray | None:
+    """Check ``channel_effects`` and return one row of three factors per channel, or None."""
+    if effects is None:
+        return None
+    factors = np.ones((len(_CHANNELS), 3))
+    for channel, values in effects.items():
+        if channel not in _CHANNELS:
+            raise ValueError(
+                f"channel_effects: unknown channel {channel!r}; the channels are {_CHANNELS}"
+            )
+        row = np.asarray(values, dtype=float)
+        if row.shape != (3,) or not np.all(np.isfinite(row) & (row > 0)):
+            raise ValueError(
+                f"channel_effects[{channel!r}] must be three factors > 0 (purchase rate, "
+                f"dropout odds, spend); got {values!r}"
+            )
+        factors[_CHANNELS.index(channel)] = row
+    return factors
+
+
 def make_synthetic(
     seed: int = DEFAULT_SEED,
     n_customers: int = DEFAULT_N_CUSTOMERS,
@@ -508,6 +542,7 @@ def make_synthetic(
     end: str = "2024-12-31",
     future_end: str = "2025-06-30",
     dirt: bool = True,
+    channel_effects: Mapping[str, Sequence[float]] | None = None,
 ) -> RetailData:
     """Draw a synthetic retail dataset with ground truth and injected dirt.
 
@@ -524,6 +559,15 @@ def make_synthetic(
     dirt : bool, default True
         Inject dirt into the order lines; with ``False`` they are clean (returns included:
         returns are part of retail, not dirt, though they are listed as ``cancellation``).
+    channel_effects : dict, optional
+        Known effects of the acquisition channel, to check covariate models against
+        (:class:`helpers.clv.CovariateModel`): channel -> (purchase-rate factor, dropout-odds
+        factor, spend factor). A customer of that channel has their purchase rate multiplied
+        by the first, the odds p / (1 - p) of their dropout probability by the second, and
+        the mean quantity of their order lines by the third (a quantity stays at least 1, so
+        a spend factor below 1 lowers spend by less than it says). With effects, channels are
+        drawn with the shop's overall shares whatever the persona, so that the channels'
+        customers differ only by the factors. Default None: the course's shop, unchanged.
 
     Returns
     -------
@@ -536,9 +580,16 @@ def make_synthetic(
         raise ValueError(
             f"need start + 30 days <= end < future_end; got {start!r}, {end!r}, {future_end!r}"
         )
+    factors = _channel_factors(channel_effects)
     rng = np.random.default_rng(seed)
     products = _make_products(rng)
-    customers, persona = _make_customers(rng, n_customers, start_ts, end_ts)
+    customers, persona = _make_customers(
+        rng, n_customers, start_ts, end_ts, independent_channels=factors is not None
+    )
+    effect = np.ones((n_customers, 3))
+    if factors is not None:
+        channel = customers[s.ACQUISITION_CHANNEL].map({c: i for i, c in enumerate(_CHANNELS)})
+        effect = factors[channel.to_numpy()]
 
     p = _PERSONAS
     shape = np.array([x.rate_shape for x in p])[persona]
@@ -546,6 +597,9 @@ def make_synthetic(
     dropout = rng.beta(
         np.array([x.dropout_a for x in p])[persona], np.array([x.dropout_b for x in p])[persona]
     )
+    rate = rate * effect[:, 0]
+    odds = dropout / (1 - dropout) * effect[:, 1]
+    dropout = odds / (1 + odds)
     power = np.array([x.season_power for x in p])[persona]
     owner, times, lives = _purchase_times(
         rng, pd.DatetimeIndex(customers[s.SIGNUP_DATE]), rate, dropout, power, future_ts
@@ -555,7 +609,14 @@ def make_synthetic(
 
     pairs = _plant_pairs(rng, products)
     capacity = customers[s.SPENDING_CAPACITY].to_numpy()
-    lines = _baskets(rng, persona[owner], capacity[owner], products, pairs)
+    lines = _baskets(
+        rng,
+        persona[owner],
+        capacity[owner],
+        products,
+        pairs,
+        None if factors is None else effect[owner, 2],
+    )
     returns = _returns(rng, lines, np.array([x.return_rate for x in p])[persona[owner]])
 
     observed_until = end_ts + pd.Timedelta(days=1)

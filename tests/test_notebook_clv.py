@@ -6,6 +6,7 @@ order lines, not from helpers.clv.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import real_file
@@ -93,6 +94,21 @@ def _check_family_sections(results, synthetic):
     assert channels["customers"].sum() == results["n_customers"] == len(known)
     cost = known.groupby("acquisition_channel")["acquisition_cost"].mean()
     assert channels["mean acquisition cost"].to_dict() == pytest.approx(cost.to_dict(), abs=1e-4)
+    # the shop with planted channel effects: what the chapter's text says of the table
+    planted = pd.DataFrame(results["planted_channel_effects"]).set_index(
+        ["process", "channel", "model"]
+    )
+    inside = planted["lower_95"] <= planted["planted"]
+    inside &= planted["planted"] <= planted["upper_95"]
+    assert inside.loc["dropout", :, "MBG/NBD"].all()
+    for channel in ("referral", "social"):
+        mbg, bg = (planted.loc[("dropout", channel, m)] for m in ("MBG/NBD", "BG/NBD"))
+        assert abs(np.log(bg["fitted"])) < abs(np.log(mbg["fitted"]))  # pulled toward 1
+    purchase = planted.loc["purchase"]
+    assert (purchase["fitted"] / purchase["planted"] - 1).abs().max() < 0.1
+    spend = planted.loc["spend"]
+    assert spend.loc[("referral", "Gamma-Gamma"), "fitted"] < 1.3
+    assert spend.loc[("social", "Gamma-Gamma"), "lower_95"] > 1
 
 
 @pytest.mark.realdata
