@@ -273,6 +273,10 @@ class _Fitter:
         """
         return None
 
+    def _start(self, cols: tuple[np.ndarray, ...], counts: np.ndarray) -> np.ndarray:
+        """Return the starting parameters of the search when none are given: all 1 here."""
+        return np.ones(len(self.PARAMS))
+
     def _minimise(self, data: np.ndarray, weights: np.ndarray) -> None:
         # one BLAS thread: the sums over rows are dot products of some 10^4 numbers, which a
         # second BLAS thread only slows down, and stalls when the other core is busy (a fit
@@ -313,7 +317,7 @@ class _Fitter:
         start = np.log(
             np.asarray(self.initial_params, dtype=float)
             if self.initial_params is not None
-            else np.ones(len(self.PARAMS))
+            else self._start(cols, counts)
         )
         objective = self._objective(cols, counts)
         analytic = objective is not None
