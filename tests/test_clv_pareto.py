@@ -234,3 +234,25 @@ def test_cdnow_estimates_are_the_published_ones_and_those_of_the_closed_form():
     np.testing.assert_allclose(model.params_, reference.params_, rtol=2e-4)
     assert model.log_likelihood_ == pytest.approx(reference.log_likelihood_, abs=1e-6)
     np.testing.assert_allclose(model.standard_errors_, reference.standard_errors_, rtol=2e-3)
+
+
+def test_a_ridge_to_infinity_ends_the_search_without_nelder_mead(monkeypatch):
+    # every customer drops out at the same rate 0.01 a week: s and beta grow without bound
+    # at a fixed ratio, and the maximum lies at infinity along that ridge
+    # (seed 3: the first BFGS run stops with a gradient of 1.1e-5 per customer, the second
+    # finishes; before, thousands of Nelder-Mead steps followed)
+    data = clv.simulate_pareto_nbd(6000, 0.8, 6.0, 1e7, 1e9, 60.0, seed=3)
+    from scipy import optimize
+
+    real = optimize.minimize
+
+    def no_nelder_mead(*args, **kwargs):
+        assert kwargs.get("method") != "Nelder-Mead", "the search wandered along the ridge"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(optimize, "minimize", no_nelder_mead)
+    model = clv.ParetoNBDModel().fit(data)
+    r, alpha, s, beta = model.params_
+    assert model.converged_ and s > 1e3  # ran off along the ridge
+    assert s / beta == pytest.approx(0.01, rel=0.15)  # the common dropout rate is found
+    assert r / alpha == pytest.approx(0.8 / 6.0, rel=0.1)

@@ -249,6 +249,11 @@ def _read_json(path: str | os.PathLike, model: str) -> dict:
     return payload
 
 
+def _flat(gradient: np.ndarray, tolerance: float) -> bool:
+    """Return whether a gradient (per customer, on log-parameters) is 0 to ``tolerance``."""
+    return bool(np.all(np.isfinite(gradient)) and np.abs(gradient).max() < tolerance)
+
+
 class _Fitter:
     """Maximum likelihood on log-parameters, grouped rows, standard errors from the Hessian.
 
@@ -343,7 +348,17 @@ class _Fitter:
             # together when every customer drops out at the same rate): there the likelihood
             # is flat to 1e-5 and the ratio that matters is found; a Nelder-Mead search after
             # it would only wander along the ridge
-            converged = bool(np.all(np.isfinite(best.jac)) and np.abs(best.jac).max() < 1e-5)
+            converged = _flat(best.jac, 1e-5)
+            if not converged:
+                # a fresh start of BFGS from there (its curvature estimate reset) finishes
+                # most; a ridge leaves the gradient flat to 1e-4 per customer, where a
+                # Nelder-Mead search of thousands of evaluations (110 s on 16,839 customers)
+                # moved the estimates by nothing that matters
+                again = optimize.minimize(
+                    negll_grad, best.x, jac=True, method="BFGS", options={"gtol": 1e-7}
+                )
+                best = again if again.fun <= best.fun else best
+                converged = bool(again.success) or _flat(best.jac, 1e-4)
         if not converged:
             polish = optimize.minimize(
                 negll,
