@@ -304,7 +304,7 @@ def model_clv(
         warn_notes(notes)
         out.attrs.update(params={}, notes=notes, purchase_model=None, model_reason=None)
         return out
-    choice = choose_purchase_model(lines, last_day)
+    choice = choose_purchase_model(lines, last_day, summary=table)
     purchases = choice.model
     spend = GammaGamma().fit(table)
     models = {choice.name: purchases, "Gamma-Gamma": spend}

@@ -35,6 +35,10 @@ def test_a_long_log_is_backtested_with_26_week_holdouts(lines):
     assert isinstance(choice.model, clv.PURCHASE_MODELS[choice.name])
     assert choice.model.n_customers_ == lines["customer_id"].nunique()
     assert choice.summary.attrs["period"] == "W"
+    # a caller's own summary of the same lines is used as it is, to the same choice
+    again = clv.choose_purchase_model(lines, end, summary=choice.summary)
+    assert again.summary is choice.summary and again.name == choice.name
+    assert again.reason == choice.reason
 
 
 def test_a_shorter_log_gets_13_week_holdouts(lines):

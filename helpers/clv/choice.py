@@ -78,6 +78,7 @@ def choose_purchase_model(
     customer_col: str = s.CUSTOMER_ID,
     date_col: str = s.INVOICE_DATE,
     amount_col: str | None = s.AMOUNT,
+    summary: pd.DataFrame | None = None,
 ) -> ModelChoice:
     """Choose BG/NBD, Modified BG/NBD or Pareto/NBD for these lines, fit it, and say why.
 
@@ -96,6 +97,9 @@ def choose_purchase_model(
         The last observed day (inclusive).
     customer_col, date_col, amount_col : str
         Column names.
+    summary : pandas.DataFrame, optional
+        :func:`helpers.clv_data.summary_data` of the same lines at ``observation_end`` in
+        weeks, when the caller has already made it (it is not made again).
 
     Returns
     -------
@@ -109,14 +113,15 @@ def choose_purchase_model(
     """
     end = pd.Timestamp(observation_end).normalize()
     lines = transactions[transactions[date_col] < end + pd.Timedelta(days=1)]
-    summary = summary_data(
-        lines,
-        end,
-        period="W",
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-    )
+    if summary is None:
+        summary = summary_data(
+            lines,
+            end,
+            period="W",
+            customer_col=customer_col,
+            date_col=date_col,
+            amount_col=amount_col,
+        )
     if not (summary["frequency"] > 0).any():
         raise ValueError(
             f"none of the {len(summary):,} customers bought twice by {end:%Y-%m-%d}: the "
