@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 
 from helpers.clv.bg_nbd import BetaGeoModel
 from helpers.clv.covariate_gradients import _bg_rows, _gg_rows
+from helpers.clv.fitting import exact_search
 from helpers.clv.gamma_gamma import GammaGamma
 from helpers.clv.mbg_nbd import ModifiedBetaGeoModel
 from helpers.clv.pareto_nbd import ParetoNBDModel
@@ -245,9 +245,9 @@ class _Problem:
     def maximise(self, start: np.ndarray, max_iter: int) -> tuple[np.ndarray, float, bool]:
         """Maximise the log-likelihood from ``start``: the optimum, its value, and convergence.
 
-        BFGS on the exact gradient (per customer, so that the tolerance does not depend on
-        the number of customers); if it fails, Nelder-Mead from there. BFGS stopping on
-        "precision loss" counts as converged when the gradient is zero to 1e-6.
+        The fitters' search on the exact gradient (see ``helpers.clv.fitting.exact_search``),
+        on the log-likelihood per customer, so that the tolerances do not depend on their
+        number.
         """
         scale = max(float(self.counts.sum()), 1.0)
 
@@ -257,25 +257,7 @@ class _Problem:
                 return 1e300, np.zeros_like(v)
             return -total / scale, -grad / scale
 
-        best = optimize.minimize(
-            negll,
-            start,
-            jac=True,
-            method="BFGS",
-            options={"gtol": 1e-7, "maxiter": max_iter},
-        )
-        converged = bool(best.success) or bool(
-            np.all(np.isfinite(best.jac)) and np.abs(best.jac).max() < 1e-6
-        )
-        if not converged:
-            polish = optimize.minimize(
-                lambda v: negll(v)[0],
-                best.x,
-                method="Nelder-Mead",
-                options={"maxiter": max_iter, "xatol": 1e-8, "fatol": 1e-12, "adaptive": True},
-            )
-            converged = bool(polish.success)
-            best = polish if polish.fun <= best.fun else best
+        best, converged = exact_search(negll, start, max_iter)
         return best.x, -float(best.fun) * scale, converged
 
     def unscaled(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -254,6 +254,71 @@ def _flat(gradient: np.ndarray, tolerance: float) -> bool:
     return bool(np.all(np.isfinite(gradient)) and np.abs(gradient).max() < tolerance)
 
 
+def _nelder_mead(
+    negll: Callable[[np.ndarray], float], best: optimize.OptimizeResult, max_iter: int
+) -> tuple[optimize.OptimizeResult, bool]:
+    """Polish a failed gradient search with Nelder-Mead; keep whichever is lower."""
+    polish = optimize.minimize(
+        negll,
+        best.x,
+        method="Nelder-Mead",
+        options={"maxiter": max_iter, "xatol": 1e-8, "fatol": 1e-10, "adaptive": True},
+    )
+    return (polish if polish.fun <= best.fun else best), bool(polish.success)
+
+
+def exact_search(
+    negll_grad: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    start: np.ndarray,
+    max_iter: int,
+    negll: Callable[[np.ndarray], float] | None = None,
+) -> tuple[optimize.OptimizeResult, bool]:
+    """Minimise a per-customer negative log-likelihood that has an exact gradient.
+
+    Parameters
+    ----------
+    negll_grad : callable
+        Returns the value and gradient at a point, both divided by the number of customers
+        (so that the tolerances do not depend on it); 1e300 where undefined.
+    start : numpy.ndarray
+        The starting point.
+    max_iter : int
+        The most iterations of each BFGS search and of the Nelder-Mead fallback.
+    negll : callable, optional
+        The value alone, if cheaper, for the fallback; else ``negll_grad``'s value.
+
+    Returns
+    -------
+    best : scipy.optimize.OptimizeResult
+        The lowest point found.
+    converged : bool
+        Whether it is a maximum of the likelihood.
+
+    Notes
+    -----
+    BFGS with a gradient tolerance of 1e-7 (1e-9 took twice the evaluations and left the
+    CDNOW and synthetic estimates unchanged to 5 decimals). BFGS stops on "precision loss"
+    when its line search cannot improve in floating point: at a maximum if the gradient is
+    zero to 1e-5, and on a ridge that runs to infinity too (Pareto/NBD's s and beta growing
+    together when every customer drops out at the same rate), where the likelihood is flat
+    and the ratio that matters is found. Otherwise BFGS starts once more from there (its
+    curvature estimate reset), which finishes most searches; a gradient flat to 1e-4 then
+    counts as converged, since a Nelder-Mead walk along a ridge (110 s on 16,839 customers)
+    moved the estimates by nothing that matters. Nelder-Mead runs only after that fails.
+    """
+    options = {"gtol": 1e-7, "maxiter": max_iter}
+    best = optimize.minimize(negll_grad, start, jac=True, method="BFGS", options=options)
+    converged = bool(best.success) or _flat(best.jac, 1e-5)
+    if not converged:
+        again = optimize.minimize(negll_grad, best.x, jac=True, method="BFGS", options=options)
+        best = again if again.fun <= best.fun else best
+        converged = bool(again.success) or _flat(best.jac, 1e-4)
+    if not converged:
+        value = negll if negll is not None else (lambda v: negll_grad(v)[0])
+        best, converged = _nelder_mead(value, best, max_iter)
+    return best, converged
+
+
 class _Fitter:
     """Maximum likelihood on log-parameters, grouped rows, standard errors from the Hessian.
 
@@ -304,13 +369,20 @@ class _Fitter:
         scale = max(float(counts.sum()), 1.0)
 
         def negll(log_params: np.ndarray) -> float:
+            params = np.exp(log_params)
+            if not np.all((params > 0) & np.isfinite(params)):
+                return 1e300
             with np.errstate(all="ignore"):
-                ll = self._loglik(np.exp(log_params), *cols)
+                ll = self._loglik(params, *cols)
             total = float(counts @ ll) / scale  # per customer: gtol does not depend on n
             return -total if np.isfinite(total) else 1e300
 
         def negll_grad(log_params: np.ndarray) -> tuple[float, np.ndarray]:
             params = np.exp(log_params)
+            if not np.all((params > 0) & np.isfinite(params)):
+                # a line search's long step: a parameter under- or overflowed (beta = 0 on
+                # older SciPy); the likelihood is undefined there, so the step is refused
+                return 1e300, np.zeros_like(log_params)
             with np.errstate(all="ignore"):
                 total, grad = objective(params)
             total /= scale
@@ -327,47 +399,13 @@ class _Fitter:
         objective = self._objective(cols, counts)
         analytic = objective is not None
         if analytic:
-            # exact gradient: a per-customer gradient below 1e-7 leaves the CDNOW and synthetic
-            # estimates unchanged to 5 decimals (1e-9 took twice the evaluations for nothing)
-            # and makes Newton steps unnecessary
-            best = optimize.minimize(
-                negll_grad,
-                start,
-                jac=True,
-                method="BFGS",
-                options={"gtol": 1e-7},
-            )
+            best, converged = exact_search(negll_grad, start, self.max_iter, negll)
         else:
             # BFGS on log-parameters (fast); Nelder-Mead from there only if BFGS failed
             best = optimize.minimize(negll, start, method="BFGS", options={"gtol": 1e-6})
-        converged = bool(best.success)
-        if analytic and not converged:
-            # BFGS stops on "precision loss" when the line search cannot improve in floating
-            # point: at a maximum if the exact gradient (per customer) is zero to 1e-5. So it
-            # stops, too, on a ridge that runs to infinity (Pareto/NBD's s and beta growing
-            # together when every customer drops out at the same rate): there the likelihood
-            # is flat to 1e-5 and the ratio that matters is found; a Nelder-Mead search after
-            # it would only wander along the ridge
-            converged = _flat(best.jac, 1e-5)
+            converged = bool(best.success)
             if not converged:
-                # a fresh start of BFGS from there (its curvature estimate reset) finishes
-                # most; a ridge leaves the gradient flat to 1e-4 per customer, where a
-                # Nelder-Mead search of thousands of evaluations (110 s on 16,839 customers)
-                # moved the estimates by nothing that matters
-                again = optimize.minimize(
-                    negll_grad, best.x, jac=True, method="BFGS", options={"gtol": 1e-7}
-                )
-                best = again if again.fun <= best.fun else best
-                converged = bool(again.success) or _flat(best.jac, 1e-4)
-        if not converged:
-            polish = optimize.minimize(
-                negll,
-                best.x,
-                method="Nelder-Mead",
-                options={"maxiter": self.max_iter, "xatol": 1e-8, "fatol": 1e-10, "adaptive": True},
-            )
-            converged = bool(polish.success)
-            best = polish if polish.fun <= best.fun else best
+                best, converged = _nelder_mead(negll, best, self.max_iter)
         if analytic:
             log_params, lowest = best.x, float(best.fun)
         else:
