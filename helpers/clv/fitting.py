@@ -14,12 +14,13 @@ import os
 import tempfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from helpers.checks import check_numbers, require_columns
 from helpers.clv_data import FREQUENCY, RECENCY, T
@@ -249,6 +250,23 @@ def _read_json(path: str | os.PathLike, model: str) -> dict:
     return payload
 
 
+@cache
+def _blas_controller() -> ThreadpoolController:
+    # made once: finding the loaded libraries reads /proc/self/maps, 2 ms a time (a tenth
+    # of a Pareto/NBD fit on CDNOW); NumPy's BLAS is loaded before any fit
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """Return a context manager that limits NumPy's BLAS to one thread inside it.
+
+    The sums over rows are dot products of some 10^4 numbers, which a second BLAS thread
+    only slows down, and stalls when the other core is busy (a fit on 30,000 customers took
+    twice as long beside one busy process).
+    """
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
 def _flat(gradient: np.ndarray, tolerance: float) -> bool:
     """Return whether a gradient (per customer, on log-parameters) is 0 to ``tolerance``."""
     return bool(np.all(np.isfinite(gradient)) and np.abs(gradient).max() < tolerance)
@@ -265,6 +283,42 @@ def _nelder_mead(
         options={"maxiter": max_iter, "xatol": 1e-8, "fatol": 1e-10, "adaptive": True},
     )
     return (polish if polish.fun <= best.fun else best), bool(polish.success)
+
+
+def _inverse_curvature(
+    negll_grad: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    at: np.ndarray,
+    there: tuple[float, np.ndarray],
+    step: float = 1e-4,
+) -> np.ndarray | None:
+    """Return a positive definite inverse of the Hessian at ``at``, or None if undefined.
+
+    ``there`` is ``negll_grad(at)``, already computed.
+
+    Forward differences of the exact gradient (one evaluation per parameter beyond the
+    one at ``at``), symmetrised; eigenvalues are taken by size and floored at 1e-3 of the
+    largest, so that a start where the surface is not yet convex still gives BFGS a
+    positive definite first step of the right scale in every direction.
+    """
+    value, slope = there
+    if not (np.isfinite(value) and value < 1e300):
+        return None
+    size = len(at)
+    hessian = np.empty((size, size))
+    for j in range(size):
+        moved = at.copy()
+        moved[j] += step
+        other, gradient = negll_grad(moved)
+        if not (np.isfinite(other) and other < 1e300):
+            return None
+        hessian[:, j] = (gradient - slope) / step
+    values, vectors = np.linalg.eigh((hessian + hessian.T) / 2)
+    values = np.abs(values)
+    if not (np.all(np.isfinite(values)) and values.max() > 0):
+        return None
+    values = np.maximum(values, 1e-3 * values.max())
+    inverse = (vectors / values) @ vectors.T
+    return (inverse + inverse.T) / 2
 
 
 def exact_search(
@@ -305,9 +359,22 @@ def exact_search(
     curvature estimate reset), which finishes most searches; a gradient flat to 1e-4 then
     counts as converged, since a Nelder-Mead walk along a ridge (110 s on 16,839 customers)
     moved the estimates by nothing that matters. Nelder-Mead runs only after that fails.
+
+    The first search starts from the measured curvature (see ``_inverse_curvature``), not
+    from the identity: on CDNOW the Pareto/NBD search takes 16 evaluations instead of 33
+    (4 of them to measure it), with the same estimates to 5 decimals.
     """
     options = {"gtol": 1e-7, "maxiter": max_iter}
-    best = optimize.minimize(negll_grad, start, jac=True, method="BFGS", options=options)
+    first = dict(options)
+    at_start = negll_grad(start)
+    inverse = _inverse_curvature(negll_grad, start, at_start)
+    if inverse is not None:
+        first["hess_inv0"] = inverse
+
+    def search(v: np.ndarray) -> tuple[float, np.ndarray]:
+        return at_start if np.array_equal(v, start) else negll_grad(v)
+
+    best = optimize.minimize(search, start, jac=True, method="BFGS", options=first)
     converged = bool(best.success) or _flat(best.jac, 1e-5)
     if not converged:
         again = optimize.minimize(negll_grad, best.x, jac=True, method="BFGS", options=options)
@@ -348,10 +415,7 @@ class _Fitter:
         return np.ones(len(self.PARAMS))
 
     def _minimise(self, data: np.ndarray, weights: np.ndarray) -> None:
-        # one BLAS thread: the sums over rows are dot products of some 10^4 numbers, which a
-        # second BLAS thread only slows down, and stalls when the other core is busy (a fit
-        # on 30,000 customers took twice as long beside one busy process)
-        with threadpool_limits(limits=1, user_api="blas"):
+        with one_blas_thread():
             self._search(data, weights)
 
     def _search(self, data: np.ndarray, weights: np.ndarray) -> None:

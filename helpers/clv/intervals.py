@@ -29,13 +29,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from helpers.checks import check_numbers
 from helpers.clv.bg_bb import PERIODS, BetaGeoBetaBinomModel
 from helpers.clv.bg_nbd import BetaGeoModel
 from helpers.clv.draw_values import _spend_values, _values_for
-from helpers.clv.fitting import _arrays, _check_rfm
+from helpers.clv.fitting import _arrays, _check_rfm, one_blas_thread
 from helpers.clv.gamma_gamma import GammaGamma
 from helpers.clv.laplace import _check_fitted_model, parameter_draws
 from helpers.clv.mbg_nbd import ModifiedBetaGeoModel
@@ -248,7 +247,7 @@ def customer_intervals(
     unique, inverse = _distinct_rows(np.column_stack([columns[i] for i in order]))
     ux, ut, utx = unique[:, 0], unique[:, 1], unique[:, 2]
     # BLAS would start threads of its own inside ours (and small products run slower)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         values = _values_for(purchase_model, draws, jobs)
         values.prepare_rows(ux, utx, ut)
         spend_values = spend_model is not None
@@ -398,7 +397,7 @@ def predictive_intervals(
     unique, inverse = _distinct_rows(np.column_stack([x, t_obs, tx]))
     ux, ut, utx = unique.T
     # BLAS would start threads of its own inside ours (and small products run slower)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         values = _values_for(purchase_model, draws, jobs)
         values.prepare_rows(ux, utx, ut)
         bounds = np.empty((len(unique), 2 * len(levels)))
