@@ -109,6 +109,12 @@ def _check_family_sections(results, synthetic):
     spend = planted.loc["spend"]
     assert spend.loc[("referral", "Gamma-Gamma"), "fitted"] < 1.3
     assert spend.loc[("social", "Gamma-Gamma"), "lower_95"] > 1
+    # the fitted spend factors sit close to the repeat buyers' own ratios (computed in the
+    # chapter with a plain groupby), inside the intervals, and away from the planted ones
+    for channel, ratio in results["repeat_buyer_spend_ratio"].items():
+        row = spend.loc[(channel, "Gamma-Gamma")]
+        assert row["lower_95"] <= ratio <= row["upper_95"]
+        assert abs(row["fitted"] - ratio) < abs(row["fitted"] - row["planted"])
 
 
 @pytest.mark.realdata
