@@ -15,8 +15,9 @@ Three risks of handing a CSV to a marketing team:
   :func:`write_csv` writes RFC 4180 files (lines end in ``\r\n``), for which the ``csv``
   module quotes every field holding a ``\r`` or a ``\n``.
 - **Needless personal data**: a campaign list carries the customer id and what the campaign
-  needs (action, offer, expected value, reason, channel, dates), never e-mail addresses, phone
-  numbers or birth dates; the sending tool looks the address up by id.
+  needs (control group, action, offer, expected value, reason, channel, dates), never
+  e-mail addresses, phone numbers or birth dates; the sending tool looks the address up by
+  id.
 
 Every file is written to a temporary name in the same folder and renamed, so a reader never
 sees half a file. Every CSV the project writes for people goes through :func:`write_csv`.
@@ -40,6 +41,7 @@ import pandas as pd
 from helpers import schema as s
 from helpers.campaigns import CAMPAIGN_COLUMNS
 from helpers.checks import require_columns
+from helpers.experiments import GROUP
 from helpers.report_folder import file_creation_mask  # re-exported: the one umask reader
 
 __all__ = [
@@ -72,6 +74,7 @@ _FIXED_OPTIONS: frozenset[str] = frozenset(
 #: Columns an exported campaign may carry besides :data:`CAMPAIGN_COLUMNS`.
 EXPORT_COLUMNS: tuple[str, ...] = (
     s.CUSTOMER_ID,
+    GROUP,
     s.PRODUCT_ID,
     *CAMPAIGN_COLUMNS[1:],
     "product_ids",

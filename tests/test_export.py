@@ -262,3 +262,22 @@ def test_write_csv_failure_keeps_the_previous_file(tmp_path):
         write_csv(df, path)
     assert path.read_bytes() == b"previous\r\n"
     assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
+
+
+def test_the_control_group_column_is_exported_after_the_customer(tmp_path):
+    from helpers.experiments import assign_groups
+
+    df = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 4],
+            "action": ["retention offer"] * 4,
+            "offer": ["10% off"] * 4,
+            "expected_value": [4.0, 3.0, 2.0, 1.0],
+            "reason": ["plain"] * 4,
+        }
+    )
+    listed = assign_groups(df, base_rate=0.2, expected_uplift=0.05, control_share=0.25)
+    path = export_campaign(listed, tmp_path / "retention.csv")
+    frame = pd.read_csv(path)
+    assert frame.columns[:2].tolist() == ["customer_id", "group"]
+    assert frame["group"].value_counts().to_dict() == {"treatment": 3, "control": 1}
