@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as s
+from helpers.synthetic_campaign import CAMPAIGN_DAYS, campaign_date, campaign_tables
 
 __all__ = [
     "DEFAULT_N_CUSTOMERS",
@@ -284,6 +285,10 @@ class RetailData:
     bought_together : pandas.DataFrame
         The planted product pairs: ``product_a``, ``product_b``, ``description_a``,
         ``description_b``.
+    campaign_history, campaign_truth : pandas.DataFrame
+        A past randomised e-mail campaign (treatment and control, response and spend in
+        the 30 days after it) and its truth per customer (both potential outcomes): see
+        :mod:`helpers.synthetic_campaign`.
     observation_end, future_end : pandas.Timestamp
         Last day of the observed window and of the future window (both inclusive).
     """
@@ -295,6 +300,8 @@ class RetailData:
     truth: pd.DataFrame
     dirt: pd.DataFrame
     bought_together: pd.DataFrame
+    campaign_history: pd.DataFrame
+    campaign_truth: pd.DataFrame
     observation_end: pd.Timestamp
     future_end: pd.Timestamp
 
@@ -702,6 +709,21 @@ def make_synthetic(
             "description_b": products[s.DESCRIPTION].to_numpy()[pairs[:, 1]],
         }
     )
+    history, campaign_truth = _campaign(
+        seed,
+        customers,
+        persona,
+        power,
+        rate,
+        lives,
+        owner,
+        times,
+        line_owner,
+        line_time,
+        line_invoice,
+        lines["quantity"].to_numpy() * price[lines["product"].to_numpy()],
+        end_ts,
+    )
     return RetailData(
         order_lines=order_lines,
         customers=customers,
@@ -710,8 +732,55 @@ def make_synthetic(
         truth=truth,
         dirt=dirt_table,
         bought_together=bought_together,
+        campaign_history=history,
+        campaign_truth=campaign_truth,
         observation_end=end_ts,
         future_end=future_ts,
+    )
+
+
+def _campaign(
+    seed,
+    customers,
+    persona,
+    power,
+    rate,
+    lives,
+    owner,
+    times,
+    line_owner,
+    line_time,
+    line_invoice,
+    line_value,
+    end_ts,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the campaign tables, from the inputs the purchases give (see campaign_tables)."""
+    n = len(customers)
+    date = campaign_date(end_ts)
+    start, stop = date.to_datetime64(), (date + pd.Timedelta(days=CAMPAIGN_DAYS)).to_datetime64()
+    active = lives > np.bincount(owner[times < start], minlength=n)
+    in_window = (times >= start) & (times < stop)
+    window_orders = np.bincount(owner[in_window], minlength=n)
+    line_in = (line_time >= start) & (line_time < stop)
+    window_spend = np.bincount(line_owner[line_in], weights=line_value[line_in], minlength=n)
+    # the mean order value over every purchase the customer makes
+    orders = np.bincount(line_owner[np.unique(line_invoice, return_index=True)[1]], minlength=n)
+    order_value = np.bincount(line_owner, weights=line_value, minlength=n) / np.maximum(orders, 1)
+    days = pd.date_range(date, periods=CAMPAIGN_DAYS)
+    season = (_season(days)[None, :] ** power[:, None]).mean(axis=1)
+    expected_orders = rate * season * CAMPAIGN_DAYS / 7
+    names = np.array([x.name for x in _PERSONAS], dtype=object)[persona]
+    return campaign_tables(
+        seed,
+        customers[s.CUSTOMER_ID].to_numpy(),
+        names,
+        pd.DatetimeIndex(customers[s.SIGNUP_DATE]),
+        active,
+        expected_orders,
+        window_orders,
+        window_spend,
+        order_value,
+        date,
     )
 
 
@@ -937,6 +1006,8 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "truth": ((), (s.CUSTOMER_ID, "persona")),
     "dirt": ((), ("kind",)),
     "bought_together": ((), ("product_a", "product_b", "description_a", "description_b")),
+    "campaign_history": (("campaign_date",), (s.CUSTOMER_ID, "group", "offer")),
+    "campaign_truth": ((), (s.CUSTOMER_ID, "kind")),
 }
 
 
