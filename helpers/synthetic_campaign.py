@@ -1,30 +1,32 @@
 """A past randomised campaign in the synthetic shop, with a known effect on every customer.
 
-Three months before the end of the observed window the shop e-mailed "15% off your next
-order" to a random half of its customers and held the other half out. What each customer
-would have done without the e-mail is what the shop's purchase process did: the order
-lines. What the e-mail changed depends on the customer's persona, as marketers tell the
-four kinds of customer apart (Radcliffe & Surry 2011):
+Three months before the end of the observed window the shop e-mailed "10% off every order
+for 30 days" to a random half of its customers and held the other half out. What each
+customer would have done without the e-mail is what the shop's purchase process did: the
+order lines. What the e-mail changed depends on the customer's persona, as marketers tell
+the four kinds of customer apart (Radcliffe & Surry 2011):
 
 =================  ======================  ==================================================
 persona            kind                    effect of the e-mail
 =================  ======================  ==================================================
-bargain hunter     persuadable             30% of those who would not have bought, buy
-occasional         persuadable (mildly)    12% of them buy
+bargain hunter     persuadable             60% of those who would not have bought, buy
+occasional         persuadable             40% of them buy
 loyal regular      sure thing              3% more buy; most would have bought anyway
-big spender        sleeping dog            20% of those who would have bought are put off
+big spender        sleeping dog            25% of those who would have bought are put off
 one-off            lost cause              2% more buy
 =================  ======================  ==================================================
 
 Only customers still active (who have not yet made their last purchase) react: the
-e-mail does not bring back someone who has left. A persuaded customer spends one order of
-their usual size (the mean of their orders, give or take 30%).
+e-mail does not bring back someone who has left. A persuaded customer places one order of
+one to two times their usual size (the mean of their orders): the discount makes them
+stock up.
 
 The order lines are left as the shop without the campaign (so the course's data do not
 change): its extra and lost orders are only in ``campaign_history``. ``campaign_truth``
-gives, per customer, the chance of ordering in the 30 days without and with the e-mail, and
-both spends (without and with it), from which the true effect of any targeting follows. The draws
-use a generator of their own, so the other tables are the same with or without them.
+gives, per customer, the chance of ordering in the 30 days without and with the e-mail,
+and both spends (without and with it), from which the true effect of any targeting
+follows. The draws use a generator of their own, so the other tables are the same with or
+without them.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ __all__ = [
 ]
 
 #: The campaign's offer, as written in the history.
-CAMPAIGN_OFFER = "15% off the next order"
+CAMPAIGN_OFFER = "10% off every order for 30 days"
 #: Days after the campaign date in which an order counts as a response.
 CAMPAIGN_DAYS = 30
 #: Days before the end of the observed window on which the campaign was sent.
@@ -51,10 +53,10 @@ _BEFORE_END = 91
 #: Per persona: (share of the active non-buyers the e-mail persuades, share of the buyers it
 #: puts off).
 PERSONA_EFFECTS: dict[str, tuple[float, float]] = {
-    "bargain hunter": (0.30, 0.0),
-    "occasional": (0.12, 0.0),
+    "bargain hunter": (0.60, 0.0),
+    "occasional": (0.40, 0.0),
     "loyal regular": (0.03, 0.0),
-    "big spender": (0.0, 0.20),
+    "big spender": (0.0, 0.25),
     "one-off": (0.02, 0.0),
 }
 
@@ -118,7 +120,7 @@ def campaign_tables(
 
     # both potential outcomes of every customer; the group decides which one is seen
     draw = rng.random(n)
-    size = usual * rng.uniform(0.7, 1.3, n)
+    size = usual * rng.uniform(1.0, 2.0, n)
     lost = bought & (draw < put_off)
     won = ~bought & alive & (draw < persuade)
     spend_with = np.where(lost, 0.0, np.where(won, size, spend)).round(2)
