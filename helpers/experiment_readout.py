@@ -2,7 +2,8 @@
 
 After a campaign whose list :func:`helpers.experiments.assign_groups` split into
 ``treatment`` (contacted) and ``control`` (held out), :func:`campaign_readout` takes the
-list and the orders of the campaign's window and returns:
+list and the orders of the campaign's window (or :func:`compare_groups`, each customer's
+response and spend) and returns:
 
 - response (share of customers who ordered) and spend per customer, per group;
 - the absolute uplift in response with Newcombe's hybrid score interval (Newcombe 1998,
@@ -31,7 +32,13 @@ from helpers import schema as s
 from helpers.checks import check_numbers, require_columns, warn_notes
 from helpers.experiments import CONTROL, GROUP, TREATMENT
 
-__all__ = ["Readout", "campaign_readout", "newcombe_interval"]
+__all__ = [
+    "Readout",
+    "campaign_gain",
+    "campaign_readout",
+    "compare_groups",
+    "newcombe_interval",
+]
 
 #: Bootstrap draws resampled at once: at most this many customers x draws in memory.
 _CHUNK_CELLS = 4_000_000
@@ -97,10 +104,16 @@ class Readout:
 
     def summary(self, currency: str = "£") -> str:
         """Return the readout in plain words."""
-        e = self.effects["estimate"]
-        low, high = self.effects["lower"], self.effects["upper"]
+        e, low, high = (self.effects[c] for c in ("estimate", "lower", "upper"))
         level = f"{self.confidence:.0%}"
-        margin = e["incremental margin"]
+
+        def money(value: float, decimals: int = 0, sign: bool = False) -> str:
+            text = f"{currency}{abs(value):,.{decimals}f}"
+            return ("-" if value < 0 else "+" if sign else "") + text
+
+        def points(value: float) -> str:
+            return f"{value * 100:+.1f}"
+
         verdict = (
             "the campaign paid"
             if low["incremental margin"] > 0
@@ -109,18 +122,54 @@ class Readout:
             else "the data cannot tell whether the campaign paid"
         )
         rate = self.groups["response rate"]
+        spend = "spend per customer uplift"
         return (
             f"Response {rate[TREATMENT]:.1%} contacted vs {rate[CONTROL]:.1%} held out: "
-            f"uplift {e['response uplift'] * 100:+.1f} points ({level} interval "
-            f"{low['response uplift'] * 100:+.1f} to {high['response uplift'] * 100:+.1f}; "
-            f"p = {self.p_value:.3f}). Spend per customer "
-            f"{e['spend per customer uplift']:+,.2f} {currency} ({level} interval "
-            f"{low['spend per customer uplift']:+,.2f} to "
-            f"{high['spend per customer uplift']:+,.2f}). Incremental margin "
-            f"{currency}{margin:,.0f} ({level} interval {currency}{low['incremental margin']:,.0f}"
-            f" to {currency}{high['incremental margin']:,.0f}) for a cost of "
-            f"{currency}{self.cost:,.0f}: {verdict}."
+            f"uplift {points(e['response uplift'])} points ({level} interval "
+            f"{points(low['response uplift'])} to {points(high['response uplift'])}; "
+            f"{'p < 0.001' if self.p_value < 0.001 else f'p = {self.p_value:.3f}'}). "
+            f"Spend per customer {money(e[spend], 2, True)} "
+            f"({level} interval {money(low[spend], 2, True)} to {money(high[spend], 2, True)})."
+            f" Incremental margin {money(e['incremental margin'])} ({level} interval "
+            f"{money(low['incremental margin'])} to {money(high['incremental margin'])}) for a "
+            f"cost of {money(self.cost)}: {verdict}."
         )
+
+
+def campaign_gain(
+    spend_with,
+    spend_without,
+    *,
+    margin_rate: float,
+    discount: float = 0.0,
+    contact_cost: float = 0.0,
+):
+    """Return the incremental margin of contacting a customer: one definition everywhere.
+
+    ``margin_rate x (spend_with - spend_without) - discount x spend_with - contact_cost``:
+    the margin on what the campaign added, minus the discount paid on *every* order of the
+    contacted customer (also on those they would have placed anyway: cannibalisation), minus
+    the contact. A fixed cost per redeemed offer is subtracted by the caller (the readout
+    counts the treated responders).
+
+    Parameters
+    ----------
+    spend_with, spend_without : float or array-like
+        Spend at full price with the contact and without it (per customer, or group means).
+    margin_rate : float
+        Margin per unit of spend at full price.
+    discount : float, default 0
+        Share of the spend given away as the offer.
+    contact_cost : float, default 0
+        Cost of the contact.
+
+    Returns
+    -------
+    float or numpy.ndarray
+    """
+    spend_with = np.asarray(spend_with, dtype=float)
+    spend_without = np.asarray(spend_without, dtype=float)
+    return margin_rate * (spend_with - spend_without) - discount * spend_with - contact_cost
 
 
 def _bootstrap_means(values: np.ndarray, draws: int, rng: np.random.Generator) -> np.ndarray:
@@ -159,6 +208,10 @@ def campaign_readout(
 ) -> Readout:
     """Compare the contacted customers with the held-out ones over the campaign's window.
 
+    Each listed customer's outcome is taken from the orders of the window (responded:
+    at least one line with a positive amount; spend: the sum of the amounts), then
+    :func:`compare_groups` reads the groups out.
+
     Parameters
     ----------
     campaign : pandas.DataFrame
@@ -168,6 +221,85 @@ def campaign_readout(
         the list are ignored. Returns (negative amounts) count against spend.
     start, end : str or Timestamp
         The window: lines with ``start <= date < end`` (``end`` exclusive).
+    margin_rate, discount, offer_cost, contact_cost, confidence, n_boot, seed
+        As in :func:`compare_groups`.
+    planned_end : str or Timestamp, optional
+        The end the test was planned for; reading it before then adds a peeking warning.
+    customer_col, date_col, amount_col : str
+        Column names in ``campaign`` (customer) and ``orders``.
+
+    Returns
+    -------
+    Readout
+
+    Raises
+    ------
+    ValueError
+        As :func:`compare_groups`; also if a column is missing or ``start >= end``.
+    """
+    require_columns(campaign, [customer_col, GROUP], "campaign")
+    require_columns(orders, [customer_col, date_col, amount_col], "orders", allow_empty=True)
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    if not start < end:
+        raise ValueError(f"need start < end, got {start} and {end}")
+    dates = pd.to_datetime(orders[date_col])
+    window = orders[(dates >= start) & (dates < end)]
+    spend = window.groupby(customer_col)[amount_col].sum()
+    ordered = set(window.loc[window[amount_col] > 0, customer_col])
+    outcomes = campaign[[customer_col, GROUP]].copy()
+    outcomes["spend"] = outcomes[customer_col].map(spend).fillna(0.0).astype(float)
+    outcomes["responded"] = outcomes[customer_col].isin(ordered)
+
+    notes = []
+    last_date = dates.max() if len(dates) else pd.NaT
+    if pd.isna(last_date) or last_date < end - pd.Timedelta(days=1):
+        seen = "no orders" if pd.isna(last_date) else f"orders up to {last_date:%Y-%m-%d}"
+        notes.append(
+            f"the window runs to {end:%Y-%m-%d} but the data hold {seen}: the readout counts "
+            "as no response what has not happened yet"
+        )
+    if planned_end is not None and end < pd.Timestamp(planned_end):
+        notes.append(
+            f"read before the planned end ({pd.Timestamp(planned_end):%Y-%m-%d}): a test "
+            "looked at again and again, and stopped when it looks significant, finds effects "
+            "that are not there far more often than its nominal level; decide on the planned "
+            "window only"
+        )
+    readout = compare_groups(
+        outcomes,
+        margin_rate=margin_rate,
+        discount=discount,
+        offer_cost=offer_cost,
+        contact_cost=contact_cost,
+        confidence=confidence,
+        n_boot=n_boot,
+        seed=seed,
+    )
+    warn_notes(notes)
+    readout.notes = notes + readout.notes
+    return readout
+
+
+def compare_groups(
+    outcomes: pd.DataFrame,
+    *,
+    margin_rate: float,
+    discount: float = 0.0,
+    offer_cost: float = 0.0,
+    contact_cost: float = 0.0,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+    responded_col: str = "responded",
+    spend_col: str = "spend",
+) -> Readout:
+    """Read a randomised test out from each customer's group and outcome.
+
+    Parameters
+    ----------
+    outcomes : pandas.DataFrame
+        One row per customer in the test: ``group`` (``treatment`` or ``control``), whether
+        they responded (bool) and what they spent in the window (at full price).
     margin_rate : float
         Margin per unit of spend, in (0, 1] (chapter 02 measures it).
     discount : float, default 0
@@ -178,16 +310,14 @@ def campaign_readout(
         Fixed cost per treated customer who ordered (a voucher's handling, a gift).
     contact_cost : float, default 0
         Cost of one contact (an SMS, a printed letter), paid for every treated customer.
-    planned_end : str or Timestamp, optional
-        The end the test was planned for; reading it before then adds a peeking warning.
     confidence : float, default 0.95
         Level of the intervals.
     n_boot : int, default 2000
         Bootstrap draws for spend, margin and ROI.
     seed : int, default 0
         Seed of the bootstrap.
-    customer_col, date_col, amount_col : str
-        Column names in ``campaign`` (customer) and ``orders``.
+    responded_col, spend_col : str
+        The outcome columns.
 
     Returns
     -------
@@ -199,32 +329,28 @@ def campaign_readout(
         If a column is missing, a group is empty, a group value is not ``treatment`` or
         ``control``, or a cost or rate is out of range.
     """
-    require_columns(campaign, [customer_col, GROUP], "campaign")
-    require_columns(orders, [customer_col, date_col, amount_col], "orders", allow_empty=True)
-    unknown = ~campaign[GROUP].isin([TREATMENT, CONTROL])
+    require_columns(outcomes, [GROUP, responded_col, spend_col], "outcomes")
+    unknown = ~outcomes[GROUP].isin([TREATMENT, CONTROL])
     if unknown.any():
         raise ValueError(
             f"campaign: column {GROUP!r} must be {TREATMENT!r} or {CONTROL!r}; "
-            f"found {campaign.loc[unknown, GROUP].tolist()[0]!r}"
+            f"found {outcomes.loc[unknown, GROUP].tolist()[0]!r}"
         )
     check_numbers("margin_rate", margin_rate, "in (0, 1]", lambda v: (v > 0) & (v <= 1))
     check_numbers("discount", discount, "in [0, 1)", lambda v: (v >= 0) & (v < 1))
     for name, value in (("offer_cost", offer_cost), ("contact_cost", contact_cost)):
         check_numbers(name, value, ">= 0", lambda v: v >= 0)
     check_numbers("confidence", confidence, "in (0, 1)", lambda v: (v > 0) & (v < 1))
+    check_numbers(spend_col, outcomes[spend_col].to_numpy(float), "finite", np.isfinite)
     if n_boot < 100:
         raise ValueError(f"n_boot must be at least 100, got {n_boot}")
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
-    if not start < end:
-        raise ValueError(f"need start < end, got {start} and {end}")
-
-    dates = pd.to_datetime(orders[date_col])
-    window = orders[(dates >= start) & (dates < end)]
-    spend = window.groupby(customer_col)[amount_col].sum()
-    ordered = set(window.loc[window[amount_col] > 0, customer_col])
-    listed = campaign[[customer_col, GROUP]].copy()
-    listed["spend"] = listed[customer_col].map(spend).fillna(0.0).astype(float)
-    listed["responded"] = listed[customer_col].isin(ordered)
+    listed = pd.DataFrame(
+        {
+            GROUP: outcomes[GROUP].to_numpy(),
+            "spend": outcomes[spend_col].to_numpy(float),
+            "responded": outcomes[responded_col].to_numpy(bool),
+        }
+    )
 
     sizes = listed[GROUP].value_counts()
     for name in (TREATMENT, CONTROL):
@@ -260,8 +386,11 @@ def campaign_readout(
     responded_t = treated["responded"].to_numpy(float)
 
     def economics(mean_t, mean_c, responders_t):
+        margin = n1 * campaign_gain(
+            mean_t, mean_c, margin_rate=margin_rate, discount=discount, contact_cost=contact_cost
+        )
+        margin = margin - offer_cost * responders_t
         cost = contact_cost * n1 + offer_cost * responders_t + discount * mean_t * n1
-        margin = n1 * (mean_t - mean_c) * margin_rate - cost
         return margin, cost
 
     margin, cost = economics(spend_t.mean(), spend_c.mean(), x1)
@@ -288,27 +417,10 @@ def campaign_readout(
             rows["ROI"] = (margin / cost, *interval(boot_margin / boot_cost))
     effects = pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "lower", "upper"])
 
-    notes = []
-    last_date = dates.max() if len(dates) else pd.NaT
-    if pd.isna(last_date) or last_date < end - pd.Timedelta(days=1):
-        seen = "no orders" if pd.isna(last_date) else f"orders up to {last_date:%Y-%m-%d}"
-        notes.append(
-            f"the window runs to {end:%Y-%m-%d} but the data hold {seen}: the readout counts "
-            "as no response what has not happened yet"
-        )
-    if planned_end is not None and end < pd.Timestamp(planned_end):
-        notes.append(
-            f"read before the planned end ({pd.Timestamp(planned_end):%Y-%m-%d}): a test "
-            "looked at again and again, and stopped when it looks significant, finds effects "
-            "that are not there far more often than its nominal level; decide on the planned "
-            "window only"
-        )
-    warn_notes(notes)
     return Readout(
         groups=groups,
         effects=effects,
         p_value=p_value,
         cost=float(cost),
         confidence=float(confidence),
-        notes=notes,
     )

@@ -14,7 +14,12 @@ import pandas as pd
 import pytest
 
 from helpers.checks import DataWarning
-from helpers.experiment_readout import campaign_readout, newcombe_interval
+from helpers.experiment_readout import (
+    campaign_gain,
+    campaign_readout,
+    compare_groups,
+    newcombe_interval,
+)
 from helpers.experiments import (
     ExperimentDesign,
     assign_groups,
@@ -160,6 +165,27 @@ def test_readout_economics_by_hand():
     assert readout.cost == pytest.approx(15.0)
     assert e["incremental margin"] == pytest.approx(5.0)
     assert e["ROI"] == pytest.approx(5.0 / 15.0)
+    # the same from the outcomes per customer
+    outcomes = campaign.assign(
+        responded=[True, True, False, False, True, False, False, False],
+        spend=[60.0, 30.0, 0.0, 0.0, 50.0, 0.0, 0.0, 0.0],
+    )
+    again = compare_groups(
+        outcomes, margin_rate=0.5, discount=0.1, offer_cost=2.0, contact_cost=0.5
+    )
+    pd.testing.assert_frame_equal(again.groups, readout.groups)
+    pd.testing.assert_frame_equal(again.effects, readout.effects)
+    text = again.summary()
+    assert "Response 50.0% contacted vs 25.0% held out: uplift +25.0 points" in text
+    assert "Spend per customer +£10.00" in text and "for a cost of £15" in text
+
+
+def test_campaign_gain_is_the_one_definition():
+    # margin on the extra spend, minus the discount on all spend with the offer, minus contact
+    gain = campaign_gain(
+        [100.0, 0.0, 50.0], [80.0, 0.0, 60.0], margin_rate=0.5, discount=0.1, contact_cost=1.0
+    )
+    np.testing.assert_allclose(gain, [0.5 * 20 - 10 - 1, -1.0, 0.5 * -10 - 5 - 1])
 
 
 def simulated_campaign(seed: int, n: int = 2000, base: float = 0.2, uplift: float = 0.05):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from test_notebooks import run
 
+from helpers import datasets
+
 pytestmark = pytest.mark.notebook
 
 
@@ -29,3 +31,31 @@ def test_strategy_chapter_on_the_synthetic_shop(tmp_path):
     assert all(0 <= d < 10 for d in results["birthday_days_ahead"])
     depth, days = results["promotion_best"]
     assert depth in (0.1, 0.2, 0.3) and days in (7, 14, 28)
+    # section 9: the control group and the readout of the shop's past campaign
+    assert results["sample_size_10_15"] == [686, 686]  # by hand in tests/test_experiments.py
+    design = results["retention_design"]
+    groups = results["retention_groups"]
+    assert groups["control"] == design["n_control"] and design["detectable"]
+    assert groups["control"] + groups["treatment"] == sizes["retention"]
+    # the readout against a plain count of the campaign history
+    shop = datasets.load_synthetic()
+    history = shop.campaign_history
+    rate = history.groupby("group")["responded"].mean()
+    effects, by_group = results["readout_effects"], results["readout_groups"]
+    assert effects["response uplift"]["estimate"] == pytest.approx(
+        rate["treatment"] - rate["control"], abs=1e-4
+    )
+    assert by_group["treatment"]["customers"] == (history["group"] == "treatment").sum()
+    # what the text says: response clearly up, spend up, the margin's interval below 0
+    assert effects["response uplift"]["lower"] > 0.05
+    assert effects["spend per customer uplift"]["lower"] > 0
+    assert effects["incremental margin"]["upper"] < 0
+    # the truth by kind: only persuadables gain; sleeping dogs cost the most per customer;
+    # sure things order as often with or without; lost causes cost about the e-mail
+    kinds = results["gain_by_kind"]
+    gains = {kind: row["gain_per_customer"] for kind, row in kinds.items()}
+    assert [k for k, g in gains.items() if g > 0] == ["persuadable"]
+    assert min(gains, key=gains.get) == "sleeping dog"
+    sure = kinds["sure thing"]
+    assert abs(sure["p_with"] - sure["p_without"]) < 0.02 and sure["gain_per_customer"] < 0
+    assert -0.5 < gains["lost cause"] < 0

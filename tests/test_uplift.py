@@ -89,3 +89,23 @@ def test_bad_inputs_are_refused():
         TwoModelUplift().fit(features, treated.astype(int), outcome)
     with pytest.raises(ValueError, match="one row per customer; got 100, 100 and 99"):
         TransformedOutcomeUplift().fit(features, treated, outcome[:-1])
+
+
+def test_the_plots_draw_every_ranking_with_labelled_axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from helpers.plots import plot_qini, plot_targeting_value
+
+    features, treated, outcome = randomised_test(500, 5)
+    curves = {
+        "x": qini_curve(features["x"].to_numpy(), treated, outcome),
+        "noise": qini_curve(features["noise"].to_numpy(), treated, outcome),
+    }
+    ax = plot_qini(curves)
+    assert [line.get_label() for line in ax.get_lines()][:3] == ["x", "noise", "random"]
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+    table = pd.DataFrame({0.5: [10.0, -2.0], 1.0: [4.0, -5.0]}, index=["uplift", "churn"])
+    ax = plot_targeting_value(table)
+    assert [line.get_label() for line in ax.get_lines()][:2] == ["uplift", "churn"]
+    np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), [0.0, 10.0, 4.0])

@@ -28,6 +28,7 @@ from helpers.plots.strategy import (
     plot_strategy_mix,
 )
 from helpers.plots.tiers import plot_lorenz_curve, plot_pareto_curve, plot_tier_bars
+from helpers.plots.uplift import plot_qini, plot_targeting_value
 from helpers.plots.value import plot_channel_economics, plot_rank_correlation
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "plot_pareto_curve",
     "plot_persona_cards",
     "plot_profile_heatmap",
+    "plot_qini",
     "plot_rank_correlation",
     "plot_recommender_metrics",
     "plot_repeat_counts",
@@ -60,6 +62,7 @@ __all__ = [
     "plot_rules",
     "plot_segment_summary",
     "plot_strategy_mix",
+    "plot_targeting_value",
     "plot_tier_bars",
     "plot_tracking",
 ]
