@@ -11,13 +11,15 @@ campaign is :mod:`helpers.experiment_readout`.
 - :func:`minimum_detectable_effect`: the smallest uplift groups of given sizes detect;
 - :func:`assign_groups`: a seeded random control group in every stratum (strategy, tier,
   ...), sized by the power calculation, as a ``group`` column (``treatment``/``control``),
-  with the design and its assumptions in ``attrs["experiment"]``.
+  with the design and its assumptions in ``attrs["experiment"]``;
+- :func:`hold_out_lists`: the same for every customer list of a set of campaigns, each
+  with its base rate measured on the order lines.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -33,6 +35,7 @@ __all__ = [
     "TREATMENT",
     "ExperimentDesign",
     "assign_groups",
+    "hold_out_lists",
     "minimum_detectable_effect",
     "sample_size",
 ]
@@ -332,4 +335,67 @@ def assign_groups(
         seed=int(seed),
     )
     out.attrs["experiment"] = design.as_dict()
+    return out
+
+
+def hold_out_lists(
+    lists: Mapping[str, pd.DataFrame],
+    lines: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    *,
+    window_days: int,
+    expected_uplift: float = 0.05,
+    uplifts: Mapping[str, float] | None = None,
+    seed: int = 0,
+    customer_col: str = s.CUSTOMER_ID,
+    date_col: str = s.INVOICE_DATE,
+) -> dict[str, pd.DataFrame]:
+    """Give every customer list of a set of campaigns its control group.
+
+    Each list's base rate (the chance a listed customer buys in the campaign's window
+    without it) is measured as the share of its customers who bought in the
+    ``window_days`` before ``as_of``, kept within [1%, 95%]; its expected uplift is
+    ``uplifts[name]`` or ``expected_uplift``. :func:`assign_groups` then draws the group.
+    Lists without a customer column (a promotion of products) are returned unchanged: a
+    price test holds out shops or weeks, not customers.
+
+    Parameters
+    ----------
+    lists : mapping of str to pandas.DataFrame
+        Campaign name -> list (one row per customer).
+    lines : pandas.DataFrame
+        Clean order lines (customer and date).
+    as_of : str or pandas.Timestamp
+        The analysis date (exclusive).
+    window_days : int
+        Length of the campaign's window, in days.
+    expected_uplift : float, default 0.05
+        Uplift in the response rate expected of a list not in ``uplifts``.
+    uplifts : mapping of str to float, optional
+        Expected uplift per list name.
+    seed : int, default 0
+        Seed of the draws (list i uses ``seed + i``).
+    customer_col, date_col : str
+        Column names.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        The lists, those with customers carrying ``group`` and ``attrs["experiment"]``.
+    """
+    require_columns(lines, [customer_col, date_col], "lines", allow_empty=True)
+    as_of = pd.Timestamp(as_of)
+    recent = lines[lines[date_col] >= as_of - pd.Timedelta(days=window_days)]
+    recent = set(recent.loc[recent[date_col] < as_of, customer_col])
+    uplifts = dict(uplifts or {})
+    out = {}
+    for i, (name, table) in enumerate(lists.items()):
+        if customer_col not in table.columns or table.empty:
+            out[name] = table
+            continue
+        base = float(np.clip(table[customer_col].isin(recent).mean(), 0.01, 0.95))
+        uplift = min(float(uplifts.get(name, expected_uplift)), (1 - base) * 0.99)
+        out[name] = assign_groups(
+            table, base_rate=base, expected_uplift=uplift, seed=seed + i, customer_col=customer_col
+        )
     return out

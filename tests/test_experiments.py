@@ -23,6 +23,7 @@ from helpers.experiment_readout import (
 from helpers.experiments import (
     ExperimentDesign,
     assign_groups,
+    hold_out_lists,
     minimum_detectable_effect,
     sample_size,
 )
@@ -264,3 +265,27 @@ def test_readout_refuses_what_it_cannot_read():
         )
     with pytest.raises(ValueError, match="margin_rate"):
         campaign_readout(table, orders, start="2025-01-01", end="2025-02-01", margin_rate=1.5)
+
+
+def test_every_customer_list_gets_its_control_group():
+    lines = pd.DataFrame(
+        {
+            "customer_id": [100, 101, 102, 103, 100],
+            "invoice_date": pd.to_datetime(
+                ["2025-01-20", "2025-01-25", "2024-10-01", "2025-01-30", "2025-02-01"]
+            ),
+        }
+    )
+    lists = {
+        "retention": campaign_list(40),
+        "promotion": pd.DataFrame({"product_id": ["A", "B"], "action": ["promotion"] * 2}),
+    }
+    out = hold_out_lists(
+        lists, lines, "2025-02-01", window_days=30, uplifts={"retention": 0.2}, seed=3
+    )
+    assert "group" not in out["promotion"].columns  # products, not customers
+    design = ExperimentDesign(**out["retention"].attrs["experiment"])
+    # 100 (2025-01-20), 101 and 103 bought in the 30 days before 1 February: 3 of 40
+    assert design.base_rate == pytest.approx(3 / 40)
+    assert design.expected_uplift == 0.2 and design.seed == 3
+    assert (out["retention"]["group"] == "control").sum() == design.n_control > 0

@@ -22,7 +22,7 @@ from helpers.report_folder import MARKER, marker_text
 pytestmark = pytest.mark.notebook
 
 SYNTHETIC = ROOT / "datasets" / "synthetic"
-CAMPAIGN_HEADER = ["customer_id", "action", "offer", "expected_value", "reason"]
+CAMPAIGN_HEADER = ["customer_id", "group", "action", "offer", "expected_value", "reason"]
 ONLINE_RETAIL_MAP = [
     "InvoiceNo=invoice_id",
     "StockCode=product_id",
@@ -114,10 +114,13 @@ def test_synthetic_report_campaign_csvs(synthetic_run):
     for name in ["retention", "cross_sell", "expansion", "birthday"]:
         table = rows(out / "campaigns" / f"{name}.csv")
         assert table, name
-        assert list(table[0])[:5] == CAMPAIGN_HEADER, name
+        assert list(table[0])[:6] == CAMPAIGN_HEADER, name
         assert {r["customer_id"] for r in table} <= customers, name
         assert len({r["customer_id"] for r in table}) == len(table), name
         assert "email" not in table[0] and "birth_date" not in table[0]
+        # every customer list holds out a control group, not contacted
+        groups = {r["group"] for r in table}
+        assert groups == {"treatment", "control"}, name
     retention = rows(out / "campaigns" / "retention.csv")
     values = [float(r["expected_value"]) for r in retention]
     assert min(values) > 0 and values == sorted(values, reverse=True)
