@@ -25,26 +25,34 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.pipeline import Pipeline
 
 from helpers.checks import check_numbers
 from helpers.customer_features import feature_pipeline
+from helpers.experiment_readout import campaign_gain
 
 __all__ = [
+    "SpendModel",
     "TransformedOutcomeUplift",
     "TwoModelUplift",
+    "cross_fitted_scores",
     "qini_area",
     "qini_curve",
     "targeting_value",
 ]
 
 
+#: Shallow trees, strong shrinkage: a few thousand noisy outcomes per model.
+_TREES = {"max_depth": 3, "learning_rate": 0.05, "max_iter": 150, "min_samples_leaf": 40}
+
+
 def _regressor(seed: int) -> HistGradientBoostingRegressor:
-    # shallow trees, strong shrinkage: a few thousand noisy outcomes
-    return HistGradientBoostingRegressor(
-        max_depth=3, learning_rate=0.05, max_iter=150, min_samples_leaf=40, random_state=seed
-    )
+    return HistGradientBoostingRegressor(**_TREES, random_state=seed)
+
+
+def _binary(outcome: np.ndarray) -> bool:
+    return bool(np.isin(outcome, (0.0, 1.0)).all())
 
 
 def _check(features: pd.DataFrame, treated, outcome) -> tuple[np.ndarray, np.ndarray]:
@@ -63,14 +71,22 @@ def _check(features: pd.DataFrame, treated, outcome) -> tuple[np.ndarray, np.nda
     return treated, outcome
 
 
+def _predict(model: Pipeline, features: pd.DataFrame) -> np.ndarray:
+    """Return a classifier's probability of 1, or a regressor's prediction."""
+    if hasattr(model, "predict_proba"):
+        return model.predict_proba(features)[:, 1]
+    return model.predict(features)
+
+
 class TwoModelUplift:
     """Uplift as the difference of two outcome models, one per group (T-learner).
 
     Parameters
     ----------
-    estimator : scikit-learn regressor, optional
-        The outcome model (a 0/1 outcome is regressed too: its prediction is a
-        probability). Default: gradient-boosted trees (depth 3, 150 rounds).
+    estimator : scikit-learn estimator, optional
+        The outcome model: a classifier (its probability of 1 is the prediction) or a
+        regressor. Default: gradient-boosted trees (depth 3, 150 rounds), a classifier for a
+        0/1 outcome and a regressor otherwise.
     seed : int, default 0
         Random state of the default estimator.
 
@@ -88,7 +104,14 @@ class TwoModelUplift:
     def fit(self, features: pd.DataFrame, treated, outcome) -> TwoModelUplift:
         """Fit one model on the treated customers and one on the controls."""
         treated, outcome = _check(features, treated, outcome)
-        base = self.estimator if self.estimator is not None else _regressor(self.seed)
+        base = self.estimator
+        if base is None:
+            binary = _binary(outcome)
+            base = (
+                HistGradientBoostingClassifier(**_TREES, random_state=self.seed)
+                if binary
+                else _regressor(self.seed)
+            )
         models = []
         for group in (treated, ~treated):
             pipe = Pipeline([("prep", feature_pipeline(features)), ("model", clone(base))])
@@ -100,8 +123,8 @@ class TwoModelUplift:
         """Return each customer's predicted outcome ``with`` and ``without`` the campaign."""
         return pd.DataFrame(
             {
-                "with": self.treated_model_.predict(features),
-                "without": self.control_model_.predict(features),
+                "with": _predict(self.treated_model_, features),
+                "without": _predict(self.control_model_, features),
             },
             index=features.index,
         )
@@ -222,3 +245,114 @@ def targeting_value(
     return pd.Series(
         {share: float(total[round(share * len(ranked))]) for share in shares}, name="gain"
     )
+
+
+class SpendModel:
+    """What a customer spends in the window *if* they order: a regression of log spend.
+
+    Fitted on the customers who ordered (both groups: the offer changes whether they order
+    more than how much), on the log of their spend; the prediction is back-transformed with
+    Duan's smearing factor, the mean of exp(residual), so that it estimates the mean spend
+    and not the median.
+
+    Parameters
+    ----------
+    seed : int, default 0
+        Random state of the trees.
+
+    Attributes
+    ----------
+    model_ : sklearn.pipeline.Pipeline
+    smearing_ : float
+    """
+
+    def __init__(self, *, seed: int = 0):
+        self.seed = seed
+
+    def fit(self, features: pd.DataFrame, spend) -> SpendModel:
+        """Fit on the customers with a positive spend (the others are left out)."""
+        spend = np.asarray(spend, dtype=float)
+        ordered = spend > 0
+        if ordered.sum() < 10:
+            raise ValueError(f"spend: need at least 10 customers who spent, got {ordered.sum()}")
+        self.model_ = Pipeline(
+            [("prep", feature_pipeline(features)), ("model", _regressor(self.seed))]
+        )
+        log_spend = np.log(spend[ordered])
+        self.model_.fit(features[ordered], log_spend)
+        residual = log_spend - self.model_.predict(features[ordered])
+        self.smearing_ = float(np.mean(np.exp(residual)))
+        return self
+
+    def predict(self, features: pd.DataFrame) -> pd.Series:
+        """Return the expected spend of each customer if they order."""
+        value = np.exp(self.model_.predict(features)) * self.smearing_
+        return pd.Series(value, index=features.index, name="spend_if_ordering")
+
+
+def cross_fitted_scores(
+    features: pd.DataFrame,
+    treated,
+    responded,
+    spend,
+    *,
+    margin_rate: float,
+    discount: float = 0.0,
+    contact_cost: float = 0.0,
+    folds: int = 2,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Score every customer of a randomised test with models that did not see them.
+
+    The customers are split at random into ``folds`` parts; each part is scored by models
+    fitted on the others, so that a score is never judged on the data it was fitted to.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per customer of the test, before it.
+    treated, responded : array-like of bool
+        The group (True: contacted) and whether the customer ordered in the window.
+    spend : array-like
+        What they spent in the window.
+    margin_rate, discount, contact_cost : float
+        The economics of :func:`helpers.experiment_readout.campaign_gain`.
+    folds : int, default 2
+        Number of parts.
+    seed : int, default 0
+        Seed of the split and of the models.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed as ``features``: ``p_with`` and ``p_without`` (the chance of ordering with
+        and without the contact, :class:`TwoModelUplift` on ``responded``), ``uplift``
+        (their difference), ``spend_if_ordering`` (:class:`SpendModel`) and
+        ``expected_margin``: ``campaign_gain(p_with x value, p_without x value, ...)``, the
+        margin the contact is expected to add after the discount and its cost.
+    """
+    treated, outcome = _check(features, treated, np.asarray(responded, dtype=float))
+    spend = np.asarray(spend, dtype=float)
+    if folds < 2:
+        raise ValueError(f"folds must be at least 2, got {folds}")
+    part = np.random.default_rng(seed).permutation(len(features)) % folds
+    out = pd.DataFrame(index=features.index, columns=["p_with", "p_without"], dtype=float)
+    value = pd.Series(np.nan, index=features.index)
+    for k in range(folds):
+        fit, score = part != k, part == k
+        both = TwoModelUplift(seed=seed).fit(features[fit], treated[fit], outcome[fit])
+        predicted = both.predict_outcomes(features[score])
+        out.loc[score, "p_with"] = predicted["with"].to_numpy()
+        out.loc[score, "p_without"] = predicted["without"].to_numpy()
+        spender = SpendModel(seed=seed).fit(features[fit], spend[fit])
+        value[score] = spender.predict(features[score]).to_numpy()
+    out["uplift"] = out["p_with"] - out["p_without"]
+    out["spend_if_ordering"] = value
+    out["expected_margin"] = campaign_gain(
+        out["p_with"] * value,
+        out["p_without"] * value,
+        margin_rate=margin_rate,
+        discount=discount,
+        contact_cost=contact_cost,
+    )
+    return out

@@ -59,3 +59,20 @@ def test_strategy_chapter_on_the_synthetic_shop(tmp_path):
     sure = kinds["sure thing"]
     assert abs(sure["p_with"] - sure["p_without"]) < 0.02 and sure["gain_per_customer"] < 0
     assert -0.5 < gains["lost cause"] < 0
+    # section 9.3: on the 12,000-customer shop's test, the true margin of each targeting
+    assert results["uplift_test_size"] > 10_000
+    targeting = {
+        name: {float(k): v for k, v in row.items()} for name, row in results["targeting"].items()
+    }
+    margin, churn, uplift = (targeting[k] for k in ("expected margin", "churn risk", "uplift"))
+    shares = sorted(margin)
+    # expected margin beats churn risk at every share short of everyone; everyone loses money
+    assert all(margin[s] > churn[s] for s in shares if s < 1)
+    assert all(row[1.0] < 0 for row in targeting.values())
+    assert len({row[1.0] for row in targeting.values()}) == 1  # the same customers
+    # uplift alone: ahead of churn at small shares, then falls as sure things are contacted
+    assert all(uplift[s] > churn[s] for s in (0.1, 0.2, 0.3))
+    assert uplift[0.5] < uplift[0.3] and uplift[0.75] < uplift[0.5]
+    # the rule "expected margin > 0" beats churn at the same share
+    assert results["positive_margin_gain"] > results["churn_same_share_gain"]
+    assert 0.2 < results["positive_margin_share"] < 0.9

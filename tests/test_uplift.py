@@ -11,9 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.experiment_readout import campaign_gain
 from helpers.uplift import (
+    SpendModel,
     TransformedOutcomeUplift,
     TwoModelUplift,
+    cross_fitted_scores,
     qini_area,
     qini_curve,
     targeting_value,
@@ -109,3 +112,44 @@ def test_the_plots_draw_every_ranking_with_labelled_axes():
     ax = plot_targeting_value(table)
     assert [line.get_label() for line in ax.get_lines()][:2] == ["uplift", "churn"]
     np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), [0.0, 10.0, 4.0])
+
+
+def test_spend_model_estimates_the_mean_not_the_median():
+    rng = np.random.default_rng(6)
+    n = 6000
+    features = pd.DataFrame({"x": rng.random(n)})
+    log_mean = 3.0 + features["x"].to_numpy()
+    spend = np.exp(log_mean + rng.normal(0, 0.8, n))
+    spend[rng.random(n) < 0.3] = 0.0  # non-buyers are left out of the fit
+    model = SpendModel().fit(features, spend)
+    grid = pd.DataFrame({"x": [0.2, 0.8]})
+    truth = np.exp(3.0 + grid["x"] + 0.8**2 / 2)  # the lognormal mean
+    np.testing.assert_allclose(model.predict(grid), truth, rtol=0.1)
+    assert model.smearing_ == pytest.approx(np.exp(0.8**2 / 2), rel=0.1)
+
+
+def test_cross_fitted_scores_follow_the_one_definition():
+    features, treated, outcome = randomised_test(4000, 7)
+    spend = np.where(outcome > 0, 50.0, 0.0)
+    scores = cross_fitted_scores(
+        features,
+        treated,
+        outcome.astype(bool),
+        spend,
+        margin_rate=0.4,
+        discount=0.1,
+        contact_cost=0.2,
+    )
+    assert scores.notna().all().all() and scores.index.equals(features.index)
+    expected = campaign_gain(
+        scores["p_with"] * scores["spend_if_ordering"],
+        scores["p_without"] * scores["spend_if_ordering"],
+        margin_rate=0.4,
+        discount=0.1,
+        contact_cost=0.2,
+    )
+    np.testing.assert_allclose(scores["expected_margin"], expected)
+    np.testing.assert_allclose(scores["spend_if_ordering"], 50.0, rtol=1e-6)
+    high = features["x"] > 0.5
+    assert scores.loc[high, "uplift"].mean() == pytest.approx(0.3, abs=0.06)
+    assert scores.loc[~high, "uplift"].mean() == pytest.approx(0.0, abs=0.06)
