@@ -97,15 +97,17 @@ NEW_SEGMENTS: tuple[str, ...] = ("New", "Promising")
 PLAYBOOK: tuple[tuple[str, str, str, str], ...] = (
     (
         "retain",
-        "high_value and high_risk",
-        "top tier and P(churn) >= threshold",
-        "valuable and likely to leave: a retention offer can pay for itself",
+        "high_value and high_risk and not given_up",
+        "top tier, P(churn) >= threshold, P(alive) >= its floor",
+        "valuable, likely to leave and still there to keep: a retention offer can pay for "
+        "itself",
     ),
     (
         "win back",
-        "lapsed or high_risk",
-        "lapsed RFM segment, or P(churn) >= threshold",
-        "stopping or stopped buying, modest value: a low-cost reactivation message",
+        "lapsed or high_risk or given_up",
+        "lapsed RFM segment, P(churn) >= threshold, or P(alive) below its floor",
+        "stopping or stopped buying, or given up by the purchase model: a low-cost "
+        "reactivation message, never a discount",
     ),
     (
         "care",
@@ -506,15 +508,19 @@ def assign_strategies(
     view: pd.DataFrame,
     *,
     risk_threshold: float = 0.5,
+    alive_floor: float = 0.1,
     high_tiers: Sequence[int] = (1,),
     playbook: Sequence[tuple[str, str, str, str]] = PLAYBOOK,
 ) -> pd.DataFrame:
     """Give each customer the strategy of the first playbook rule that holds, and why.
 
-    The rules are evaluated on four flags added to ``view``:
+    The rules are evaluated on five flags added to ``view``:
 
     - ``high_value``: ``tier`` in ``high_tiers``;
     - ``high_risk``: ``p_churn >= risk_threshold`` (a missing score counts as low risk);
+    - ``given_up``: ``p_alive < alive_floor``, the purchase model's view that the customer
+      has already left (False where ``p_alive`` is missing or absent): such a customer gets
+      a cheap win-back message, never a discount meant to keep them;
     - ``lapsed``: ``segment`` in :data:`LAPSED_SEGMENTS`;
     - ``new``: ``segment`` in :data:`NEW_SEGMENTS`.
 
@@ -524,6 +530,8 @@ def assign_strategies(
         :func:`customer_view`.
     risk_threshold : float, default 0.5
         P(churn) from which a customer counts as likely to leave, in (0, 1).
+    alive_floor : float, default 0.1
+        P(alive) below which the purchase model gives a customer up, in (0, 1).
     high_tiers : sequence of int, default (1,)
         The tiers that count as high value.
     playbook : sequence of (strategy, rule, rule in words, reason), default :data:`PLAYBOOK`
@@ -532,7 +540,7 @@ def assign_strategies(
     Returns
     -------
     pandas.DataFrame
-        ``view`` with the four flags, ``strategy`` and ``reason``.
+        ``view`` with the five flags, ``strategy`` and ``reason``.
 
     Raises
     ------
@@ -545,9 +553,12 @@ def assign_strategies(
     out = view.copy()
     out["high_value"] = out["tier"].isin(list(high_tiers))
     out["high_risk"] = out["p_churn"].fillna(0.0) >= risk_threshold
+    check_share("alive_floor", alive_floor, "a P(alive) floor", include_one=False)
+    alive = out["p_alive"] if "p_alive" in out.columns else pd.Series(np.nan, index=out.index)
+    out["given_up"] = alive.fillna(1.0) < alive_floor
     out["lapsed"] = out["segment"].isin(LAPSED_SEGMENTS)
     out["new"] = out["segment"].isin(NEW_SEGMENTS)
-    flags = out[["high_value", "high_risk", "lapsed", "new"]]
+    flags = out[["high_value", "high_risk", "given_up", "lapsed", "new"]]
     strategy = pd.Series(pd.NA, index=out.index, dtype=object)
     reason = pd.Series(pd.NA, index=out.index, dtype=object)
     for name, rule, _, why in playbook:
@@ -560,7 +571,12 @@ def assign_strategies(
             "end the playbook with a rule 'True'"
         )
     out["strategy"], out["reason"] = strategy, reason
-    out.attrs.update(view.attrs, risk_threshold=risk_threshold, high_tiers=list(high_tiers))
+    out.attrs.update(
+        view.attrs,
+        risk_threshold=risk_threshold,
+        alive_floor=alive_floor,
+        high_tiers=list(high_tiers),
+    )
     return out
 
 

@@ -40,10 +40,33 @@ def test_each_rule_of_the_playbook_and_its_order():
         "rest": "upgrade",
     }
     # the reason travels with the strategy
-    assert out.loc["top_risky", "reason"].startswith("valuable and likely to leave")
+    assert out.loc["top_risky", "reason"].startswith("valuable, likely to leave")
+    # no P(alive): nobody is given up
+    assert not out["given_up"].any()
     # the threshold is inclusive: P(churn) 0.5 counts as high risk
     edge = strategy.assign_strategies(_view([("a", 2, "Loyal", 0.5, 1.0)]), risk_threshold=0.5)
     assert edge.loc["a", "strategy"] == "win back"
+
+
+def test_customers_given_up_for_dead_get_a_win_back_message_never_a_retention_offer():
+    view = _view(
+        [
+            ("top_risky_alive", 1, "Can't Lose", 0.8, 100.0),
+            ("top_risky_gone", 1, "Can't Lose", 0.8, 4.0),
+            ("top_safe_gone", 1, "Champions", 0.1, 4.0),  # the models disagree: no discount
+            ("top_no_model", 1, "Can't Lose", 0.8, 100.0),
+        ]
+    ).assign(p_alive=[0.5, 0.01, 0.05, float("nan")])
+    out = strategy.assign_strategies(view, risk_threshold=0.5, alive_floor=0.1)
+    assert out["strategy"].to_dict() == {
+        "top_risky_alive": "retain",
+        "top_risky_gone": "win back",
+        "top_safe_gone": "win back",
+        "top_no_model": "retain",  # P(alive) missing: not given up
+    }
+    assert "never a discount" in out.loc["top_risky_gone", "reason"]
+    with pytest.raises(ValueError, match="alive_floor"):
+        strategy.assign_strategies(view, alive_floor=1.0)
 
 
 def test_playbook_table_counts_and_shares():
