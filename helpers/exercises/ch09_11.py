@@ -165,12 +165,13 @@ def _top_tier(values: pd.Series, n_tiers: int) -> pd.Series:
     "10.3",
     "With a risk threshold of 0.7, how many customers does the playbook put in 'care'?",
     "run the playbook again on the same customer view with the new threshold; the rules are "
-    "read in order, so a lapsed top-tier customer is 'win back', never 'care'.",
+    "read in order, so a lapsed top-tier customer, or one the purchase model gives up for "
+    "dead, is 'win back', never 'care'.",
 )
 def care_at_threshold_seven() -> int:
-    """Top fifth by revenue, P(churn) below 0.7 and not in a lapsed RFM segment."""
+    """Top fifth by revenue, P(churn) below 0.7, P(alive) at least 0.1, not lapsed."""
     from helpers.rfm import rfm_analysis
-    from helpers.strategy import churn_risk
+    from helpers.strategy import churn_risk, model_clv
 
     as_of, clean, shop = _analysis_date(), default_clean(), default_shop()
     lines = clean[clean["invoice_date"] < as_of]
@@ -179,7 +180,10 @@ def care_at_threshold_seven() -> int:
     segment = rfm_analysis(lines, as_of)["segment"].astype(str).reindex(revenue.index)
     lapsed = segment.isin(["At Risk", "Can't Lose", "Hibernating", "Lost"])
     risky = p_churn.reindex(revenue.index).fillna(0.0) >= 0.7
-    return int((_top_tier(revenue, 5) & ~risky & ~lapsed).sum())
+    # P(alive) of the chapter's purchase model (the horizon and rates do not change it)
+    alive = model_clv(clean, as_of, horizon_months=12, discount_rate=0.1, margin_rate=0.3)
+    gone = alive["p_alive"].reindex(revenue.index).fillna(1.0) < 0.1
+    return int((_top_tier(revenue, 5) & ~risky & ~lapsed & ~gone).sum())
 
 
 # --- 11 the customer value report --------------------------------------------------------------
