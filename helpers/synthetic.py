@@ -709,19 +709,14 @@ def make_synthetic(
             "description_b": products[s.DESCRIPTION].to_numpy()[pairs[:, 1]],
         }
     )
+    line_value = lines["quantity"].to_numpy() * price[lines["product"].to_numpy()]
     history, campaign_truth = _campaign(
         seed,
         customers,
         persona,
-        power,
-        rate,
-        lives,
-        owner,
-        times,
-        line_owner,
-        line_time,
-        line_invoice,
-        lines["quantity"].to_numpy() * price[lines["product"].to_numpy()],
+        (power, rate, lives),
+        (owner, times),
+        (line_owner, line_time, line_invoice, line_value),
         end_ts,
     )
     return RetailData(
@@ -740,21 +735,23 @@ def make_synthetic(
 
 
 def _campaign(
-    seed,
-    customers,
-    persona,
-    power,
-    rate,
-    lives,
-    owner,
-    times,
-    line_owner,
-    line_time,
-    line_invoice,
-    line_value,
-    end_ts,
+    seed: int,
+    customers: pd.DataFrame,
+    persona: np.ndarray,
+    latent: tuple[np.ndarray, np.ndarray, np.ndarray],
+    purchases: tuple[np.ndarray, np.ndarray],
+    lines: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    end_ts: pd.Timestamp,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return the campaign tables, from the inputs the purchases give (see campaign_tables)."""
+    """Return the campaign tables, from the inputs the purchases give (see campaign_tables).
+
+    ``latent``: each customer's season power, purchase rate and number of purchases before
+    leaving; ``purchases``: the owner and time of every purchase; ``lines``: the owner,
+    time, invoice and value of every order line.
+    """
+    power, rate, lives = latent
+    owner, times = purchases
+    line_owner, line_time, line_invoice, line_value = lines
     n = len(customers)
     date = campaign_date(end_ts)
     start, stop = date.to_datetime64(), (date + pd.Timedelta(days=CAMPAIGN_DAYS)).to_datetime64()
