@@ -75,6 +75,7 @@ def test_strategy_chapter_on_the_synthetic_shop(tmp_path):
     shares = sorted(margin)
     # expected margin beats churn risk at every share short of everyone; everyone loses money
     assert all(margin[s] > churn[s] for s in shares if s < 1)
+    assert all(churn[s] > targeting["random"][s] for s in shares if s < 1)
     assert all(row[1.0] < 0 for row in targeting.values())
     assert len({row[1.0] for row in targeting.values()}) == 1  # the same customers
     # uplift alone: ahead of churn at small shares, then falls as sure things are contacted
