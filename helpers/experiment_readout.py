@@ -276,7 +276,7 @@ def campaign_readout(
         seed=seed,
     )
     warn_notes(notes)
-    readout.notes = notes + readout.notes
+    readout.notes = notes
     return readout
 
 

@@ -54,6 +54,16 @@ def _check_rate(name: str, value: float) -> float:
     return float(value)
 
 
+def _check_uplift(name: str, uplift: float, base_rate: float) -> float:
+    """Return ``uplift`` as a float if it is > 0 and ``base_rate + uplift < 1``."""
+    uplift = float(uplift)
+    if not (uplift > 0 and base_rate + uplift < 1):
+        raise ValueError(
+            f"{name} must be > 0 with base_rate + {name} < 1, got {uplift} on {base_rate}"
+        )
+    return uplift
+
+
 def _z(alpha: float, power: float) -> tuple[float, float]:
     _check_rate("alpha", alpha)
     _check_rate("power", power)
@@ -110,11 +120,7 @@ def sample_size(
     the continuity correction). For 10% against 15% at the defaults: 686 in each group.
     """
     base_rate = _check_rate("base_rate", base_rate)
-    uplift = float(uplift)
-    if not (uplift > 0 and base_rate + uplift < 1):
-        raise ValueError(
-            f"uplift must be > 0 with base_rate + uplift < 1, got {uplift} on {base_rate}"
-        )
+    uplift = _check_uplift("uplift", uplift, base_rate)
     if not ratio > 0:
         raise ValueError(f"ratio must be > 0, got {ratio}")
     control = _control_size(base_rate, uplift, float(ratio), alpha, power)
@@ -286,11 +292,7 @@ def assign_groups(
             f"{example!r} appears more than once"
         )
     base_rate = _check_rate("base_rate", base_rate)
-    if not (expected_uplift > 0 and base_rate + expected_uplift < 1):
-        raise ValueError(
-            "expected_uplift must be > 0 with base_rate + expected_uplift < 1, "
-            f"got {expected_uplift} on {base_rate}"
-        )
+    expected_uplift = _check_uplift("expected_uplift", expected_uplift, base_rate)
     if strata is None:
         strata = [c for c in ("action", "strategy", "tier") if c in campaign.columns]
     strata = list(strata)
@@ -323,7 +325,7 @@ def assign_groups(
     )
     design = ExperimentDesign(
         base_rate=base_rate,
-        expected_uplift=float(expected_uplift),
+        expected_uplift=expected_uplift,
         alpha=float(alpha),
         power=float(power),
         control_share=float(share),

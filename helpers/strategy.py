@@ -99,8 +99,7 @@ PLAYBOOK: tuple[tuple[str, str, str, str], ...] = (
         "retain",
         "high_value and high_risk and not given_up",
         "top tier, P(churn) >= threshold, P(alive) >= its floor",
-        "valuable, likely to leave and still there to keep: a retention offer can pay for "
-        "itself",
+        "valuable, likely to leave and still there to keep: a retention offer can pay for itself",
     ),
     (
         "win back",
@@ -550,10 +549,10 @@ def assign_strategies(
     """
     require_columns(view, ["tier", "segment", "p_churn"], "view")
     check_share("risk_threshold", risk_threshold, "a P(churn) threshold", include_one=False)
+    check_share("alive_floor", alive_floor, "a P(alive) floor", include_one=False)
     out = view.copy()
     out["high_value"] = out["tier"].isin(list(high_tiers))
     out["high_risk"] = out["p_churn"].fillna(0.0) >= risk_threshold
-    check_share("alive_floor", alive_floor, "a P(alive) floor", include_one=False)
     alive = out["p_alive"] if "p_alive" in out.columns else pd.Series(np.nan, index=out.index)
     out["given_up"] = alive.fillna(1.0) < alive_floor
     out["lapsed"] = out["segment"].isin(LAPSED_SEGMENTS)

@@ -761,7 +761,7 @@ def _campaign(
     line_in = (line_time >= start) & (line_time < stop)
     window_spend = np.bincount(line_owner[line_in], weights=line_value[line_in], minlength=n)
     # the mean order value over every purchase the customer makes
-    orders = np.bincount(line_owner[np.unique(line_invoice, return_index=True)[1]], minlength=n)
+    orders = np.bincount(owner, minlength=n)  # one invoice a purchase, each with lines
     order_value = np.bincount(line_owner, weights=line_value, minlength=n) / np.maximum(orders, 1)
     days = pd.date_range(date, periods=CAMPAIGN_DAYS)
     season = (_season(days)[None, :] ** power[:, None]).mean(axis=1)

@@ -55,13 +55,14 @@ def _binary(outcome: np.ndarray) -> bool:
     return bool(np.isin(outcome, (0.0, 1.0)).all())
 
 
-def _check(features: pd.DataFrame, treated, outcome) -> tuple[np.ndarray, np.ndarray]:
+def _check(rows, treated, outcome, rows_name: str = "features") -> tuple[np.ndarray, np.ndarray]:
+    """Return ``treated`` and ``outcome`` as arrays, one per row of ``rows``, or raise."""
     treated = np.asarray(treated)
     outcome = np.asarray(outcome, dtype=float)
-    if not (len(features) == len(treated) == len(outcome)):
+    if not (len(rows) == len(treated) == len(outcome)):
         raise ValueError(
-            f"features, treated and outcome must have one row per customer; got "
-            f"{len(features)}, {len(treated)} and {len(outcome)}"
+            f"{rows_name}, treated and outcome must have one row per customer; got "
+            f"{len(rows)}, {len(treated)} and {len(outcome)}"
         )
     if treated.dtype != bool:
         raise ValueError("treated must be booleans (True: contacted)")
@@ -193,8 +194,9 @@ def qini_curve(score, treated, outcome) -> pd.DataFrame:
         the same number of treated, ``Y_t(k) - Y_c(k) N_t(k) / N_c(k)`` (0 while the top k
         hold no control), and ``random``: the straight line from 0 to the last point.
     """
-    treated, outcome = _check(pd.DataFrame(index=range(len(np.asarray(score)))), treated, outcome)
-    order = np.argsort(-np.asarray(score, dtype=float), kind="stable")
+    score = np.asarray(score, dtype=float)
+    treated, outcome = _check(score, treated, outcome, "score")
+    order = np.argsort(-score, kind="stable")
     t, y = treated[order], outcome[order]
     n_t, n_c = np.cumsum(t), np.cumsum(~t)
     y_t, y_c = np.cumsum(np.where(t, y, 0.0)), np.cumsum(np.where(~t, y, 0.0))

@@ -267,6 +267,15 @@ def one_blas_thread():
     return _blas_controller().limit(limits=1, user_api="blas")
 
 
+def _representable(params: np.ndarray) -> bool:
+    """Return whether exp(log-parameters) stayed positive and finite.
+
+    A line search's long step can under- or overflow a parameter (Pareto/NBD's beta to 0 on
+    older SciPy); the likelihood is undefined there, so the step is refused.
+    """
+    return bool(np.all((params > 0) & np.isfinite(params)))
+
+
 def _flat(gradient: np.ndarray, tolerance: float) -> bool:
     """Return whether a gradient (per customer, on log-parameters) is 0 to ``tolerance``."""
     return bool(np.all(np.isfinite(gradient)) and np.abs(gradient).max() < tolerance)
@@ -434,7 +443,7 @@ class _Fitter:
 
         def negll(log_params: np.ndarray) -> float:
             params = np.exp(log_params)
-            if not np.all((params > 0) & np.isfinite(params)):
+            if not _representable(params):
                 return 1e300
             with np.errstate(all="ignore"):
                 ll = self._loglik(params, *cols)
@@ -443,9 +452,7 @@ class _Fitter:
 
         def negll_grad(log_params: np.ndarray) -> tuple[float, np.ndarray]:
             params = np.exp(log_params)
-            if not np.all((params > 0) & np.isfinite(params)):
-                # a line search's long step: a parameter under- or overflowed (beta = 0 on
-                # older SciPy); the likelihood is undefined there, so the step is refused
+            if not _representable(params):
                 return 1e300, np.zeros_like(log_params)
             with np.errstate(all="ignore"):
                 total, grad = objective(params)
