@@ -17,8 +17,33 @@ Price elasticity
 ----------------
 Under a constant price elasticity ``e`` (a 1% lower price sells about e% more units),
 sales at the discounted price are ``q (1 - d) ** (-e)``: the expected lift is
-``(1 - d) ** (-e) - 1``. The promotion pays when this lift exceeds the break-even lift. Units
-sold can never exceed the stock on hand, which caps both the baseline and the promotion.
+``(1 - d) ** (-e) - 1``. That curve bends upwards: every extra point of discount sells more
+than the one before, which no shop sees. :func:`elasticity_lift` keeps it for comparison.
+
+The response curve
+------------------
+The promotion's demand is modelled with diminishing returns in both directions:
+
+- **depth**: on its first day a discount ``d`` lifts sales by
+  ``L (1 - exp(-e d / L))`` (:func:`promotion_lift`), a concave "modified exponential"
+  response: for small discounts it is the elasticity ``e`` (1% off, about e% more units), and
+  however deep the cut the lift never passes ``L`` (``max_lift``: the customers a product can
+  reach are finite);
+- **duration**: the extra demand wears off as the customers who wanted the product have
+  bought it; the lift halves every ``h`` days (``half_life_days``), so a promotion of ``D``
+  days adds the first day's lift times ``h / ln 2 * (1 - 2 ** (-D / h))`` days
+  (:func:`lift_days`), which tends to ``h / ln 2`` however long it runs.
+
+The discount, meanwhile, is paid on every unit sold, also on the units that would have sold
+at full price: that cost grows with every day. The day's extra margin beats the day's
+discount while the day's lift is above the break-even lift, so the best duration is
+
+    D* = h * log2(lift / break-even lift)    (none when the lift is below break-even),
+
+found by :func:`best_duration`, not "the longer the better". Stock on hand caps the units
+both with and without the promotion. The curve's three numbers are assumptions until a
+test measures them: run the promotion in some stores or for a random half of the
+customers and compare (:mod:`helpers.experiments`).
 
 Product choice
 --------------
@@ -39,14 +64,24 @@ from helpers import schema as s
 from helpers.checks import check_days, check_numbers, check_share, require_columns
 
 __all__ = [
+    "MAX_LIFT",
+    "HALF_LIFE_DAYS",
+    "best_duration",
     "break_even_lift",
     "elasticity_lift",
+    "lift_days",
     "plan_promotion",
     "promotion_candidates",
     "promotion_effect",
+    "promotion_lift",
     "promotion_list",
     "sales_velocity",
 ]
+
+#: Default ceiling of the first day's lift: a discount at most multiplies sales by 1 + 1.5.
+MAX_LIFT: float = 1.5
+#: Default half-life of the extra demand, in days.
+HALF_LIFE_DAYS: float = 14.0
 
 
 def break_even_lift(depth: float | np.ndarray, margin: float | np.ndarray) -> float | np.ndarray:
@@ -91,6 +126,93 @@ def elasticity_lift(depth: float | np.ndarray, elasticity: float) -> float | np.
     check_numbers("elasticity", elasticity, ">= 0", lambda e: e >= 0)
     lift = (1 - np.asarray(depth, dtype=float)) ** (-float(elasticity)) - 1
     return float(lift) if lift.ndim == 0 else lift
+
+
+def promotion_lift(
+    depth: float | np.ndarray, elasticity: float, max_lift: float = MAX_LIFT
+) -> float | np.ndarray:
+    """First-day sales lift of a discount, with diminishing returns: ``L (1 - exp(-e d / L))``.
+
+    Parameters
+    ----------
+    depth : float or array
+        Discount as a share of price, in (0, 1).
+    elasticity : float
+        The lift per unit of discount for small discounts (>= 0): 2.5 means 1% off sells
+        about 2.5% more units.
+    max_lift : float, default :data:`MAX_LIFT`
+        The lift no discount passes (> 0).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        0.3935 for 20% off at elasticity 2.5 with a ceiling of 1 (``1 - exp(-0.5)``).
+    """
+    check_share("depth", depth, "discount share of price", include_one=False)
+    check_numbers("elasticity", elasticity, ">= 0", lambda e: e >= 0)
+    check_numbers("max_lift", max_lift, "> 0", lambda m: m > 0)
+    d = np.asarray(depth, dtype=float)
+    lift = float(max_lift) * -np.expm1(-float(elasticity) * d / float(max_lift))
+    return float(lift) if lift.ndim == 0 else lift
+
+
+def lift_days(
+    duration_days: float | np.ndarray, half_life_days: float = HALF_LIFE_DAYS
+) -> float | np.ndarray:
+    """Days of first-day lift a promotion of ``D`` days adds: ``h / ln 2 * (1 - 2^(-D/h))``.
+
+    Parameters
+    ----------
+    duration_days : float or array
+        Length of the promotion (>= 0).
+    half_life_days : float, default :data:`HALF_LIFE_DAYS`
+        Days after which the extra demand has halved (> 0).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Smaller than ``D`` and than ``h / ln 2`` (7 days of a 7-day half-life: 5.05).
+    """
+    check_numbers("duration_days", duration_days, ">= 0", lambda v: v >= 0)
+    check_numbers("half_life_days", half_life_days, "> 0", lambda v: v > 0)
+    h = float(half_life_days)
+    days = h / np.log(2) * -np.expm1(-np.log(2) * np.asarray(duration_days, dtype=float) / h)
+    return float(days) if days.ndim == 0 else days
+
+
+def best_duration(
+    depth: float | np.ndarray,
+    margin: float | np.ndarray,
+    elasticity: float,
+    *,
+    max_lift: float = MAX_LIFT,
+    half_life_days: float = HALF_LIFE_DAYS,
+) -> float | np.ndarray:
+    """Return the duration that earns most: ``h log2(lift / break-even)``, 0 if none pays.
+
+    The day's lift ``lift x 2^(-t/h)`` earns ``(m - d)`` per extra unit while the discount
+    costs ``d`` on every unit; the promotion gains while ``lift x 2^(-t/h) (m - d) > d``, that
+    is while the day's lift beats the break-even lift. Stock is not counted here.
+
+    Parameters
+    ----------
+    depth : float or array
+        Discount as a share of price, in (0, 1).
+    margin : float or array
+        Margin as a share of price, in (0, 1].
+    elasticity, max_lift, half_life_days
+        The response curve (:func:`promotion_lift`, :func:`lift_days`).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Days (not rounded); 0 where the first day's lift does not reach break-even.
+    """
+    lift = np.asarray(promotion_lift(depth, elasticity, max_lift), dtype=float)
+    need = np.asarray(break_even_lift(depth, margin), dtype=float)
+    with np.errstate(divide="ignore"):
+        days = np.where(lift > need, float(half_life_days) * np.log2(lift / need), 0.0)
+    return float(days) if days.ndim == 0 else days
 
 
 def sales_velocity(
@@ -203,13 +325,21 @@ def promotion_candidates(
 
 
 def promotion_effect(
-    candidates: pd.DataFrame, depth: float, duration_days: int, elasticity: float
+    candidates: pd.DataFrame,
+    depth: float,
+    duration_days: int,
+    elasticity: float,
+    *,
+    max_lift: float = MAX_LIFT,
+    half_life_days: float = HALF_LIFE_DAYS,
 ) -> pd.DataFrame:
     """Compute the profit effect of a discount on each product, against no promotion.
 
     Over ``duration_days``, the baseline sells ``velocity x days`` units at full price and the
-    promotion ``velocity x days x (1 + lift)`` at the discount, both capped by the stock.
-    ``profit_effect`` is the promotion's margin minus the baseline's.
+    promotion ``velocity x (days + lift x lift_days)`` at the discount (the response curve of
+    the module's docstring), both capped by the stock. ``profit_effect`` is the promotion's
+    margin minus the baseline's: the discount on the units that would have sold anyway is
+    part of the promotion's cost.
 
     Parameters
     ----------
@@ -220,13 +350,16 @@ def promotion_effect(
     duration_days : int
         Length of the promotion.
     elasticity : float
-        Price elasticity (positive).
+        Lift per unit of discount for small discounts (:func:`promotion_lift`).
+    max_lift, half_life_days : float
+        The rest of the response curve (:func:`promotion_lift`, :func:`lift_days`).
 
     Returns
     -------
     pandas.DataFrame
-        Per product: ``margin``, ``break_even_lift``, ``expected_lift``, ``baseline_units``,
-        ``promo_units``, ``baseline_profit``, ``promo_profit``, ``profit_effect``.
+        Per product: ``margin``, ``break_even_lift``, ``expected_lift`` (the first day's),
+        ``average_lift`` (over the promotion), ``baseline_units``, ``promo_units``,
+        ``baseline_profit``, ``promo_profit``, ``profit_effect``.
     """
     check_days("duration_days", duration_days)
     require_columns(
@@ -235,14 +368,17 @@ def promotion_effect(
     price, cost = candidates[s.UNIT_PRICE].astype(float), candidates[s.UNIT_COST].astype(float)
     stock = candidates[s.STOCK_ON_HAND].astype(float)
     margin = (price - cost) / price
-    lift = elasticity_lift(depth, elasticity)
-    base_units = np.minimum(candidates["velocity"] * duration_days, stock)
-    promo_units = np.minimum(candidates["velocity"] * duration_days * (1 + lift), stock)
+    lift = promotion_lift(depth, elasticity, max_lift)
+    extra_days = lift * lift_days(duration_days, half_life_days)
+    velocity = candidates["velocity"].astype(float)
+    base_units = np.minimum(velocity * duration_days, stock)
+    promo_units = np.minimum(velocity * (duration_days + extra_days), stock)
     out = pd.DataFrame(
         {
             "margin": margin,
             "break_even_lift": break_even_lift(depth, margin.clip(lower=1e-9)),
             "expected_lift": lift,
+            "average_lift": extra_days / duration_days,
             "baseline_units": base_units,
             "promo_units": promo_units,
             "baseline_profit": base_units * (price - cost),
@@ -258,8 +394,10 @@ def plan_promotion(
     candidates: pd.DataFrame,
     *,
     depths: Sequence[float] = (0.1, 0.2, 0.3),
-    durations: Sequence[int] = (7, 14, 28),
+    durations: Sequence[int] = (7, 14, 21, 28, 42),
     elasticity: float = 2.5,
+    max_lift: float = MAX_LIFT,
+    half_life_days: float = HALF_LIFE_DAYS,
 ) -> pd.DataFrame:
     """Try every depth x duration on the selected products; the best pays most in total.
 
@@ -269,31 +407,36 @@ def plan_promotion(
         :func:`promotion_candidates` (only ``selected`` rows are used when the column exists).
     depths : sequence of float, default (0.1, 0.2, 0.3)
         Discounts to try.
-    durations : sequence of int, default (7, 14, 28)
+    durations : sequence of int, default (7, 14, 21, 28, 42)
         Lengths in days to try.
     elasticity : float, default 2.5
-        Price elasticity assumed.
+        Lift per unit of discount for small discounts (:func:`promotion_lift`).
+    max_lift, half_life_days : float
+        The rest of the response curve (:func:`promotion_lift`, :func:`lift_days`).
 
     Returns
     -------
     pandas.DataFrame
-        One row per (depth, duration): ``profit_effect`` (summed over products),
-        ``products_paying`` (products with a positive effect), ``extra_units``; sorted best
-        first. ``attrs["best"]``: the best (depth, duration) when its effect is positive,
-        else ``None`` (no promotion pays: do not run one).
+        One row per (depth, duration): ``profit_effect`` (summed over the products that
+        pay, as :func:`promotion_list` would run it), ``products_paying`` (products with a
+        positive effect), ``extra_units``; sorted best first. ``attrs["best"]``: the best
+        (depth, duration) when its effect is positive, else ``None`` (no promotion pays: do
+        not run one); ``attrs["curve"]``: the response curve's settings.
     """
     chosen = candidates[candidates["selected"]] if "selected" in candidates else candidates
+    curve = {"elasticity": elasticity, "max_lift": max_lift, "half_life_days": half_life_days}
     rows = []
     for depth in depths:
         for days in durations:
-            effect = promotion_effect(chosen, depth, days, elasticity)
+            effect = promotion_effect(chosen, depth, days, **curve)
+            paying = effect[effect["profit_effect"] > 0]
             rows.append(
                 {
                     "depth": depth,
                     "duration_days": days,
-                    "profit_effect": float(effect["profit_effect"].sum()),
-                    "products_paying": int((effect["profit_effect"] > 0).sum()),
-                    "extra_units": float((effect["promo_units"] - effect["baseline_units"]).sum()),
+                    "profit_effect": float(paying["profit_effect"].sum()),
+                    "products_paying": len(paying),
+                    "extra_units": float((paying["promo_units"] - paying["baseline_units"]).sum()),
                 }
             )
     grid = pd.DataFrame(rows).sort_values("profit_effect", ascending=False, kind="mergesort")
@@ -302,11 +445,18 @@ def plan_promotion(
     positive = len(grid) and best["profit_effect"] > 0
     grid.attrs["best"] = (float(best["depth"]), int(best["duration_days"])) if positive else None
     grid.attrs["elasticity"] = elasticity
+    grid.attrs["curve"] = curve
     return grid
 
 
 def promotion_list(
-    candidates: pd.DataFrame, depth: float, duration_days: int, elasticity: float
+    candidates: pd.DataFrame,
+    depth: float,
+    duration_days: int,
+    elasticity: float,
+    *,
+    max_lift: float = MAX_LIFT,
+    half_life_days: float = HALF_LIFE_DAYS,
 ) -> pd.DataFrame:
     """Turn the promotion into a campaign list: a row per product whose profit effect is > 0.
 
@@ -314,8 +464,8 @@ def promotion_list(
     ----------
     candidates : pandas.DataFrame
         :func:`promotion_candidates` (selected rows are used).
-    depth, duration_days, elasticity
-        The chosen promotion (see :func:`plan_promotion`).
+    depth, duration_days, elasticity, max_lift, half_life_days
+        The chosen promotion and the response curve (see :func:`plan_promotion`).
 
     Returns
     -------
@@ -324,7 +474,14 @@ def promotion_list(
         ``reason``, ``break_even_lift``, ``expected_lift``.
     """
     chosen = candidates[candidates["selected"]] if "selected" in candidates else candidates
-    effect = promotion_effect(chosen, depth, duration_days, elasticity)
+    effect = promotion_effect(
+        chosen,
+        depth,
+        duration_days,
+        elasticity,
+        max_lift=max_lift,
+        half_life_days=half_life_days,
+    )
     effect = effect[effect["profit_effect"] > 0]
     out = pd.DataFrame(
         {
@@ -333,15 +490,17 @@ def promotion_list(
             "offer": f"{depth:.0%} off for {duration_days} days",
             "expected_value": effect["profit_effect"].to_numpy(),
             "reason": [
-                f"{c:,.0f} days of stock, margin {m:.0%}: break-even lift {b:.0%}, expected "
-                f"{e:.0%} at elasticity {elasticity:g}"
-                for c, m, b, e in zip(
-                    chosen.loc[effect.index, "days_of_cover"]
+                (f"{c:,.0f} days of stock, " if np.isfinite(c) else "")
+                + f"margin {m:.0%}: break-even lift {b:.0%}; expected lift {e:.0%} on the "
+                f"first day, {a:.0%} on average over {duration_days} days"
+                for c, m, b, e, a in zip(
+                    chosen.loc[effect.index, "days_of_cover"].astype(float)
                     if "days_of_cover" in chosen
                     else np.full(len(effect), np.nan),
                     effect["margin"],
                     effect["break_even_lift"],
                     effect["expected_lift"],
+                    effect["average_lift"],
                     strict=True,
                 )
             ],

@@ -57,18 +57,68 @@ def test_candidates_by_stock_velocity_and_margin():
     assert list(out.index[:1]) == ["A"]
 
 
+def test_promotion_lift_has_the_elasticity_as_slope_and_a_ceiling():
+    # 20% off, elasticity 2.5, ceiling 1: 1 - exp(-0.5) = 0.3935
+    assert promotion.promotion_lift(0.2, 2.5, 1.0) == pytest.approx(1 - math.exp(-0.5))
+    # small discounts: 1% off sells about e% more
+    assert promotion.promotion_lift(0.001, 2.5, 1.0) == pytest.approx(0.0025, rel=2e-3)
+    # diminishing returns: the second 10 points add less than the first, never past the ceiling
+    lifts = promotion.promotion_lift(np.array([0.1, 0.2, 0.9]), 4.0, 1.5)
+    assert lifts[1] - lifts[0] < lifts[0] and lifts[2] < 1.5
+    with pytest.raises(ValueError, match="max_lift"):
+        promotion.promotion_lift(0.1, 2.0, 0.0)
+
+
+def test_lift_days_by_hand():
+    # the lift halves every 7 days: 7 days add 7 / ln 2 x (1 - 1/2) = 5.05 days of lift
+    assert promotion.lift_days(7, 7) == pytest.approx(7 / math.log(2) / 2)
+    assert promotion.lift_days(0, 7) == 0.0
+    # however long, never more than h / ln 2
+    assert promotion.lift_days(10_000, 7) == pytest.approx(7 / math.log(2))
+
+
+def test_best_duration_by_hand_and_by_search():
+    # margin 50%, 10% off: break-even 25%; elasticity 4, ceiling 1.5: lift 1.5 (1 - e^-(4/15))
+    lift = 1.5 * (1 - math.exp(-0.4 / 1.5))
+    assert promotion.best_duration(0.1, 0.5, 4.0, max_lift=1.5, half_life_days=14) == (
+        pytest.approx(14 * math.log2(lift / 0.25))
+    )
+    # below break-even on the first day: no duration pays
+    assert promotion.best_duration(0.3, 0.5, 4.0, max_lift=1.5, half_life_days=14) == 0.0
+    # the formula agrees with a search over whole days (stock never binds here)
+    candidates = pd.DataFrame(
+        {"unit_price": [10.0], "unit_cost": [5.0], "stock_on_hand": [1e9], "velocity": [3.0]},
+        index=["A"],
+    )
+    effects = {
+        d: promotion.promotion_effect(
+            candidates, 0.1, d, 4.0, max_lift=1.5, half_life_days=140
+        ).loc["A", "profit_effect"]
+        for d in range(1, 200)
+    }
+    best = max(effects, key=effects.get)
+    expected = promotion.best_duration(0.1, 0.5, 4.0, max_lift=1.5, half_life_days=140)
+    assert abs(best - expected) <= 1
+    assert effects[199] < effects[best]  # longer is not better
+
+
 def test_promotion_effect_and_stock_cap_by_hand():
     candidates = pd.DataFrame(
         {"unit_price": [10.0], "unit_cost": [6.0], "stock_on_hand": [15.0], "velocity": [1.0]},
         index=["A"],
     )
-    # 10 days at 10% off, elasticity 2: lift 0.9**-2 - 1 = 0.2346; baseline 10 units
-    effect = promotion.promotion_effect(candidates, 0.1, 10, 2.0).loc["A"]
+    # 10 days at 10% off, elasticity 2, ceiling 1: first-day lift 1 - e^-0.2 = 0.1813;
+    # half-life 10 days: 10 / ln 2 x (1 - 2^-1) = 7.213 days of lift; baseline 10 units
+    effect = promotion.promotion_effect(
+        candidates, 0.1, 10, 2.0, max_lift=1.0, half_life_days=10
+    ).loc["A"]
+    extra = (1 - math.exp(-0.2)) * 10 / math.log(2) * 0.5
     assert effect["break_even_lift"] == pytest.approx(0.1 / 0.3)
-    assert effect["promo_units"] == pytest.approx(10 * 0.9**-2)
-    # 12.35 units x (9 - 6) - 10 x 4 = -2.96: the lift is below break-even, a loss
-    assert effect["profit_effect"] == pytest.approx(10 * 0.9**-2 * 3 - 40)
-    # 20 days: the promotion would sell 24.7 units, the stock caps it at 15
+    assert effect["promo_units"] == pytest.approx(10 + extra)
+    assert effect["average_lift"] == pytest.approx(extra / 10)
+    # (10 + 1.31) units x (9 - 6) - 10 x 4 = -6.08: the lift is below break-even, a loss
+    assert effect["profit_effect"] == pytest.approx((10 + extra) * 3 - 40)
+    # 20 days: both would sell more than the 15 units in stock
     capped = promotion.promotion_effect(candidates, 0.1, 20, 2.0).loc["A"]
     assert capped["promo_units"] == 15 and capped["baseline_units"] == 15
 
@@ -84,16 +134,20 @@ def test_plan_chooses_the_best_depth_and_duration_or_none():
         },
         index=["A"],
     )
-    # margin 50%, elasticity 2.5: 10% off -> lift 30.1% > 25% break-even; 20% -> 74.7% > 66.7%;
-    # 30% -> 144% < 150%. Per day: 10%: 1.301*4 - 5 = 0.204; 20%: 1.747*3 - 5 = 0.241
+    # margin 50%, elasticity 4, ceiling 1.5, half-life 14: 10% off lifts 35.1% (break-even
+    # 25%), best after 14 log2(1.404) = 6.9 days; 20% off lifts 62.0% < 66.7%: never pays
     plan = promotion.plan_promotion(
-        candidates, depths=(0.1, 0.2, 0.3), durations=(7, 14), elasticity=2.5
+        candidates, depths=(0.1, 0.2), durations=(7, 14, 28), elasticity=4.0
     )
-    assert plan.attrs["best"] == (0.2, 14)
-    assert plan.loc[0, "profit_effect"] == pytest.approx(14 * (0.8**-2.5 * 3 - 5))
-    listed = promotion.promotion_list(candidates, 0.2, 14, 2.5)
-    assert listed.loc[0, "offer"] == "20% off for 14 days"
+    assert plan.attrs["best"] == (0.1, 7)
+    lift = 1.5 * (1 - math.exp(-0.4 / 1.5))
+    days = 14 / math.log(2) * (1 - 2 ** (-7 / 14))
+    assert plan.loc[0, "profit_effect"] == pytest.approx((7 + lift * days) * 4 - 7 * 5)
+    assert plan.set_index(["depth", "duration_days"]).loc[(0.2, 7), "profit_effect"] == 0
+    listed = promotion.promotion_list(candidates, 0.1, 7, 4.0)
+    assert listed.loc[0, "offer"] == "10% off for 7 days"
     assert listed.loc[0, "expected_value"] == pytest.approx(plan.loc[0, "profit_effect"])
+    assert "nan" not in listed.loc[0, "reason"]
     # elasticity 1: no discount pays
     assert promotion.plan_promotion(candidates, elasticity=1.0).attrs["best"] is None
 
@@ -111,3 +165,22 @@ def test_sales_velocity():
     v = promotion.sales_velocity(lines, "2025-01-01", 30)
     # A: 30 units in 30 days; B: both lines outside [2024-12-02, 2025-01-01)
     assert v.to_dict() == {"A": pytest.approx(20 / 30)}
+
+
+def test_plot_promotion_plan_draws_a_line_per_depth_and_marks_the_best():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from helpers.plots import plot_break_even, plot_promotion_plan
+
+    candidates = pd.DataFrame(
+        {"unit_price": [10.0], "unit_cost": [5.0], "stock_on_hand": [1000.0], "velocity": [1.0]},
+        index=["A"],
+    )
+    plan = promotion.plan_promotion(candidates, depths=(0.1, 0.2), elasticity=4.0)
+    ax = plot_promotion_plan(plan)
+    assert [line.get_label() for line in ax.get_lines()[:2]] == ["10% off", "20% off"]
+    assert ax.get_legend_handles_labels()[1][-1] == "best: 10% off for 7 days"
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+    ax = plot_break_even(0.5, [2.5, 4.0])
+    assert len(ax.get_lines()) == 4  # break-even, two response curves, constant elasticity

@@ -24,6 +24,7 @@ from helpers.plots.rfm import plot_migration_heatmap, plot_rf_heatmap, plot_segm
 from helpers.plots.strategy import (
     plot_break_even,
     plot_campaign_sizes,
+    plot_promotion_plan,
     plot_risk_value,
     plot_strategy_mix,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "plot_alive_history",
     "plot_alive_matrix",
     "plot_break_even",
+    "plot_promotion_plan",
     "plot_calibration",
     "plot_calibration_holdout",
     "plot_campaign",

@@ -10,7 +10,13 @@ from matplotlib.axes import Axes
 
 from helpers.plots._common import _axes
 
-__all__ = ["plot_break_even", "plot_campaign_sizes", "plot_risk_value", "plot_strategy_mix"]
+__all__ = [
+    "plot_break_even",
+    "plot_campaign_sizes",
+    "plot_promotion_plan",
+    "plot_risk_value",
+    "plot_strategy_mix",
+]
 
 
 def plot_strategy_mix(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
@@ -85,20 +91,25 @@ def plot_break_even(
     margin: float,
     elasticity: float | Sequence[float],
     *,
+    max_lift: float | None = None,
     depths: Sequence[float] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Break-even sales lift ``d / (m - d)`` against discount depth, with the expected lift.
 
-    A discount pays where the expected lift (constant elasticity) lies above the break-even
-    curve.
+    A discount pays where the expected first-day lift (:func:`helpers.promotion.promotion_lift`,
+    diminishing returns up to ``max_lift``) lies above the break-even curve. The constant
+    elasticity lift ``(1 - d) ** -e - 1`` of the first elasticity is drawn dotted, for
+    comparison.
 
     Parameters
     ----------
     margin : float
         Margin as a share of price.
     elasticity : float or sequence of float
-        Price elasticities whose expected lift ``(1 - d) ** -e - 1`` is drawn.
+        Elasticities (the lift per unit of discount for small discounts) whose curves are drawn.
+    max_lift : float, optional
+        The response curve's ceiling (default :data:`helpers.promotion.MAX_LIFT`).
     depths : sequence of float, optional
         Depths to draw; default 1% up to just below the margin.
     ax : matplotlib.axes.Axes, optional
@@ -108,26 +119,75 @@ def plot_break_even(
     -------
     matplotlib.axes.Axes
     """
-    from helpers.promotion import break_even_lift, elasticity_lift
+    from helpers.promotion import MAX_LIFT, break_even_lift, elasticity_lift, promotion_lift
 
+    ceiling = MAX_LIFT if max_lift is None else max_lift
     ax = _axes(ax, (6.5, 4.2))
     d = np.asarray(depths if depths is not None else np.linspace(0.01, margin * 0.9, 60))
     ax.plot(
         d, break_even_lift(d, margin), color="black", label=f"break-even lift, margin {margin:.0%}"
     )
-    for e in np.atleast_1d(elasticity):
+    elasticities = np.atleast_1d(elasticity)
+    for e in elasticities:
         ax.plot(
             d,
-            elasticity_lift(d, float(e)),
+            promotion_lift(d, float(e), ceiling),
             linestyle="--",
-            label=f"expected lift, elasticity {e:g}",
+            label=f"expected lift, elasticity {e:g}, ceiling {ceiling:.0%}",
         )
+    ax.plot(
+        d,
+        elasticity_lift(d, float(elasticities[0])),
+        linestyle=":",
+        color="grey",
+        label=f"constant elasticity {elasticities[0]:g} (no ceiling)",
+    )
+    ax.set_ylim(0, min(float(break_even_lift(d, margin).max()), 4 * ceiling))
     ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
     ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
     ax.set_xlabel("discount depth (share of price)")
     ax.set_ylabel("sales lift needed / expected")
     ax.set_title("A discount pays where the expected lift beats break-even")
     ax.legend(fontsize=8, loc="upper left")
+    return ax
+
+
+def plot_promotion_plan(plan: pd.DataFrame, *, currency: str = "£", ax: Axes | None = None) -> Axes:
+    """Profit effect of each depth against the promotion's duration, the best plan marked.
+
+    Parameters
+    ----------
+    plan : pandas.DataFrame
+        :func:`helpers.promotion.plan_promotion`.
+    currency : str, default "£"
+        Currency symbol of the axis.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = _axes(ax, (6.5, 4.2))
+    for depth, rows in plan.sort_values("duration_days").groupby("depth"):
+        ax.plot(rows["duration_days"], rows["profit_effect"], marker="o", label=f"{depth:.0%} off")
+    best = plan.attrs.get("best")
+    if best is not None:
+        top = plan.iloc[0]
+        ax.scatter(
+            [top["duration_days"]],
+            [top["profit_effect"]],
+            s=160,
+            facecolors="none",
+            edgecolors="black",
+            label=f"best: {best[0]:.0%} off for {best[1]} days",
+        )
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.yaxis.set_major_formatter(lambda y, _: f"{currency}{y:,.2f}")
+    ax.set_xlabel("duration of the promotion (days)")
+    ax.set_ylabel(f"profit against no promotion ({currency})")
+    ax.set_title("Longer is not better: the extra demand wears off, the discount does not")
+    ax.legend(fontsize=8)
     return ax
 
 
