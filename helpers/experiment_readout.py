@@ -142,15 +142,18 @@ def campaign_gain(
     *,
     margin_rate: float,
     discount: float = 0.0,
-    contact_cost: float = 0.0,
+    contact_cost=0.0,
+    discounted_spend=None,
 ):
     """Return the incremental margin of contacting a customer: one definition everywhere.
 
-    ``margin_rate x (spend_with - spend_without) - discount x spend_with - contact_cost``:
-    the margin on what the campaign added, minus the discount paid on *every* order of the
-    contacted customer (also on those they would have placed anyway: cannibalisation), minus
-    the contact. A fixed cost per redeemed offer is subtracted by the caller (the readout
-    counts the treated responders).
+    ``margin_rate x (spend_with - spend_without) - discount x discounted_spend -
+    contact_cost``: the margin on what the campaign added, minus the discount paid on *every*
+    discounted order of the contacted customer (also on those they would have placed anyway:
+    cannibalisation), minus the contact. The discounted spend is all the spend with the
+    contact (an offer on every order) unless the offer covers less, e.g. only the next order.
+    A fixed cost per redeemed offer is subtracted by the caller (the readout counts the
+    treated responders).
 
     Parameters
     ----------
@@ -159,9 +162,11 @@ def campaign_gain(
     margin_rate : float
         Margin per unit of spend at full price.
     discount : float, default 0
-        Share of the spend given away as the offer.
-    contact_cost : float, default 0
+        Share of the discounted spend given away as the offer.
+    contact_cost : float or array-like, default 0
         Cost of the contact.
+    discounted_spend : float or array-like, optional
+        Spend, with the contact, on which the discount is paid (default ``spend_with``).
 
     Returns
     -------
@@ -169,7 +174,8 @@ def campaign_gain(
     """
     spend_with = np.asarray(spend_with, dtype=float)
     spend_without = np.asarray(spend_without, dtype=float)
-    return margin_rate * (spend_with - spend_without) - discount * spend_with - contact_cost
+    paid_on = spend_with if discounted_spend is None else np.asarray(discounted_spend, float)
+    return margin_rate * (spend_with - spend_without) - discount * paid_on - contact_cost
 
 
 def _bootstrap_means(values: np.ndarray, draws: int, rng: np.random.Generator) -> np.ndarray:

@@ -70,6 +70,10 @@ TRANSACTION_COLUMNS: tuple[str, ...] = (
     UNIT_PRICE,
 )
 
+#: The columns every campaign list has, in this order (:mod:`helpers.campaigns`): who, what is
+#: done, the offer, the expected value per customer after the contact's cost, and why.
+CAMPAIGN_COLUMNS: tuple[str, ...] = (CUSTOMER_ID, "action", "offer", "expected_value", "reason")
+
 _text = pa.Column(str, nullable=False, coerce=True)
 
 

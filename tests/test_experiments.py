@@ -187,6 +187,11 @@ def test_campaign_gain_is_the_one_definition():
         [100.0, 0.0, 50.0], [80.0, 0.0, 60.0], margin_rate=0.5, discount=0.1, contact_cost=1.0
     )
     np.testing.assert_allclose(gain, [0.5 * 20 - 10 - 1, -1.0, 0.5 * -10 - 5 - 1])
+    # an offer on the next order only: the discount is paid on that order's spend
+    gain = campaign_gain(
+        100.0, 80.0, margin_rate=0.5, discount=0.1, contact_cost=1.0, discounted_spend=30.0
+    )
+    assert gain == 0.5 * 20 - 3 - 1
 
 
 def simulated_campaign(seed: int, n: int = 2000, base: float = 0.2, uplift: float = 0.05):
