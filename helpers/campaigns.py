@@ -11,8 +11,8 @@ keep only customers worth contacting. :func:`helpers.export.export_campaign` wri
 - :func:`cross_sell_list`: the next-best products of a recommender (chapter 09), taken as a
   long table ``customer_id, rank, product_id, score``, so any recommender will do;
 - :func:`expansion_list`: new or barely active customers who look most like the top tier
-  (a look-alike model: logistic regression of "top tier" on features that do not depend on
-  how long someone has been a customer);
+  (a look-alike model, :class:`helpers.lookalike.LookalikeModel`: logistic regression of
+  "top tier" on features that do not depend on how long someone has been a customer);
 - :func:`birthday_list` (customer care): birthdays in the next N days, by e-mail or SMS,
   without customers who opted out or left. Two pitfalls are handled in :func:`next_birthday`:
   a window that crosses the new year (31 December + 7 days reaches into January), and
@@ -29,7 +29,7 @@ import pandas as pd
 from helpers import schema as s
 from helpers.checks import check_days, check_numbers, check_share, require_columns, warn_notes
 from helpers.churn_campaign import retention_campaign
-from helpers.customer_features import LOG_FEATURES, feature_pipeline, usable_features
+from helpers.lookalike import LOOKALIKE_FEATURES, LookalikeModel
 
 __all__ = [
     "CAMPAIGN_COLUMNS",
@@ -43,22 +43,6 @@ __all__ = [
 
 #: The columns every campaign list has, in this order.
 CAMPAIGN_COLUMNS: tuple[str, ...] = (s.CUSTOMER_ID, "action", "offer", "expected_value", "reason")
-
-#: Features of :func:`helpers.customer_features.customer_features` that describe *how* someone buys
-#: and who they are, not how long they have been buying: the look-alike model uses those
-#: present, so that a new customer is not judged by the history they cannot have yet.
-LOOKALIKE_FEATURES: tuple[str, ...] = (
-    "monetary_avg",
-    "lines_per_invoice",
-    "units_per_invoice",
-    "return_rate",
-    "age",
-    s.ANNUAL_INCOME,
-    s.GENDER,
-    s.REGION,
-    s.ACQUISITION_CHANNEL,
-    s.COUNTRY,
-)
 
 
 def _finish(table: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
@@ -228,9 +212,9 @@ def expansion_list(
 ) -> pd.DataFrame:
     """List the new or barely active customers who look most like the top tier.
 
-    A logistic regression learns "top tier or not" on the established customers (everybody
-    not in ``candidates``), from features that do not grow with tenure
-    (:data:`LOOKALIKE_FEATURES`), with chapter 05's preprocessing
+    A logistic regression (:class:`helpers.lookalike.LookalikeModel`) learns "top tier or
+    not" on the established customers (everybody not in ``candidates``), from features that
+    do not grow with tenure (:data:`LOOKALIKE_FEATURES`), with chapter 05's preprocessing
     (:func:`helpers.customer_features.feature_pipeline`). Its probability for a candidate is the
     look-alike score: how much they resemble the top tier. A development campaign turns a
     share ``develop_rate`` of look-alikes into customers worth ``target_value``, so
@@ -262,7 +246,10 @@ def expansion_list(
         :data:`CAMPAIGN_COLUMNS` and ``lookalike_score``; candidates with a positive
         expected value, best first; empty, with a note, when there is no candidate.
         ``attrs["features"]``: the features used; ``attrs["notes"]``: features left out and
-        why, or why the list is empty (list of str).
+        why, categorical values of candidates that no established customer has (scored as
+        none of the known values), or why the list is empty (list of str).
+        :func:`helpers.lookalike.validate_lookalike` measures how well such a model ranks
+        held-out customers.
 
     Warns
     -----
@@ -277,9 +264,6 @@ def expansion_list(
         candidates but the established customers are all top tier or none is, or
         ``target_value`` is missing.
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
-
     check_share("develop_rate", develop_rate, "of look-alikes developed")
     if pd.isna(target_value):
         raise ValueError(
@@ -295,35 +279,24 @@ def expansion_list(
             f"features: none of the look-alike columns {list(columns or LOOKALIKE_FEATURES)} "
             f"is present (columns: {list(features.columns)})"
         )
-    top = top.reindex(features.index).fillna(False).astype(bool)
     is_candidate = features.index.isin(list(candidates))
-    train = ~is_candidate
     if not is_candidate.any():
         used, notes = [], ["expansion list empty: no new or barely active customer to score"]
+        warn_notes(notes)
         score = pd.Series(index=features.index[:0], dtype=float)
     else:
-        if top[train].nunique() < 2:
-            raise ValueError(
-                "expansion_list: the established customers must include top-tier and other "
-                f"customers to learn from; got {int(top[train].sum())} top of {int(train.sum())}"
+        train = ~is_candidate
+        model = LookalikeModel(present, seed=seed).fit(features[train], top)
+        used, notes = model.features_, list(model.notes_)
+        scored = features[is_candidate]
+        for column, values in model.unseen_values(scored).items():
+            note = (
+                f"{column}: {', '.join(map(repr, values))} of some candidates not seen among the "
+                "established customers (scored as none of the known values)"
             )
-        used, notes = usable_features(features[train], present)
-        if not used:
-            raise ValueError(
-                "expansion_list: no look-alike feature tells the established customers apart: "
-                + "; ".join(notes)
-            )
-        X = features[used]
-        numeric = [c for c in used if pd.api.types.is_numeric_dtype(X[c])]
-        categorical = [c for c in used if c not in numeric]
-        model = Pipeline(
-            [
-                ("prep", feature_pipeline(X, numeric, categorical, log=LOG_FEATURES)),
-                ("model", LogisticRegression(C=1.0, max_iter=2000, random_state=seed)),
-            ]
-        ).fit(X[train], top[train])
-        score = pd.Series(model.predict_proba(X[is_candidate])[:, 1], index=X.index[is_candidate])
-    warn_notes(notes)
+            notes.append(note)
+            warn_notes([note])
+        score = model.score(scored, unseen="ignore")
     out = pd.DataFrame({s.CUSTOMER_ID: score.index, "lookalike_score": score.to_numpy()})
     out["expected_value"] = out["lookalike_score"] * develop_rate * target_value - contact_cost
     out["action"] = "develop look-alike"

@@ -840,7 +840,8 @@ def load_synthetic(
     Returns
     -------
     RetailData
-        order_lines, customers, products, contacts, truth, dirt and bought_together tables.
+        order_lines, customers, products, contacts, truth, dirt, bought_together,
+        campaign_history, campaign_truth, prospects and prospects_truth tables.
     """
     folder = Path(directory) if directory is not None else SYNTHETIC_DIR
     if directory is None and not (folder / "order_lines.csv.gz").is_file():

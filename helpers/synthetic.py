@@ -56,6 +56,7 @@ import pandas as pd
 
 from helpers import schema as s
 from helpers.synthetic_campaign import CAMPAIGN_DAYS, campaign_date, campaign_tables
+from helpers.synthetic_prospects import n_prospects, prospect_tables
 
 __all__ = [
     "DEFAULT_N_CUSTOMERS",
@@ -289,6 +290,10 @@ class RetailData:
         A past randomised e-mail campaign (treatment and control, response and spend in
         the 30 days after it) and its truth per customer (both potential outcomes): see
         :mod:`helpers.synthetic_campaign`.
+    prospects, prospects_truth : pandas.DataFrame
+        People who are not yet customers (who they are, as the customers table says it) and
+        their truth (persona, what a first year as a customer would bring): see
+        :mod:`helpers.synthetic_prospects`.
     observation_end, future_end : pandas.Timestamp
         Last day of the observed window and of the future window (both inclusive).
     """
@@ -302,6 +307,8 @@ class RetailData:
     bought_together: pd.DataFrame
     campaign_history: pd.DataFrame
     campaign_truth: pd.DataFrame
+    prospects: pd.DataFrame
+    prospects_truth: pd.DataFrame
     observation_end: pd.Timestamp
     future_end: pd.Timestamp
 
@@ -719,6 +726,7 @@ def make_synthetic(
         (line_owner, line_time, line_invoice, line_value),
         end_ts,
     )
+    prospects = prospect_tables(seed, n_prospects(n_customers), start_ts, end_ts, products, pairs)
     return RetailData(
         order_lines=order_lines,
         customers=customers,
@@ -729,6 +737,8 @@ def make_synthetic(
         bought_together=bought_together,
         campaign_history=history,
         campaign_truth=campaign_truth,
+        prospects=prospects[0],
+        prospects_truth=prospects[1],
         observation_end=end_ts,
         future_end=future_ts,
     )
@@ -1005,6 +1015,8 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "bought_together": ((), ("product_a", "product_b", "description_a", "description_b")),
     "campaign_history": (("campaign_date",), (s.CUSTOMER_ID, "group", "offer")),
     "campaign_truth": ((), (s.CUSTOMER_ID, "kind")),
+    "prospects": ((s.BIRTH_DATE,), ("prospect_id", s.GENDER, s.REGION, s.ACQUISITION_CHANNEL)),
+    "prospects_truth": ((), ("prospect_id", "persona")),
 }
 
 

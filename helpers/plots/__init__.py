@@ -18,6 +18,7 @@ from helpers.plots.clv_comparison import (
     plot_decile_calibration,
     plot_tracking,
 )
+from helpers.plots.lookalike import plot_gains
 from helpers.plots.profiling import plot_persona_cards, plot_profile_heatmap, plot_rules
 from helpers.plots.recommend import plot_metrics_by_k, plot_recommender_metrics
 from helpers.plots.rfm import plot_migration_heatmap, plot_rf_heatmap, plot_segment_summary
@@ -47,6 +48,7 @@ __all__ = [
     "plot_cluster_map",
     "plot_cluster_profiles",
     "plot_decile_calibration",
+    "plot_gains",
     "plot_k_selection",
     "plot_lorenz_curve",
     "plot_metrics_by_k",
