@@ -20,12 +20,29 @@ see :data:`REASONS`):
 4. ``test account``: the customer id is one of ``test_accounts`` (case-insensitive, stripped);
 5. ``exact duplicate``: the row equals an earlier row in every column (after normalisation); the
    first copy is kept;
-6. ``non-product code``: postage, fees, manual adjustments, discounts, samples and vouchers
+6. manual credits are netted against the purchase they reverse (see below): ``manual credit
+   netted``, ``purchase reversed by manual credit``, ``unmatched manual credit``;
+7. ``non-product code``: postage, fees, manual adjustments, discounts, samples and vouchers
    (:data:`NON_PRODUCT_CODES` and :data:`NON_PRODUCT_PATTERN`);
-7. ``zero or negative price``: ``unit_price <= 0`` (a missing price is counted here too);
-8. returns are netted against purchases (see below): ``cancellation netted``, ``fully returned
+8. ``zero or negative price``: ``unit_price <= 0`` (a missing price is counted here too);
+9. returns are netted against purchases (see below): ``cancellation netted``, ``fully returned
    purchase``, ``unmatched cancellation``;
-9. ``extreme quantity``: a robust outlier of the remaining quantities (see below).
+10. ``extreme quantity``: a robust outlier of the remaining quantities (see below).
+
+Manual credits
+--------------
+A manual adjustment (:data:`MANUAL_ADJUSTMENT_CODES`: Online Retail's ``M`` / ``MANUAL``) on a
+return line is money credited to the customer by hand. It names no product, so returns netting
+cannot match it; yet it often reverses a purchase outright (Online Retail's customer 15098: 60
+picnic baskets at £649.50, credited £38,970 three minutes later). Such a credit is matched, by
+:func:`helpers.adjustments.match_manual_credits`, to the most recent purchase of the same
+customer at or before it whose amount is the credit's to the penny: one line, or one whole
+invoice (its products and the postage billed with them). The credit is removed as ``manual
+credit netted`` and the line(s) it reverses as ``purchase reversed by manual credit``, so the
+customer's revenue loses what was given back. A manual credit that matches nothing (a goodwill
+payment, a partial refund, a purchase before the data start) is removed as ``unmatched manual
+credit``: money did go back to the customer, but no purchase can carry it, and the report shows
+how much. Positive manual adjustments (charges) stay ``non-product code``.
 
 Netting returns
 ---------------
@@ -99,11 +116,13 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as s
+from helpers.adjustments import MANUAL_ADJUSTMENT_CODES, match_manual_credits
 from helpers.identifiers import normalise_ids_counted
 from helpers.identifiers import per_value as _per_value
 
 __all__ = [
     "FIXES",
+    "MANUAL_ADJUSTMENT_CODES",
     "NON_PRODUCT_CODES",
     "NON_PRODUCT_PATTERN",
     "REASONS",
@@ -119,6 +138,9 @@ REASONS: tuple[str, ...] = (
     "missing customer id",
     "test account",
     "exact duplicate",
+    "manual credit netted",
+    "purchase reversed by manual credit",
+    "unmatched manual credit",
     "non-product code",
     "zero or negative price",
     "cancellation netted",
@@ -424,6 +446,7 @@ def _analyse(
     test_accounts: Iterable[str],
     non_product_codes: Mapping[str, str | None] | Iterable[str],
     non_product_pattern: str | None,
+    manual_adjustment_codes: Mapping[str, str | None] | Iterable[str],
     cancellation_prefix: str | None,
     outlier_z: float,
     outlier_min_quantity: float,
@@ -450,6 +473,38 @@ def _analyse(
     test = _per_value(customer.astype("str"), lambda v: v.str.casefold().isin(tests), False)
     assign(test.astype(bool), "test account")
     assign(frame.duplicated(keep="first"), "exact duplicate")
+
+    is_return = quantity <= 0
+    if cancellation_prefix:
+        prefix = cancellation_prefix.upper()
+        invoice = frame[cols.invoice_id].astype("str")
+        is_return |= _per_value(
+            invoice, lambda v: v.str.upper().str.startswith(prefix), False
+        ).astype(bool)
+
+    # Manual credits that reverse an earlier purchase net it (helpers.adjustments).
+    still = pd.isna(reason).astype(bool)
+    credit = np.zeros(n, dtype=bool)
+    returns = np.flatnonzero(still & is_return)
+    credit[returns] = non_product_lines(
+        frame.iloc[returns],
+        non_product_codes=manual_adjustment_codes,
+        non_product_pattern=None,
+        product_id=cols.product_id,
+        description=cols.description,
+    )
+    netted_credit, reversed_purchase = match_manual_credits(
+        customer.to_numpy(dtype=object),
+        frame[cols.invoice_id].to_numpy(dtype=object),
+        frame[cols.invoice_date].to_numpy(dtype="datetime64[ns]").view(np.int64),
+        raw_revenue,
+        credit,
+        still & ~is_return & (price > 0),
+    )
+    assign(netted_credit, "manual credit netted")
+    assign(reversed_purchase, "purchase reversed by manual credit")
+    assign(credit, "unmatched manual credit")
+
     non_product = non_product_lines(
         frame,
         non_product_codes=non_product_codes,
@@ -462,13 +517,6 @@ def _analyse(
 
     # Net returns against purchases among the lines still in.
     candidate = pd.isna(reason)
-    is_return = quantity <= 0
-    if cancellation_prefix:
-        prefix = cancellation_prefix.upper()
-        invoice = frame[cols.invoice_id].astype("str")
-        is_return |= _per_value(
-            invoice, lambda v: v.str.upper().str.startswith(prefix), False
-        ).astype(bool)
     index = np.flatnonzero(candidate)
     netted = quantity.copy()
     unmatched_excess = 0
@@ -510,6 +558,7 @@ def flag_transactions(
     test_accounts: Iterable[str] = DEFAULT_TEST_ACCOUNTS,
     non_product_codes: Mapping[str, str | None] | Iterable[str] = NON_PRODUCT_CODES,
     non_product_pattern: str | None = NON_PRODUCT_PATTERN,
+    manual_adjustment_codes: Mapping[str, str | None] | Iterable[str] = MANUAL_ADJUSTMENT_CODES,
     cancellation_prefix: str | None = "C",
     outlier_z: float = DEFAULT_OUTLIER_Z,
     outlier_min_quantity: float = DEFAULT_OUTLIER_MIN_QUANTITY,
@@ -538,6 +587,9 @@ def flag_transactions(
         mapping gives the description a code must also carry (``None``: any).
     non_product_pattern : str or None, default :data:`NON_PRODUCT_PATTERN`
         A regular expression; upper-cased codes it matches are not products either.
+    manual_adjustment_codes : mapping or iterable of str, default :data:`MANUAL_ADJUSTMENT_CODES`
+        Codes of manual adjustments (a mapping gives the description a code must also carry),
+        whose credits net the purchase they reverse (:mod:`helpers.adjustments`).
     cancellation_prefix : str or None, default "C"
         Invoice ids starting with this (case-insensitive) are cancellations, whatever the sign
         of their quantity; lines with a quantity <= 0 are returns in any case.
@@ -580,6 +632,7 @@ def flag_transactions(
         test_accounts,
         non_product_codes,
         non_product_pattern,
+        manual_adjustment_codes,
         cancellation_prefix,
         outlier_z,
         outlier_min_quantity,
@@ -594,6 +647,7 @@ def clean_transactions(
     test_accounts: Iterable[str] = DEFAULT_TEST_ACCOUNTS,
     non_product_codes: Mapping[str, str | None] | Iterable[str] = NON_PRODUCT_CODES,
     non_product_pattern: str | None = NON_PRODUCT_PATTERN,
+    manual_adjustment_codes: Mapping[str, str | None] | Iterable[str] = MANUAL_ADJUSTMENT_CODES,
     cancellation_prefix: str | None = "C",
     outlier_z: float = DEFAULT_OUTLIER_Z,
     outlier_min_quantity: float = DEFAULT_OUTLIER_MIN_QUANTITY,
@@ -629,6 +683,9 @@ def clean_transactions(
         description a code must also carry (``None``: any).
     non_product_pattern : str or None, default :data:`NON_PRODUCT_PATTERN`
         A regular expression; upper-cased codes it matches are not products either.
+    manual_adjustment_codes : mapping or iterable of str, default :data:`MANUAL_ADJUSTMENT_CODES`
+        Codes of manual adjustments (a mapping gives the description a code must also carry),
+        whose credits net the purchase they reverse (:mod:`helpers.adjustments`).
     cancellation_prefix : str or None, default "C"
         Invoice ids starting with this (case-insensitive) are cancellations, whatever the sign
         of their quantity; lines with a quantity <= 0 are returns in any case.
@@ -695,6 +752,7 @@ def clean_transactions(
         test_accounts,
         non_product_codes,
         non_product_pattern,
+        manual_adjustment_codes,
         cancellation_prefix,
         outlier_z,
         outlier_min_quantity,
@@ -797,6 +855,7 @@ def clean_and_flag(
         given["test_accounts"],
         given["non_product_codes"],
         given["non_product_pattern"],
+        given["manual_adjustment_codes"],
         given["cancellation_prefix"],
         given["outlier_z"],
         given["outlier_min_quantity"],

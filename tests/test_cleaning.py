@@ -84,6 +84,9 @@ def dirty() -> pd.DataFrame:
         ("1011", D.format(8), " K2 ", "E", 1, 1.0),  # kept, whitespace fixed
         ("1012", D.format(8), "K3", "F", 2, 1.0),  # kept
         ("1013", D.format(9), "K3", "G", 5000, 0.1),  # extreme quantity
+        ("1014", D.format(8), "K4", "H", 60, 649.5),  # reversed by the next line
+        ("C1015", D.format(9), "K4", "M", -1, 38970.0, "MANUAL"),  # manual credit netted
+        ("C1016", D.format(9), "K3", "M", -1, 7.0, "MANUAL"),  # K3 bought nothing for 7.0
     )
 
 
@@ -96,6 +99,9 @@ def test_one_of_each_problem(dirty):
         "missing customer id": 1,
         "test account": 1,
         "exact duplicate": 1,
+        "manual credit netted": 1,
+        "purchase reversed by manual credit": 1,
+        "unmatched manual credit": 1,
         "non-product code": 1,
         "zero or negative price": 1,
         "cancellation netted": 2,
@@ -112,6 +118,9 @@ def test_one_of_each_problem(dirty):
             "missing customer id": 2.0,
             "test account": 2.0,
             "exact duplicate": 10.0,
+            "manual credit netted": -38970.0,
+            "purchase reversed by manual credit": 38970.0,  # 60 x 649.50
+            "unmatched manual credit": -7.0,
             "non-product code": 15.0,
             "zero or negative price": 0.0,
             "cancellation netted": -10.0,
@@ -122,10 +131,10 @@ def test_one_of_each_problem(dirty):
             "partially returned purchase": -4.0,  # 2 returned x 2.0
         }
     )
-    # In: 10+2+2+2+10+15+0-4+6-6-4+1+2+500 = 536; out: 3x2 + 1x1 + 2x1 = 9.
-    assert report.attrs["rows_in"] == 14
+    # In: 10+2+2+2+10+15+0-4+6-6-4+1+2+500 + 38970-38970-7 = 529; out: 3x2 + 1x1 + 2x1 = 9.
+    assert report.attrs["rows_in"] == 17
     assert report.attrs["rows_out"] == 3
-    assert report.attrs["revenue_in"] == pytest.approx(536.0)
+    assert report.attrs["revenue_in"] == pytest.approx(529.0)
     assert report.attrs["revenue_out"] == pytest.approx(9.0)
     assert_invariants(report)
     assert list(clean[s.INVOICE_ID]) == ["1001", "1011", "1012"]
@@ -153,6 +162,11 @@ def test_flags_say_the_first_reason_for_each_row(dirty):
     ]
     assert flags[[0, 11, 12]].isna().all()
     assert flags[13] == "extreme quantity"
+    assert flags.tolist()[14:] == [
+        "purchase reversed by manual credit",
+        "manual credit netted",
+        "unmatched manual credit",
+    ]
 
 
 def test_the_first_applicable_reason_wins():
@@ -598,6 +612,125 @@ def test_netting_agrees_with_a_row_by_row_reference(rows):
     assert_invariants(report)
 
 
+# --- manual credits -----------------------------------------------------------------------------
+
+MANUAL = "MANUAL"
+
+
+def test_a_manual_credit_reverses_the_purchase_it_equals():
+    # Online Retail's customer 15098: 60 baskets at 649.50 (38,970.00), credited by hand three
+    # minutes later, then one basket bought again.
+    df = lines(
+        ("556444", "2011-06-10 15:28", "15098", "22502", 60, 649.5),
+        ("C556445", "2011-06-10 15:31", "15098", "M", -1, 38970.0, "Manual"),
+        ("556446", "2011-06-10 15:33", "15098", "22502", 1, 649.5),
+    )
+    clean, report = clean_transactions(df)
+    assert reasons(df) == ["purchase reversed by manual credit", "manual credit netted", None]
+    assert list(clean[s.AMOUNT]) == [649.5]
+    assert by_reason(report)["manual credit netted"] == 1
+    assert by_reason(report, "revenue")["purchase reversed by manual credit"] == 38970.0
+    assert_invariants(report)
+
+
+def test_a_manual_credit_that_matches_nothing_is_counted_as_unmatched():
+    df = lines(
+        ("1", D.format(1), "K1", "A", 2, 5.0),
+        ("C2", D.format(2), "K1", "M", -1, 7.5, MANUAL),  # no purchase of 7.50
+        ("3", D.format(3), "K1", "M", 1, 10.0, MANUAL),  # a manual charge: not a credit
+    )
+    clean, report = clean_transactions(df)
+    assert reasons(df) == [None, "unmatched manual credit", "non-product code"]
+    assert by_reason(report, "revenue")["unmatched manual credit"] == -7.5
+    assert list(clean[s.AMOUNT]) == [10.0]
+
+
+def test_a_manual_credit_can_reverse_a_whole_invoice_with_its_postage():
+    # Invoice 1: 2 x 3.00 + 1 x 4.50 + postage 5.00 = 15.50, credited at once.
+    df = lines(
+        ("1", D.format(1), "K1", "A", 2, 3.0),
+        ("1", D.format(1), "K1", "B", 1, 4.5),
+        ("1", D.format(1), "K1", "POST", 1, 5.0, "POSTAGE"),
+        ("2", D.format(2), "K1", "A", 1, 3.0),  # another invoice, kept
+        ("C3", D.format(3), "K1", "M", -1, 15.5, MANUAL),
+    )
+    clean, report = clean_transactions(df)
+    assert reasons(df) == ["purchase reversed by manual credit"] * 3 + [
+        None,
+        "manual credit netted",
+    ]
+    assert list(clean[s.INVOICE_ID]) == ["2"]
+    assert by_reason(report)["purchase reversed by manual credit"] == 3
+    assert by_reason(report)["non-product code"] == 0
+    assert_invariants(report)
+
+
+def test_a_manual_credit_matches_the_penny_but_not_a_penny_off():
+    df = lines(
+        # 0.1 + 0.2 is 0.30000000000000004 in floating point: still 30 pence.
+        ("1", D.format(1), "K1", "A", 1, 0.1),
+        ("1", D.format(1), "K1", "B", 1, 0.2),
+        ("C2", D.format(2), "K1", "M", -1, 0.3, MANUAL),
+        # 14.94 bought, 14.95 credited: not the same amount.
+        ("3", D.format(3), "K2", "A", 1, 14.94),
+        ("C4", D.format(4), "K2", "M", -1, 14.95, MANUAL),
+    )
+    assert reasons(df) == ["purchase reversed by manual credit"] * 2 + [
+        "manual credit netted",
+        None,
+        "unmatched manual credit",
+    ]
+
+
+def test_a_manual_credit_before_the_purchase_does_not_match():
+    df = lines(
+        ("C1", D.format(1), "K1", "M", -1, 10.0, MANUAL),
+        ("2", D.format(2), "K1", "A", 1, 10.0),
+    )
+    assert reasons(df) == ["unmatched manual credit", None]
+
+
+def test_another_customers_purchase_does_not_match():
+    df = lines(
+        ("1", D.format(1), "K1", "A", 1, 10.0),
+        ("C2", D.format(2), "K2", "M", -1, 10.0, MANUAL),
+    )
+    assert reasons(df) == [None, "unmatched manual credit"]
+
+
+def test_manual_credits_take_the_latest_purchase_and_each_purchase_once():
+    # Two purchases of 10.00; three credits of 10.00 after both. The first credit takes the
+    # later purchase (3 Jan), the second the earlier (1 Jan), the third finds nothing left.
+    df = lines(
+        ("1", D.format(1), "K1", "A", 1, 10.0),
+        ("2", D.format(3), "K1", "B", 2, 5.0),
+        ("C3", D.format(5), "K1", "M", -1, 10.0, MANUAL),
+        ("C4", D.format(6), "K1", "M", -2, 5.0, MANUAL),
+        ("C5", D.format(7), "K1", "M", -1, 10.0, MANUAL),
+    )
+    flags = reasons(df)
+    assert flags == ["purchase reversed by manual credit"] * 2 + ["manual credit netted"] * 2 + [
+        "unmatched manual credit"
+    ]
+    # Only the first credit and the later purchase: the earlier purchase stays.
+    first_credit_only = reasons(df.iloc[[0, 1, 2]])
+    assert first_credit_only == [None, "purchase reversed by manual credit", "manual credit netted"]
+
+
+def test_manual_credit_netting_can_be_switched_off():
+    df = lines(
+        ("1", D.format(1), "K1", "A", 1, 10.0),
+        ("C2", D.format(2), "K1", "M", -1, 10.0, MANUAL),
+        ("C3", D.format(3), "K1", "D", -1, 10.0, "DISCOUNT"),  # a discount is no reversal
+    )
+    assert reasons(df) == [
+        "purchase reversed by manual credit",
+        "manual credit netted",
+        "non-product code",
+    ]
+    assert reasons(df, manual_adjustment_codes={}) == [None, "non-product code", "non-product code"]
+
+
 # --- real data ----------------------------------------------------------------------------------
 
 
@@ -619,6 +752,51 @@ def test_online_retail():
     flags = flag_transactions(df)
     huge = df[s.QUANTITY].abs().isin([80_995, 74_215])
     assert sorted(flags[huge]) == ["cancellation netted"] * 2 + ["fully returned purchase"] * 2
+
+
+@pytest.mark.realdata
+def test_online_retail_manual_credits_net_the_purchases_they_reverse():
+    df = load_online_retail(real_file("online_retail_2010_2011.csv.gz"))
+    clean, report = clean_transactions(df)
+    rows = by_reason(report)
+    # Customer 15098 (raw lines, by hand): 60 small baskets 297.00, returned; 60 large baskets
+    # 38,970.00, credited by a manual line; then one large basket, 649.50, kept.
+    assert clean.loc[clean[s.CUSTOMER_ID] == "15098", s.AMOUNT].sum() == pytest.approx(649.5)
+
+    # Independently: every manual credit joined to every earlier line and multi-line invoice of
+    # its customer with the same amount in pence; the latest wins; a purchase is reversed once.
+    raw = df[df[s.CUSTOMER_ID].notna()].drop_duplicates()
+    raw = raw.assign(
+        pence=(raw[s.QUANTITY] * raw[s.UNIT_PRICE]).abs().mul(100).round().astype("int64"),
+        rows=[(row,) for row in raw.index],
+    )
+    cancel = raw[s.INVOICE_ID].str.startswith("C") | (raw[s.QUANTITY] <= 0)
+    manual = (raw[s.PRODUCT_ID] == "M") & (raw[s.DESCRIPTION].str.upper() == "MANUAL")
+    credits = raw[cancel & manual]
+    bought = raw[~cancel & (raw[s.UNIT_PRICE] > 0)]
+    amount = bought[s.QUANTITY] * bought[s.UNIT_PRICE]
+    invoices = (
+        bought.assign(amount=amount)
+        .groupby([s.CUSTOMER_ID, s.INVOICE_ID])
+        .agg(amount=("amount", "sum"), invoice_date=(s.INVOICE_DATE, "max"), rows=("rows", "sum"))
+        .reset_index()
+    )
+    invoices = invoices[invoices["rows"].str.len() > 1]
+    invoices["pence"] = invoices["amount"].mul(100).round().astype("int64")
+    candidates = pd.concat([invoices.assign(kind=0), bought.assign(kind=1)])
+    pairs = credits.merge(
+        candidates[[s.CUSTOMER_ID, "pence", s.INVOICE_DATE, "rows", "kind"]],
+        on=[s.CUSTOMER_ID, "pence"],
+        suffixes=("", "_bought"),
+    )
+    pairs = pairs[pairs[f"{s.INVOICE_DATE}_bought"] <= pairs[s.INVOICE_DATE]]
+    latest = pairs.sort_values([f"{s.INVOICE_DATE}_bought", "kind"]).groupby("rows").tail(1)
+    reversed_once = latest.drop_duplicates("rows_bought")
+    assert rows["manual credit netted"] == len(reversed_once) > 0
+    assert (
+        rows["purchase reversed by manual credit"] == reversed_once["rows_bought"].str.len().sum()
+    )
+    assert rows["unmatched manual credit"] == len(credits) - len(reversed_once)
 
 
 def test_one_letter_codes_are_non_products_only_with_their_description():
