@@ -49,6 +49,12 @@ def test_cleaning_chapter_on_online_retail(tmp_path):
         rows for reason, rows in report.items() if reason not in FIXES
     )
     assert results["dirt_caught_share"] is None
+    # The largest manual credit (section 3.5) is customer 15098's: 60 picnic baskets at 649.50
+    # credited back by one manual line of 38,970.00 (raw file), netted with its purchase.
+    assert results["largest_manual_credit"] == {"customer_id": "15098", "amount": 60 * 649.5}
+    assert results["manual_credits_netted"] == report["manual credit netted"] > 0
+    assert results["manual_credit_revenue"] >= 60 * 649.5
+    assert report["purchase reversed by manual credit"] >= report["manual credit netted"]
 
 
 def test_cleaning_chapter_on_a_tiny_file_of_ones_own(tmp_path):
