@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from test_notebooks import run
 
@@ -84,3 +86,35 @@ def test_strategy_chapter_on_the_synthetic_shop(tmp_path):
     # the rule "expected margin > 0" beats churn at the same share
     assert results["positive_margin_gain"] > results["churn_same_share_gain"]
     assert 0.2 < results["positive_margin_share"] < 0.9
+    # section 5: the look-alike model checked on held-out customers (30% of the established:
+    # everybody but the "expansion" customers it scores)
+    established = results["n_customers"] - strategies["expansion"]
+    assert results["lookalike_n_test"] == math.ceil(0.3 * established)
+    assert 850 <= results["lookalike_n_test"] <= 950  # "about nine hundred"
+    full, profile = results["lookalike_auc_interval"], results["profile_auc_interval"]
+    assert full[0] < results["lookalike_auc"] < full[1]
+    assert profile[0] < results["profile_auc"] < profile[1]
+    # the profile alone ranks less well than profile and basket, but far better than chance
+    assert results["profile_auc"] < results["lookalike_auc"]
+    assert profile[0] > 0.65
+    # the lift in the top tenth is at most 1 / base rate (5 with tiers of a fifth)
+    assert 2 < results["profile_lift_10"] <= results["lookalike_lift_10"] <= 5
+    assert results["profile_features"] == [
+        "age",
+        "annual_income",
+        "gender",
+        "region",
+        "acquisition_channel",
+    ]
+    # the prospects: against their truth, counted here from the shop's answer key
+    truth = shop.prospects_truth
+    worth = results["prospect_worth"]
+    spend, valuable = worth["mean first-year spend"], worth["share big spenders or loyal regulars"]
+    assert results["prospects_scored"] == len(shop.prospects) == 2000
+    assert worth["prospects"] == {"best-scored tenth": 200, "all prospects": 2000}
+    assert spend["all prospects"] == pytest.approx(truth["first_year_spend"].mean(), abs=1e-3)
+    share = truth["persona"].isin(["big spender", "loyal regular"]).mean()
+    assert valuable["all prospects"] == pytest.approx(share, abs=1e-4)
+    # "well over twice what a random prospect would" spend
+    assert spend["best-scored tenth"] > 2.2 * spend["all prospects"]
+    assert valuable["best-scored tenth"] > 2 * valuable["all prospects"]
