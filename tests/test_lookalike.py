@@ -158,3 +158,21 @@ def test_expansion_list_notes_candidates_with_unseen_categories():
             features, top, candidates, target_value=1000.0, columns=["annual_income", "region"]
         )
     assert "Wales" in out.attrs["notes"][-1]
+
+
+def test_plot_gains_draws_each_ranking_with_random_and_perfect():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from helpers.plots import plot_gains
+
+    # four people, two top tier; the score ranks them top, other, top, other
+    top = pd.Series([True, False, True, False], index=list("abcd"))
+    score = pd.Series([0.9, 0.8, 0.7, 0.6], index=list("abcd"))
+    ax = plot_gains(top, {"score": score.iloc[::-1]}, what="top-tier customers")
+    assert [line.get_label() for line in ax.get_lines()] == ["perfect", "score", "random"]
+    perfect, curve = ax.get_lines()[0], ax.get_lines()[1]
+    # found after each person: 1/2, 1/2, 1, 1 (aligned by index, not by position)
+    np.testing.assert_allclose(curve.get_ydata(), [0, 0.5, 0.5, 1, 1])
+    np.testing.assert_allclose(perfect.get_ydata(), [0, 1, 1])  # ties share evenly
+    assert ax.get_title() and "top-tier customers" in ax.get_ylabel() and ax.get_xlabel()
