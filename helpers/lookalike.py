@@ -397,7 +397,10 @@ def validate_lookalike(
 ) -> LookalikeCheck:
     """Fit the look-alike model on some established customers and test it on the others.
 
-    The split is random and stratified by tier (the same top-tier share in both parts).
+    The split is random and stratified by tier (the same top-tier share in both parts). A
+    held-out customer with a categorical value the training part never saw (a rare country)
+    is scored as none of the known values, as :meth:`LookalikeModel.score` does with
+    ``unseen="ignore"``.
 
     Parameters
     ----------
