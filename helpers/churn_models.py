@@ -5,7 +5,8 @@ random forest, histogram gradient boosting), each a scikit-learn ``Pipeline`` of
 :func:`helpers.customer_features.feature_pipeline` and the classifier, with fixed seeds and
 ``n_jobs=1``. :class:`RecencyRule` is the baseline: churned when the last purchase is older
 than a threshold. Their inputs are the snapshots of :mod:`helpers.churn`; their scores are
-judged by :mod:`helpers.churn_metrics`.
+judged by :mod:`helpers.churn_metrics`. :class:`LogisticRecalibration` maps a model's scores
+to probabilities that match the churn rate of the latest period whose outcome is known.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from sklearn.tree import DecisionTreeClassifier
 from helpers.checks import require_columns
 from helpers.customer_features import LOG_FEATURES, feature_pipeline
 
-__all__ = ["CHURN_LOG_FEATURES", "MODEL_NAMES", "RecencyRule", "make_models"]
+__all__ = [
+    "CHURN_LOG_FEATURES",
+    "MODEL_NAMES",
+    "LogisticRecalibration",
+    "RecencyRule",
+    "make_models",
+]
 
 #: The models of :func:`make_models`, in the order the chapter compares them.
 MODEL_NAMES: tuple[str, ...] = (
@@ -206,3 +213,82 @@ def make_models(
         name: Pipeline([("prep", clone(prep)), ("model", classifier)])
         for name, classifier in classifiers.items()
     }
+
+
+class LogisticRecalibration:
+    """Recalibrate churn scores on a recent period: ``P = sigmoid(a + b x logit(score))``.
+
+    A model learns the churn rate of its training periods; when the rate drifts, its ranking
+    survives but its probabilities do not. Fitting two numbers on the latest period whose
+    outcome is known (Platt scaling on the log-odds; ``a`` shifts the rate, ``b`` makes the
+    scores more or less confident) keeps the order of the customers and moves the
+    probabilities to what that period saw. Calibrated scores give ``a = 0``, ``b = 1``.
+
+    Attributes
+    ----------
+    intercept_, slope_ : float
+        ``a`` and ``b``, after :meth:`fit`.
+    n_ : int
+        Customers the recalibration was fitted on.
+    """
+
+    def fit(self, scores: Sequence[float], churned: Sequence[bool]) -> LogisticRecalibration:
+        """Fit ``a`` and ``b`` by maximum likelihood on scores and observed outcomes.
+
+        Parameters
+        ----------
+        scores : sequence of float
+            The model's P(churn) on the recent period, in [0, 1].
+        churned : sequence of bool
+            Whether each customer churned (both outcomes must occur).
+
+        Returns
+        -------
+        LogisticRecalibration
+            ``self``.
+
+        Raises
+        ------
+        ValueError
+            For scores outside [0, 1], lengths that differ, or a single outcome.
+        """
+        x = self._log_odds(scores)
+        y = np.asarray(churned, dtype=bool)
+        if len(y) != len(x):
+            raise ValueError(f"scores and churned differ in length: {len(x)} and {len(y)}")
+        if y.all() or not y.any():
+            raise ValueError("churned: both outcomes must occur to recalibrate; got one only")
+        fitted = LogisticRegression(C=1e6, max_iter=1000).fit(x[:, None], y)
+        self.intercept_ = float(fitted.intercept_[0])
+        self.slope_ = float(fitted.coef_[0, 0])
+        self.n_ = len(y)
+        return self
+
+    def transform(self, scores: Sequence[float]) -> np.ndarray:
+        """Recalibrated probabilities of ``scores``.
+
+        Parameters
+        ----------
+        scores : sequence of float
+            P(churn) from the same model, in [0, 1].
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        if not hasattr(self, "slope_"):
+            raise ValueError("LogisticRecalibration: call fit before transform")
+        z = self.intercept_ + self.slope_ * self._log_odds(scores)
+        return 1.0 / (1.0 + np.exp(-z))
+
+    @staticmethod
+    def _log_odds(scores: Sequence[float]) -> np.ndarray:
+        p = np.asarray(scores, dtype=float)
+        bad = ~((p >= 0) & (p <= 1))
+        if bad.any():
+            raise ValueError(
+                f"scores must be probabilities in [0, 1]; {int(bad.sum())} are not, e.g. "
+                f"{p[bad][0]!r}"
+            )
+        p = np.clip(p, 1e-6, 1 - 1e-6)
+        return np.log(p / (1 - p))

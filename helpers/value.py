@@ -35,8 +35,10 @@ from helpers.clv_formulas import income_value
 from helpers.customers import customer_summary
 
 __all__ = [
+    "ASSUMED_MARGIN_RATE",
     "channel_economics",
     "cost_to_serve",
+    "gross_margin_rate",
     "income_model",
     "line_margin",
     "profit_model",
@@ -132,6 +134,64 @@ def income_model(
     value = income_value(table[income_col].astype(float), table[capacity_col].astype(float))
     value.index.name = s.CUSTOMER_ID
     return value.rename("income_value")
+
+
+#: The margin rate assumed for data without product costs (a share of spend).
+ASSUMED_MARGIN_RATE: float = 0.30
+
+
+def gross_margin_rate(
+    transactions: pd.DataFrame,
+    products: pd.DataFrame | None = None,
+    *,
+    rate: float | None = None,
+    assumed: float = ASSUMED_MARGIN_RATE,
+    amount_col: str = s.AMOUNT,
+) -> tuple[float, str]:
+    """Return the gross margin as a share of spend: measured from costs when known, else assumed.
+
+    With ``products`` (their ``unit_cost``), the margin of every line (:func:`line_margin`)
+    summed over the lines, divided by their revenue; without, ``assumed``. Every chapter that
+    turns spend into margin takes its rate from here, so one shop has one margin.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Clean order lines.
+    products : pandas.DataFrame, optional
+        One row per product with its ``unit_cost``.
+    rate : float, optional
+        A rate set by the user (a notebook's ``MARGIN_RATE``): returned as it is, in (0, 1].
+    assumed : float, default :data:`ASSUMED_MARGIN_RATE`
+        The rate used without product costs, in (0, 1].
+    amount_col : str
+        Column name of the line amounts.
+
+    Returns
+    -------
+    tuple of (float, str)
+        The rate and where it comes from, in words ("measured from the product costs",
+        "assumed: the data has no product costs" or "set by MARGIN_RATE").
+
+    Raises
+    ------
+    ValueError
+        If the lines' revenue is not positive, or as :func:`line_margin`.
+    """
+    check_share("assumed", assumed, "a share of revenue")
+    if rate is not None:
+        check_share("rate", rate, "a share of revenue")
+        return float(rate), "set by MARGIN_RATE"
+    if products is None:
+        return float(assumed), "assumed: the data has no product costs"
+    revenue = float(transactions[amount_col].sum())
+    if not revenue > 0:
+        raise ValueError(
+            f"transactions: the revenue ({amount_col} summed) must be > 0 to measure a margin "
+            f"rate; got {revenue}"
+        )
+    margin = float(line_margin(transactions, products, amount_col=amount_col).sum())
+    return margin / revenue, "measured from the product costs"
 
 
 def line_margin(

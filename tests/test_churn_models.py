@@ -81,3 +81,31 @@ def test_a_feature_every_customer_shares_is_left_out_of_every_model_with_one_not
         assert used == ["recency", "region"]
     # recency alone decides y: the tree splits at 150 and is right on every training row
     assert (models["decision tree"].predict(X) == y).all()
+
+
+def test_recalibration_recovers_a_known_distortion():
+    from helpers.churn_models import LogisticRecalibration
+
+    rng = np.random.default_rng(3)
+    true_p = rng.uniform(0.02, 0.98, 20_000)
+    churned = rng.random(true_p.size) < true_p
+    # an over-confident model that also predicts too much churn: logit(s) = (logit(p) + 1) / 0.5
+    logit = np.log(true_p / (1 - true_p))
+    scores = 1 / (1 + np.exp(-(logit + 1) / 0.5))
+    fitted = LogisticRecalibration().fit(scores, churned)
+    # the inverse map: logit(p) = 0.5 logit(s) - 1
+    assert fitted.slope_ == pytest.approx(0.5, abs=0.03)
+    assert fitted.intercept_ == pytest.approx(-1.0, abs=0.06)
+    assert np.abs(fitted.transform(scores) - true_p).max() < 0.03
+    assert fitted.n_ == true_p.size
+
+
+def test_recalibration_errors():
+    from helpers.churn_models import LogisticRecalibration
+
+    with pytest.raises(ValueError, match="both outcomes"):
+        LogisticRecalibration().fit([0.2, 0.4], [True, True])
+    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\].*1.5"):
+        LogisticRecalibration().fit([0.2, 1.5], [True, False])
+    with pytest.raises(ValueError, match="call fit"):
+        LogisticRecalibration().transform([0.5])

@@ -123,6 +123,20 @@ def test_line_margin_from_a_margin_rate(lines):
     assert margin.tolist() == pytest.approx([2.5, 5, 5, 5, 1.25, 1.5, 5, 2.5, 2.5])
 
 
+def test_gross_margin_rate_measured_or_assumed(lines, products):
+    # margins 4 + 8 + 8 + 8 + 2 + 1.5 + 5 + 2.5 + 4 = 43 on revenue
+    # 10 + 20 + 20 + 20 + 5 + 6 + 20 + 10 + 10 = 121
+    rate, source = v.gross_margin_rate(lines, products)
+    assert rate == pytest.approx(43 / 121) and source == "measured from the product costs"
+    assert v.gross_margin_rate(lines) == (0.30, "assumed: the data has no product costs")
+    assert v.gross_margin_rate(lines, assumed=0.4)[0] == 0.4
+    assert v.gross_margin_rate(lines, products, rate=0.2) == (0.2, "set by MARGIN_RATE")
+    with pytest.raises(ValueError, match="rate must be in"):
+        v.gross_margin_rate(lines, rate=1.2)
+    with pytest.raises(ValueError, match="revenue"):
+        v.gross_margin_rate(lines.iloc[:0], products)
+
+
 def test_line_margin_errors(lines, products):
     with pytest.raises(ValueError, match="exactly one of products= .* and margin_rate="):
         v.line_margin(lines)
