@@ -3,7 +3,10 @@
 :func:`value_at_risk` estimates what a customer would spend over the horizon if they stayed;
 :func:`retention_campaign` ranks customers by the expected value of an offer,
 ``P(churn) x value at risk x save rate - offer cost``, and finds the campaign size that
-maximises it.
+maximises it. :func:`discount_offer_cost` prices an offer that is a discount on the next
+order: it is paid by every contacted customer who orders, also by those who would have
+stayed anyway, so that the expected value is the incremental margin of
+:func:`helpers.experiment_readout.campaign_gain`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import pandas as pd
 
 from helpers.checks import check_days, check_numbers, check_share, require_columns
 
-__all__ = ["retention_campaign", "value_at_risk"]
+__all__ = ["discount_offer_cost", "retention_campaign", "value_at_risk"]
 
 
 def value_at_risk(
@@ -48,12 +51,57 @@ def value_at_risk(
     return (features[monetary].astype(float) / days * horizon_days).rename("value_at_risk")
 
 
+def discount_offer_cost(
+    p_churn: pd.Series,
+    basket: pd.Series,
+    *,
+    discount: float,
+    save_rate: float,
+    contact_cost: float = 0.0,
+) -> pd.Series:
+    """Return the expected cost of a "``discount`` off the next order" offer, per customer.
+
+    The discount is paid on the next order of every contacted customer who stays: those who
+    would have stayed anyway (``1 - p``) and those the offer saves (``p x save rate``), so
+    the cost is ``discount x basket x (1 - p + p x save rate) + contact_cost``. With it,
+    :func:`retention_campaign`'s ``p x margin at risk x save rate - cost`` is the incremental
+    margin of :func:`helpers.experiment_readout.campaign_gain` (spend with the offer
+    ``(1 - p + p s) V``, without ``(1 - p) V``, the discount on the next order only).
+
+    Parameters
+    ----------
+    p_churn : pandas.Series
+        P(churn) per customer, in [0, 1].
+    basket : pandas.Series
+        The customer's usual order (average order value); missing customers count as 0.
+    discount : float
+        Share of the next order given away, in (0, 1).
+    save_rate : float
+        Share of would-be churners the offer keeps, in (0, 1].
+    contact_cost : float, default 0
+        Cost of the message, >= 0.
+
+    Returns
+    -------
+    pandas.Series
+        ``offer_cost``, aligned with ``p_churn``.
+    """
+    check_numbers("p_churn", p_churn, "in [0, 1]", lambda p: (p >= 0) & (p <= 1))
+    check_share("discount", discount, "of the next order", include_one=False)
+    check_share("save_rate", save_rate, "of would-be churners the offer keeps")
+    check_numbers("contact_cost", contact_cost, ">= 0", lambda c: c >= 0)
+    order = basket.reindex(p_churn.index).fillna(0.0).astype(float)
+    check_numbers("basket", order, ">= 0", lambda b: b >= 0)
+    staying = 1.0 - p_churn.astype(float) * (1.0 - save_rate)
+    return (discount * order * staying + contact_cost).rename("offer_cost")
+
+
 def retention_campaign(
     p_churn: pd.Series,
     value: pd.Series | float,
     *,
     save_rate: float,
-    offer_cost: float,
+    offer_cost: float | pd.Series,
 ) -> pd.DataFrame:
     """Rank customers by the expected value of a retention offer; find the best campaign.
 
@@ -71,13 +119,14 @@ def retention_campaign(
         Value at risk per customer (aligned with ``p_churn``), or one value for all.
     save_rate : float
         Share of would-be churners the offer keeps, in (0, 1].
-    offer_cost : float
-        Cost of one offer, >= 0.
+    offer_cost : float or pandas.Series
+        Cost of one offer, >= 0: the same for everyone, or per customer (aligned with
+        ``p_churn``, e.g. :func:`discount_offer_cost`).
 
     Returns
     -------
     pandas.DataFrame
-        One row per customer, best first: ``p_churn``, ``value_at_risk``,
+        One row per customer, best first: ``p_churn``, ``value_at_risk``, ``offer_cost``,
         ``expected_value``, ``rank`` (1 = best), ``cumulative_value`` (value of contacting
         the top ``rank`` customers) and ``contact`` (True for the best campaign).
         ``attrs``: ``size`` and ``value`` of the best campaign (0 and 0.0 when no offer pays).
@@ -96,9 +145,16 @@ def retention_campaign(
     values = pd.Series(value, index=p_churn.index, dtype=float)
     check_numbers("value", values, ">= 0 (one per customer of p_churn)", lambda v: v >= 0)
     check_share("save_rate", save_rate, "of would-be churners the offer keeps")
-    check_numbers("offer_cost", offer_cost, ">= 0", lambda c: c >= 0)
-    table = pd.DataFrame({"p_churn": p_churn.astype(float), "value_at_risk": values})
-    table["expected_value"] = table["p_churn"] * table["value_at_risk"] * save_rate - offer_cost
+    if isinstance(offer_cost, pd.Series):
+        offer_cost = offer_cost.reindex(p_churn.index)
+    costs = pd.Series(offer_cost, index=p_churn.index, dtype=float)
+    check_numbers("offer_cost", costs, ">= 0 (one per customer of p_churn)", lambda c: c >= 0)
+    table = pd.DataFrame(
+        {"p_churn": p_churn.astype(float), "value_at_risk": values, "offer_cost": costs}
+    )
+    table["expected_value"] = (
+        table["p_churn"] * table["value_at_risk"] * save_rate - table["offer_cost"]
+    )
     table = table.sort_values("expected_value", ascending=False, kind="mergesort")
     table["rank"] = np.arange(1, len(table) + 1)
     table["cumulative_value"] = table["expected_value"].cumsum()

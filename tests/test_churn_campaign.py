@@ -44,3 +44,30 @@ def test_value_at_risk_by_hand():
 def test_value_at_risk_names_a_missing_column():
     with pytest.raises(ValueError, match="'tenure' is required"):
         churn_campaign.value_at_risk(pd.DataFrame({"monetary": [1.0]}), 90)
+
+
+def test_discount_offer_cost_makes_the_expected_value_the_incremental_margin():
+    from helpers.experiment_readout import campaign_gain
+
+    p = pd.Series({"a": 0.8, "b": 0.2})
+    basket = pd.Series({"a": 50.0, "b": 40.0})
+    cost = churn_campaign.discount_offer_cost(
+        p, basket, discount=0.1, save_rate=0.25, contact_cost=0.1
+    )
+    # a: 0.1 x 50 x (1 - 0.8 x 0.75) + 0.1 = 2.1; b: 0.1 x 40 x (1 - 0.15) + 0.1 = 3.5
+    assert cost.to_dict() == pytest.approx({"a": 2.1, "b": 3.5})
+    # with a margin at risk of 0.4 x 500: the campaign's value is campaign_gain's
+    spend = pd.Series({"a": 500.0, "b": 500.0})
+    table = churn_campaign.retention_campaign(p, spend * 0.4, save_rate=0.25, offer_cost=cost)
+    staying = 1 - p + p * 0.25
+    gain = campaign_gain(
+        staying * spend,
+        (1 - p) * spend,
+        margin_rate=0.4,
+        discount=0.1,
+        contact_cost=0.1,
+        discounted_spend=staying * basket,
+    )
+    assert table["expected_value"].to_dict() == pytest.approx(dict(zip(p.index, gain, strict=True)))
+    with pytest.raises(ValueError, match="offer_cost"):
+        churn_campaign.retention_campaign(p, spend, save_rate=0.25, offer_cost=-cost)
