@@ -13,21 +13,20 @@ keep only customers worth contacting. :func:`helpers.export.export_campaign` wri
 - :func:`expansion_list`: new or barely active customers who look most like the top tier
   (a look-alike model, :class:`helpers.lookalike.LookalikeModel`: logistic regression of
   "top tier" on features that do not depend on how long someone has been a customer);
-- :func:`birthday_list` (customer care): birthdays in the next N days, by e-mail or SMS,
-  without customers who opted out or left. Two pitfalls are handled in :func:`next_birthday`:
-  a window that crosses the new year (31 December + 7 days reaches into January), and
-  29 February birthdays, celebrated on 28 February in years without a 29th.
+- :func:`birthday_list` (customer care, :mod:`helpers.birthdays`): birthdays in the next N
+  days, by e-mail or SMS, without customers who opted out or left, with a voucher only when
+  its assumed lift beats the break-even lift.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from helpers import schema as s
-from helpers.checks import check_days, check_numbers, check_share, require_columns, warn_notes
+from helpers.birthdays import birthday_list, next_birthday
+from helpers.checks import check_numbers, check_share, require_columns, warn_notes
 from helpers.churn_campaign import retention_campaign
 from helpers.lookalike import LOOKALIKE_FEATURES, LookalikeModel
 
@@ -42,7 +41,7 @@ __all__ = [
 ]
 
 #: The columns every campaign list has, in this order.
-CAMPAIGN_COLUMNS: tuple[str, ...] = (s.CUSTOMER_ID, "action", "offer", "expected_value", "reason")
+CAMPAIGN_COLUMNS: tuple[str, ...] = s.CAMPAIGN_COLUMNS
 
 
 def _finish(table: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
@@ -58,7 +57,7 @@ def retention_list(
     value: pd.Series,
     *,
     save_rate: float,
-    offer_cost: float,
+    offer_cost: float | pd.Series,
     offer: str = "retention offer",
     currency: str = "£",
 ) -> pd.DataFrame:
@@ -73,8 +72,9 @@ def retention_list(
         :func:`helpers.churn_campaign.value_at_risk`.
     save_rate : float
         Share of would-be churners the offer keeps, in (0, 1].
-    offer_cost : float
-        Cost of one offer.
+    offer_cost : float or pandas.Series
+        Cost of one offer, the same for everyone or per customer (a discount on the next
+        order: :func:`helpers.churn_campaign.discount_offer_cost`).
     offer : str, default "retention offer"
         What the customer is offered, as written in the list.
     currency : str, default "£"
@@ -83,7 +83,7 @@ def retention_list(
     Returns
     -------
     pandas.DataFrame
-        :data:`CAMPAIGN_COLUMNS`, ``p_churn``, ``value_at_risk``; only customers with a
+        :data:`CAMPAIGN_COLUMNS`, ``p_churn``, ``value_at_risk``, ``offer_cost``; only those with a
         positive expected value. ``attrs``: ``candidates``, ``size``, ``value``.
     """
     table = retention_campaign(p_churn, value, save_rate=save_rate, offer_cost=offer_cost)
@@ -94,12 +94,16 @@ def retention_list(
     chosen["offer"] = offer
     chosen["reason"] = [
         f"P(churn) {p:.2f} x value at risk {currency}{v:,.0f} x save rate {save_rate:.0%} "
-        f"- offer {currency}{offer_cost:,.2f} = {currency}{ev:,.2f}"
-        for p, v, ev in zip(
-            chosen["p_churn"], chosen["value_at_risk"], chosen["expected_value"], strict=True
+        f"- offer {currency}{c:,.2f} = {currency}{ev:,.2f}"
+        for p, v, c, ev in zip(
+            chosen["p_churn"],
+            chosen["value_at_risk"],
+            chosen["offer_cost"],
+            chosen["expected_value"],
+            strict=True,
         )
     ]
-    out = _finish(chosen, ["p_churn", "value_at_risk"])
+    out = _finish(chosen, ["p_churn", "value_at_risk", "offer_cost"])
     out.attrs.update(candidates=len(table), size=len(out), value=float(out["expected_value"].sum()))
     return out
 
@@ -308,146 +312,4 @@ def expansion_list(
     ]
     out = _finish(out[out["expected_value"] > 0], ["lookalike_score"])
     out.attrs.update(features=used, notes=notes)
-    return out
-
-
-def next_birthday(birth_dates: pd.Series, as_of: str | pd.Timestamp) -> pd.Series:
-    """Return the next birthday on or after the day of ``as_of``, per customer.
-
-    Built from month and day for the year of ``as_of``, or the next year when that date has
-    passed, so that a window crossing 31 December finds January birthdays (comparing
-    day-of-year numbers does not). A 29 February birthday falls on 28 February in a year
-    without a 29th (the customer still gets their greeting in February).
-
-    Parameters
-    ----------
-    birth_dates : pandas.Series
-        Dates of birth (missing values stay missing).
-    as_of : str or pandas.Timestamp
-        Today.
-
-    Returns
-    -------
-    pandas.Series
-        Timestamps (midnight), named ``next_birthday``.
-    """
-    today = pd.Timestamp(as_of).normalize()
-    born = pd.to_datetime(birth_dates, errors="coerce")
-
-    def on(year: int) -> pd.Series:
-        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-        day = born.dt.day.where(~((born.dt.month == 2) & (born.dt.day == 29)) | leap, 28)
-        parts = pd.DataFrame({"year": year, "month": born.dt.month, "day": day})
-        return pd.to_datetime(parts.dropna().astype(int)).reindex(born.index)
-
-    this_year = on(today.year)
-    upcoming = this_year.where(this_year >= today, on(today.year + 1))
-    return upcoming.rename("next_birthday")
-
-
-def birthday_list(
-    customers: pd.DataFrame,
-    as_of: str | pd.Timestamp,
-    days: int,
-    *,
-    left: Sequence[str] | pd.Index | None = None,
-    basket: pd.Series | None = None,
-    discount: float = 0.15,
-    margin_rate: float = 0.3,
-    redeem_rate: float = 0.2,
-    contact_cost: float = 0.05,
-    valid_days: int = 30,
-    phone: str = "phone",
-) -> pd.DataFrame:
-    """Birthday greetings for customers whose birthday is in the next ``days`` days.
-
-    A customer is greeted when their :func:`next_birthday` is in ``[as_of, as_of + days)``
-    (today counts), they have not opted out (``marketing_opt_in``), they are not in
-    ``left``, and they have an address: by e-mail when there is an ``email``, else by SMS
-    when there is a ``phone`` column with a number. The greeting is sent on the birthday.
-    Expected value: ``redeem_rate x basket x (margin_rate - discount) - contact_cost``.
-
-    Parameters
-    ----------
-    customers : pandas.DataFrame
-        ``customer_id``, ``birth_date``, ``marketing_opt_in`` and ``email`` (and optionally
-        ``phone``).
-    as_of : str or pandas.Timestamp
-        Today.
-    days : int
-        Length of the window in days (>= 1).
-    left : sequence of str, optional
-        Customers who have left (e.g. churned or no longer alive): not greeted.
-    basket : pandas.Series, optional
-        Average order value per customer; missing customers count as 0.
-    discount : float, default 0.15
-        The birthday voucher, as a share of the next order, in (0, 1).
-    margin_rate : float, default 0.3
-        Margin as a share of spend.
-    redeem_rate : float, default 0.2
-        Share of vouchers used.
-    contact_cost : float, default 0.05
-        Cost of one message.
-    valid_days : int, default 30
-        How long the voucher is valid, from the birthday.
-    phone : str, default "phone"
-        Name of the phone-number column, used when present.
-
-    Returns
-    -------
-    pandas.DataFrame
-        :data:`CAMPAIGN_COLUMNS`, ``channel``, ``send_date``, ``message``; ordered by
-        ``send_date``. ``attrs["excluded"]``: customers left out, by reason.
-    """
-    columns = [s.CUSTOMER_ID, s.BIRTH_DATE, s.MARKETING_OPT_IN, s.EMAIL]
-    require_columns(customers, columns, "customers")
-    check_days("days", days)
-    check_days("valid_days", valid_days)
-    check_share("discount", discount, "of the next order", include_one=False)
-    for name, rate in {"margin_rate": margin_rate, "redeem_rate": redeem_rate}.items():
-        check_share(name, rate)
-    today = pd.Timestamp(as_of).normalize()
-    table = customers.set_index(customers[s.CUSTOMER_ID].astype(str))
-    birthday = next_birthday(table[s.BIRTH_DATE], today)
-    soon = (birthday - today).dt.days < days  # NaT compares False
-    opted_in = table[s.MARKETING_OPT_IN].astype("boolean").fillna(False).astype(bool)
-    gone = table.index.isin(list(left if left is not None else []))
-    email = table[s.EMAIL].astype("string").str.strip().replace("", pd.NA)
-    number = (
-        table[phone].astype("string").str.strip().replace("", pd.NA) if phone in table else None
-    )
-    channel = pd.Series(np.where(email.notna(), "e-mail", None), index=table.index, dtype=object)
-    if number is not None:
-        channel = channel.where(channel.notna(), np.where(number.notna(), "SMS", None))
-    excluded = {
-        "no birth date": int(birthday.isna().sum()),
-        "opted out": int((soon & ~opted_in).sum()),
-        "left": int((soon & opted_in & gone).sum()),
-        "no e-mail or phone": int((soon & opted_in & ~gone & channel.isna()).sum()),
-    }
-    keep = soon & opted_in & ~gone & channel.notna()
-    out = pd.DataFrame(
-        {
-            s.CUSTOMER_ID: table.index[keep],
-            "channel": channel[keep].to_numpy(),
-            "send_date": birthday[keep].to_numpy(),
-        }
-    )
-    spend = (basket if basket is not None else pd.Series(dtype=float)).reindex(out[s.CUSTOMER_ID])
-    spend = spend.fillna(0.0).astype(float).to_numpy()
-    out["expected_value"] = redeem_rate * spend * (margin_rate - discount) - contact_cost
-    out["action"] = "birthday greeting"
-    out["offer"] = f"{discount:.0%} off the next order, valid {valid_days} days"
-    until = out["send_date"] + pd.Timedelta(days=valid_days)
-    out["message"] = [
-        f"Happy birthday! To celebrate, enjoy {discount:.0%} off your next order until {u:%d %B}."
-        for u in until
-    ]
-    out["reason"] = [
-        f"birthday on {d:%d %b} (in {(d - today).days} day(s)); opted in, active"
-        for d in out["send_date"]
-    ]
-    out = out.sort_values(["send_date", s.CUSTOMER_ID], kind="mergesort")
-    out = out[[*CAMPAIGN_COLUMNS, "channel", "send_date", "message"]].reset_index(drop=True)
-    out.attrs["excluded"] = excluded
     return out

@@ -20,6 +20,14 @@ def test_retention_list_keeps_positive_expected_profit_only():
     assert list(out.columns[:5]) == list(CAMPAIGN_COLUMNS)
     assert "0.80 x value at risk £100" in out.loc[0, "reason"]
     assert out.attrs["candidates"] == 3 and out.attrs["value"] == pytest.approx(35.0)
+    # a cost per customer (a discount on the next order): a 0.8*100*0.5-50 = -10;
+    # b 0.5*20*0.5-1 = 4; c 0.9*10*0.5-1.5 = 3
+    costs = pd.Series({"a": 50.0, "b": 1.0, "c": 1.5})
+    out = campaigns.retention_list(p, value, save_rate=0.5, offer_cost=costs)
+    assert list(out["customer_id"]) == ["b", "c"]
+    assert out["expected_value"].tolist() == pytest.approx([4.0, 3.0])
+    assert "- offer £1.50 = £3.00" in out.loc[1, "reason"]
+    assert out["offer_cost"].tolist() == [1.0, 1.5]
 
 
 def _recommendations() -> pd.DataFrame:
@@ -138,85 +146,3 @@ def test_expansion_list_without_candidates_or_target_value():
     assert out.attrs["notes"] == ["expansion list empty: no new or barely active customer to score"]
     with pytest.raises(ValueError, match=r"target_value is missing \(NaN\)"):
         campaigns.expansion_list(features, top, ["b"], target_value=float("nan"))
-
-
-@pytest.mark.parametrize(
-    ("born", "today", "expected"),
-    [
-        ("1990-01-02", "2025-12-28", "2026-01-02"),  # across the new year
-        ("1975-12-30", "2025-12-28", "2025-12-30"),
-        ("1988-02-29", "2027-02-22", "2027-02-28"),  # leap day in a non-leap year
-        ("1988-02-29", "2028-02-22", "2028-02-29"),  # ... and in a leap year
-        ("2000-03-01", "2027-02-22", "2027-03-01"),
-        ("1990-06-15", "2025-06-15", "2025-06-15"),  # today counts
-        ("1990-06-14", "2025-06-15", "2026-06-14"),  # yesterday: next year
-    ],
-)
-def test_next_birthday(born, today, expected):
-    out = campaigns.next_birthday(pd.Series(pd.to_datetime([born])), today)
-    assert out.iloc[0] == pd.Timestamp(expected)
-
-
-def _customers() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "customer_id": ["a", "b", "c", "d", "e", "f", "g"],
-            "birth_date": pd.to_datetime(
-                [
-                    "1990-01-02",
-                    "1988-02-29",
-                    "1980-12-31",
-                    "1970-01-01",
-                    "1999-01-03",
-                    "1985-01-20",
-                    None,
-                ]
-            ),
-            "marketing_opt_in": [True, True, True, False, True, True, True],
-            "email": ["a@x", "b@x", None, "d@x", "e@x", "f@x", "g@x"],
-            "phone": [None, None, "+44 1", None, None, None, None],
-            "marketing_note": ["", "", "", "", "", "", ""],
-        }
-    )
-
-
-def test_birthday_list_across_new_year_with_channels_and_exclusions():
-    out = campaigns.birthday_list(
-        _customers(),
-        "2025-12-28",
-        7,
-        left=["e"],
-        basket=pd.Series({"a": 100.0}),
-        discount=0.1,
-        margin_rate=0.3,
-        redeem_rate=0.2,
-        contact_cost=0.05,
-    )
-    # window 28 Dec - 3 Jan: c (31 Dec, SMS: no e-mail), a (2 Jan); d opted out, e left,
-    # f too late (20 Jan), g has no birth date
-    assert list(out["customer_id"]) == ["c", "a"]
-    assert list(out["channel"]) == ["SMS", "e-mail"]
-    assert list(out["send_date"]) == [pd.Timestamp("2025-12-31"), pd.Timestamp("2026-01-02")]
-    # a: 0.2 * 100 * (0.3 - 0.1) - 0.05 = 3.95; c has no basket: -0.05
-    assert out.set_index("customer_id")["expected_value"].round(6).to_dict() == {
-        "c": -0.05,
-        "a": 3.95,
-    }
-    assert out.attrs["excluded"] == {
-        "no birth date": 1,
-        "opted out": 1,
-        "left": 1,
-        "no e-mail or phone": 0,
-    }
-    assert "02 January" not in out.loc[1, "message"] and "01 February" in out.loc[1, "message"]
-    assert "birth_date" not in out.columns and "email" not in out.columns
-
-
-def test_birthday_list_leap_day_in_a_non_leap_year():
-    out = campaigns.birthday_list(_customers(), "2027-02-25", 5)
-    assert list(out["customer_id"]) == ["b"]
-    assert out.loc[0, "send_date"] == pd.Timestamp("2027-02-28")
-    with pytest.raises(ValueError, match="column 'marketing_opt_in' is required"):
-        campaigns.birthday_list(_customers().drop(columns="marketing_opt_in"), "2027-02-25", 5)
-    with pytest.raises(ValueError, match="days must be"):
-        campaigns.birthday_list(_customers(), "2027-02-25", 0)
