@@ -1,0 +1,254 @@
+"""The synthetic shop's customers: personas, who the customers are and when they buy.
+
+Every customer of :func:`helpers.synthetic.make_synthetic` belongs to one latent persona
+(:func:`personas`), which sets the population distributions of their purchase rate (gamma),
+dropout probability (beta), basket size, quantities, favourite categories, how often they
+return goods, their income and their acquisition channel. This module holds the personas, the
+shop's calendar (a busy Christmas season), its regions and acquisition channels, and the two
+draws that depend on them: the customers table (:func:`_make_customers`) and every customer's
+purchase times (:func:`_purchase_times`, a buy-till-you-die process with seasonality). The
+prospects of :mod:`helpers.synthetic_prospects` are drawn by the same functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from helpers import schema as s
+
+__all__ = ["personas"]
+
+# Seasonal factor on the purchase rate by month (January first): a busy Christmas season.
+_SEASON = np.array([0.7, 0.75, 0.9, 0.9, 0.95, 0.9, 0.85, 0.9, 1.0, 1.15, 1.6, 1.8])
+
+_REGIONS = (["North", "South", "East", "West", "London"], [0.22, 0.25, 0.15, 0.18, 0.20])
+_CHANNELS = ["search", "social", "referral", "email", "store"]
+_CHANNEL_COST = {"search": 42.0, "social": 30.0, "referral": 15.0, "email": 8.0, "store": 22.0}
+
+
+@dataclass(frozen=True)
+class _Persona:
+    name: str
+    share: float
+    rate_mean: float  # purchases per week (gamma mean)
+    rate_shape: float
+    dropout_a: float  # beta(a, b) dropout probability after each purchase
+    dropout_b: float
+    lines_mean: float  # mean number of different products per invoice
+    quantity_mean: float
+    return_rate: float  # share of invoices partly or fully returned
+    income_median: float
+    season_power: float  # 1 = the shop's season; 2 = twice as seasonal
+    channel_weights: tuple[float, ...]  # over _CHANNELS
+    favourites: tuple[str, ...]
+    description: str
+
+
+_PERSONAS: tuple[_Persona, ...] = (
+    _Persona(
+        "loyal regular",
+        0.20,
+        0.30,
+        4.0,
+        1.0,
+        40.0,
+        4.0,
+        2.5,
+        0.03,
+        52_000,
+        1.0,
+        (0.25, 0.15, 0.30, 0.20, 0.10),
+        ("Kitchen", "Home decor"),
+        "buys often for years; mid-size baskets; rarely returns",
+    ),
+    _Persona(
+        "big spender",
+        0.10,
+        0.14,
+        4.0,
+        1.0,
+        25.0,
+        7.0,
+        5.0,
+        0.06,
+        88_000,
+        1.0,
+        (0.35, 0.15, 0.20, 0.10, 0.20),
+        ("Lighting", "Textiles", "Home decor"),
+        "large baskets of pricier goods; high income",
+    ),
+    _Persona(
+        "bargain hunter",
+        0.25,
+        0.10,
+        3.0,
+        2.0,
+        18.0,
+        3.0,
+        3.5,
+        0.08,
+        31_000,
+        2.0,
+        (0.20, 0.45, 0.10, 0.15, 0.10),
+        ("Gifts", "Toys"),
+        "shops the Christmas season; many cheap items; returns the most",
+    ),
+    _Persona(
+        "occasional",
+        0.30,
+        0.05,
+        2.0,
+        2.0,
+        10.0,
+        2.5,
+        1.8,
+        0.04,
+        45_000,
+        1.0,
+        (0.30, 0.25, 0.10, 0.10, 0.25),
+        ("Stationery", "Garden"),
+        "a few purchases a year; small baskets",
+    ),
+    _Persona(
+        "one-off",
+        0.15,
+        0.03,
+        2.0,
+        6.0,
+        4.0,
+        2.0,
+        1.5,
+        0.05,
+        40_000,
+        1.0,
+        (0.35, 0.30, 0.05, 0.05, 0.25),
+        ("Gifts",),
+        "buys once or twice and leaves",
+    ),
+)
+
+
+def personas() -> pd.DataFrame:
+    """Return the latent personas and the population distributions they draw from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per persona: ``persona``, ``share`` of customers, mean ``purchases_per_week``
+        (gamma-distributed across customers), mean ``dropout_probability`` after each purchase
+        (beta-distributed), mean ``products_per_invoice`` and ``quantity_per_line``,
+        ``return_rate`` (share of invoices returned), median ``annual_income``,
+        ``favourite_categories`` and a short ``description``.
+    """
+    return pd.DataFrame(
+        {
+            "persona": [p.name for p in _PERSONAS],
+            "share": [p.share for p in _PERSONAS],
+            "purchases_per_week": [p.rate_mean for p in _PERSONAS],
+            "dropout_probability": [
+                round(p.dropout_a / (p.dropout_a + p.dropout_b), 3) for p in _PERSONAS
+            ],
+            "products_per_invoice": [p.lines_mean for p in _PERSONAS],
+            "quantity_per_line": [p.quantity_mean for p in _PERSONAS],
+            "return_rate": [p.return_rate for p in _PERSONAS],
+            "annual_income": [p.income_median for p in _PERSONAS],
+            "favourite_categories": [", ".join(p.favourites) for p in _PERSONAS],
+            "description": [p.description for p in _PERSONAS],
+        }
+    )
+
+
+def _season(times: pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+    return _SEASON[pd.DatetimeIndex(times).month.to_numpy() - 1]
+
+
+def _make_customers(
+    rng: np.random.Generator,
+    n: int,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    independent_channels: bool = False,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    shares = np.array([p.share for p in _PERSONAS])
+    persona = rng.choice(len(_PERSONAS), size=n, p=shares / shares.sum())
+    ids = np.array([str(10001 + i) for i in range(n)], dtype=object)
+    # A third of the customers are the existing base, signed up in the first two months;
+    # the rest arrive evenly until two weeks before the end of the observed window.
+    span = (end - start).days - 14
+    early = rng.random(n) < 0.33
+    day = np.where(early, rng.integers(0, 60, n), rng.integers(0, span, n))
+    signup = start + pd.to_timedelta(day, unit="D")
+    age_days = np.clip(rng.normal(42, 13, n), 18, 85) * 365.25
+    birth = (signup - pd.to_timedelta(age_days.round(), unit="D")).normalize()
+    birth = birth.where(rng.random(n) >= 0.04)
+    gender = rng.choice(np.array(["F", "M", "X"], dtype=object), size=n, p=[0.52, 0.46, 0.02])
+    gender = np.where(rng.random(n) < 0.02, None, gender)
+    region = rng.choice(np.array(_REGIONS[0], dtype=object), size=n, p=_REGIONS[1])
+    median = np.array([p.income_median for p in _PERSONAS])[persona]
+    income = (median * rng.lognormal(0.0, 0.35, n) / 100).round() * 100
+    capacity = 1 / (1 + np.exp(-(np.log(income / 45_000) / 0.4 + rng.normal(0, 0.5, n))))
+    income = np.where(rng.random(n) < 0.06, np.nan, income)
+    weights = np.array([p.channel_weights for p in _PERSONAS])[persona]
+    if independent_channels:  # the shop's overall shares, whatever the persona
+        overall = shares @ np.array([p.channel_weights for p in _PERSONAS]) / shares.sum()
+        weights = np.broadcast_to(overall, weights.shape)
+    channel_index = (weights.cumsum(axis=1) < rng.random((n, 1))).sum(axis=1)
+    channel = np.array(_CHANNELS, dtype=object)[channel_index]
+    cost = np.array([_CHANNEL_COST[c] for c in _CHANNELS])[channel_index]
+    opt_in = rng.random(n) < np.where(persona == 0, 0.75, 0.55)
+    customers = pd.DataFrame(
+        {
+            s.CUSTOMER_ID: ids,
+            s.SIGNUP_DATE: signup.astype("datetime64[ns]"),
+            s.BIRTH_DATE: birth.astype("datetime64[ns]"),
+            s.GENDER: gender,
+            s.REGION: region,
+            s.ANNUAL_INCOME: income,
+            s.SPENDING_CAPACITY: capacity.round(3),
+            s.ACQUISITION_CHANNEL: channel,
+            s.ACQUISITION_COST: (cost * rng.gamma(4.0, 0.25, n)).round(2),
+            s.EMAIL: [f"customer{i}@example.com" for i in ids],
+            s.MARKETING_OPT_IN: opt_in,
+        }
+    )
+    return customers, persona
+
+
+def _purchase_times(
+    rng: np.random.Generator,
+    signup: pd.DatetimeIndex,
+    rate: np.ndarray,
+    dropout: np.ndarray,
+    power: np.ndarray,
+    future_end: pd.Timestamp,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw every customer's purchase times up to ``future_end`` (BG/NBD with seasonality).
+
+    Returns the customer position and the time (datetime64[ns]) of each purchase, sorted by
+    customer then time, and the number of purchases each customer makes before leaving.
+    """
+    n = len(rate)
+    first = signup + pd.to_timedelta(rng.integers(8 * 60, 20 * 60, n), unit="min")
+    weeks = (future_end + pd.Timedelta(days=1) - first) / pd.Timedelta(weeks=1)
+    peak = _SEASON.max() ** power
+    # Candidates of a homogeneous process at the peak rate, thinned by the season.
+    counts = rng.poisson(rate * peak * weeks.to_numpy())
+    owner = np.repeat(np.arange(n), counts)
+    offset = rng.random(len(owner)) * weeks.to_numpy()[owner]
+    times = first.to_numpy()[owner] + (offset * 7 * 86_400e9).astype("timedelta64[ns]")
+    keep = rng.random(len(owner)) < _season(times) ** power[owner] / peak[owner]
+    owner, times = owner[keep], times[keep]
+    # The first purchase is on the signup day; then the candidates in time order.
+    owner = np.concatenate([np.arange(n), owner])
+    times = np.concatenate([first.to_numpy(), times])
+    order = np.lexsort((times, owner))
+    owner, times = owner[order], times[order]
+    # After each purchase the customer leaves with probability `dropout`: they make G purchases,
+    # G geometric on {1, 2, ...}.
+    lives = rng.geometric(dropout)
+    rank = np.arange(len(owner)) - np.searchsorted(owner, owner)  # 0 for the first purchase
+    made = rank < lives[owner]
+    return owner[made], times[made], lives
