@@ -42,7 +42,7 @@ import pandas as pd
 __all__ = ["MANUAL_ADJUSTMENT_CODES", "match_manual_credits"]
 
 #: Stock codes of manual adjustments, with the description each must carry (as in
-#: :data:`helpers.cleaning.NON_PRODUCT_CODES`): Online Retail's ``M`` / ``MANUAL``.
+#: :data:`helpers.non_products.NON_PRODUCT_CODES`): Online Retail's ``M`` / ``MANUAL``.
 MANUAL_ADJUSTMENT_CODES: dict[str, str | None] = {"M": "MANUAL"}
 
 

@@ -46,44 +46,20 @@ how much. Positive manual adjustments (charges) stay ``non-product code``.
 
 Netting returns
 ---------------
-A *return line* is a line whose quantity is not positive or whose invoice id starts with
-``cancellation_prefix`` ("C", Online Retail's convention for cancellations; case-insensitive;
-pass ``None`` for a file whose invoice ids start with "C" for other reasons). Its returned
-quantity is ``abs(quantity)``. It is matched to *purchases* (positive quantity, not a "C"
-invoice) of the same customer, product and unit price dated at or before it, latest purchase
-first, greedily across quantity. Return lines are processed in date order (at equal times
-purchases first), so each return takes from what earlier returns left: a last-in-first-out
-stack per customer, product and price.
-
-- A purchase whose whole quantity is taken is removed as ``fully returned purchase``.
-- A purchase partly taken is kept with the smaller quantity and counted under the fix
-  ``partially returned purchase``.
-- A return line of which any quantity matched is removed as ``cancellation netted``. If it
-  returns more than was bought (e.g. -10 against a purchase of 6), the excess (4) has nothing to
-  net against and is dropped with the line; the total excess quantity is recorded in the
-  report's ``attrs["unmatched_return_quantity"]``.
-- A return line of which nothing matched (no earlier purchase of that product at that price by
-  that customer, e.g. the purchase is before the data starts, or the return is dated before
-  the purchase) is removed as ``unmatched cancellation``. Lines with quantity 0 (returns of
-  nothing) can never match and are counted here too.
+A *return line* (quantity not positive, or an invoice id starting with ``cancellation_prefix``)
+is netted against the earlier purchases of the same customer, product and unit price, latest
+first (:mod:`helpers.returns` gives the rule in full): a purchase wholly returned is removed as
+``fully returned purchase``, one partly returned is kept with the smaller quantity (the fix
+``partially returned purchase``), a return line that matched is removed as ``cancellation
+netted`` and one that matched nothing as ``unmatched cancellation``. The quantity returned
+beyond what was bought is recorded in the report's ``attrs["unmatched_return_quantity"]``.
 
 Extreme quantities
 ------------------
-On the positive quantities ``q`` of the lines still kept after netting (with returns already
-subtracted), the robust z-score is ``z = (log q - median(log q)) / (1.4826 * MAD(log q))``. A
-line is an extreme quantity when ``z > outlier_z`` AND ``q >= outlier_min_quantity``. Order
-quantities are roughly log-normal, so the log scale with median and MAD (which a few huge
-lines cannot drag) is the right yardstick; the absolute floor keeps a wholesale order of a few
-hundred units, ordinary in a B2B shop, from being flagged in a data set of mostly single units.
-The defaults (``outlier_z=7``, ``outlier_min_quantity=1000``) were chosen on Online Retail,
-where the kept quantities have median 6 and robust scale 1.03 on the log scale: z = 7 is about
-8,000 units. The data entry errors 80,995 and 74,215 (z ~ 9.2) and 12,540 (z ~ 7.4) are caught
-(all three are in fact removed earlier, as returns or for a zero price), while the largest
-wholesale orders that remain (4,800 gliders at £0.21, 4,300 popcorn holders: z ~ 6.5) and the
-ordinary ones of hundreds of units (z ~ 2.7-4.3) are kept. With z = 5 the rule would remove 86
-ordinary wholesale lines of 1,000-4,800 units; with z = 6, 8 of them. When the MAD is 0 (almost
-all quantities equal) any quantity above the median counts as infinitely far, and only the floor
-decides.
+On the quantities still kept after netting, a line is an extreme quantity when the robust
+z-score of its log quantity exceeds ``outlier_z`` (default 7) and it is at least
+``outlier_min_quantity`` units (default 1,000); :mod:`helpers.extreme_quantities` gives the
+rule and how the defaults were chosen on Online Retail.
 
 Report
 ------
@@ -117,8 +93,15 @@ import pandas as pd
 
 from helpers import schema as s
 from helpers.adjustments import MANUAL_ADJUSTMENT_CODES, match_manual_credits
+from helpers.extreme_quantities import (
+    DEFAULT_OUTLIER_MIN_QUANTITY,
+    DEFAULT_OUTLIER_Z,
+    extreme_quantities,
+)
 from helpers.identifiers import normalise_ids_counted
 from helpers.identifiers import per_value as _per_value
+from helpers.non_products import NON_PRODUCT_CODES, NON_PRODUCT_PATTERN, non_product_lines
+from helpers.returns import net_returns
 
 __all__ = [
     "FIXES",
@@ -152,36 +135,7 @@ REASONS: tuple[str, ...] = (
 #: Changes made to rows that are kept.
 FIXES: tuple[str, ...] = ("whitespace/case normalised", "partially returned purchase")
 
-#: Stock codes that are not products, each with the description it must carry (``None``: any).
-#: From Online Retail: POST (postage), DOT (dotcom postage), BANK CHARGES, C2 (carriage), CRUK
-#: (CRUK commission), AMAZONFEE, PADS (pads to match all cushions, a £0.001 filler), and the
-#: one-letter codes M (manual adjustment), D (discount), S (samples) and B (adjust bad debt).
-#: A one-letter code could well be a real product in another shop's file, so those count only
-#: with their own description. Codes and descriptions are compared stripped and upper-cased;
-#: without a description column, codes that need one never match.
-NON_PRODUCT_CODES: dict[str, str | None] = {
-    "POST": None,
-    "DOT": None,
-    "BANK CHARGES": None,
-    "C2": None,
-    "CRUK": None,
-    "AMAZONFEE": None,
-    "PADS": None,
-    "M": "MANUAL",
-    "D": "DISCOUNT",
-    "S": "SAMPLES",
-    "B": "ADJUST BAD DEBT",
-}
-
-#: Codes matching this regular expression (on the upper-cased code) are not products either:
-#: Online Retail's gift vouchers ``gift_0001_10`` ... ``gift_0001_50``.
-NON_PRODUCT_PATTERN: str = r"^GIFT_"
-
 DEFAULT_TEST_ACCOUNTS: tuple[str, ...] = ("TEST01",)
-DEFAULT_OUTLIER_Z: float = 7.0
-DEFAULT_OUTLIER_MIN_QUANTITY: int = 1000
-
-_MAD_TO_SD = 1.4826
 
 
 @dataclass
@@ -319,127 +273,6 @@ def _normalise(df: pd.DataFrame, cols: _Columns) -> tuple[pd.DataFrame, np.ndarr
     return out, changed
 
 
-def _net_returns(
-    group: np.ndarray,
-    date: np.ndarray,
-    quantity: np.ndarray,
-    is_return: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Match returns to earlier purchases of the same group, latest purchase first.
-
-    Parameters
-    ----------
-    group, date, quantity, is_return : numpy.ndarray
-        One entry per candidate line: the (customer, product, price) group number, the date as
-        int64 nanoseconds, the signed quantity, and whether the line is a return.
-
-    Returns
-    -------
-    remaining : numpy.ndarray
-        Quantity left on each purchase after netting (returns: 0).
-    matched : numpy.ndarray
-        Quantity of each return line that found a purchase (purchases: 0).
-    """
-    n = len(group)
-    remaining = np.where(is_return, 0, quantity).astype(np.int64)
-    matched = np.zeros(n, dtype=np.int64)
-    returning_groups = np.unique(group[is_return])
-    involved = np.flatnonzero(np.isin(group, returning_groups))
-    if len(involved) == 0:
-        return remaining, matched
-    # Date order within a group; at equal dates purchases come first ("at or before").
-    order = involved[np.lexsort((involved, is_return[involved], date[involved], group[involved]))]
-    groups = group[order].tolist()
-    returns = is_return[order].tolist()
-    wanted = np.abs(quantity[order]).tolist()
-    left = remaining[order].tolist()
-    got = [0] * len(order)
-    stack: list[int] = []
-    current = None
-    # A loop over the lines of groups that have a return only (a few percent of a real log);
-    # the last-in-first-out allocation has no closed vectorised form.
-    for i, g in enumerate(groups):
-        if g != current:
-            stack, current = [], g
-        if not returns[i]:
-            stack.append(i)
-            continue
-        need = wanted[i]
-        while need and stack:
-            j = stack[-1]
-            take = min(need, left[j])
-            left[j] -= take
-            need -= take
-            if left[j] == 0:
-                stack.pop()
-        got[i] = wanted[i] - need
-    remaining[order] = left
-    matched[order] = got
-    return remaining, matched
-
-
-def _robust_z(quantity: np.ndarray) -> np.ndarray:
-    """Robust z-score of log quantities (median and scaled MAD); positive quantities only."""
-    if len(quantity) == 0:
-        return np.zeros(0)
-    logq = np.log(quantity.astype(float))
-    median = np.median(logq)
-    scale = _MAD_TO_SD * np.median(np.abs(logq - median))
-    if scale == 0:
-        return np.where(logq > median, np.inf, 0.0)
-    return (logq - median) / scale
-
-
-def non_product_lines(
-    df: pd.DataFrame,
-    *,
-    non_product_codes: Mapping[str, str | None] | Iterable[str] = NON_PRODUCT_CODES,
-    non_product_pattern: str | None = NON_PRODUCT_PATTERN,
-    product_id: str = s.PRODUCT_ID,
-    description: str = s.DESCRIPTION,
-) -> np.ndarray:
-    """Say which order lines are postage, fees, adjustments and other non-products.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Order lines, raw or clean.
-    non_product_codes : mapping or iterable of str, default :data:`NON_PRODUCT_CODES`
-        Codes that are not products; a mapping gives the description a code must also carry
-        (``None``: any). Codes and descriptions are compared stripped and upper-cased.
-    non_product_pattern : str or None, default :data:`NON_PRODUCT_PATTERN`
-        A regular expression; upper-cased codes it matches are not products either.
-    product_id, description : str
-        Column names; without a description column, codes that need one never match.
-
-    Returns
-    -------
-    numpy.ndarray of bool
-        True for the non-product lines.
-    """
-    if not isinstance(non_product_codes, Mapping):
-        non_product_codes = dict.fromkeys(non_product_codes)
-    product = pd.Series(
-        _per_value(df[product_id], lambda v: v.str.strip().str.upper(), ""), index=df.index
-    )
-    if description in df.columns:
-        text = _per_value(df[description], lambda v: v.str.strip().str.upper(), "")
-    else:
-        text = np.full(len(df), "", dtype=object)
-    match = np.zeros(len(df), dtype=bool)
-    for code, wanted in non_product_codes.items():
-        is_code = (product == str(code).strip().upper()).to_numpy(dtype=bool)
-        if wanted is not None:
-            is_code = is_code & (text == str(wanted).strip().upper())
-        match |= is_code
-    if non_product_pattern:
-        pattern = non_product_pattern
-        match |= _per_value(product, lambda v: v.str.contains(pattern, regex=True), False).astype(
-            bool
-        )
-    return match
-
-
 def _analyse(
     df: pd.DataFrame,
     cols: _Columns,
@@ -515,31 +348,23 @@ def _analyse(
     assign(non_product, "non-product code")
     assign(~(price > 0), "zero or negative price")
 
-    # Net returns against purchases among the lines still in.
+    # Net returns against purchases among the lines still in (helpers.returns).
     candidate = pd.isna(reason)
     index = np.flatnonzero(candidate)
     netted = quantity.copy()
     unmatched_excess = 0
     if len(index):
-        keys = frame.iloc[index][[cols.customer_id, cols.product_id, cols.unit_price]]
-        group = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
-        dates = frame[cols.invoice_date].iloc[index].to_numpy(dtype="datetime64[ns]")
-        remaining, matched = _net_returns(
-            group, dates.view(np.int64), quantity[index], is_return[index]
+        rows = frame.iloc[index]
+        netted[index], reason[index], unmatched_excess = net_returns(
+            rows[[cols.customer_id, cols.product_id, cols.unit_price]],
+            rows[cols.invoice_date],
+            quantity[index],
+            is_return[index],
         )
-        ret = is_return[index]
-        netted[index] = np.where(ret, quantity[index], remaining)
-        sub = np.full(len(index), None, dtype=object)
-        sub[ret & (matched > 0)] = "cancellation netted"
-        sub[~ret & (remaining == 0)] = "fully returned purchase"
-        sub[ret & (matched == 0)] = "unmatched cancellation"
-        reason[index] = sub
-        unmatched_excess = int((np.abs(quantity[index]) - matched)[ret & (matched > 0)].sum())
 
-    # Extreme quantities among what is left.
+    # Extreme quantities among what is left (helpers.extreme_quantities).
     left = np.flatnonzero(pd.isna(reason))
-    z = _robust_z(netted[left])
-    extreme = (z > outlier_z) & (netted[left] >= outlier_min_quantity)
+    extreme = extreme_quantities(netted[left], outlier_z, outlier_min_quantity)
     reason[left[extreme]] = "extreme quantity"
 
     return _Analysis(
