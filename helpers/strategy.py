@@ -446,7 +446,9 @@ def score_customers(
     Returns
     -------
     view : pandas.DataFrame
-        :func:`customer_view`; ``attrs`` also hold the churn model's ``cutoff``,
+        :func:`customer_view` with the purchase model's ``p_alive`` and
+        ``expected_purchases`` over the horizon, and ``average_amount`` per purchase;
+        ``attrs`` also hold the churn model's ``cutoff``,
         ``churn_rate``, ``n_train`` and ``modelled``, the CLV models' ``params``, the
         ``purchase_model`` chosen and the ``model_reason``, and
         ``notes``: every note of the run (features left out, models skipped, see
@@ -490,6 +492,7 @@ def score_customers(
     )
     view = customer_view(summary, rfm["segment"], p_churn, clv["clv"], n_tiers=n_tiers)
     view["p_alive"] = clv["p_alive"].reindex(view.index)
+    view["expected_purchases"] = clv["expected_purchases"].reindex(view.index)
     view["average_amount"] = summary["average_amount"]
     tier_notes = view.attrs.pop("notes", [])
     view.attrs.update(
