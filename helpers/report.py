@@ -8,9 +8,10 @@ r"""The customer value report: run ``notebooks/11_customer_value_report.ipynb`` 
 The command checks every option and ``--out`` before a byte of data is read (exit code 2,
 one line), then loads and cleans the order lines once (:mod:`helpers.report_inputs`; bad
 data: exit code 1, one line) and hands them to the report notebook, which papermill executes
-(with a progress bar); nbconvert renders it to ``report.html`` without code, and the
-notebook writes the campaign lists as spreadsheet-safe CSV files. Everything is written to a
-temporary folder next to ``--out`` and swapped into place at the end
+(with a progress bar); :mod:`helpers.report_html` renders it as ``report.html``, a
+standalone document without code (executive summary first, renders offline, prints to
+PDF), and the notebook writes the campaign lists as spreadsheet-safe CSV files. Everything
+is written to a temporary folder next to ``--out`` and swapped into place at the end
 (:mod:`helpers.report_folder`): ``--out`` may only be a new path, an empty folder or an
 earlier report of this command, and a failed or interrupted run leaves nothing behind.
 
@@ -37,6 +38,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from helpers.report_html import render_html
 from helpers.report_inputs import (
     CANONICAL,
     DEFAULTS,
@@ -65,41 +67,6 @@ PREPARED_NAME = ".inputs.pickle"
 
 
 # --- running -------------------------------------------------------------------------------------
-
-
-def render_html(executed: str | os.PathLike, target: str | os.PathLike) -> Path:
-    """Render an executed notebook to HTML without code (cells tagged ``remove_cell`` dropped).
-
-    Parameters
-    ----------
-    executed : str or path-like
-        The executed notebook.
-    target : str or path-like
-        The HTML file to write.
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    import nbformat
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-    from traitlets.config import Config
-
-    config = Config()
-    config.TagRemovePreprocessor.remove_cell_tags = ("remove_cell",)
-    exporter = HTMLExporter(
-        config=config,
-        template_name="lab",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
-    target = Path(target)
-    target.write_text(body, encoding="utf-8")
-    return target
 
 
 def run_report(

@@ -4,24 +4,30 @@ inputs for a non-zero exit, a one-line message naming the cause and no output at
 from __future__ import annotations
 
 import ast
+import asyncio
 import csv
+import re
 import signal
 import subprocess
 import sys
 import time
+from html import unescape
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
+from browser import DevTools, launch
 from conftest import ROOT, real_file
 
 from helpers import report
+from helpers.notebook import read_results
 from helpers.report_folder import MARKER, marker_text
 
 pytestmark = pytest.mark.notebook
 
 SYNTHETIC = ROOT / "datasets" / "synthetic"
+SCREENSHOTS = ROOT / "build" / "screenshots"
 CAMPAIGN_HEADER = ["customer_id", "group", "action", "offer", "expected_value", "reason"]
 ONLINE_RETAIL_MAP = [
     "InvoiceNo=invoice_id",
@@ -50,6 +56,12 @@ def cli(*args: str) -> tuple[subprocess.CompletedProcess, float]:
 def rows(path: Path) -> list[dict]:
     with path.open(newline="", encoding="utf-8") as stream:
         return list(csv.DictReader(stream))
+
+
+def visible_text(html: str) -> str:
+    """The text of a page, roughly as a reader sees it (no styles, scripts or tags)."""
+    html = re.sub(r"<(style|script)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    return unescape(re.sub(r"<[^>]+>", " ", html))
 
 
 def no_leftovers(parent: Path) -> None:
@@ -91,7 +103,14 @@ def test_synthetic_report_html(synthetic_run):
         "6. Campaign lists",
     ]:
         assert heading in html, heading
-    assert html.count("data:image/png;base64") >= 6  # the figures are embedded
+    assert html.count("data:image/png;base64") >= 5  # the figures are embedded
+    # a document: titled after the data, the executive summary first, nothing from the web
+    assert "<title>Customer value report: order_lines.csv.gz, 1 Jan 2023 to 31 Dec 2024" in html
+    assert html.index("Executive summary") < html.index("1. Checks")
+    assert "<script src" not in html and "notebooks/" not in html
+    text = visible_text(html)
+    assert "{" not in text and not re.search(r"\bnan\b|\bNaN\b", text)
+    assert "left out: 120 no birth date, 58 opted out" in text  # not a printed dict
     assert "103,649 order lines" in html and "2,985" in html
     # no code, no recorded results, no exercises in the report
     for code in ["import matplotlib", "validate_parameters(", "record(name", "Exercises"]:
@@ -139,10 +158,11 @@ def test_synthetic_report_campaign_csvs(synthetic_run):
     assert strategies["p_churn"].between(0, 1).all()
 
 
-@pytest.mark.realdata
-def test_online_retail_report(tmp_path):
+@pytest.fixture(scope="module")
+def online_retail_run(tmp_path_factory):
+    """The report on Online Retail (real data), run once for the tests below."""
     path = real_file("online_retail_2010_2011.csv.gz")
-    out = tmp_path / "or"
+    out = tmp_path_factory.mktemp("online_retail") / "or"
     done, seconds = cli(
         "--transactions",
         str(path),
@@ -155,10 +175,16 @@ def test_online_retail_report(tmp_path):
     )
     print(f"Online Retail report: {seconds:.1f} s")
     assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.mark.realdata
+def test_online_retail_report(online_retail_run):
+    out = online_retail_run
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "541,909 order lines" in html
     assert "2011-12-10" in html  # analysis date: midnight after the last line (2011-12-09)
-    assert "birthday list skipped" in html and "promotion skipped" in html
+    assert "Birthday list skipped" in html and "Promotion skipped" in html
     files = sorted(p.name for p in (out / "campaigns").iterdir())
     assert files == ["cross_sell.csv", "expansion.csv", "retention.csv"]
     strategies = pd.read_csv(out / "strategies.csv", dtype={"customer_id": str})
@@ -166,6 +192,82 @@ def test_online_retail_report(tmp_path):
     retention = rows(out / "campaigns" / "retention.csv")
     assert retention and all(float(r["expected_value"]) > 0 for r in retention)
     assert {r["customer_id"] for r in retention} <= set(strategies["customer_id"])
+
+
+#: What the browser reads off the report once it has loaded.
+READ_REPORT = """(() => ({
+  title: document.title,
+  text: document.body.innerText,
+  headers: Array.from(document.querySelectorAll("th")).map(th => th.innerText.trim()),
+  tables: Array.from(document.querySelectorAll("table")).map(t => ({
+    headers: Array.from(t.querySelectorAll("thead th")).map(th => th.innerText.trim()),
+    rows: Array.from(t.querySelectorAll("tbody tr"))
+      .map(tr => Array.from(tr.cells).map(td => td.innerText.trim())),
+  })),
+  images: document.images.length,
+  broken: Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length,
+  scripts: Array.from(document.scripts).map(s => s.src).filter(Boolean),
+  summary: (document.querySelector(".report-summary") || {innerText: ""}).innerText,
+}))()"""
+
+
+@pytest.mark.realdata
+def test_online_retail_report_is_a_document(online_retail_run, tmp_path):
+    """The report in a real browser, offline: a document for a manager, printable to PDF."""
+    out = online_retail_run
+    html = (out / "report.html").read_text(encoding="utf-8")
+    # every asset inline: no script, style sheet or image fetched from anywhere
+    assert not re.search(r"""<script[^>]+src=|<link[^>]+href=["']?https?:""", html)
+    assert not re.search(r"""(src|href)=["']?https?://""", html)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    async def visit() -> tuple[dict, list[str], bytes]:
+        with launch(tmp_path / "chromium-profile") as url:
+            async with DevTools(url) as tools:
+                await tools.call("Page.enable")
+                await tools.call("Network.enable")
+                page = await tools.open((out / "report.html").as_uri(), READ_REPORT)
+                await tools.screenshot(SCREENSHOTS / "report_online_retail_top.png")
+                await tools.screenshot(SCREENSHOTS / "report_online_retail.png", full_page=True)
+                pdf = await tools.print_pdf(SCREENSHOTS / "report_online_retail.pdf")
+                return page, tools.requests(), pdf
+
+    page, requests, pdf = asyncio.run(visit())
+    print("Executive summary on Online Retail:\n" + page["summary"])
+    assert page["title"].startswith("Customer value report: online_retail_2010_2011.csv.gz")
+    assert all(r.startswith(("file:", "data:")) for r in requests), requests
+    assert page["scripts"] == []
+    text = page["text"]
+    # the summary comes first, then the sections; no course title, no code talk
+    assert text.index("Executive summary") < text.index("1. Checks") < text.index("6. Campaign")
+    for word in ("11 · Customer value report", "notebooks/", "OUTPUT_DIR", "helpers.", "Exercise"):
+        assert word not in text, word
+    # no raw TeX, no nan, no printed dict or set
+    assert not re.search(r"\$[^$\s][^$]*\$|\\(frac|begin|left|right|sum|cdot)\b", text)
+    assert not re.search(r"\bnan\b|\bNaN\b", text)
+    assert "{" not in text and "}" not in text
+    # tables: headers in words, counts without decimals, nothing truncated
+    assert page["headers"] and not [h for h in page["headers"] if re.search(r"\w_\w", h)]
+    counts = ("customers", "listed", "contacted", "held out (control)", "order lines")
+    for table in page["tables"]:
+        for row in table["rows"]:
+            for header, cell in zip(table["headers"], row, strict=True):
+                if header in counts:
+                    assert re.fullmatch(r"\d{1,3}(,\d{3})*|–", cell), (header, cell)
+    assert "..." not in text and "…" not in text
+    assert page["images"] >= 5 and page["broken"] == 0  # cleaning, tiers, segments, ...
+    # the lowest tier's expected value is explained when it is above its pace so far
+    lowest = read_results(out / "report.ipynb")["lowest_tier"]
+    if lowest["exceeds"]:
+        assert "upper bound" in text
+    assert "Two risk measures answer two questions" in text
+    # printed: a real PDF with pages
+    assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    assert pages >= 1, pages
+    print(f"PDF: {pages} pages, {len(pdf):,} bytes")
+    shot = (SCREENSHOTS / "report_online_retail.png").read_bytes()
+    assert shot.startswith(b"\x89PNG") and len(shot) > 50_000
 
 
 def _orders(tmp_path: Path, **changes) -> Path:

@@ -7,24 +7,20 @@ every in-page anchor to an element), and that the chapters are linked in course 
 saves screenshots of the home page and of a chapter to ``build/screenshots/``.
 
 Chromium comes from Debian's packages; ``.ci/run`` installs it when missing. Outside CI the
-test skips when no Chromium is found; in CI (``CI=true``) a missing browser is a failure.
+test skips when no Chromium is found; in CI (``CI=true``) a missing browser is a failure
+(``tests/browser.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
-import os
-import shutil
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+from browser import DevTools, launch
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -33,7 +29,6 @@ import build_site  # noqa: E402
 pytestmark = pytest.mark.notebook
 
 SCREENSHOTS = ROOT / "build" / "screenshots"
-BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 
 #: Collected in the page once it has loaded: title, broken images, links and anchors.
 INSPECT = """(() => {
@@ -53,63 +48,6 @@ INSPECT = """(() => {
 })()"""
 
 
-def browser() -> str:
-    found = next((shutil.which(name) for name in BROWSERS if shutil.which(name)), None)
-    if found is None:
-        reason = "Chromium is not installed (apt-get install chromium; .ci/run does it)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}: in CI the browser test must run")
-        pytest.skip(reason)
-    return found
-
-
-class DevTools:
-    """A minimal Chrome DevTools Protocol client on one page (tornado's websocket)."""
-
-    def __init__(self, url: str):
-        self.url, self.next_id, self.events = url, 0, []
-
-    async def __aenter__(self):
-        from tornado.websocket import websocket_connect
-
-        self.socket = await websocket_connect(self.url, max_message_size=256 * 2**20)
-        return self
-
-    async def __aexit__(self, *exc):
-        self.socket.close()
-
-    async def call(self, method: str, **params):
-        self.next_id += 1
-        await self.socket.write_message(
-            json.dumps({"id": self.next_id, "method": method, "params": params})
-        )
-        while True:
-            message = json.loads(await asyncio.wait_for(self.socket.read_message(), 60))
-            if message.get("id") == self.next_id:
-                if "error" in message:
-                    raise RuntimeError(f"{method}: {message['error']}")
-                return message.get("result", {})
-            self.events.append(message.get("method"))
-
-    async def wait_for(self, event: str, timeout: float = 60):
-        deadline = time.monotonic() + timeout
-        while event not in self.events:
-            remaining = deadline - time.monotonic()
-            message = json.loads(await asyncio.wait_for(self.socket.read_message(), remaining))
-            self.events.append(message.get("method"))
-
-    async def open(self, url: str) -> dict:
-        self.events.clear()
-        await self.call("Page.navigate", url=url)
-        await self.wait_for("Page.loadEventFired")
-        result = await self.call("Runtime.evaluate", expression=INSPECT, returnByValue=True)
-        return result["result"]["value"]
-
-    async def screenshot(self, path: Path) -> None:
-        shot = await self.call("Page.captureScreenshot", format="png")
-        path.write_bytes(base64.b64decode(shot["data"]))
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
@@ -121,37 +59,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory):
-    executable = browser()
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    process = subprocess.Popen(
-        [
-            executable,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--remote-debugging-port=0",
-            f"--user-data-dir={profile}",
-            "--window-size=1280,1000",
-            "about:blank",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while not (port_file.is_file() and port_file.read_text().strip()):
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail(f"{executable} did not start its DevTools endpoint")
-            time.sleep(0.1)
-        port = port_file.read_text().split()[0]
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as response:
-            targets = json.load(response)
-        yield next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with launch(tmp_path_factory.mktemp("chromium-profile")) as url:
+        yield url
 
 
 def local_target(link: str) -> tuple[Path, str] | None:
@@ -173,7 +82,7 @@ def test_every_page_loads_with_its_images_and_links_in_a_real_browser(site, chro
         async with DevTools(chromium) as tools:
             await tools.call("Page.enable")
             for page in pages:
-                seen[page.name] = await tools.open(page.as_uri())
+                seen[page.name] = await tools.open(page.as_uri(), INSPECT)
                 if page.name == "index.html":
                     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
                     await tools.screenshot(SCREENSHOTS / "site_home.png")

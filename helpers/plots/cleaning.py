@@ -1,4 +1,4 @@
-"""Plots for chapter 01: data cleaning."""
+"""Plots for chapter 01 and the report: data cleaning."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from matplotlib.axes import Axes
 
 from helpers.plots._common import _axes
 
-__all__ = ["plot_cleaning_waterfall"]
+__all__ = ["plot_cleaning_steps", "plot_cleaning_waterfall"]
 
 
 def plot_cleaning_waterfall(
@@ -65,4 +65,51 @@ def plot_cleaning_waterfall(
     unit = "order lines" if measure == "rows" else "revenue"
     ax.set_ylabel(unit)
     ax.set_title(f"Cleaning: {unit} from raw to clean, by reason")
+    return ax
+
+
+def plot_cleaning_steps(report: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Order lines from raw to clean on a log scale, so that small removals stay visible.
+
+    On a waterfall's linear axis, a reason that removes 4 lines of 500,000 is an invisible
+    sliver. Here every bar starts at 1 on a logarithmic axis: the raw and clean totals (blue)
+    and the lines each reason removed (red) are all readable, each labelled with its count
+    and its share of the raw lines.
+
+    Parameters
+    ----------
+    report : pandas.DataFrame
+        The cleaning report (:func:`helpers.cleaning.clean_transactions`: columns ``reason``,
+        ``action``, ``rows``; ``attrs`` ``rows_in`` and ``rows_out``).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; default a new figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    steps = report[(report["action"] == "removed") & (report["rows"] > 0)]
+    start, end = int(report.attrs["rows_in"]), int(report.attrs["rows_out"])
+    labels = ["raw order lines", *(f"removed: {r}" for r in steps["reason"]), "clean order lines"]
+    values = np.array([start, *steps["rows"].astype(int), end], dtype=float)
+    colors = ["#4C72B0", *["#C44E52"] * len(steps), "#4C72B0"]
+    ax = _axes(ax, (9.0, 0.45 * len(labels) + 1.4))
+    y = np.arange(len(labels))[::-1]
+    ax.barh(y, values, left=0.0, color=colors)
+    ax.set_xscale("log")
+    ax.set_xlim(0.8, start * 12)  # room for the labels right of the longest bar
+    for yi, value in zip(y, values, strict=True):
+        share = value / start if start else 0.0
+        percent = "<0.1%" if 0 < share < 0.001 else f"{share:.1%}"
+        ax.annotate(
+            f" {value:,.0f} ({percent})",
+            (max(value, 1.0), yi),
+            va="center",
+            ha="left",
+            fontsize=9,
+        )
+    ax.set_yticks(y, labels)
+    ax.xaxis.set_major_formatter("{x:,.0f}")
+    ax.set_xlabel("order lines (log scale)")
+    ax.set_title(f"Cleaning: {start:,} order lines in, {end:,} kept, {start - end:,} removed")
     return ax
