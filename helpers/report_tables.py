@@ -17,7 +17,17 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-__all__ = ["KINDS", "LABELS", "MISSING", "Prose", "Table", "format_value", "label", "report_table"]
+__all__ = [
+    "KINDS",
+    "KIND_BY_NAME",
+    "LABELS",
+    "MISSING",
+    "Prose",
+    "Table",
+    "format_value",
+    "label",
+    "report_table",
+]
 
 #: Shown for a missing value.
 MISSING = "–"
@@ -142,9 +152,46 @@ def format_value(value: object, kind: str, *, currency: str = "£", decimals: in
     return f"{number:,.{decimals}f}"
 
 
-def _guess(values: pd.Series) -> str:
+#: How the report's usual numeric columns are shown, by name (:func:`report_table`).
+KIND_BY_NAME: dict[str, str] = {
+    **dict.fromkeys(
+        ["rows", "customers", "purchases", "duration_days", "products_paying", "extra_units"],
+        "count",
+    ),
+    "mean_recency": "count",  # days
+    **dict.fromkeys(
+        [
+            "revenue",
+            "value",
+            "mean_value",
+            "median_value",
+            "mean_monetary",
+            "revenue_pace",
+            "clv",
+            "mean_clv",
+            "expected_value",
+            "value_at_risk",
+            "profit_effect",
+        ],
+        "money",
+    ),
+    **dict.fromkeys(["share", "depth", "break_even_lift", "expected_lift"], "share"),
+    **dict.fromkeys(
+        ["p_churn", "p_alive", "mean_p_churn", "mean_p_alive", "lookalike_score"], "probability"
+    ),
+}
+
+
+def _guess(name: object, values: pd.Series) -> str:
+    """Choose the kind of a column not given one: by name when numeric, else by type."""
     if pd.api.types.is_bool_dtype(values):
         return "text"
+    numeric = pd.api.types.is_numeric_dtype(values)
+    text = str(name)
+    if numeric and text in KIND_BY_NAME:
+        return KIND_BY_NAME[text]
+    if numeric and text.endswith("_share"):
+        return "share"
     if pd.api.types.is_integer_dtype(values):
         return "count"
     if pd.api.types.is_float_dtype(values):
@@ -216,8 +263,9 @@ def report_table(
         The table. A default (0, 1, 2, ...) index is dropped; any other index becomes the
         first column (under its name).
     kinds : mapping, optional
-        Column -> kind (:func:`format_value`). Other columns: integers are counts, floats
-        numbers with two decimals, dates dates, the rest text.
+        Column -> kind (:func:`format_value`). Other numeric columns: by name
+        (:data:`KIND_BY_NAME`; ``*_share`` is a share), else integers are counts and floats
+        numbers with two decimals; dates are dates, the rest text.
     currency : str, default "£"
         The currency symbol, for money.
     labels : mapping, optional
@@ -253,7 +301,7 @@ def report_table(
     words = {**LABELS, **(labels or {})}
     shown, numeric = {}, []
     for name in data.columns:
-        kind = kinds.get(name) or _guess(data[name])
+        kind = kinds.get(name) or _guess(name, data[name])
         header = words.get(str(name), str(name).replace("_", " "))
         shown[header] = [format_value(v, kind, currency=currency) for v in data[name]]
         if kind not in ("text", "date"):

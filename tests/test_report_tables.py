@@ -121,3 +121,22 @@ def test_prose_paragraphs_and_bullets_escaped():
     title = Prose([], heading="Customer value report: a.csv", level=1)
     assert title.to_html() == "<div><h1>Customer value report: a.csv</h1></div>"
     assert Prose("one sentence").sentences == ["one sentence"]
+
+
+def test_report_table_knows_the_usual_columns_by_name():
+    frame = pd.DataFrame(
+        {
+            "customers": [597.0],  # a count, even as a float
+            "revenue": [1185780.67],
+            "customer_share": [0.2],
+            "mean_p_churn": [0.2249],
+            "mean_recency": [7.04],  # days
+            "value": ["2023-01-01"],  # text stays text, whatever its name
+            "other": [1.234],
+        }
+    )
+    assert report_table(frame).frame.values.tolist() == [
+        ["597", "£1,185,781", "20.0%", "0.22", "7", "2023-01-01", "1.23"]
+    ]
+    # an explicit kind wins over the name
+    assert report_table(frame, {"revenue": "number"}).frame.loc[0, "revenue"] == "1,185,780.67"
