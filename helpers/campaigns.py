@@ -117,6 +117,7 @@ def cross_sell_list(
     take_rate: float = 0.05,
     contact_cost: float = 0.0,
     margin_rate: float | None = None,
+    currency: str = "£",
 ) -> pd.DataFrame:
     """One cross-sell offer per customer from a recommender's top products (chapter 09).
 
@@ -142,6 +143,8 @@ def cross_sell_list(
         Cost of contacting one customer (an e-mail costs next to nothing).
     margin_rate : float, optional
         Margin as a share of price, used when ``products`` has no ``unit_cost``.
+    currency : str, default "£"
+        Prefix of amounts in the reasons.
 
     Returns
     -------
@@ -196,7 +199,8 @@ def cross_sell_list(
     out["action"] = "cross-sell"
     out["reason"] = [
         f"top {n} recommendation(s), best score {b:.3f}; "
-        f"{take_rate:.0%} take rate x unit margins {m:,.2f} - contact {contact_cost:,.2f}"
+        f"{take_rate:.0%} take rate x unit margins {currency}{m:,.2f} - contact "
+        f"{currency}{contact_cost:,.2f}"
         for n, b, m in zip(out["n"], out["best_score"], out["margin"], strict=True)
     ]
     out = out[out["expected_value"] > 0].rename_axis(s.CUSTOMER_ID).reset_index()
@@ -213,6 +217,7 @@ def expansion_list(
     contact_cost: float = 1.0,
     columns: Sequence[str] | None = None,
     seed: int = 0,
+    currency: str = "£",
 ) -> pd.DataFrame:
     """List the new or barely active customers who look most like the top tier.
 
@@ -243,6 +248,8 @@ def expansion_list(
         Features used; default those of :data:`LOOKALIKE_FEATURES` present.
     seed : int, default 0
         Random state (the solver is deterministic; kept for symmetry with other models).
+    currency : str, default "£"
+        Prefix of amounts in the reasons.
 
     Returns
     -------
@@ -307,7 +314,7 @@ def expansion_list(
     out["offer"] = "welcome series with a second-purchase incentive"
     out["reason"] = [
         f"look-alike score {p:.2f} x develop rate {develop_rate:.0%} x top-tier value "
-        f"{target_value:,.0f} - contact {contact_cost:,.2f}"
+        f"{currency}{target_value:,.0f} - contact {currency}{contact_cost:,.2f}"
         for p in out["lookalike_score"]
     ]
     out = _finish(out[out["expected_value"] > 0], ["lookalike_score"])

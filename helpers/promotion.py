@@ -64,6 +64,7 @@ from helpers import schema as s
 from helpers.checks import check_days, check_numbers, check_share, require_columns
 
 __all__ = [
+    "ELASTICITY",
     "MAX_LIFT",
     "HALF_LIFE_DAYS",
     "best_duration",
@@ -78,6 +79,9 @@ __all__ = [
     "sales_velocity",
 ]
 
+#: Default lift per unit of discount for small discounts (1% off: 4% more units). Short
+#: promotions draw more than permanent price changes (shoppers stock up); an assumption.
+ELASTICITY: float = 4.0
 #: Default ceiling of the first day's lift: a discount at most multiplies sales by 1 + 1.5.
 MAX_LIFT: float = 1.5
 #: Default half-life of the extra demand, in days.
@@ -395,7 +399,7 @@ def plan_promotion(
     *,
     depths: Sequence[float] = (0.1, 0.2, 0.3),
     durations: Sequence[int] = (7, 14, 21, 28, 42),
-    elasticity: float = 2.5,
+    elasticity: float = ELASTICITY,
     max_lift: float = MAX_LIFT,
     half_life_days: float = HALF_LIFE_DAYS,
 ) -> pd.DataFrame:
@@ -409,7 +413,7 @@ def plan_promotion(
         Discounts to try.
     durations : sequence of int, default (7, 14, 21, 28, 42)
         Lengths in days to try.
-    elasticity : float, default 2.5
+    elasticity : float, default :data:`ELASTICITY`
         Lift per unit of discount for small discounts (:func:`promotion_lift`).
     max_lift, half_life_days : float
         The rest of the response curve (:func:`promotion_lift`, :func:`lift_days`).

@@ -254,7 +254,8 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=DEFAULTS["MARGIN"],
         metavar="SHARE",
-        help="gross margin as a share of spend (default 0.30)",
+        help="gross margin as a share of spend (default: measured from the products file's "
+        "unit costs when they cover at least 90%% of the revenue, else 0.30)",
     )
     add(
         "--segments",

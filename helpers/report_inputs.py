@@ -67,7 +67,7 @@ DEFAULTS: dict[str, Any] = {
     "CURRENCY": "£",
     "HORIZON_MONTHS": 12,
     "DISCOUNT_RATE": 0.10,
-    "MARGIN": 0.30,
+    "MARGIN": None,
     "N_SEGMENTS": 5,
     "CHURN_WINDOW_DAYS": 90,
     "OUTPUT_DIR": None,
@@ -279,6 +279,8 @@ def validate_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError(f"parameter N_SEGMENTS must be at least 2; got {params['N_SEGMENTS']}")
     for name in ("DISCOUNT_RATE", "MARGIN"):
         value = params[name]
+        if name == "MARGIN" and value is None:  # measured from the products' unit costs
+            continue
         if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
             raise ValueError(f"parameter {name} must be a share between 0 and 1; got {value!r}")
     if params["MARGIN"] == 0:

@@ -124,6 +124,7 @@ def executive_summary(
     horizon_months: float = 12,
     window_days: int = 90,
     enough: Mapping[str, bool] | None = None,
+    margin: tuple[float, str] | None = None,
 ) -> list[str]:
     """Write the executive summary: five to seven sentences with the numbers that matter.
 
@@ -144,6 +145,9 @@ def executive_summary(
     window_days : int, default 90
     enough : mapping, optional
         Campaign -> whether its control group can detect the expected uplift.
+    margin : tuple of (float, str), optional
+        The margin rate and its source (:func:`helpers.value.gross_margin_rate`), said with
+        the expected value.
 
     Returns
     -------
@@ -168,6 +172,7 @@ def executive_summary(
         f"{top.mean():.0%} of them) brought {top_share:.0%} of the revenue.",
         f"Expected value of today's customers over the next {months} months: "
         f"{currency}{clv:,.0f} of margin"
+        + (f" at {margin[0]:.1%} of spend, {margin[1]}" if margin else "")
         + (f" (purchase model {model}, chosen by a backtest on this data)." if model else "."),
         f"{int(at_risk.sum()):,} customers ({at_risk.mean():.0%}) are at risk: their chance of "
         f"buying nothing in the next {window_days} days is {threshold:.0%} or more. Among them "

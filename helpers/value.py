@@ -146,7 +146,10 @@ def gross_margin_rate(
     *,
     rate: float | None = None,
     assumed: float = ASSUMED_MARGIN_RATE,
+    min_coverage: float = 1.0,
+    rate_name: str = "MARGIN_RATE",
     amount_col: str = s.AMOUNT,
+    product_col: str = s.PRODUCT_ID,
 ) -> tuple[float, str]:
     """Return the gross margin as a share of spend: measured from costs when known, else assumed.
 
@@ -164,8 +167,15 @@ def gross_margin_rate(
         A rate set by the user (a notebook's ``MARGIN_RATE``): returned as it is, in (0, 1].
     assumed : float, default :data:`ASSUMED_MARGIN_RATE`
         The rate used without product costs, in (0, 1].
-    amount_col : str
-        Column name of the line amounts.
+    min_coverage : float, default 1
+        Smallest share of the revenue whose products must have a cost. Below 1, lines whose
+        product has no cost (or no product) are left out of the measure, and the source says
+        how much revenue it covers; below the share, the assumed rate is used, and the source
+        says why.
+    rate_name : str, default "MARGIN_RATE"
+        What ``rate`` is called where the user set it, for the source.
+    amount_col, product_col : str
+        Column names of the line amounts and products.
 
     Returns
     -------
@@ -179,10 +189,11 @@ def gross_margin_rate(
         If the lines' revenue is not positive, or as :func:`line_margin`.
     """
     check_share("assumed", assumed, "a share of revenue")
+    check_share("min_coverage", min_coverage, "a share of revenue")
     if rate is not None:
         check_share("rate", rate, "a share of revenue")
-        return float(rate), "set by MARGIN_RATE"
-    if products is None:
+        return float(rate), f"set by {rate_name}"
+    if products is None or s.UNIT_COST not in products.columns:
         return float(assumed), "assumed: the data has no product costs"
     revenue = float(transactions[amount_col].sum())
     if not revenue > 0:
@@ -190,8 +201,20 @@ def gross_margin_rate(
             f"transactions: the revenue ({amount_col} summed) must be > 0 to measure a margin "
             f"rate; got {revenue}"
         )
-    margin = float(line_margin(transactions, products, amount_col=amount_col).sum())
-    return margin / revenue, "measured from the product costs"
+    lines = transactions
+    if min_coverage < 1 and product_col in transactions.columns:
+        costed = products.loc[pd.to_numeric(products[s.UNIT_COST], errors="coerce").notna()]
+        lines = transactions[transactions[product_col].isin(costed[product_col])]
+    elif min_coverage < 1:
+        lines = transactions.iloc[:0]
+    coverage = float(lines[amount_col].sum()) / revenue
+    if coverage < min_coverage or not coverage > 0:
+        return float(assumed), (f"assumed: product costs cover only {coverage:.0%} of the revenue")
+    margin = float(line_margin(lines, products, amount_col=amount_col).sum())
+    source = "measured from the product costs"
+    if coverage < 1:
+        source += f" ({coverage:.0%} of the revenue has a cost)"
+    return margin / float(lines[amount_col].sum()), source
 
 
 def line_margin(

@@ -66,6 +66,7 @@ def test_cross_sell_list_from_a_hand_built_recommendation_table():
     assert out.loc[0, "offer"] == "MUG / =CUP / BOWL"
     assert out.loc[0, "product_ids"] == "P1;P2;P3"
     assert out.loc[0, "action"] == "cross-sell"
+    assert "unit margins £6.00 - contact £0.50" in out.loc[0, "reason"]
 
 
 def test_cross_sell_list_with_a_margin_rate_and_bad_input():

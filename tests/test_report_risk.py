@@ -190,3 +190,15 @@ def test_executive_summary_by_hand():
     assert "run them as pilots" in text
     assert "Caution: tier 2's expected value (£10.00 per customer)" in text
     assert "{" not in text and "nan" not in text
+    # with the margin said: its rate and where it comes from
+    points = executive_summary(
+        lines,
+        view,
+        lists(),
+        check=None,
+        margin=(0.3, "assumed: the data has no product costs"),
+    )
+    assert (
+        "£100 of margin at 30.0% of spend, assumed: the data has no product costs (purchase"
+        in "\n".join(points)
+    )

@@ -135,6 +135,17 @@ def test_gross_margin_rate_measured_or_assumed(lines, products):
         v.gross_margin_rate(lines, rate=1.2)
     with pytest.raises(ValueError, match="revenue"):
         v.gross_margin_rate(lines.iloc[:0], products)
+    # P3 without a cost: its lines (6 + 20 + 10 = 36 of the 121) are left out of the measure
+    # when allowed; margins 4 + 8 + 8 + 8 + 2 + 4 = 34 on 85
+    partial = products[products["product_id"] != "P3"]
+    rate, source = v.gross_margin_rate(lines, partial, min_coverage=0.5)
+    assert rate == pytest.approx(34 / 85) and "(70% of the revenue has a cost)" in source
+    assert v.gross_margin_rate(lines, partial, min_coverage=0.9) == (
+        0.30,
+        "assumed: product costs cover only 70% of the revenue",
+    )
+    with pytest.raises(ValueError, match="a product listed in products"):
+        v.gross_margin_rate(lines, partial)
 
 
 def test_line_margin_errors(lines, products):

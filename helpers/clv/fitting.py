@@ -442,7 +442,8 @@ class _Fitter:
         scale = max(float(counts.sum()), 1.0)
 
         def negll(log_params: np.ndarray) -> float:
-            params = np.exp(log_params)
+            with np.errstate(over="ignore", under="ignore"):  # refused just below
+                params = np.exp(log_params)
             if not _representable(params):
                 return 1e300
             with np.errstate(all="ignore"):
@@ -451,7 +452,8 @@ class _Fitter:
             return -total if np.isfinite(total) else 1e300
 
         def negll_grad(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-            params = np.exp(log_params)
+            with np.errstate(over="ignore", under="ignore"):  # refused just below
+                params = np.exp(log_params)
             if not _representable(params):
                 return 1e300, np.zeros_like(log_params)
             with np.errstate(all="ignore"):

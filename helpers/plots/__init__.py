@@ -5,7 +5,7 @@ No function here calls ``plt.show()`` or changes global styles.
 """
 
 from helpers.plots.churn import plot_calibration, plot_campaign, plot_roc_curves
-from helpers.plots.cleaning import plot_cleaning_waterfall
+from helpers.plots.cleaning import plot_cleaning_steps, plot_cleaning_waterfall
 from helpers.plots.clustering import plot_cluster_map, plot_cluster_profiles, plot_k_selection
 from helpers.plots.clv import (
     plot_alive_history,
@@ -44,6 +44,7 @@ __all__ = [
     "plot_campaign_sizes",
     "plot_capture_curve",
     "plot_channel_economics",
+    "plot_cleaning_steps",
     "plot_cleaning_waterfall",
     "plot_cluster_map",
     "plot_cluster_profiles",
