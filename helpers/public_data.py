@@ -3,8 +3,9 @@
 UCI Online Retail (transactions: :func:`load_online_retail`), the CDNOW sample of the BG/NBD
 paper (:func:`load_cdnow`), the BG/BB paper's donations table (:func:`load_donations`) and IBM
 Telco customer churn (:func:`load_telco`). Each returns frames with the canonical names of
-:mod:`helpers.schema`. A file is found from an explicit ``path`` or in the directory named by
-the environment variable ``CVL_DATA_DIR`` (:func:`data_dir`); when neither has it, the loader
+:mod:`helpers.schema`. A file is found from an explicit ``path``, else in the project's
+``datasets/`` (Telco is committed there), else in the directory named by the environment
+variable ``CVL_DATA_DIR`` (:func:`data_dir`); when none has it, the loader
 raises :class:`FileNotFoundError` saying where to get it. Dates in order lines are parsed; a
 value that does not parse becomes ``NaT`` and the row is kept, for cleaning to count.
 """
@@ -51,11 +52,20 @@ _SOURCES = {
         "package (MIT) as donations.csv",
     ),
     "telco": (
-        ("telco_customer_churn.csv", "WA_Fn-UseC_-Telco-Customer-Churn.csv"),
+        (
+            "telco_customer_churn.csv.gz",
+            "telco_customer_churn.csv",
+            "WA_Fn-UseC_-Telco-Customer-Churn.csv",
+        ),
         "IBM sample data 'WA_Fn-UseC_-Telco-Customer-Churn' "
         "(https://github.com/IBM/telco-customer-churn-on-icp4d), Apache-2.0",
     ),
 }
+
+# Files committed with the project (licence and source in datasets/README.md): found without
+# CVL_DATA_DIR, so a fresh clone runs the chapters that use them.
+PROJECT_DATA_DIR = Path(__file__).resolve().parents[1] / "datasets"
+_COMMITTED = {"telco": ("telco_customer_churn.csv.gz",)}
 
 
 def data_dir() -> Path | None:
@@ -70,13 +80,16 @@ def data_dir() -> Path | None:
 
 
 def _locate(dataset: str, path: str | os.PathLike | None) -> Path:
-    """Find a real dataset's file from ``path`` or ``$CVL_DATA_DIR``."""
+    """Find a real dataset's file from ``path``, the project's ``datasets/``, ``$CVL_DATA_DIR``."""
     names, source = _SOURCES[dataset]
     if path is not None:
         found = Path(path).expanduser()
         if found.is_file():
             return found
         raise FileNotFoundError(f"{dataset}: no file at {found}. Get it from {source}.")
+    for name in _COMMITTED.get(dataset, ()):
+        if (PROJECT_DATA_DIR / name).is_file():
+            return PROJECT_DATA_DIR / name
     directory = data_dir()
     if directory is not None:
         for name in names:
@@ -297,7 +310,8 @@ def load_telco(path: str | os.PathLike | None = None) -> pd.DataFrame:
     Parameters
     ----------
     path : str or path-like, optional
-        The file; default: look in ``$CVL_DATA_DIR``.
+        The file; default: the copy committed in the project's ``datasets/``
+        (``telco_customer_churn.csv.gz``), else look in ``$CVL_DATA_DIR``.
 
     Returns
     -------

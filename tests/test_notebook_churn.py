@@ -43,12 +43,20 @@ def _printed(path) -> str:
 
 
 def test_churn_chapter_on_small_synthetic_data_without_telco(tmp_path, monkeypatch):
-    # 1,200 customers of another seed, a 60-day horizon, two training cutoffs; no Telco file:
+    # 1,200 customers of another seed, a 60-day horizon, two training cutoffs; no Telco file
+    # (Telco is committed in datasets/, so TELCO_PATH names a file that does not exist):
     # the section is skipped with a message and telco_auc is None
     write_synthetic(make_synthetic(seed=7, n_customers=1200), tmp_path / "synthetic")
     monkeypatch.setenv("CVL_DATA_DIR", str(tmp_path / "no_data"))
     parameters = {"HORIZON_DAYS": 60, "N_CUTOFFS": 2, "SEED": 1}
-    results = run("06_churn.ipynb", tmp_path, DATA_PATH=str(tmp_path / "synthetic"), **parameters)
+    missing_telco = str(tmp_path / "no_data" / "telco_customer_churn.csv")
+    results = run(
+        "06_churn.ipynb",
+        tmp_path,
+        DATA_PATH=str(tmp_path / "synthetic"),
+        TELCO_PATH=missing_telco,
+        **parameters,
+    )
     assert results["dataset"] == "synthetic" and results["horizon_days"] == 60
     _check_models(results)
     # the test cutoff is the last day with a full 60-day window before 2025-01-01
@@ -58,7 +66,8 @@ def test_churn_chapter_on_small_synthetic_data_without_telco(tmp_path, monkeypat
     assert all(0.7 < auc < 1 for auc in results["truth_auc"].values())
     assert results["campaign_size"] > 0 and results["campaign_value"] > 0
     assert results["telco_auc"] is None
-    assert "Telco section skipped: telco: file not found" in _printed(tmp_path / "06_churn.ipynb")
+    printed = _printed(tmp_path / "06_churn.ipynb")
+    assert f"Telco section skipped: telco: no file at {missing_telco}" in printed
 
 
 @pytest.mark.realdata
