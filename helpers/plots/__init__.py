@@ -18,6 +18,7 @@ from helpers.plots.clv_comparison import (
     plot_decile_calibration,
     plot_tracking,
 )
+from helpers.plots.cohorts import plot_cohort_heatmap, plot_cumulative_value
 from helpers.plots.lookalike import plot_gains
 from helpers.plots.profiling import plot_persona_cards, plot_profile_heatmap, plot_rules
 from helpers.plots.recommend import plot_metrics_by_k, plot_recommender_metrics
@@ -48,6 +49,8 @@ __all__ = [
     "plot_cleaning_waterfall",
     "plot_cluster_map",
     "plot_cluster_profiles",
+    "plot_cohort_heatmap",
+    "plot_cumulative_value",
     "plot_decile_calibration",
     "plot_gains",
     "plot_k_selection",
