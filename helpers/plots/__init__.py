@@ -30,6 +30,7 @@ from helpers.plots.strategy import (
     plot_risk_value,
     plot_strategy_mix,
 )
+from helpers.plots.survival import plot_remaining_clv, plot_survival_curves
 from helpers.plots.tiers import plot_lorenz_curve, plot_pareto_curve, plot_tier_bars
 from helpers.plots.uplift import plot_qini, plot_targeting_value
 from helpers.plots.value import plot_channel_economics, plot_rank_correlation
@@ -63,6 +64,7 @@ __all__ = [
     "plot_qini",
     "plot_rank_correlation",
     "plot_recommender_metrics",
+    "plot_remaining_clv",
     "plot_repeat_counts",
     "plot_rf_heatmap",
     "plot_risk_value",
@@ -70,6 +72,7 @@ __all__ = [
     "plot_rules",
     "plot_segment_summary",
     "plot_strategy_mix",
+    "plot_survival_curves",
     "plot_targeting_value",
     "plot_tier_bars",
     "plot_tracking",
