@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from conftest import real_file
-from test_notebooks import run
+from test_notebooks import NOTEBOOKS, run
 
-from helpers.datasets import load_clean_transactions
+from helpers.datasets import load_clean_transactions, load_synthetic
+from helpers.notebook import read_results
+
+NOTEBOOK = NOTEBOOKS / "02_value_formulas.ipynb"
 
 pytestmark = pytest.mark.notebook
 
@@ -68,4 +72,47 @@ def test_value_chapter_on_online_retail(tmp_path):
     # no customers table, channels or truth on this file
     assert "income" not in results["mean_values"]
     assert results["ltv_cac_by_channel"] is None
+    assert results["ltv_cac_at_age_by_channel"] is None
     assert results["spearman_vs_future_spend"] is None
+
+
+def test_committed_ltv_at_a_fixed_age_by_hand():
+    """Section 6.1's LTV/CAC at 12 months per channel, recomputed with plain pandas."""
+    results = read_results(NOTEBOOK)
+    assert results["dataset"] == "synthetic" and results["ltv_age_months"] == 12
+    data = load_synthetic()
+    clean, _ = load_clean_transactions("synthetic")
+    lines = clean.merge(data.products[["product_id", "unit_cost"]], on="product_id")
+    lines["margin"] = lines["quantity"] * (lines["unit_price"] - lines["unit_cost"])
+    customers = data.customers.set_index("customer_id")
+    first = lines.groupby("customer_id")["invoice_date"].min()
+    acquired = pd.concat([customers["signup_date"], first], axis=1).min(axis=1)
+    month = acquired.dt.year * 12 + acquired.dt.month  # months counted from year 0
+    line_month = lines["invoice_date"].dt.year * 12 + lines["invoice_date"].dt.month
+    lines["age"] = line_month - lines["customer_id"].map(month)  # 0: the acquisition month
+    last = 2024 * 12 + 12  # December 2024, the last complete month before 2025-01-01
+
+    def per_channel(age: int) -> pd.DataFrame:
+        # customers whose acquisition month and the age - 1 months after it are observed
+        old = month.index[month + age - 1 <= last]
+        earned = lines[lines["customer_id"].isin(old) & (lines["age"] < age)]
+        margin = earned.groupby("customer_id")["margin"].sum().reindex(old, fill_value=0.0)
+        channel = customers.loc[old, "acquisition_channel"]
+        cac = customers.loc[old, "acquisition_cost"]
+        return pd.DataFrame(
+            {"ltv": margin.groupby(channel).mean(), "cac": cac.groupby(channel).mean()}
+        )
+
+    twelve = per_channel(12)
+    recorded = results["ltv_cac_at_age_by_channel"]
+    assert set(recorded) == set(twelve.index)
+    for channel, ratio in recorded.items():
+        assert ratio == pytest.approx(
+            twelve.loc[channel, "ltv"] / twelve.loc[channel, "cac"], abs=6e-4
+        )
+    curve = pd.concat({age: per_channel(age) for age in range(1, 25)}, names=["age"])
+    paid = curve[curve["ltv"] >= curve["cac"]].reset_index()
+    payback = paid.groupby("acquisition_channel")["age"].min()
+    assert results["payback_months_at_age_by_channel"] == {
+        channel: float(payback[channel]) for channel in recorded
+    }
