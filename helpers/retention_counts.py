@@ -1,0 +1,167 @@
+"""Survivor counts of subscription cohorts, checked, and the naive constant-retention projection.
+
+A cohort's survivor counts s_0, s_1, ..., s_n are the numbers still subscribed at the start
+of periods 1, 2, ..., n + 1 (s_0: everyone who signed up). :func:`survivor_rows` checks them
+and turns them into the rows of the sBG likelihood (:mod:`helpers.retention`);
+:func:`constant_retention_projection` is the naive projection the sBG model is compared with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from helpers.checks import check_numbers
+
+__all__ = ["constant_retention_projection", "survivor_rows"]
+
+
+def _cohorts(survivors: object, name: str) -> list[tuple[object, np.ndarray]]:
+    """Return ``survivors`` as (label, counts) per cohort, checked (see :func:`survivor_rows`)."""
+    if isinstance(survivors, pd.DataFrame):
+        raw = [(label, row.to_numpy(dtype=float)) for label, row in survivors.iterrows()]
+    elif isinstance(survivors, pd.Series):
+        raw = [(None, survivors.to_numpy(dtype=float))]
+    else:
+        try:
+            array = np.asarray(survivors, dtype=float)
+        except (TypeError, ValueError):  # cohorts of different lengths
+            array = None
+        if array is not None and array.ndim == 1:
+            raw = [(None, array)]
+        elif array is not None and array.ndim == 2:
+            raw = list(enumerate(array))
+        elif isinstance(survivors, Sequence) and not isinstance(survivors, str):
+            raw = [(i, np.asarray(c, dtype=float)) for i, c in enumerate(survivors)]
+        else:
+            raise ValueError(
+                f"{name} must be survivor counts: one cohort's numbers, a list of cohorts, or "
+                f"a DataFrame with one row per cohort; got {type(survivors).__name__}"
+            )
+    if not raw:
+        raise ValueError(f"{name} must hold at least one cohort; got none")
+    out = []
+    for label, counts in raw:
+        where = name if label is None else f"{name} (cohort {label!r})"
+        if counts.ndim != 1:
+            raise ValueError(f"{where}: each cohort must be one row of counts")
+        missing = np.isnan(counts)
+        observed = int(np.argmax(missing)) if missing.any() else len(counts)
+        if missing[observed:].all():  # missing only after the last observed period
+            counts = counts[:observed]
+        else:
+            later = observed + int(np.argmin(missing[observed:]))
+            raise ValueError(
+                f"{where}: counts may be missing only after the cohort's last observed period; "
+                f"period {observed} is missing but period {later} is not"
+            )
+        if len(counts) == 0 or not counts[0] > 0:
+            first = counts[0] if len(counts) else np.nan
+            raise ValueError(
+                f"{where}: the first count (period 0, everyone who signed up) must be > 0; "
+                f"got {first:g}"
+            )
+        check_numbers(where, counts, "whole numbers >= 0", lambda a: (a >= 0) & (a % 1 == 0))
+        rise = np.flatnonzero(np.diff(counts) > 0)
+        if len(rise):
+            k = int(rise[0]) + 1
+            raise ValueError(
+                f"{where}: survivor counts must be non-increasing (a cohort only loses "
+                f"subscribers); period {k} has {counts[k]:g} after {counts[k - 1]:g} in period "
+                f"{k - 1}"
+            )
+        out.append((label, counts))
+    return out
+
+
+def survivor_rows(survivors: object, *, name: str = "survivors") -> pd.DataFrame:
+    """Return survivor counts as the sBG likelihood's rows: (period, censored, count).
+
+    Parameters
+    ----------
+    survivors : array-like, list of array-likes or pandas.DataFrame
+        One cohort's counts s_0, s_1, ..., s_n (s_k still subscribed at the start of period
+        k + 1; s_0 > 0 signed up); or several cohorts, as a list of such sequences or a
+        DataFrame with one row per cohort and one column per period 0, 1, ..., missing (NaN)
+        after each cohort's last observed period. Counts are whole numbers >= 0 and never rise.
+    name : str, default "survivors"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period`` t, ``censored`` (False: lost in period t, s_{t-1} - s_t subscribers;
+        True: still subscribed after period t, the cohort's last, s_n subscribers) and
+        ``count``; rows with a count of 0 are kept.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument (and cohort), the rule and an offending count.
+    """
+    parts = []
+    for _, counts in _cohorts(survivors, name):
+        n = len(counts) - 1
+        periods = np.arange(1, n + 1)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "period": np.append(periods, n),
+                    "censored": np.append(np.zeros(n, dtype=bool), True),
+                    "count": np.append(counts[:-1] - counts[1:], counts[-1]),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _whole(name: str, t: object, least: int) -> np.ndarray:
+    check_numbers(name, t, f"a whole number >= {least}", lambda a: (a >= least) & (a % 1 == 0))
+    return np.asarray(t, dtype=float)
+
+
+def constant_retention_projection(
+    survivors: object, periods: int, *, periods_used: int = 1
+) -> pd.Series:
+    """Project a cohort with one constant retention rate: the naive method, for comparison.
+
+    The rate is the average retention over the first ``periods_used`` periods,
+    r = (s_k / s_0)^(1 / k) with k = ``periods_used`` (k = 1: the first renewal rate, the
+    "our retention rate is 63%" of a manager's slide), and the projection is s_0 x r^t.
+    Because the cohort's retention really rises as the less loyal leave, it projects too few
+    survivors, the more so the further ahead (Fader & Hardie 2007).
+
+    Parameters
+    ----------
+    survivors : array-like
+        One cohort's survivor counts s_0, s_1, ..., s_n (see :func:`survivor_rows`).
+    periods : int
+        Last period projected (>= 0).
+    periods_used : int, default 1
+        Periods whose retention is averaged, 1 <= k <= n.
+
+    Returns
+    -------
+    pandas.Series
+        ``expected_survivors`` indexed by ``period`` 0, ..., periods; ``attrs["retention_rate"]``
+        holds r.
+    """
+    cohorts = _cohorts(survivors, "survivors")
+    if len(cohorts) != 1:
+        raise ValueError(f"survivors must be one cohort's counts; got {len(cohorts)} cohorts")
+    counts = cohorts[0][1]
+    k = int(_whole("periods_used", periods_used, 1))
+    if k > len(counts) - 1:
+        raise ValueError(
+            f"periods_used must be at most the periods observed ({len(counts) - 1}); got {k}"
+        )
+    horizon = int(_whole("periods", periods, 0))
+    rate = (counts[k] / counts[0]) ** (1 / k)
+    t = np.arange(horizon + 1)
+    out = pd.Series(
+        counts[0] * rate**t, index=pd.Index(t, name="period"), name="expected_survivors"
+    )
+    out.attrs["retention_rate"] = float(rate)
+    return out
