@@ -83,7 +83,8 @@ def load_synthetic(
     -------
     RetailData
         order_lines, customers, products, contacts, truth, dirt, bought_together,
-        campaign_history, campaign_truth, prospects and prospects_truth tables.
+        campaign_history, campaign_truth, prospects, prospects_truth, subscriptions and
+        subscriptions_truth tables.
     """
     folder = Path(directory) if directory is not None else SYNTHETIC_DIR
     if directory is None and not (folder / "order_lines.csv.gz").is_file():

@@ -45,7 +45,8 @@ parts live in modules of their own, and their public names are importable from h
 :mod:`helpers.synthetic_customers` (personas, customers, purchase times),
 :mod:`helpers.synthetic_products` (catalogue, baskets, returns), :mod:`helpers.synthetic_dirt`
 (the injected dirt), :mod:`helpers.synthetic_tables` (:class:`RetailData` and its files),
-:mod:`helpers.synthetic_campaign` and :mod:`helpers.synthetic_prospects`.
+:mod:`helpers.synthetic_campaign`, :mod:`helpers.synthetic_prospects` and
+:mod:`helpers.synthetic_subscriptions`.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ from helpers.synthetic_dirt import TEST_ACCOUNT as TEST_ACCOUNT
 from helpers.synthetic_products import CATEGORIES as CATEGORIES
 from helpers.synthetic_products import _baskets, _make_products, _plant_pairs, _returns
 from helpers.synthetic_prospects import n_prospects, prospect_tables
+from helpers.synthetic_subscriptions import subscription_tables
 from helpers.synthetic_tables import RetailData, read_synthetic, write_synthetic
 
 __all__ = [
@@ -292,6 +294,7 @@ def make_synthetic(
         end_ts,
     )
     prospects = prospect_tables(seed, n_prospects(n_customers), start_ts, end_ts, products, pairs)
+    subscriptions = subscription_tables(seed, customers, start_ts, end_ts)
     return RetailData(
         order_lines=order_lines,
         customers=customers,
@@ -304,6 +307,8 @@ def make_synthetic(
         campaign_truth=campaign_truth,
         prospects=prospects[0],
         prospects_truth=prospects[1],
+        subscriptions=subscriptions[0],
+        subscriptions_truth=subscriptions[1],
         observation_end=end_ts,
         future_end=future_ts,
     )

@@ -50,6 +50,10 @@ class RetailData:
         People who are not yet customers (who they are, as the customers table says it) and
         their truth (persona, what a first year as a customer would bring): see
         :mod:`helpers.synthetic_prospects`.
+    subscriptions, subscriptions_truth : pandas.DataFrame
+        The gift box club, a monthly subscription (signup, boxes paid, cancellation) and its
+        truth (each subscriber's monthly churn probability and lifetime, the population's
+        beta distribution): see :mod:`helpers.synthetic_subscriptions`.
     observation_end, future_end : pandas.Timestamp
         Last day of the observed window and of the future window (both inclusive).
     """
@@ -65,6 +69,8 @@ class RetailData:
     campaign_truth: pd.DataFrame
     prospects: pd.DataFrame
     prospects_truth: pd.DataFrame
+    subscriptions: pd.DataFrame
+    subscriptions_truth: pd.DataFrame
     observation_end: pd.Timestamp
     future_end: pd.Timestamp
 
@@ -88,6 +94,11 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "campaign_truth": ((), (s.CUSTOMER_ID, "kind")),
     "prospects": ((s.BIRTH_DATE,), ("prospect_id", s.GENDER, s.REGION, s.ACQUISITION_CHANNEL)),
     "prospects_truth": ((), ("prospect_id", "persona")),
+    "subscriptions": (
+        ("signup_date", "cancel_date"),
+        ("subscription_id", s.CUSTOMER_ID, "signup_month"),
+    ),
+    "subscriptions_truth": ((), ("subscription_id",)),
 }
 
 
