@@ -46,9 +46,9 @@ The model is fitted by maximum likelihood with the course's fitter
 still subscribed after the last observed renewal decision n contribute log S(n) (they are
 right-censored). Cohorts of different ages are pooled, each censored at its own age.
 
-The checks of survivor counts (:func:`survivor_rows`) and the naive projection
-(:func:`constant_retention_projection`) are in :mod:`helpers.retention_counts`; their public
-names are importable from here.
+The survivor counts per cohort from one row per subscription (:func:`survivor_table`), their
+checks (:func:`survivor_rows`) and the naive projection (:func:`constant_retention_projection`)
+are in :mod:`helpers.retention_counts`; their public names are importable from here.
 """
 
 from __future__ import annotations
@@ -61,9 +61,19 @@ from scipy import special
 
 from helpers.checks import check_numbers
 from helpers.clv.fitting import _Fitter, _hyp2f1
-from helpers.retention_counts import _whole, constant_retention_projection, survivor_rows
+from helpers.retention_counts import (
+    _whole,
+    constant_retention_projection,
+    survivor_rows,
+    survivor_table,
+)
 
-__all__ = ["ShiftedBetaGeoModel", "constant_retention_projection", "survivor_rows"]
+__all__ = [
+    "ShiftedBetaGeoModel",
+    "constant_retention_projection",
+    "survivor_rows",
+    "survivor_table",
+]
 
 
 def _hyp2f1_one(b: float, c: np.ndarray, z: np.ndarray) -> np.ndarray:

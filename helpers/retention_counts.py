@@ -3,6 +3,7 @@
 A cohort's survivor counts s_0, s_1, ..., s_n are the numbers still subscribed at the start
 of periods 1, 2, ..., n + 1 (s_0: everyone who signed up). :func:`survivor_rows` checks them
 and turns them into the rows of the sBG likelihood (:mod:`helpers.retention`);
+:func:`survivor_table` counts them per cohort from one row per subscription;
 :func:`constant_retention_projection` is the naive projection the sBG model is compared with.
 """
 
@@ -13,9 +14,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from helpers.checks import check_numbers
+from helpers.checks import check_numbers, require_columns
 
-__all__ = ["constant_retention_projection", "survivor_rows"]
+__all__ = ["constant_retention_projection", "survivor_rows", "survivor_table"]
 
 
 def _cohorts(survivors: object, name: str) -> list[tuple[object, np.ndarray]]:
@@ -115,6 +116,68 @@ def survivor_rows(survivors: object, *, name: str = "survivors") -> pd.DataFrame
             )
         )
     return pd.concat(parts, ignore_index=True)
+
+
+def survivor_table(
+    subscriptions: pd.DataFrame,
+    end: str | pd.Period,
+    *,
+    cohort_col: str = "signup_month",
+    tenure_col: str = "months_active",
+    active_col: str = "active",
+) -> pd.DataFrame:
+    """Count each cohort's survivors from one row per subscription: the table :meth:`fit` takes.
+
+    Parameters
+    ----------
+    subscriptions : pandas.DataFrame
+        One row per subscription: its cohort (the period of signup), its tenure (periods paid
+        for, the first included) and whether it is still active at the end.
+    end : str or pandas.Period
+        The last period observed, every renewal in it seen (e.g. ``"2024-12"``); a cohort
+        of period c is then ``end - c`` periods old, and an active subscription has paid
+        for every period from c to ``end``.
+    cohort_col, tenure_col, active_col : str
+        Column names (the defaults are those of the synthetic ``subscriptions`` table).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cohort (index ``cohort``, in order), one column per period k = 0, 1, ...:
+        s_k, the subscriptions that paid for more than k periods, missing after the cohort's
+        age.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, a cohort is after ``end``, or a tenure does not fit its
+        cohort's age (longer than the periods up to ``end``, or shorter for an active one).
+    """
+    require_columns(subscriptions, [cohort_col, tenure_col, active_col], "subscriptions")
+    end = pd.Period(end)
+    cohort = pd.PeriodIndex(subscriptions[cohort_col], freq=end.freq)
+    age = end.ordinal - cohort.asi8
+    tenure = subscriptions[tenure_col]
+    check_numbers(
+        f"column {tenure_col!r}", tenure, "a whole number >= 1", lambda a: (a >= 1) & (a % 1 == 0)
+    )
+    active = subscriptions[active_col].to_numpy(dtype=bool)
+    bad = (age < 0) | (tenure.to_numpy() > age + 1) | (active & (tenure.to_numpy() != age + 1))
+    if bad.any():
+        row = subscriptions[bad].iloc[0]
+        raise ValueError(
+            f"subscriptions: {tenure_col!r} must be at most the periods from the cohort to end "
+            f"({end}), and equal to them for an active subscription; {int(bad.sum())} rows are "
+            f"not, e.g. row {row.name!r}: {row.to_dict()}"
+        )
+    k = np.arange(int(age.max()) + 1)
+    paid_more = tenure.to_numpy()[:, None] > k[None, :]
+    counts = pd.DataFrame(paid_more, columns=k).groupby(cohort.to_numpy()).sum()
+    ages = pd.Series(age).groupby(cohort.to_numpy()).max()
+    counts = counts.astype(float).where(k[None, :] <= ages.to_numpy()[:, None])
+    counts.index = pd.PeriodIndex(counts.index, freq=end.freq, name="cohort")
+    counts.columns.name = "period"
+    return counts
 
 
 def _whole(name: str, t: object, least: int) -> np.ndarray:

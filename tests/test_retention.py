@@ -20,6 +20,7 @@ from helpers.retention import (
     ShiftedBetaGeoModel,
     constant_retention_projection,
     survivor_rows,
+    survivor_table,
 )
 
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
@@ -204,6 +205,31 @@ def test_individual_data_give_the_cohort_fit():
     assert model.log_likelihood_ == pytest.approx(-1680.27, abs=5e-3)
     as_numbers = ShiftedBetaGeoModel().fit_individuals(tenure, active.astype(int))
     assert as_numbers.log_likelihood_ == pytest.approx(model.log_likelihood_)
+
+
+def test_survivor_table_by_hand():
+    # cohort 2024-10 (2 periods old at 2024-12): tenures 1 (cancelled), 2 (cancelled), 3
+    # (active: paid October to December); cohort 2024-12: one active, tenure 1
+    subs = pd.DataFrame(
+        {
+            "signup_month": ["2024-10", "2024-10", "2024-12", "2024-10"],
+            "months_active": [1, 3, 1, 2],
+            "active": [False, True, True, False],
+        }
+    )
+    table = survivor_table(subs, "2024-12")
+    assert [str(p) for p in table.index] == ["2024-10", "2024-12"]
+    assert table.loc[pd.Period("2024-10", "M")].tolist() == [3, 2, 1]
+    assert table.loc[pd.Period("2024-12", "M"), 0] == 1
+    assert table.loc[pd.Period("2024-12", "M"), [1, 2]].isna().all()
+    rows = survivor_rows(table)
+    assert rows["count"].sum() == 4  # every subscription once
+    with pytest.raises(ValueError, match=r"equal to them for an active.*row 0"):
+        survivor_table(subs.assign(active=True), "2024-12")
+    with pytest.raises(ValueError, match=r"at most the periods from the cohort to end"):
+        survivor_table(subs, "2024-11")
+    with pytest.raises(ValueError, match=r"months_active.*whole number >= 1"):
+        survivor_table(subs.assign(months_active=0), "2024-12")
 
 
 def test_save_and_load(tmp_path):

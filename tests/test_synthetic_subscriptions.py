@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 from helpers.datasets import load_synthetic
-from helpers.retention import ShiftedBetaGeoModel
+from helpers.retention import ShiftedBetaGeoModel, survivor_table
 from helpers.synthetic import make_synthetic, read_synthetic, write_synthetic
 from helpers.synthetic_subscriptions import subscription_tables
 
@@ -114,6 +114,8 @@ def test_pooled_cohorts_give_the_individual_fit(shop, model):
         year, number = (int(v) for v in month.split("-"))
         age = (2024 - year) * 12 + 12 - number  # renewal decisions observed by the end
         cohorts.append([int((group["months_active"] > k).sum()) for k in range(age + 1)])
+    table = survivor_table(subs, "2024-12")
+    assert [row.dropna().tolist() for _, row in table.iterrows()] == cohorts
     pooled = ShiftedBetaGeoModel().fit(cohorts)
     assert pooled.params_.to_numpy() == pytest.approx(model.params_.to_numpy(), rel=1e-6)
     assert pooled.log_likelihood_ == pytest.approx(model.log_likelihood_, rel=1e-9)
