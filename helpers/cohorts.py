@@ -101,18 +101,21 @@ def _observed_lines(
 
 def _cells(
     cohorts: pd.DataFrame,
-    line_customer: pd.Series,
-    line_period: pd.PeriodIndex,
-    line_value: pd.Series,
+    customer: pd.Series,
+    periods: pd.PeriodIndex,
+    values: pd.Series,
     last_complete: pd.Period,
     keys: list[str],
 ) -> pd.DataFrame:
     """Cohort size, active customers and value per (keys..., period), NaN where not observed.
 
     ``cohorts`` has one row per customer (index) with a ``cohort`` Period column and the other
-    ``keys`` (e.g. a channel) and optional per-customer sums (``cost``). Lines of customers
-    acquired after ``last_complete`` or in periods after it must already be left out.
+    ``keys`` (e.g. a channel) and optional per-customer sums (``cost``). ``customer``,
+    ``periods`` and ``values`` describe the lines before ``as_of``; those in periods after
+    ``last_complete`` or of customers not in ``cohorts`` are left out here.
     """
+    keep = (periods <= last_complete) & customer.isin(cohorts.index).to_numpy()
+    line_customer, line_period, line_value = customer[keep], periods[keep], values[keep]
     cohort_of_line = cohorts["cohort"].reindex(line_customer.to_numpy())
     k = line_period.asi8 - pd.PeriodIndex(cohort_of_line.to_numpy()).asi8
     lines = pd.DataFrame(
@@ -152,9 +155,9 @@ def _first_cohort_note(sizes: pd.Series, unit: str, start: pd.Timestamp) -> str:
     part = f" (only from {start:%Y-%m-%d} on)" if late else ""
     return (
         f"the first cohort ({first}) has {size:,} customers{ratio}: the log starts in that "
-        f"{unit}{part}, so it mixes customers acquired then with older customers whose first "
-        "logged purchase falls in it (left censoring); the next cohorts may also hold a few "
-        "old customers coming back"
+        f"{unit}{part}, so it may mix customers acquired then with older customers whose "
+        "first logged purchase falls in it (left censoring); the next cohorts may also hold "
+        "a few old customers coming back"
     )
 
 
@@ -219,14 +222,8 @@ def cohort_table(
     complete = first <= last_complete
     cohorts = pd.DataFrame({"cohort": first[complete]})
     late = int((~complete).sum())
-    keep = (periods <= last_complete) & lines[customer_col].isin(cohorts.index).to_numpy()
     table = _cells(
-        cohorts,
-        lines.loc[keep, customer_col],
-        periods[keep],
-        line_value.loc[lines.index[keep]],
-        last_complete,
-        ["cohort"],
+        cohorts, lines[customer_col], periods, line_value[before], last_complete, ["cohort"]
     )
     sizes = table.groupby("cohort", sort=True)["cohort_size"].first()
     start = pd.to_datetime(lines[date_col]).min()
@@ -335,7 +332,10 @@ def channel_ltv_curves(
         One row per channel and period ``k`` observed for at least one cohort: ``channel``,
         ``period``, ``months`` (or ``quarters``: ``k + 1``, the periods counted, the
         acquisition period included), ``customers``, ``cac`` (their mean acquisition cost),
-        ``cumulative_<name>_per_customer`` and ``ltv_cac`` (the two divided).
+        ``cumulative_<name>_per_customer`` and ``ltv_cac`` (the two divided). ``attrs``:
+        ``freq``, ``as_of``, ``value_name``, ``last_complete_period``, ``lines_after_as_of``,
+        ``lines_in_incomplete_period``, ``customers_acquired_in_no_complete_period`` (acquired
+        in the incomplete period or on or after ``as_of``: in no curve).
 
     Raises
     ------
@@ -373,15 +373,8 @@ def channel_ltv_curves(
     table["cohort"] = pd.PeriodIndex(pd.DatetimeIndex(table["acquired"]).to_period(freq))
     table = table[table["cohort"] <= last_complete]
     periods = pd.PeriodIndex(dates.dt.to_period(freq))
-    keep = (periods <= last_complete) & lines[customer_col].isin(table.index).to_numpy()
-    cells = _cells(
-        table,
-        lines.loc[keep, customer_col],
-        periods[keep],
-        line_value.loc[lines.index[keep]],
-        last_complete,
-        ["channel", "cohort"],
-    )
+    keys = ["channel", "cohort"]
+    cells = _cells(table, lines[customer_col], periods, line_value[before], last_complete, keys)
     cells = cells[cells["value"].notna()].copy()
     cells["cumulative"] = cells.groupby(["channel", "cohort"])["value"].cumsum()
     pooled = cells.groupby(["channel", "period"], sort=True).agg(

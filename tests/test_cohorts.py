@@ -200,7 +200,8 @@ def test_plots(log, customers):
     cac = curves.groupby("channel")["cac"].first()
     ax = plot_cumulative_value(wide, cac=cac)
     assert len(ax.lines) == 4  # two curves and their CAC lines
-    assert ax.get_xlabel() == "months" and ax.get_ylabel()
+    assert ax.get_xlabel() == "age in months (the acquisition month counted)"
+    assert ax.get_ylabel()
     plt.close(ax.figure)
 
 

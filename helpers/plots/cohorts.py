@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -115,13 +116,24 @@ def plot_cumulative_value(
         raise ValueError("curves must be a non-empty DataFrame (groups x ages)")
     ax = _axes(ax, (8.0, 4.5))
     x = np.asarray(curves.columns, dtype=float)
-    for label, row in curves.iterrows():
-        (line,) = ax.plot(x, row.to_numpy(dtype=float), marker=".", label=str(label))
+    # more lines than the default colour cycle: one colour map, oldest to newest
+    colours = (
+        plt.get_cmap("viridis")(np.linspace(0, 0.9, len(curves))) if len(curves) > 10 else None
+    )
+    for i, (label, row) in enumerate(curves.iterrows()):
+        colour = None if colours is None else colours[i]
+        (line,) = ax.plot(x, row.to_numpy(dtype=float), marker=".", label=str(label), color=colour)
         if cac is not None and label in cac.index:
             ax.axhline(float(cac[label]), color=line.get_color(), linestyle="--", linewidth=0.8)
     unit = {"M": "months", "Q": "quarters"}.get(curves.attrs.get("freq", ""), "periods")
-    name = curves.columns.name or f"{unit} since acquisition"
-    ax.set_xlabel(str(name).replace("_", " "))
+    name = curves.columns.name
+    if name in ("months", "quarters"):  # channel_ltv_curves: periods counted
+        xlabel = f"age in {name} (the acquisition {name[:-1]} counted)"
+    elif name in (None, "period"):  # cohort_matrix: periods since acquisition
+        xlabel = f"{unit} since acquisition (0 = the acquisition {unit[:-1]})"
+    else:
+        xlabel = str(name).replace("_", " ")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(value_label)
     ax.legend(fontsize=8, ncol=2 if len(curves) > 6 else 1, title=curves.index.name)
     suffix = " (dashed: acquisition cost)" if cac is not None else ""
