@@ -306,10 +306,12 @@ def channel_ltv_curves(
 
     A customer is acquired at the earlier of their signup date and first purchase; their
     cohort is that period. A customer who signed up but never bought counts with value 0 (they
-    cost their acquisition and brought nothing). At period ``k`` a channel's curve pools the
-    cohorts observed through period ``k`` (acquired at least ``k + 1`` complete periods before
-    ``as_of``): their total value in periods 0 to ``k`` over their number of customers, beside
-    the mean acquisition cost of the same customers. Older ages rest on fewer, earlier cohorts.
+    cost their acquisition and brought nothing). A customer acquired before the log's first
+    day is left out (counted in ``attrs``): their first months are not in the data. At
+    period ``k`` a channel's curve pools the cohorts observed through period ``k`` (acquired
+    at least ``k + 1`` complete periods before ``as_of``): their total value in periods 0 to
+    ``k`` over their number of customers, beside the mean acquisition cost of the same
+    customers. Older ages rest on fewer, earlier cohorts.
 
     Parameters
     ----------
@@ -334,8 +336,10 @@ def channel_ltv_curves(
         acquisition period included), ``customers``, ``cac`` (their mean acquisition cost),
         ``cumulative_<name>_per_customer`` and ``ltv_cac`` (the two divided). ``attrs``:
         ``freq``, ``as_of``, ``value_name``, ``last_complete_period``, ``lines_after_as_of``,
-        ``lines_in_incomplete_period``, ``customers_acquired_in_no_complete_period`` (acquired
-        in the incomplete period or on or after ``as_of``: in no curve).
+        ``lines_in_incomplete_period``, ``customers_acquired_before_the_log`` (before the day
+        of the first line: their first months are not in the data, so they are in no curve),
+        ``customers_acquired_in_no_complete_period`` (acquired in the incomplete period or on
+        or after ``as_of``: in no curve).
 
     Raises
     ------
@@ -369,7 +373,8 @@ def channel_ltv_curves(
     )
     first = first.reindex(table.index)
     table["acquired"] = table["acquired"].where(first.isna() | (table["acquired"] <= first), first)
-    table = table[table["acquired"] < as_of]
+    early = table["acquired"] < dates.min().normalize()  # before the log: months unseen
+    table = table[~early & (table["acquired"] < as_of)]
     table["cohort"] = pd.PeriodIndex(pd.DatetimeIndex(table["acquired"]).to_period(freq))
     table = table[table["cohort"] <= last_complete]
     periods = pd.PeriodIndex(dates.dt.to_period(freq))
@@ -398,7 +403,10 @@ def channel_ltv_curves(
             "value_name": name,
             "last_complete_period": last_complete,
             **counts,
-            "customers_acquired_in_no_complete_period": int(len(customers) - table.shape[0]),
+            "customers_acquired_before_the_log": int(early.sum()),
+            "customers_acquired_in_no_complete_period": int(
+                len(customers) - early.sum() - len(table)
+            ),
         }
     )
     return out

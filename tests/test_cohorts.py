@@ -52,6 +52,7 @@ def customers() -> pd.DataFrame:
         ("G", "2024-03-05", "search", 40.0),
         ("E", "2024-04-03", "email", 5.0),
         ("F", "2024-04-20", "social", 9.0),
+        ("I", "2023-12-01", "email", 7.0),  # before the log starts: its first months unseen
     ]
     table = pd.DataFrame(
         rows, columns=["customer_id", "signup_date", "acquisition_channel", "acquisition_cost"]
@@ -153,7 +154,8 @@ def test_channel_ltv_at_a_fixed_age_by_hand(log, customers):
     assert search["cac"].tolist() == pytest.approx([40.0, 40.0, 50.0])
     assert search["cumulative_margin_per_customer"].tolist() == pytest.approx([23 / 3, 15.0, 6.0])
     assert "social" not in set(curves["channel"])  # F signed up after as_of
-    assert curves.attrs["customers_acquired_in_no_complete_period"] == 2
+    assert curves.attrs["customers_acquired_in_no_complete_period"] == 2  # E and F
+    assert curves.attrs["customers_acquired_before_the_log"] == 1  # I
 
     at2 = cohorts.channel_ltv(curves, age=2)
     assert at2.loc["email", "ltv"] == pytest.approx(32.5 / 3)
@@ -176,6 +178,8 @@ def test_errors(log, customers):
         cohorts.cohort_table(log, freq="W")
     with pytest.raises(ValueError, match="no complete"):
         cohorts.cohort_table(log, as_of="2024-01-25")
+    with pytest.raises(ValueError, match="aligned"):
+        cohorts.cohort_table(log, pd.Series(1.0, index=log.index + 100))
     with pytest.raises(ValueError, match="measure"):
         cohorts.cohort_matrix(cohorts.cohort_table(log, as_of=AS_OF), "nope")
     with pytest.raises(ValueError, match="acquisition_cost"):
