@@ -56,7 +56,7 @@ test-scale: $(STAMP)  ## the Spark and DuckDB tests in .venv-scale (the scale ex
 	$(SCALE)/bin/python -m ipykernel install --sys-prefix --name python3 > /dev/null
 	JUPYTER_PATH=$(CURDIR)/$(SCALE)/share/jupyter CVL_REQUIRE_SPARK=1 \
 		$(SCALE)/bin/python -m pytest -p no:cacheprovider tests/test_scale.py \
-		notebooks/12_at_scale.ipynb
+		notebooks/13_at_scale.ipynb
 
 unit: $(STAMP)  ## unit tests only (fast)
 	$(BIN)/python -m pytest -m "not notebook" -n $(TEST_JOBS) --dist loadfile

@@ -1,4 +1,4 @@
-"""Time the chapter 07 models' fits against lifetimes 0.11.3 (CDNOW, ~1M lines, donations).
+"""Time the chapter 08 models' fits against lifetimes 0.11.3 (CDNOW, ~1M lines, donations).
 
 BG/NBD, Modified BG/NBD, Pareto/NBD and Gamma-Gamma on the CDNOW sample (and the full
 CDNOW master with ``--cdnow-master``) and on the synthetic shop (30,000 customers, about 1M

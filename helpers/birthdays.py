@@ -5,7 +5,7 @@ have not left. Two pitfalls are handled in :func:`next_birthday`: a window that 
 new year (31 December + 7 days reaches into January), and 29 February birthdays, celebrated
 on 28 February in years without a 29th.
 
-A voucher in the greeting is a discount like any other (chapter 10, section 6). Many of the
+A voucher in the greeting is a discount like any other (chapter 11, section 6). Many of the
 greeted customers would order in the voucher's weeks anyway, and they redeem it too: the
 shop pays the discount on orders it would have had at full price. With ``p`` the chance a
 customer orders within the voucher's validity without it, ``B`` their usual order,

@@ -8,7 +8,7 @@ keep only customers worth contacting. :func:`helpers.export.export_campaign` wri
 
 - :func:`retention_list`: high churn risk x high value, sized by chapter 06's expected profit
   ``P(churn) x value at risk x save rate - offer cost``;
-- :func:`cross_sell_list`: the next-best products of a recommender (chapter 09), taken as a
+- :func:`cross_sell_list`: the next-best products of a recommender (chapter 10), taken as a
   long table ``customer_id, rank, product_id, score``, so any recommender will do;
 - :func:`expansion_list`: new or barely active customers who look most like the top tier
   (a look-alike model, :class:`helpers.lookalike.LookalikeModel`: logistic regression of
@@ -119,7 +119,7 @@ def cross_sell_list(
     margin_rate: float | None = None,
     currency: str = "£",
 ) -> pd.DataFrame:
-    """One cross-sell offer per customer from a recommender's top products (chapter 09).
+    """One cross-sell offer per customer from a recommender's top products (chapter 10).
 
     Each of the customer's top ``n_products`` recommendations is bought with probability
     ``take_rate``, earning its unit margin, so

@@ -6,7 +6,7 @@ same shape: :func:`income_value`, :func:`expected_lifetime`, :func:`naive_clv`,
 :func:`projected_profits`, :func:`discounted_clv`, :func:`ltv_cac_ratio`,
 :func:`cac_payback_months`. The per-customer models that feed them live in
 :mod:`helpers.value`, the per-period values and retention rates in :mod:`helpers.periods`.
-(:mod:`helpers.clv` is the probabilistic CLV of chapter 07.)
+(:mod:`helpers.clv` is the probabilistic CLV of chapter 08.)
 
 =====================  ==========================================================================
 income value           value = annual income x spending-capacity factor

@@ -1,7 +1,7 @@
 """One row per customer: purchases, revenue and dates, summed from clean order lines.
 
 Every per-customer measure in the course starts here: the value formulas (chapter 02), tiers
-(03), RFM (04), clustering and profiling (05, 08). Keeping one summary means one definition of
+(03), RFM (04), clustering and profiling (05, 09). Keeping one summary means one definition of
 "a purchase" (a distinct invoice) and of "revenue" (the net ``amount`` of the clean lines,
 returns already netted by :func:`helpers.cleaning.clean_transactions`).
 """

@@ -1,4 +1,4 @@
-"""The customer x product interaction matrix that the recommenders of chapter 09 learn from.
+"""The customer x product interaction matrix that the recommenders of chapter 10 learn from.
 
 :func:`interaction_matrix` has one row per customer and one column per product, stored sparse
 (scipy CSR): 1 where the customer bought the product (``"binary"``) or the number of invoices

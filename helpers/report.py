@@ -1,4 +1,4 @@
-r"""The customer value report: run ``notebooks/11_customer_value_report.ipynb`` on your data.
+r"""The customer value report: run ``notebooks/12_customer_value_report.ipynb`` on your data.
 
     python -m helpers.report --transactions orders.csv --out build/report
     python -m helpers.report --transactions orders.csv --customers customers.csv \
@@ -60,7 +60,7 @@ __all__ = [
 ]
 
 #: The report notebook.
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "11_customer_value_report.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "12_customer_value_report.ipynb"
 
 #: The prepared inputs' file inside the temporary report folder (removed before publishing).
 PREPARED_NAME = ".inputs.pickle"

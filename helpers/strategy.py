@@ -1,7 +1,7 @@
 """Relationship strategy: one table per customer, and a playbook that says what to do with each.
 
-Chapters 03-07 each describe a customer from one side: their value tier (03), RFM segment (04),
-churn risk (06) and model CLV (07). :func:`customer_view` puts those side by side, and
+Chapters 03-08 each describe a customer from one side: their value tier (03), RFM segment (04),
+churn risk (06) and model CLV (08). :func:`customer_view` puts those side by side, and
 :func:`assign_strategies` reads the row through a **playbook**: an ordered list of rules, the
 first rule that holds decides the strategy, and the rule's reason is kept next to it so the
 decision can be read, questioned and changed.
@@ -16,13 +16,13 @@ The strategies (:data:`STRATEGIES`)
 ``expansion``      new or barely active (segments New, Promising): develop those who look
                    like the top tier (the look-alike list of :mod:`helpers.campaigns`)
 ``upgrade``        everybody else (active, staying, not top tier): grow the basket with
-                   cross-sell and upgrade offers (recommendations of chapter 09)
+                   cross-sell and upgrade offers (recommendations of chapter 10)
 =================  ==========================================================================
 
 The scores the playbook needs come from the earlier chapters' helpers:
 :func:`churn_risk` fits chapter 06's logistic regression on one snapshot (features before
 ``as_of - window``, label: no purchase in the window) and scores every customer at ``as_of``;
-:func:`model_clv` fits chapter 07's purchase model (BG/NBD, Modified BG/NBD or Pareto/NBD,
+:func:`model_clv` fits chapter 08's purchase model (BG/NBD, Modified BG/NBD or Pareto/NBD,
 chosen by a backtest on the same lines) and Gamma-Gamma, and values each customer over a
 horizon.
 
@@ -273,7 +273,7 @@ def model_clv(
     Returns
     -------
     pandas.DataFrame
-        Indexed by customer: chapter 07's summary columns (frequency, recency, T,
+        Indexed by customer: chapter 08's summary columns (frequency, recency, T,
         monetary_value, ...), ``p_alive``, ``expected_purchases`` over the horizon and
         ``clv``. ``attrs``: ``params`` of both models (empty when not fitted), ``notes``
         (list of str), ``purchase_model`` (its name) and ``model_reason`` (one sentence; both
@@ -423,7 +423,7 @@ def score_customers(
     reasons: pd.Series | None = None,
     **tables: pd.DataFrame | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Score every customer at ``as_of`` with chapters 03-07: tier, segment, churn risk, CLV.
+    """Score every customer at ``as_of`` with chapters 03-08: tier, segment, churn risk, CLV.
 
     :func:`helpers.customers.customer_summary` and :func:`helpers.rfm.rfm_analysis` on the
     clean lines before ``as_of``, :func:`churn_risk` and :func:`model_clv`, joined by

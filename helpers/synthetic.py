@@ -18,7 +18,7 @@ Lee 2005):
   their dropout probability (so strictly the MBG/NBD variant of Batislam, Denizel & Filiztekin
   2007, in which a one-time buyer can already be gone; in BG/NBD the first purchase cannot be
   followed by dropout), within a mixture of five personas: BG/NBD fitted to these data is an
-  approximation, which chapter 07 measures;
+  approximation, which chapter 08 measures;
 - a basket picks categories by the persona's preferences and products by popularity; some
   product pairs are planted to be bought together (:attr:`RetailData.bought_together`);
 - some invoices are partly or fully returned days later, as cancellation invoices whose id

@@ -31,7 +31,7 @@ def test_retention_list_keeps_positive_expected_profit_only():
 
 
 def _recommendations() -> pd.DataFrame:
-    # the contract of chapter 09's recommenders: customer_id, rank, product_id, score
+    # the contract of chapter 10's recommenders: customer_id, rank, product_id, score
     return pd.DataFrame(
         {
             "customer_id": ["c1", "c1", "c1", "c1", "c2", "c3"],

@@ -2,7 +2,7 @@
 
 Each case builds order lines (and customers and products tables) that an ordinary shop could
 have: no returns, one product, one line per invoice, no customers table, very few customers,
-nobody buying twice, and runs what notebooks/11_customer_value_report.ipynb runs after loading:
+nobody buying twice, and runs what notebooks/12_customer_value_report.ipynb runs after loading:
 scores, strategies, the retention, cross-sell, look-alike, birthday and promotion lists. The
 expected notes are written out by hand from how each dataset was built.
 """

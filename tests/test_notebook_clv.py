@@ -1,4 +1,4 @@
-"""Chapter 07 (probabilistic CLV) run with papermill on other parameters; results checked.
+"""Chapter 08 (probabilistic CLV) run with papermill on other parameters; results checked.
 
 Expected values come from the synthetic truth table and from plain pandas counts on the clean
 order lines, not from helpers.clv.
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.notebook
 
 
 def test_clv_chapter_in_days_on_the_synthetic_shop(tmp_path):
-    results = run("07_clv_models.ipynb", tmp_path, PERIOD="D", HORIZON=365)
+    results = run("08_clv_models.ipynb", tmp_path, PERIOD="D", HORIZON=365)
     synthetic = load_synthetic()
     truth = synthetic.truth
     assert results["dataset"] == "synthetic" and results["period"] == "D"
@@ -120,7 +120,7 @@ def _check_family_sections(results, synthetic):
 @pytest.mark.realdata
 def test_clv_chapter_on_online_retail(tmp_path):
     real_file("online_retail_2010_2011.csv.gz")
-    results = run("07_clv_models.ipynb", tmp_path, DATASET="online_retail")
+    results = run("08_clv_models.ipynb", tmp_path, DATASET="online_retail")
     assert results["dataset"] == "online_retail"
     # independent count with plain pandas: purchase days in the holdout of customers who
     # bought on or before the calibration end

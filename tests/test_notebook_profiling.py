@@ -1,4 +1,4 @@
-"""Chapter 08 (profiles and market baskets) run with papermill; recorded rules checked.
+"""Chapter 09 (profiles and market baskets) run with papermill; recorded rules checked.
 
 The supports, confidences and lifts of the top rules are recomputed here with plain pandas
 from the clean order lines (count the invoices holding the antecedent, the consequent and
@@ -43,7 +43,7 @@ def check_top_rules(results: dict, lines: pd.DataFrame, min_support: float) -> N
 @pytest.mark.realdata
 def test_profiling_chapter_on_online_retail(tmp_path):
     path = real_file("online_retail_2010_2011.csv.gz")
-    results = run("08_profiling.ipynb", tmp_path, DATASET="online_retail")
+    results = run("09_profiling.ipynb", tmp_path, DATASET="online_retail")
     clean, _ = load_clean_transactions("online_retail", path)
 
     assert results["dataset"] == "online_retail"
@@ -63,7 +63,7 @@ def test_profiling_chapter_on_online_retail(tmp_path):
 
 
 def test_profiling_chapter_finds_the_planted_pairs(tmp_path):
-    results = run("08_profiling.ipynb", tmp_path, MIN_SUPPORT=0.015, N_SHOWN=5)
+    results = run("09_profiling.ipynb", tmp_path, MIN_SUPPORT=0.015, N_SHOWN=5)
     clean, _ = load_clean_transactions("synthetic")
     assert results["dataset"] == "synthetic"
     assert results["planted_pairs_found"] >= 11  # of 12 planted pairs
@@ -73,7 +73,7 @@ def test_profiling_chapter_finds_the_planted_pairs(tmp_path):
 
 
 def test_profiling_chapter_on_tiers(tmp_path):
-    results = run("08_profiling.ipynb", tmp_path, SEGMENTS="tier", N_SHOWN=3)
+    results = run("09_profiling.ipynb", tmp_path, SEGMENTS="tier", N_SHOWN=3)
     assert list(results["segment_sizes"]) == ["A", "B", "C"]
     assert sum(results["segment_sizes"].values()) == results["n_customers"]
     # tier A holds at least 80% of revenue by definition

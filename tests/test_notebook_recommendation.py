@@ -1,4 +1,4 @@
-"""Chapter 09 (recommendation) run with papermill; recorded metrics checked.
+"""Chapter 10 (recommendation) run with papermill; recorded metrics checked.
 
 The popularity baseline's precision@10 and recall@10 are recomputed here from the clean order
 lines with plain pandas and sets (count buyers before the cutoff, walk down that list per
@@ -76,7 +76,7 @@ def check_common(results: dict, lines: pd.DataFrame) -> None:
 
 
 def test_recommendation_chapter_on_synthetic(tmp_path):
-    results = run("09_recommendation.ipynb", tmp_path, MAX_K=10)
+    results = run("10_recommendation.ipynb", tmp_path, MAX_K=10)
     lines, _ = load_clean_transactions("synthetic")
     assert results["dataset"] == "synthetic"
     check_common(results, lines)
@@ -96,7 +96,7 @@ def test_recommendation_chapter_on_synthetic(tmp_path):
 @pytest.mark.realdata
 def test_recommendation_chapter_on_online_retail(tmp_path):
     path = real_file("online_retail_2010_2011.csv.gz")
-    results = run("09_recommendation.ipynb", tmp_path, DATASET="online_retail", MAX_K=10)
+    results = run("10_recommendation.ipynb", tmp_path, DATASET="online_retail", MAX_K=10)
     lines, _ = load_clean_transactions("online_retail", path)
     assert results["dataset"] == "online_retail"
     assert 3_000 < results["n_customers"] < 4_372

@@ -1,4 +1,4 @@
-"""Chapter 12 (at scale) run small by papermill; its recorded results are checked."""
+"""Chapter 13 (at scale) run small by papermill; its recorded results are checked."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ pytestmark = pytest.mark.notebook
 
 def test_at_scale_chapter_on_a_small_log(tmp_path):
     n_rows, sample_rows = 200_000, 50_000
-    executed = tmp_path / "12_at_scale.ipynb"
+    executed = tmp_path / "13_at_scale.ipynb"
     run_notebook(
-        ROOT / "notebooks" / "12_at_scale.ipynb",
+        ROOT / "notebooks" / "13_at_scale.ipynb",
         executed,
         parameters={
             "N_ROWS": n_rows,

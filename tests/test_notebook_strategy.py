@@ -1,4 +1,4 @@
-"""Chapter 10 (strategy) run with papermill; recorded results checked against hand values."""
+"""Chapter 11 (strategy) run with papermill; recorded results checked against hand values."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.notebook
 
 
 def test_strategy_chapter_on_the_synthetic_shop(tmp_path):
-    results = run("10_strategy.ipynb", tmp_path, RISK_THRESHOLD=0.6, BIRTHDAY_DAYS=10)
+    results = run("11_strategy.ipynb", tmp_path, RISK_THRESHOLD=0.6, BIRTHDAY_DAYS=10)
     assert results["break_even_10_40"] == pytest.approx(0.3333, abs=1e-4)
     strategies = results["strategies"]
     assert set(strategies) == {"retain", "win back", "care", "expansion", "upgrade"}

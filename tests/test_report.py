@@ -240,7 +240,7 @@ def test_online_retail_report_is_a_document(online_retail_run, tmp_path):
     text = page["text"]
     # the summary comes first, then the sections; no course title, no code talk
     assert text.index("Executive summary") < text.index("1. Checks") < text.index("6. Campaign")
-    for word in ("11 · Customer value report", "notebooks/", "OUTPUT_DIR", "helpers.", "Exercise"):
+    for word in ("12 · Customer value report", "notebooks/", "OUTPUT_DIR", "helpers.", "Exercise"):
         assert word not in text, word
     # no raw TeX, no nan, no printed dict or set
     assert not re.search(r"\$[^$\s][^$]*\$|\\(frac|begin|left|right|sum|cdot)\b", text)

@@ -20,7 +20,7 @@ def html_output(text: str):
 def executed() -> nbformat.NotebookNode:
     """A small 'executed' report: course title, title from data, sections, summary at the end."""
     cells = [
-        new_markdown_cell("# 11 · Customer value report", metadata={"tags": ["remove_cell"]}),
+        new_markdown_cell("# 12 · Customer value report", metadata={"tags": ["remove_cell"]}),
         new_code_cell(
             "display(title)",
             metadata={"tags": ["report_title"]},
@@ -40,7 +40,7 @@ def executed() -> nbformat.NotebookNode:
             metadata={"tags": ["executive_summary"]},
             outputs=[html_output('<div class="report-summary">SUMMARY FIRST</div>')],
         ),
-        new_code_cell("check('11.1')", metadata={"tags": ["remove_cell"]}),
+        new_code_cell("check('12.1')", metadata={"tags": ["remove_cell"]}),
     ]
     notebook = new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
@@ -82,7 +82,7 @@ def test_render_html_is_standalone_and_printable(tmp_path):
     # the order a manager reads: title, summary, sections; no course cells, no warnings
     order = [page.index(s) for s in ["shop.csv</h1>", "SUMMARY FIRST", "1. Checks", "2. Cleaning"]]
     assert order == sorted(order)
-    assert "11 · Customer value report" not in page and "RuntimeWarning" not in page
+    assert "12 · Customer value report" not in page and "RuntimeWarning" not in page
     assert "check(" not in page and "fit()" not in page  # no code
     assert "@page" in page and "break-inside: avoid" in page  # print styles
 

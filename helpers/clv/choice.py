@@ -1,6 +1,6 @@
 """Choose the purchase model for a shop's order lines: a backtest when the log is long enough.
 
-:func:`choose_purchase_model` is what the report and chapter 10 call before they value
+:func:`choose_purchase_model` is what the report and chapter 11 call before they value
 customers: it backtests BG/NBD, Modified BG/NBD and Pareto/NBD with
 :func:`helpers.clv.compare_models` on the lines up to the analysis date (three calibration
 ends four weeks apart, each followed by the same holdout), fits the chosen family on all the

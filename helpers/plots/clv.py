@@ -1,4 +1,4 @@
-"""Plots for chapter 07: probabilistic CLV."""
+"""Plots for chapter 08: probabilistic CLV."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Plots for chapter 10's look-alike models: cumulative gains of their rankings."""
+"""Plots for chapter 11's look-alike models: cumulative gains of their rankings."""
 
 from __future__ import annotations
 

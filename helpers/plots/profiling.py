@@ -1,4 +1,4 @@
-"""Plots for chapter 08: profiling and market baskets."""
+"""Plots for chapter 09: profiling and market baskets."""
 
 from __future__ import annotations
 

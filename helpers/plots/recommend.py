@@ -1,4 +1,4 @@
-"""Plots for chapter 09: product recommendation."""
+"""Plots for chapter 10: product recommendation."""
 
 from __future__ import annotations
 

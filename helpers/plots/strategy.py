@@ -1,4 +1,4 @@
-"""Plots for chapter 10 (strategy) and the customer value report."""
+"""Plots for chapter 11 (strategy) and the customer value report."""
 
 from __future__ import annotations
 

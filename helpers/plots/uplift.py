@@ -1,4 +1,4 @@
-"""Plots for chapter 10's campaign tests: Qini curves and the value of each targeting."""
+"""Plots for chapter 11's campaign tests: Qini curves and the value of each targeting."""
 
 from __future__ import annotations
 

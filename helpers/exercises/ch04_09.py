@@ -1,4 +1,4 @@
-"""Exercises of chapters 04-08: RFM, clustering, churn, probabilistic CLV and profiling.
+"""Exercises of chapters 04-06, 08 and 09: RFM, clustering, churn, probabilistic CLV and profiling.
 
 Each function is the reference computation of one exercise on the default data, written with
 pandas, numpy, scipy and scikit-learn rather than the ``helpers`` function the chapter
@@ -204,7 +204,7 @@ def _bgnbd_negll(log_params: np.ndarray, x: np.ndarray, tx: np.ndarray, t: np.nd
 
 
 @exercise(
-    "07.1",
+    "08.1",
     "With the BG/NBD fitted in weeks, what is P(alive) of a customer with 4 repeat purchases, "
     "the last at week 10, observed for 40 weeks?",
     "the model takes frequency (repeat purchases), recency (time of the last purchase since "
@@ -235,7 +235,7 @@ def p_alive_quiet_customer() -> float:
 
 
 @exercise(
-    "07.2",
+    "08.2",
     "What share of the calibration customers made no repeat purchase (frequency 0)?",
     "frequency in the CLV summary counts repeat purchase days (distinct days minus one), "
     "not invoices; give a share, not a count.",
@@ -261,7 +261,7 @@ def _baskets() -> tuple[sparse.csr_array, pd.Index]:
 
 
 @exercise(
-    "08.1",
+    "09.1",
     "What is the lift of the pair of the two products that are in the most baskets?",
     "supports are shares of baskets (invoices), not counts of lines; lift compares the "
     "share with both products to what independence would give.",
@@ -278,7 +278,7 @@ def lift_of_top_two() -> float:
 
 
 @exercise(
-    "08.2",
+    "09.2",
     "Among product pairs in at least 1% of baskets, which pair has the highest lift? Answer "
     "the two product ids.",
     "keep pairs (one product on each side) with support of at least 1% and no confidence "

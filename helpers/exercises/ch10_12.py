@@ -1,11 +1,11 @@
-"""Exercises of chapters 09-11: recommendation, relationship strategy and the report.
+"""Exercises of chapters 10-12: recommendation, relationship strategy and the report.
 
 Each function is the reference computation of one exercise on the default data, written with
 pandas and numpy rather than the ``helpers`` function the chapter teaches: the recommenders of
-chapter 09 are recomputed as dense matrix algebra (the synthetic shop has 320 products), the
-promotion, birthday and playbook rules of chapter 10 by their definitions, and the report's
-figures of chapter 11 with plain ``groupby``. Where an exercise starts from a score that is not
-what it practises (chapter 10's churn risk and RFM segments), that input comes from
+chapter 10 are recomputed as dense matrix algebra (the synthetic shop has 320 products), the
+promotion, birthday and playbook rules of chapter 11 by their definitions, and the report's
+figures of chapter 12 with plain ``groupby``. Where an exercise starts from a score that is not
+what it practises (chapter 11's churn risk and RFM segments), that input comes from
 ``helpers``, and the computation the exercise asks for is done here independently.
 """
 
@@ -18,12 +18,12 @@ import pandas as pd
 
 from helpers.exercises.core import default_clean, default_raw, default_shop, exercise
 
-#: Chapter 09's default cutoff between the training and the test period (synthetic data).
+#: Chapter 10's default cutoff between the training and the test period (synthetic data).
 CUTOFF = pd.Timestamp("2024-07-01")
 
 
 def _analysis_date() -> pd.Timestamp:
-    """Midnight after the last clean order line: the as-of date of chapters 10 and 11."""
+    """Midnight after the last clean order line: the as-of date of chapters 11 and 12."""
     return default_clean()["invoice_date"].max().normalize() + pd.Timedelta(days=1)
 
 
@@ -67,7 +67,7 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 @exercise(
-    "09.1",
+    "10.1",
     "What is the cosine similarity between the two products bought by the most customers "
     "before the cutoff?",
     "each product is a column of the 0/1 interaction matrix: the customers who bought both, "
@@ -83,7 +83,7 @@ def cosine_of_best_sellers() -> float:
 
 
 @exercise(
-    "09.2",
+    "10.2",
     "How many distinct products does the popularity baseline put in the top-10 lists of all "
     "the customers known before the cutoff?",
     "recommend to every customer of the interaction matrix (not only the scored ones), with "
@@ -98,7 +98,7 @@ def popularity_coverage() -> int:
 
 
 @exercise(
-    "09.3",
+    "10.3",
     "With 20 neighbours per product, what precision@10 does item CF reach on the time split?",
     "fit a new ItemCF with n_neighbours=20 on the same interaction matrix, recommend 10 "
     "products to the scored customers and evaluate the lists against `relevant`.",
@@ -128,7 +128,7 @@ def item_cf_twenty_precision() -> float:
 
 
 @exercise(
-    "10.1",
+    "11.1",
     "A 15% discount on a product with a 45% margin: what sales lift does it need to break even?",
     "each unit sold at the discount keeps the margin minus the discount; sales must rise "
     "until the total margin is what it was. Give a share (0.2 for 20%), not a percentage.",
@@ -141,7 +141,7 @@ def break_even_fifteen_on_forty_five() -> float:
 
 
 @exercise(
-    "10.2",
+    "11.2",
     "How many customers (opted in or not) have a birthday in the 30 days from 20 December "
     "2024, that day included?",
     "the window crosses New Year: build each customer's next birthday date on or after "
@@ -162,7 +162,7 @@ def _top_tier(values: pd.Series, n_tiers: int) -> pd.Series:
 
 
 @exercise(
-    "10.3",
+    "11.3",
     "With a risk threshold of 0.7, how many customers does the playbook put in 'care'?",
     "run the playbook again on the same customer view with the new threshold; the rules are "
     "read in order, so a lapsed top-tier customer, or one the purchase model gives up for "
@@ -190,7 +190,7 @@ def care_at_threshold_seven() -> int:
 
 
 @exercise(
-    "11.1",
+    "12.1",
     "What is the average order value of the orders placed in the 90 days before the analysis date?",
     "an order is an invoice: add up its lines first, then average over the invoices dated "
     "from as_of minus 90 days on (as_of itself is excluded).",
@@ -204,7 +204,7 @@ def recent_average_order_value() -> float:
 
 
 @exercise(
-    "11.2",
+    "12.2",
     "Among customers with two or more orders, what is the median number of days from their "
     "first order to their second?",
     "one date per invoice; sort each customer's invoices by date and take the calendar days "
@@ -222,7 +222,7 @@ def median_days_to_second_order() -> float:
 
 
 @exercise(
-    "11.3",
+    "12.3",
     "What share of the revenue of the last 365 days before the analysis date comes from "
     "customers whose first order was in those 365 days?",
     "a customer is new when their first order ever (in all the order lines) falls in the "

@@ -1,4 +1,4 @@
-"""Exercises of chapter 12: the same questions asked of DuckDB in SQL.
+"""Exercises of chapter 13: the same questions asked of DuckDB in SQL.
 
 The exercises run DuckDB over the embedded shop's clean order lines (small enough for pandas),
 so that the answer can be checked; the references compute them with plain pandas.
@@ -10,7 +10,7 @@ from helpers.exercises.core import default_clean, exercise
 
 
 @exercise(
-    "12.1",
+    "13.1",
     "With scale.summary_data (DuckDB) on the shop's clean order lines, how many customers "
     "made a repeat purchase?",
     "a repeat purchase is a purchase on a later day than the first: frequency > 0 in the CLV "
@@ -24,7 +24,7 @@ def repeat_customers() -> int:
 
 
 @exercise(
-    "12.2",
+    "13.2",
     "In SQL on DuckDB: what was the revenue of the shop's best calendar month?",
     "group by date_trunc('month', invoice_date), sum the amount and keep the largest sum; "
     "register only the columns you need (DuckDB reads a pandas frame by its variable name).",
