@@ -75,7 +75,13 @@ DEFAULTS: dict[str, Any] = {
 }
 
 #: Canonical names a file's column can be mapped to.
-CANONICAL: tuple[str, ...] = (*s.TRANSACTION_COLUMNS, s.AMOUNT, s.DESCRIPTION, s.COUNTRY)
+CANONICAL: tuple[str, ...] = (
+    *s.TRANSACTION_COLUMNS,
+    s.AMOUNT,
+    s.DESCRIPTION,
+    s.COUNTRY,
+    s.SUBSCRIPTION_ID,
+)
 
 #: Columns a customers or products file needs.
 CUSTOMER_COLUMNS: tuple[str, ...] = (s.CUSTOMER_ID,)

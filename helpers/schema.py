@@ -32,6 +32,7 @@ QUANTITY = "quantity"
 UNIT_PRICE = "unit_price"
 COUNTRY = "country"
 AMOUNT = "amount"  # derived: quantity * unit_price; an order-level file's order total
+SUBSCRIPTION_ID = "subscription_id"  # optional: the line is a payment of this subscription
 
 #: The product id of order lines read from a file without products (one line per order, e.g.
 #: customer, date, total). Upper-case, so cleaning leaves it as it is.

@@ -111,6 +111,7 @@ def test_synthetic_report_html(synthetic_run):
     text = visible_text(html)
     assert "{" not in text and not re.search(r"\bnan\b|\bNaN\b", text)
     assert "left out: 120 no birth date, 58 opted out" in text  # not a printed dict
+    assert "Subscriptions: not applicable" in text  # the order lines carry no subscription id
     assert "103,649 order lines" in html and "2,985" in html
     # no code, no recorded results, no exercises in the report
     for code in ["import matplotlib", "validate_parameters(", "record(name", "Exercises"]:

@@ -1,0 +1,191 @@
+"""The report's subscription section: subscribers valued with the sBG model, or "not applicable".
+
+An order log may carry subscription payments: lines with a ``subscription_id`` (mapped with
+``--map YourColumn=subscription_id``). Each subscription's payments give its signup month
+(the first payment), the months it paid for and whether it is still paying in the last
+complete month before the analysis date. Those are the survivor counts of chapter 07's
+shifted-beta-geometric model (:class:`helpers.retention.ShiftedBetaGeoModel`), which
+projects how many subscribers stay and values the active ones: margin per month x their
+discounted expected residual lifetime (Fader & Hardie 2010). Without such a column the
+section says so, and how to provide one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from helpers import schema as s
+from helpers.checks import check_share, require_columns
+from helpers.clv_formulas import period_discount_rate
+from helpers.retention import ShiftedBetaGeoModel, survivor_table
+
+__all__ = [
+    "SUBSCRIPTION_ID",
+    "SubscriptionSection",
+    "subscription_section",
+    "subscriptions_from_lines",
+]
+
+#: The column that marks an order line as a subscription payment.
+SUBSCRIPTION_ID: str = s.SUBSCRIPTION_ID
+
+
+def subscriptions_from_lines(
+    lines: pd.DataFrame, as_of: str | pd.Timestamp, *, id_col: str = SUBSCRIPTION_ID
+) -> tuple[pd.DataFrame, pd.Period]:
+    """One row per subscription from its payment lines, up to the last complete month.
+
+    A subscription signs up in the month of its first payment; it has paid for every month
+    from then to its last payment (a month without a payment in between is not a
+    cancellation: the months are counted from first to last); it is active when it paid in
+    the last complete month before ``as_of`` (``end``). Payments in the month of ``as_of``
+    itself are not counted, nor subscriptions that started in it.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Clean order lines with ``invoice_date``, ``amount`` and ``id_col`` (missing on the
+        lines that are not subscription payments).
+    as_of : str or pandas.Timestamp
+        The analysis date (exclusive).
+    id_col : str
+        The subscription id column.
+
+    Returns
+    -------
+    subscriptions : pandas.DataFrame
+        Indexed by subscription: ``signup_month``, ``months_active``, ``active``,
+        ``monthly_payment`` (mean amount per month paid).
+    end : pandas.Period
+        The last complete month.
+    """
+    require_columns(lines, [id_col, s.INVOICE_DATE, s.AMOUNT], "lines")
+    end = pd.Timestamp(as_of).to_period("M") - 1
+    paid = lines[lines[id_col].notna() & (lines[s.INVOICE_DATE] < pd.Timestamp(as_of))]
+    month = paid[s.INVOICE_DATE].dt.to_period("M")
+    paid = paid.assign(_month=month)[month <= end]
+    groups = paid.groupby(id_col)
+    first, last = groups["_month"].min(), groups["_month"].max()
+    months = (last - first).map(lambda offset: offset.n) + 1
+    table = pd.DataFrame(
+        {
+            "signup_month": first.astype(str),
+            "months_active": months.astype("int64"),
+            "active": (last == end).to_numpy(),
+            "monthly_payment": groups[s.AMOUNT].sum() / months,
+        }
+    )
+    table.index.name = id_col
+    return table, end
+
+
+@dataclass
+class SubscriptionSection:
+    """What the report says about subscriptions (see :func:`subscription_section`)."""
+
+    applicable: bool
+    sentences: list[str]
+    model: ShiftedBetaGeoModel | None = None
+    subscriptions: pd.DataFrame | None = None
+    value: float | None = None
+
+
+def subscription_section(
+    lines: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    *,
+    margin_rate: float,
+    discount_rate: float,
+    currency: str = "£",
+    id_col: str = SUBSCRIPTION_ID,
+    min_subscriptions: int = 30,
+) -> SubscriptionSection:
+    """Fit the sBG model on the subscription payments of an order log and value the active ones.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        Clean order lines (``id_col`` optional).
+    as_of : str or pandas.Timestamp
+        The analysis date (exclusive).
+    margin_rate : float
+        Margin as a share of the payments, in (0, 1].
+    discount_rate : float
+        Annual discount rate (>= 0), turned into a monthly one.
+    currency : str, default "£"
+    id_col : str, default :data:`SUBSCRIPTION_ID`
+    min_subscriptions : int, default 30
+        Fewer subscriptions than this are described, not modelled.
+
+    Returns
+    -------
+    SubscriptionSection
+        ``applicable`` False (with the reason) without the column or payments; otherwise the
+        sentences with the numbers, the fitted ``model``, the ``subscriptions`` table (with
+        ``residual_value`` for the active ones) and the total ``value``.
+    """
+    check_share("margin_rate", margin_rate, "margin share of the payments")
+    if id_col not in lines.columns or not lines[id_col].notna().any():
+        return SubscriptionSection(
+            False,
+            [
+                "Subscriptions: not applicable. The order log has no subscription payments "
+                f"(no {id_col.replace('_', ' ')} column, or it is empty). If some orders are "
+                "subscription payments, map their subscription column "
+                f"(--map YourColumn={id_col}) to see how many subscribers will stay and what "
+                "the active ones are worth."
+            ],
+        )
+    subs, end = subscriptions_from_lines(lines, as_of, id_col=id_col)
+    n, active = len(subs), int(subs["active"].sum())
+    opening = (
+        f"Subscriptions: {n:,} subscriptions paid monthly up to {end.strftime('%B %Y')}, "
+        f"{active:,} of them still paying in that month."
+    )
+    if n < min_subscriptions or active == n or active == 0:
+        why = (
+            f"fewer than {min_subscriptions}"
+            if n < min_subscriptions
+            else "none has cancelled"
+            if active == n
+            else "none is still active"
+        )
+        return SubscriptionSection(
+            True, [opening, f"Too little to model retention ({why})."], subscriptions=subs
+        )
+    survivors = survivor_table(subs, end)
+    model = ShiftedBetaGeoModel().fit(survivors)
+    alpha, beta = model.summary_.loc["alpha"], model.summary_.loc["beta"]
+    monthly = period_discount_rate(discount_rate, 1) if discount_rate > 0 else 1e-9
+    current = subs[subs["active"]]
+    value = model.residual_value(
+        current["monthly_payment"].to_numpy() * margin_rate,
+        monthly,
+        current["months_active"].to_numpy() - 1,
+    )
+    subs["residual_value"] = pd.Series(value, index=current.index).reindex(subs.index)
+    stay = float(
+        sum(
+            model.survival(k + 12) / model.survival(k)
+            for k in current["months_active"].to_numpy() - 1
+        )
+    )
+    retention = model.survival(np.array([1, 6, 12]))
+    sentences = [
+        opening,
+        "Their retention follows the shifted-beta-geometric model (chapter 07): each "
+        "subscriber has their own chance of cancelling each month, spread across subscribers "
+        f"as a beta distribution with alpha {alpha['estimate']:.2f} "
+        f"({alpha['lower_95']:.2f} to {alpha['upper_95']:.2f}) and beta "
+        f"{beta['estimate']:.2f} ({beta['lower_95']:.2f} to {beta['upper_95']:.2f}). Of a "
+        f"new month's sign-ups, {retention[0]:.0%} should still pay after 1 month, "
+        f"{retention[1]:.0%} after 6 and {retention[2]:.0%} after 12.",
+        f"Of the {active:,} paying now, about {stay:,.0f} should still pay in 12 months. "
+        f"Their future payments are worth {currency}{np.nansum(value):,.0f} of margin "
+        f"({margin_rate:.0%} of the payments, discounted at {discount_rate:.0%} a year): "
+        f"{currency}{np.nanmedian(value):,.0f} for the median subscriber.",
+    ]
+    return SubscriptionSection(True, sentences, model, subs, float(np.nansum(value)))
