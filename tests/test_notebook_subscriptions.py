@@ -239,3 +239,52 @@ def test_chapter_without_telco(tmp_path):
         for o in c.get("outputs", [])
     ]
     assert len(checks) == 3 and all("cannot check" in text for text in checks)
+
+
+def _activity(lines: pd.DataFrame, last_complete: pd.Period) -> tuple[dict, dict]:
+    """Share of each first-purchase cohort buying k months later, counted with plain pandas:
+    the later cohorts pooled, and the first cohort alone."""
+    month = lines["invoice_date"].dt.to_period("M")
+    first = month.groupby(lines["customer_id"]).transform("min")
+    age = (month - first).map(lambda offset: offset.n)
+    bought = pd.DataFrame({"customer": lines["customer_id"], "cohort": first, "age": age})
+    bought = bought.drop_duplicates()
+    sizes = bought.groupby("cohort")["customer"].nunique()
+    start = sizes.index.min()
+    pooled, alone = {}, {}
+    for k in (1, 6):
+        seen = [c for c in sizes.index if c != start and (c + k) <= last_complete]
+        active = bought[(bought["age"] == k) & bought["cohort"].isin(seen)]["customer"].nunique()
+        pooled[str(k)] = active / sizes[seen].sum()
+        alone[str(k)] = (
+            (bought[(bought["age"] == k) & (bought["cohort"] == start)]).shape[0] / sizes[start]
+        )
+    return pooled, alone
+
+
+def test_order_log_cohorts_equal_plain_counts(results):
+    from helpers.cleaning import clean_transactions
+
+    clean, _ = clean_transactions(load_synthetic().order_lines)
+    pooled, alone = _activity(clean, pd.Period("2024-12", "M"))
+    assert results["order_log"] == "synthetic"
+    assert results["order_cohort_activity"] == pytest.approx(pooled, abs=1e-4)
+    assert results["order_first_cohort_activity"] == pytest.approx(alone, abs=1e-4)
+
+
+@pytest.mark.realdata
+def test_order_log_cohorts_on_online_retail(tmp_path):
+    from conftest import real_file
+
+    from helpers.cleaning import clean_transactions
+    from helpers.datasets import load_online_retail
+
+    path = real_file("online_retail_2010_2011.csv.gz")
+    results = run(NAME, tmp_path, ORDER_LOG="online_retail", ONLINE_RETAIL_PATH=str(path))
+    clean, _ = clean_transactions(load_online_retail(path))
+    # the log ends on 9 December 2011: November 2011 is the last complete month
+    pooled, alone = _activity(clean, pd.Period("2011-11", "M"))
+    assert results["order_cohort_activity"] == pytest.approx(pooled, abs=1e-4)
+    assert results["order_first_cohort_activity"] == pytest.approx(alone, abs=1e-4)
+    # the first cohort (December 2010) mixes old customers: it buys again far more often
+    assert alone["1"] > pooled["1"] + 0.1
