@@ -80,8 +80,12 @@ report: $(STAMP)  ## run the customer value report on the synthetic data into bu
 		--customers datasets/synthetic/customers.csv.gz \
 		--products datasets/synthetic/products.csv.gz --out build/report
 
-lab: $(STAMP)  ## open JupyterLab on the notebooks
-	$(BIN)/jupyter lab notebooks/
+# JupyterLab refuses to start as root without --allow-root (containers, CI machines).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+lab: $(STAMP)  ## open JupyterLab on the course's notebooks (with outputs; `make student` for the student edition)
+	@echo "JupyterLab on notebooks/: the course edition, with solutions and outputs (the student edition: make student, then $(BIN)/jupyter lab build/student)"
+	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks/
 
 student: $(STAMP)  ## build the student edition in build/student (solutions stubbed, outputs cleared)
 	$(BIN)/python scripts/student_edition.py --out build/student

@@ -155,6 +155,9 @@ def test_answers_are_compared_by_kind_with_tolerance(answer, expected, rel, abs_
 def test_a_check_of_the_wrong_kind_says_what_kind_is_wanted():
     result = exercises.check("03.1", pd.Series([1, 2]))
     assert result.status == "not yet" and "should be a number" in result.message
+    # a number, but the wrong one: said plainly, with the hint, never "should be a number"
+    wrong = exercises.check("03.1", exercises.expected_answer("03.1") + 1000)
+    assert wrong.status == "not yet" and wrong.message.startswith("Not this value. Hint:")
     month = exercises.check("00.1", pd.Period(exercises.expected_answer("00.1"), "M"))
     assert month.status == "correct"
 

@@ -262,6 +262,22 @@ def _kind(value: Any) -> str:
     return f"a sequence of {len(value)} values"
 
 
+def _same_kind(answer: Any, expected: Any) -> bool:
+    """Whether an answer is of the expected kind (then only its value is wrong)."""
+    answer = _plain(answer)
+    if isinstance(expected, bool) or isinstance(answer, bool):
+        return isinstance(expected, bool) and isinstance(answer, bool)
+    if isinstance(expected, numbers.Real):
+        return isinstance(answer, numbers.Real)
+    if isinstance(expected, str):
+        return isinstance(answer, str)
+    if isinstance(expected, Mapping):
+        return isinstance(answer, Mapping)
+    if isinstance(expected, frozenset):
+        return isinstance(answer, set | frozenset | list | tuple)
+    return isinstance(answer, list | tuple) and len(answer) == len(expected)
+
+
 def _matches(answer: Any, expected: Any, rel: float, abs_tol: float) -> bool:
     answer = _plain(answer)
     if isinstance(expected, bool):
@@ -352,6 +368,7 @@ def check(exercise_id: str, answer: Any, data: pd.DataFrame | str | None = None)
             exercise_id, "not yet", f"Replace the `...` with your answer. Hint: {item.hint}"
         )
     expected = expected_answer(exercise_id)
+    given = answer
     try:
         given = item.normalise(answer) if item.normalise is not None else answer
         correct = _matches(given, expected, item.rel, item.abs)
@@ -359,6 +376,8 @@ def check(exercise_id: str, answer: Any, data: pd.DataFrame | str | None = None)
         correct = False
     if correct:
         return CheckResult(exercise_id, "correct", "Well done.")
+    if _same_kind(given, expected):
+        return CheckResult(exercise_id, "not yet", f"Not this value. Hint: {item.hint}")
     return CheckResult(
         exercise_id,
         "not yet",
