@@ -5,9 +5,11 @@
 
 Every cell tagged ``solution`` is replaced by a short stub that sets the exercise's answer
 variable to ``...`` (the variable the next cell passes to ``check``), so that the check says
-"not yet" until the student writes their code. All outputs are cleared; every other cell is
-left exactly as it is. Nothing is executed: the edition is made from ``notebooks/`` in a few
-seconds, and there is no second copy of the course to keep in step by hand.
+"not yet" until the student writes their code. All outputs are cleared, and the test
+machinery is left out (:mod:`learner_view`: nbval's markers and the results section); every
+other cell is left exactly as it is. Nothing is executed: the edition is made from
+``notebooks/`` in a few seconds, and there is no second copy of the course to keep in step
+by hand.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_course import ROOT, course_notebooks  # noqa: E402
+from learner_view import learner_notebook  # noqa: E402
 
 SOLUTION_TAG = "solution"
 #: The tag of a stub in the student edition (instead of ``solution``).
@@ -65,7 +68,7 @@ def student_notebook(notebook: nbformat.NotebookNode, name: str) -> nbformat.Not
     ValueError
         If a solution cell is not followed by a cell calling ``check("id", answer, ...)``.
     """
-    student = nbformat.from_dict(notebook)
+    student = learner_notebook(notebook)
     cells = student.cells
     for i, cell in enumerate(cells):
         if cell.cell_type != "code":

@@ -19,6 +19,7 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import student_edition  # noqa: E402
+from learner_view import learner_notebook  # noqa: E402
 
 pytestmark = pytest.mark.notebook
 
@@ -54,8 +55,18 @@ def used(source):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_only_solutions_change_and_every_output_is_cleared(edition, path):
+def test_no_test_machinery_reaches_the_student(edition, path):
+    student = nbformat.read(edition / path.name, as_version=4)
+    text = "\n".join(cell.source for cell in student.cells)
+    assert "NBVAL" not in text and "record(" not in text
+    assert not any(cell.source.lstrip().startswith("## Results") for cell in student.cells)
     teacher = nbformat.read(path, as_version=4)
+    assert len(student.cells) < len(teacher.cells)  # the results section is gone
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_only_solutions_change_and_every_output_is_cleared(edition, path):
+    teacher = learner_notebook(nbformat.read(path, as_version=4))  # without test machinery
     student = nbformat.read(edition / path.name, as_version=4)
     assert len(student.cells) == len(teacher.cells)
     stubs = 0
