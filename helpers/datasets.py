@@ -1,8 +1,9 @@
 """Loaders: the embedded synthetic dataset and real public files, mapped to canonical names.
 
 Each loader knows its file's own format and returns frames whose columns are the canonical
-names of :mod:`helpers.schema`. Real files are found from an explicit ``path`` or in the
-directory named by the environment variable ``CVL_DATA_DIR``; when neither has the file, the
+names of :mod:`helpers.schema`. Real files are found from an explicit ``path``, else in the
+project's ``datasets/`` (where the four real public datasets are committed), else in the
+directory named by the environment variable ``CVL_DATA_DIR``; when none has the file, the
 loader raises :class:`FileNotFoundError` saying where to get it.
 
 Dates in order lines are parsed; a value that does not parse becomes ``NaT`` and the row is kept,
@@ -123,7 +124,7 @@ def load_clean_transactions(
         Which loader to use: :func:`load_synthetic`, :func:`load_online_retail` or
         :func:`load_transactions`.
     path : str or path-like, optional
-        The file (required for "csv"; for "online_retail" default ``$CVL_DATA_DIR``; for
+        The file (required for "csv"; for "online_retail" default the copy in ``datasets/``; for
         "synthetic" a folder written by :func:`helpers.synthetic.write_synthetic`).
     columns, date_format, encoding, sep, decimal, thousands, timezone, max_bad_dates : optional
         Passed to :func:`load_transactions` for "csv" (the other datasets have loaders that

@@ -4,8 +4,9 @@ UCI Online Retail (transactions: :func:`load_online_retail`), the CDNOW sample o
 paper (:func:`load_cdnow`), the BG/BB paper's donations table (:func:`load_donations`) and IBM
 Telco customer churn (:func:`load_telco`). Each returns frames with the canonical names of
 :mod:`helpers.schema`. A file is found from an explicit ``path``, else in the project's
-``datasets/`` (Telco is committed there), else in the directory named by the environment
-variable ``CVL_DATA_DIR`` (:func:`data_dir`); when none has it, the loader
+``datasets/`` (all four are committed there, licence and source in ``datasets/README.md``),
+else in the directory named by the environment variable ``CVL_DATA_DIR`` (:func:`data_dir`),
+for other copies (the UCI ``.xlsx``, the CDNOW master file); when none has it, the loader
 raises :class:`FileNotFoundError` saying where to get it. Dates in order lines are parsed; a
 value that does not parse becomes ``NaT`` and the row is kept, for cleaning to count.
 """
@@ -62,10 +63,15 @@ _SOURCES = {
     ),
 }
 
-# Files committed with the project (licence and source in datasets/README.md): found without
-# CVL_DATA_DIR, so a fresh clone runs the chapters that use them.
+# Files committed with the project (licence, source and SHA-256 in datasets/README.md): found
+# without CVL_DATA_DIR, so a fresh clone runs every chapter section that uses them.
 PROJECT_DATA_DIR = Path(__file__).resolve().parents[1] / "datasets"
-_COMMITTED = {"telco": ("telco_customer_churn.csv.gz",)}
+_COMMITTED = {
+    "online_retail": ("online_retail_2010_2011.csv.gz",),
+    "cdnow": ("cdnow_sample.txt.gz",),
+    "donations": ("donations.csv",),
+    "telco": ("telco_customer_churn.csv.gz",),
+}
 
 
 def data_dir() -> Path | None:
@@ -157,7 +163,8 @@ def load_online_retail(
     Parameters
     ----------
     path : str or path-like, optional
-        The file; default: look in ``$CVL_DATA_DIR``.
+        The file; default: the copy committed in the project's ``datasets/``
+        (``online_retail_2010_2011.csv.gz``), else look in ``$CVL_DATA_DIR``.
     parse_dates : bool, default True
         Parse ``invoice_date`` to datetimes.
 
@@ -191,12 +198,13 @@ def load_cdnow(path: str | os.PathLike | None = None) -> pd.DataFrame:
     The sample is whitespace-separated without a header: customer id, id within the cohort,
     date (YYYYMMDD), number of CDs, dollar value. All 2,357 customers first bought in the first
     quarter of 1997. The master file (``CDNOW_master.txt``, 23,570 customers) has the same
-    columns without the id within the cohort; both are read.
+    columns without the id within the cohort; both are read, plain or gzip-compressed.
 
     Parameters
     ----------
     path : str or path-like, optional
-        The file; default: look in ``$CVL_DATA_DIR``.
+        The file; default: the sample committed in the project's ``datasets/``
+        (``cdnow_sample.txt.gz``), else look in ``$CVL_DATA_DIR``.
 
     Returns
     -------
@@ -244,7 +252,8 @@ def load_donations(path: str | os.PathLike | None = None) -> pd.DataFrame:
     Parameters
     ----------
     path : str or path-like, optional
-        The CSV file; default: look in ``$CVL_DATA_DIR``.
+        The CSV file; default: the copy committed in the project's ``datasets/``
+        (``donations.csv``), else look in ``$CVL_DATA_DIR``.
 
     Returns
     -------

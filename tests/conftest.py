@@ -9,26 +9,29 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "datasets"
+# Real public datasets: committed in datasets/ (licence and source in datasets/README.md), some
+# gzip-compressed; a user may point CVL_DATA_DIR at other copies. A test whose file is in
+# neither place skips, saying which file and where it looked.
+PROJECT_DATA = ROOT / "datasets"
 
-# Real public datasets: CI keeps them in ../shared/datasets; a user may point CVL_DATA_DIR at
-# their own copy. Tests that need a file skip, saying which file and where they looked.
 # Figures are drawn off-screen in tests.
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-if not os.environ.get("CVL_DATA_DIR") and SHARED_DATA.is_dir():
-    os.environ["CVL_DATA_DIR"] = str(SHARED_DATA)
-
 
 def real_file(name: str) -> Path:
-    """Path of a real dataset file, or skip the test with the reason."""
+    """Path of a real dataset file (``name`` or ``name.gz``), or skip the test with the reason.
+
+    Looks in the project's ``datasets/`` first, then in ``$CVL_DATA_DIR``, as the loaders of
+    :mod:`helpers.public_data` do.
+    """
     directory = os.environ.get("CVL_DATA_DIR")
-    if not directory:
-        pytest.skip(f"{name}: CVL_DATA_DIR is not set and {SHARED_DATA} does not exist")
-    path = Path(directory) / name
-    if not path.is_file():
-        pytest.skip(f"{name}: not found in CVL_DATA_DIR={directory}")
-    return path
+    places = [PROJECT_DATA] + ([Path(directory)] if directory else [])
+    for place in places:
+        for candidate in (place / name, place / f"{name}.gz"):
+            if candidate.is_file():
+                return candidate
+    where = f"{PROJECT_DATA} or CVL_DATA_DIR={directory}" if directory else str(PROJECT_DATA)
+    pytest.skip(f"{name}: not found in {where} (CVL_DATA_DIR names other copies)")
 
 
 def order_lines(rows: list[tuple]) -> pd.DataFrame:

@@ -1,8 +1,11 @@
+import gzip
+import hashlib
+
 import pandas as pd
 import pytest
-from conftest import real_file
+from conftest import ROOT, real_file
 
-from helpers import schema
+from helpers import public_data, schema
 from helpers.datasets import (
     load_cdnow,
     load_clean_transactions,
@@ -113,7 +116,48 @@ def test_telco_blank_total_charges_are_kept_as_missing():
     assert (df.loc[blanks, "tenure_months"] == 0).all()
 
 
+# SHA-256 of each file's data (decompressed), computed with sha256sum on the copies as
+# distributed (SOURCES.md), and stated in datasets/README.md
+COMMITTED = {
+    "online_retail_2010_2011.csv.gz": (
+        "c35975c40d0e1e105090fbb11188a409393055f873841bd012915475fc84e69f"
+    ),
+    "cdnow_sample.txt.gz": "6fae10155c0b0ba363c2c386e30f77990d22328220efd862a5edd1443420d94a",
+    "donations.csv": "82c25f26a201ff047e1cd5fe3d7967a45db92a025ecedee72ff8940e50104544",
+    "telco_customer_churn.csv.gz": (
+        "16320c9c1ec72448db59aa0a26a0b95401046bef5d02fd3aeb906448e3055e91"
+    ),
+}
+
+
+def test_committed_real_datasets_are_the_published_files():
+    readme = (ROOT / "datasets" / "README.md").read_text(encoding="utf-8")
+    for name, digest in COMMITTED.items():
+        path = ROOT / "datasets" / name
+        assert path.stat().st_size < 10_000_000, name
+        data = path.read_bytes()
+        data = gzip.decompress(data) if name.endswith(".gz") else data
+        assert hashlib.sha256(data).hexdigest() == digest, name
+        assert f"`{name}`" in readme and digest in readme, name
+
+
+def test_committed_copies_are_found_without_cvl_data_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv("CVL_DATA_DIR", raising=False)
+    committed = {"online_retail": "online_retail_2010_2011.csv.gz", "cdnow": "cdnow_sample.txt.gz"}
+    committed |= {"donations": "donations.csv", "telco": "telco_customer_churn.csv.gz"}
+    for dataset, name in committed.items():
+        assert public_data._locate(dataset, None) == ROOT / "datasets" / name
+    # the committed copy comes before CVL_DATA_DIR; an explicit path before both
+    other = tmp_path / "donations.csv"
+    other.write_text("frequency,recency,periods,weights\n0,0,6,5\n")
+    monkeypatch.setenv("CVL_DATA_DIR", str(tmp_path))
+    assert load_donations()["weights"].sum() == 11_104  # the published table (SOURCES.md)
+    assert load_donations(other)["weights"].tolist() == [5]
+    assert len(load_cdnow()) == 6_919  # read from the gzip-compressed sample
+
+
 def test_missing_real_file_says_where_to_get_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(public_data, "PROJECT_DATA_DIR", tmp_path / "no_committed_copies")
     monkeypatch.setenv("CVL_DATA_DIR", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="UCI Machine Learning Repository"):
         load_online_retail()
