@@ -110,9 +110,45 @@ def test_committed_ltv_at_a_fixed_age_by_hand():
         assert ratio == pytest.approx(
             twelve.loc[channel, "ltv"] / twelve.loc[channel, "cac"], abs=6e-4
         )
+    # section 6.2: the break-even CAC is the 12-month LTV itself
+    assert results["break_even_cac_by_channel"] == pytest.approx(
+        twelve["ltv"].round(2).to_dict(), abs=0.006
+    )
     curve = pd.concat({age: per_channel(age) for age in range(1, 25)}, names=["age"])
     paid = curve[curve["ltv"] >= curve["cac"]].reset_index()
     payback = paid.groupby("acquisition_channel")["age"].min()
     assert results["payback_months_at_age_by_channel"] == {
         channel: float(payback[channel]) for channel in recorded
     }
+
+
+def test_committed_article_pitfalls_by_hand():
+    """Sections 9.5 and 9.6: what the articles' code really gives, computed by hand."""
+    results = read_results(NOTEBOOK)
+    # article 3: values 100, 200, ..., 1,000; total 100 x (1 + ... + 10) = 5,500 over 10
+    # customers, not the printed 10,000 and 1,000
+    assert results["article3_computed"] == {
+        "total customer value": 5_500.0,
+        "average customer value": 550.0,
+    }
+    # article 4: predicted profits 400, 300, 200, 100 discounted as periods 1..4 at 10%
+    totals = results["article4_totals"]
+    assert totals["article, rows as given"] == pytest.approx(
+        400 / 1.1 + 300 / 1.1**2 + 200 / 1.1**3 + 100 / 1.1**4, abs=0.005
+    )
+    assert totals["article, rows reversed"] == pytest.approx(
+        100 / 1.1 + 200 / 1.1**2 + 300 / 1.1**3 + 400 / 1.1**4, abs=0.005
+    )
+    # right: each customer three years of the same profit, 1,000 in all per year
+    right = 1_000 * (1 / 1.1 + 1 / 1.1**2 + 1 / 1.1**3)
+    assert totals["right: sum of each customer's CLV"] == pytest.approx(right, abs=0.005)
+    # the prose: reversing the rows lowers it, and it is about a third of the right total
+    assert totals["article, rows reversed"] < totals["article, rows as given"]
+    assert 0.30 < totals["article, rows as given"] / right < 0.35
+    # on the shop: the right total is n x the mean discounted CLV; the article's line can
+    # be no more than max margin / (1 - 1/(1+d)) summed as a geometric series, far below it
+    shop = results["article4_shop"]
+    assert shop["right"] == pytest.approx(
+        results["n_customers"] * results["mean_clv"]["discounted, 3 years"], rel=1e-4
+    )
+    assert shop["as_written"] < shop["right"] / 100
