@@ -9,10 +9,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from conftest import real_file
-from test_notebooks import run
+from test_notebooks import NOTEBOOKS, run
 from test_rfm import sql_rfm
 
 from helpers.datasets import load_clean_transactions
+from helpers.notebook import read_results
 
 pytestmark = pytest.mark.notebook
 
@@ -81,3 +82,60 @@ def test_rfm_chapter_on_online_retail(tmp_path):
     # no ground truth on real data
     assert results["alive_share"] is None
     assert results["future_spend_rank_corr"] is None
+
+
+def _committed_results() -> dict:
+    return read_results(NOTEBOOKS / "04_rfm.ipynb")
+
+
+def test_committed_new_segment_is_empty_for_a_reason():
+    """Section 5: R = 5 ends at 15 days; the most recent one-order customer is 16 days old."""
+    results = _committed_results()
+    assert results["dataset"] == "synthetic" and results["as_of"].startswith("2025-01-01")
+    clean, _ = load_clean_transactions("synthetic")
+    as_of = pd.Timestamp("2025-01-01")
+    per = clean.groupby("customer_id").agg(
+        last=("invoice_date", "max"), orders=("invoice_id", "nunique")
+    )
+    recency = (as_of - per["last"].dt.normalize()).dt.days
+    # the documented tie rule: score = floor(5 * n_worse / n) + 1, worse = longer ago
+    n = len(recency)
+    worse = recency.map(lambda r: (recency > r).sum())
+    score = (5 * worse // n) + 1
+    assert results["new_segment_check"]["r_top_max_recency"] == recency[score == 5].max()
+    assert (
+        results["new_segment_check"]["one_order_min_recency"] == recency[per["orders"] == 1].min()
+    )
+    assert recency[(score == 5) & (per["orders"] == 1)].empty  # hence New = 0
+    assert results["segment_sizes"]["New"] == 0
+    assert results["new_before"] > 0  # the earlier date has New customers
+
+
+def test_committed_rfm_weights_by_back_test():
+    """Section 4.1: each input's rank correlation with the next six months' spend, by hand."""
+    results = _committed_results()
+    clean, _ = load_clean_transactions("synthetic")
+
+    def correlations(cutoff: str, end: str) -> pd.Series:
+        before = clean[clean["invoice_date"] < cutoff]
+        per = before.groupby("customer_id").agg(
+            last=("invoice_date", "max"),
+            frequency=("invoice_id", "nunique"),
+            monetary=("amount", "sum"),
+        )
+        after = clean[(clean["invoice_date"] >= cutoff) & (clean["invoice_date"] < end)]
+        spend = after.groupby("customer_id")["amount"].sum().reindex(per.index, fill_value=0.0)
+        # negated recency ranks like the last purchase day
+        per["recency"] = per["last"].dt.normalize().astype("int64")
+        return per[["recency", "frequency", "monetary"]].corrwith(spend, method="spearman")
+
+    learned = correlations("2024-01-01", "2024-07-01")
+    latest = correlations("2024-07-01", "2025-01-01")
+    for name in ["recency", "frequency", "monetary"]:
+        assert results["weights_learned"][name] == pytest.approx(learned[name], abs=1e-4)
+        assert results["weights_latest"][name] == pytest.approx(latest[name], abs=1e-4)
+    # the prose: weights close to a third each, no better than equal weights in the 3rd decimal
+    weights = learned / learned.sum()
+    assert weights.between(0.30, 0.36).all()
+    check = results["weight_check"]
+    assert abs(check["learned"] - check["equal (1, 1, 1)"]) < 0.005
