@@ -228,7 +228,13 @@ def auc_difference(
     ones = np.ones((1, len(y)))
     estimate = (_weighted_auc(y, a, ones) - _weighted_auc(y, b, ones))[0]
     counts = _counts(len(y), n_boot, seed)
-    differences = _weighted_auc(y, a, counts) - _weighted_auc(y, b, counts)
+    # in blocks of resamples, so that memory stays small on large samples
+    differences = np.concatenate(
+        [
+            _weighted_auc(y, a, block) - _weighted_auc(y, b, block)
+            for block in np.array_split(counts, min(n_boot, max(1, n_boot * len(y) // 500_000)))
+        ]
+    )
     if np.isnan(differences).any():
         raise ValueError(
             f"{int(np.isnan(differences).sum())} of {n_boot} resamples hold one class only: "

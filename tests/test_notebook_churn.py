@@ -15,10 +15,11 @@ import nbformat
 import pandas as pd
 import pytest
 from conftest import real_file
-from test_notebooks import run
+from test_notebooks import NOTEBOOKS, run
 
 from helpers.cleaning import clean_transactions
 from helpers.datasets import load_online_retail
+from helpers.notebook import read_results
 from helpers.synthetic import make_synthetic, write_synthetic
 
 pytestmark = pytest.mark.notebook
@@ -86,3 +87,49 @@ def test_churn_chapter_on_online_retail_and_telco(tmp_path):
     assert cutoff == pd.Timestamp("2011-12-10") - pd.Timedelta(days=90)
     # Telco (the file is there): logistic regression near the usual 0.84
     assert 0.80 <= results["telco_auc"]["logistic regression"] <= 0.88
+
+
+def _markdown(path) -> str:
+    cells = nbformat.read(path, as_version=4).cells
+    return "".join(c.source for c in cells if c.cell_type == "markdown")
+
+
+def test_committed_chapter_prose_matches_its_recorded_results():
+    # the claims of the prose on the default data, checked against the committed run
+    path = NOTEBOOKS / "06_churn.ipynb"
+    results, text = read_results(path), _markdown(path)
+    # "every model beats the rule": each paired interval of the AUC difference above 0
+    assert set(results["auc_vs_rule"]) == set(MODELS)
+    for name, (estimate, lower, upper) in results["auc_vs_rule"].items():
+        assert 0 < lower < estimate < upper, name
+        assert estimate == pytest.approx(
+            results["auc"][name] - results["baseline_auc"], abs=2e-4
+        ), name
+    # "gradient boosting is ahead of the decision tree and of logistic regression (by less
+    # than 0.01), cannot be told from the random forest"
+    assert results["best_model"] == "gradient boosting"
+    leader = results["auc_vs_leader"]
+    assert leader["decision tree"][1] > 0 and leader["logistic regression"][1] > 0
+    assert leader["logistic regression"][0] < 0.01
+    assert leader["random forest"][1] < 0 < leader["random forest"][2]
+    # Telco: "the tree ensembles do no better": both intervals include 0
+    for name, (_, lower, upper) in results["telco_auc_vs_logistic"].items():
+        assert lower < 0 < upper, name
+    # "the curves sit below the diagonal": observed below predicted in every bin
+    calibration = results["calibration"]
+    assert all(
+        o < p for o, p in zip(calibration["observed"], calibration["predicted"], strict=True)
+    )
+    assert "sit below the diagonal" in text and "above the diagonal" not in text
+    # the seasonal mismatch: training windows April-October, test October-December
+    windows = results["label_windows"]
+    first, last = map(pd.Timestamp, windows["training label windows"])
+    test_first, test_last = map(pd.Timestamp, windows["test label window"])
+    assert (first.month, last.month, test_first.month, test_last.month) == (4, 10, 10, 12)
+    assert "between April and October" in text and "October to December" in text
+    # the lower test churn rate and the lift ceiling 1 / churn rate (1 / 0.557 = 1.80)
+    assert results["churn_rate"] < min(results["train_churn_rates"])
+    assert results["lift_ceiling"] == pytest.approx(1 / results["churn_rate"], rel=1e-3)
+    assert max(results["top_decile_lift"].values()) <= results["lift_ceiling"]
+    # no pointer outside the repository
+    assert "reference article" not in text and "shared/reference" not in text
