@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 from conftest import real_file
 from sklearn.metrics import adjusted_rand_score
-from test_notebooks import run
+from test_notebooks import NOTEBOOKS, run
 
-from helpers.datasets import load_synthetic
+from helpers.datasets import load_clean_transactions, load_synthetic
+from helpers.notebook import read_results
 
 pytestmark = pytest.mark.notebook
 
@@ -59,3 +60,31 @@ def test_clustering_chapter_on_online_retail(tmp_path):
     assert len(results["cluster_sizes"]) == results["k"]
     assert results["ari_personas"] is None and results["ari_naive_personas"] is None
     assert results["stability_ari"] > 0.9
+
+
+def test_committed_return_rates_and_the_raw_attributes_pitfall():
+    """Section 6's return-rate table and section 9's honest comparison, on the committed run."""
+    results = read_results(NOTEBOOKS / "05_clustering.ipynb")
+    assert results["dataset"] == "synthetic"
+    returns = results["return_rate_by_cluster"]
+    # every median is 0 (why the profile row is 0), yet about a quarter of customers have a
+    # return: counted here from the raw lines with a negative quantity (a few return lines
+    # are not netted against a purchase, hence the tolerance)
+    raw = load_synthetic().order_lines
+    clean, _ = load_clean_transactions("synthetic")
+    customers = set(clean["customer_id"])
+    returned = set(raw.loc[raw["quantity"] < 0, "customer_id"].dropna().astype(str))
+    share = len(returned & customers) / len(customers)
+    assert returns["all customers"]["with_a_return"] == pytest.approx(share, abs=0.01)
+    assert returns["all customers"]["with_a_return"] < 0.3  # "three customers in four never"
+    assert all(row["median_return_rate"] == 0 for row in returns.values())
+    # the prose: the share with a return follows purchases; the mean rate is alike everywhere
+    by_share = sorted(
+        (row["with_a_return"], name) for name, row in returns.items() if name != "all customers"
+    )
+    assert by_share[0][1].startswith("one-time") and by_share[-1][1].startswith("frequent")
+    assert all(0.015 < row["mean_return_rate"] < 0.035 for row in returns.values())
+    # section 9: prepared attributes match the personas worse than the raw recipe; behaviour
+    # features far better than either
+    prepared = results["ari_prepared_attributes_personas"]
+    assert prepared < results["ari_naive_personas"] < results["ari_personas"] / 2
