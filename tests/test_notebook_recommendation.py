@@ -8,12 +8,14 @@ helpers.recommend or helpers.recommend_eval.
 
 from __future__ import annotations
 
+import nbformat
 import pandas as pd
 import pytest
 from conftest import real_file
-from test_notebooks import run
+from test_notebooks import NOTEBOOKS, run
 
 from helpers.datasets import load_clean_transactions
+from helpers.notebook import read_results
 
 pytestmark = pytest.mark.notebook
 
@@ -117,3 +119,49 @@ def test_recommendation_chapter_on_online_retail(tmp_path):
     assert reach["content"] > 0
     assert reach["item CF"] == reach["user CF"] == reach["popularity"] == 0
     assert results["letter_pitfall_precision"] is None
+
+
+def test_committed_chapter_prose_matches_its_recorded_results():
+    # the claims of the prose on the default (synthetic) data, against the committed run
+    path = NOTEBOOKS / "10_recommendation.ipynb"
+    results = read_results(path)
+    cells = nbformat.read(path, as_version=4).cells
+    text = "".join(c.source for c in cells if c.cell_type == "markdown")
+    code = "".join(c.source for c in cells if c.cell_type == "code")
+    gaps = results["hybrid_gaps"]
+    precision = results["precision_at_k"]
+    # each estimate is the difference of the table's means (mean of paired differences)
+    assert gaps["popularity precision"][0] == pytest.approx(
+        precision["hybrid"] - precision["popularity"], abs=1e-5
+    )
+    assert gaps["item CF precision"][0] == pytest.approx(
+        precision["hybrid"] - precision["item CF"], abs=1e-5
+    )
+    # "beats item CF on every metric but popularity only on precision and MAP, by about
+    # 0.01; on recall and NDCG the intervals include 0"
+    for metric in ("precision", "recall", "MAP", "NDCG"):
+        assert gaps[f"item CF {metric}"][1] > 0, metric
+        assert gaps[f"content {metric}"][1] > 0, metric
+    for metric in ("precision", "MAP"):
+        estimate, lower, _ = gaps[f"popularity {metric}"]
+        assert lower > 0 and 0.005 < estimate < 0.015, metric
+    for metric in ("recall", "NDCG"):
+        _, lower, upper = gaps[f"popularity {metric}"]
+        assert lower < 0 < upper, metric
+    assert "popularity only on precision and MAP" in text
+    # "user CF does best, ahead of the next, the hybrid, on every metric"
+    for label, (leader, runner_up, _, lower, _) in results["leader_gaps"].items():
+        assert (leader, runner_up) == ("user CF", "hybrid") and lower > 0, label
+    # popularity bias: the three best-sellers, counted by hand (buyers before the cutoff),
+    # are every reason of the example customer
+    lines, _ = load_clean_transactions("synthetic")
+    before = lines[lines["invoice_date"] < pd.Timestamp(results["cutoff"])]
+    buyers = before.groupby("product_id")["customer_id"].nunique()
+    top3 = buyers.sort_values(ascending=False, kind="stable").index[:3]
+    assert set(results["best_sellers"]) == set(top3)
+    reasons = [because for _, because in results["example_explained"]]
+    assert set(reasons) <= set(top3) and results["example_reasons_best_sellers"] == len(reasons)
+    assert 0.25 < results["reasons_best_seller_share"] < 0.35  # "close to a third"
+    # chapter 04's tie-safe quartiles, no qcut on ranks; no pointer outside the repository
+    assert "qcut" not in code and "rfm.quantile_scores" in code
+    assert "reference article" not in text and "shared/reference" not in text
