@@ -127,7 +127,7 @@ def test_committed_chapter_prose_matches_its_recorded_results():
     test_first, test_last = map(pd.Timestamp, windows["test label window"])
     assert (first.month, last.month, test_first.month, test_last.month) == (4, 10, 10, 12)
     assert "between April and October" in text and "October to December" in text
-    # the lower test churn rate and the lift ceiling 1 / churn rate (1 / 0.557 = 1.80)
+    # the lower test churn rate and the lift ceiling 1 / churn rate (1 / 0.557, about 1.79)
     assert results["churn_rate"] < min(results["train_churn_rates"])
     assert results["lift_ceiling"] == pytest.approx(1 / results["churn_rate"], rel=1e-3)
     assert max(results["top_decile_lift"].values()) <= results["lift_ceiling"]
