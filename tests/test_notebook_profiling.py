@@ -10,9 +10,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from conftest import real_file
-from test_notebooks import run
+from test_notebooks import NOTEBOOKS, run
 
 from helpers.datasets import load_clean_transactions
+from helpers.notebook import read_results
 
 pytestmark = pytest.mark.notebook
 
@@ -78,3 +79,23 @@ def test_profiling_chapter_on_tiers(tmp_path):
     assert sum(results["segment_sizes"].values()) == results["n_customers"]
     # tier A holds at least 80% of revenue by definition
     assert results["segment_revenue_share"]["A"] >= 0.8
+
+
+def test_committed_group_rules_need_a_minimum_count():
+    """Section 5.4: a group's rule must rest on MIN_RULE_BASKETS baskets, and why."""
+    results = read_results(NOTEBOOKS / "09_profiling.ipynb")
+    assert results["dataset"] == "synthetic" and results["min_rule_baskets"] == 30
+    assert results["group_rule_min_count"] < 30 <= results["group_kept_min_count"]
+    kept, found = results["group_rules_kept"], results["group_rules"]
+    assert all(kept.get(group, 0) <= n for group, n in found.items())
+    # 100% confidence on n of n baskets: the Wilson lower bound is n / (n + z^2), z = 1.96
+    full = results["group_full_confidence_rules"]
+    assert full["n"] > 0 and full["min_baskets"] < 30
+    z2 = 1.959964**2
+    assert round(full["min_baskets"] / (full["min_baskets"] + z2), 2) == 0.57  # printed 57%
+    assert round(30 / (30 + z2), 2) == 0.89  # printed 89%
+    # the prose: in the small segments nearly every rule found only there is removed
+    small = [g for g, n in results["group_baskets"].items() if n < 2_000]
+    before = sum(results["group_only"][g] for g in small)
+    after = sum(results["group_only_kept"][g] for g in small)
+    assert before > 100 and after <= 0.05 * before
