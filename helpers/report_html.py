@@ -7,9 +7,9 @@
   cell tagged ``report_title`` (the title from the data), so the summary comes first;
 - warnings written to stderr while the notebook ran stay in ``report.ipynb`` but not in the
   document (what matters is said in the notes the report prints);
-- no script or style is loaded from the internet: the template's MathJax, require.js and
-  Mermaid loaders are left out (the report has no formula, no widget, no diagram), so the
-  page renders offline; figures are inline PNGs;
+- no script or style is loaded from the internet: the template's MathJax, require.js,
+  Mermaid and widget loaders are left out (:data:`OFFLINE_BLOCKS`; the report has no formula,
+  no widget, no diagram), so the page renders offline; figures are inline PNGs;
 - a style sheet for the report's tables and for printing (A4 margins, tables and figures not
   split across pages, wide outputs not clipped).
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["REPORT_CSS", "prepare", "render_html"]
+__all__ = ["OFFLINE_BLOCKS", "REPORT_CSS", "prepare", "render_html"]
 
 #: Tag of the cells removed from the report.
 REMOVE_TAG = "remove_cell"
@@ -65,14 +65,24 @@ main { max-width: 1100px; margin: 0 auto; }
 }
 """
 
-#: The lab template, without the internet: no require.js, MathJax or Mermaid from a CDN.
-_TEMPLATE = """{%- extends 'index.html.j2' -%}
+#: Blocks of nbconvert's lab template that load from the internet (require.js, MathJax,
+#: Mermaid, the widget manager), emptied; also used by the course pages (scripts/build_course.py).
+OFFLINE_BLOCKS = """
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+"""
+
+#: The lab template, without the internet, with the report's styles.
+_TEMPLATE = (
+    """{%- extends 'index.html.j2' -%}"""
+    + OFFLINE_BLOCKS
+    + """
 {%- block extra_css -%}<style type="text/css">{{ resources.report_css }}</style>
 {%- endblock extra_css -%}
 """
+)
 
 
 def prepare(notebook, title: str | None = None):

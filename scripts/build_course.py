@@ -6,7 +6,9 @@
 Notebooks run with papermill on the project's kernel (``python3`` from ``.venv``), on their
 default parameters (the embedded synthetic dataset), offline. ``--jobs`` notebooks run at a
 time (default: one per core, at most two; each has its own kernel process); with one job
-papermill shows a progress bar per cell.
+papermill shows a progress bar per cell. The pages load nothing from the internet: formulas
+are rendered to MathML at build time (``offline_math``), and the build says how many per
+chapter, and how many failed (shown as their TeX).
 """
 
 from __future__ import annotations
@@ -22,8 +24,13 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from functools import partial
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from offline_math import MathResult, insert_math, render_notebook_math  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+#: nbconvert's lab page; :data:`helpers.report_html.OFFLINE_BLOCKS` is appended to it.
+OFFLINE_TEMPLATE = "{%- extends 'index.html.j2' -%}"
 
 
 def course_notebooks() -> list[Path]:
@@ -59,14 +66,35 @@ def execute_in_place(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def render_html(executed: Path, out_dir: Path, neighbours: tuple[Path | None, Path | None]) -> Path:
-    """Render an executed notebook to HTML with links to the index and the next chapter."""
+def render_html(
+    executed: Path,
+    out_dir: Path,
+    neighbours: tuple[Path | None, Path | None],
+    math: dict[str, MathResult] | None = None,
+) -> Path:
+    """Render an executed notebook to HTML with links to the index and the next chapter.
+
+    The page loads nothing from the internet: its formulas are MathML made at build time
+    (``offline_math``) and nbconvert's CDN loaders are left out (``OFFLINE_BLOCKS``, shared
+    with the report). When ``math`` is given, the page's formulas are recorded in it under
+    the notebook's stem.
+    """
+    import jinja2
     import nbformat
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(
-        nbformat.read(executed, as_version=4)
+    from helpers.report_html import OFFLINE_BLOCKS
+
+    notebook, formulas = render_notebook_math(nbformat.read(executed, as_version=4))
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_loaders=[jinja2.DictLoader({"offline.html.j2": OFFLINE_TEMPLATE + OFFLINE_BLOCKS})],
+        template_file="offline.html.j2",
     )
+    body, _ = exporter.from_notebook_node(notebook)
+    body = insert_math(body, formulas)
+    if math is not None:
+        math[executed.stem] = formulas
     links = ['<a href="index.html">Course index</a>']
     previous, following = neighbours
     if previous is not None:
@@ -79,6 +107,17 @@ def render_html(executed: Path, out_dir: Path, neighbours: tuple[Path | None, Pa
     target = out_dir / f"{executed.stem}.html"
     target.write_text(page, encoding="utf-8")
     return target
+
+
+def math_summary(math: dict[str, MathResult]) -> str:
+    """One line on the formulas of the pages: converted per chapter, and the failures' TeX."""
+    converted = sum(r.converted for r in math.values())
+    failed = [tex for r in math.values() for tex in r.failed]
+    per_page = ", ".join(f"{stem[:2]}: {r.converted}" for stem, r in math.items() if r.html)
+    line = f"formulas: {converted} rendered as MathML ({per_page}), {len(failed)} failed"
+    if failed:
+        line += " (shown as TeX): " + "; ".join(failed)
+    return line
 
 
 def write_index(notebooks: list[Path], out_dir: Path) -> Path:
@@ -174,11 +213,13 @@ def main(argv: list[str] | None = None) -> int:
     run_all(
         notebooks, partial(build_one, executed_dir=executed_dir, progress=args.jobs <= 1), args.jobs
     )
+    math: dict[str, MathResult] = {}
     for i, path in enumerate(executed):
         previous = executed[i - 1] if i > 0 else None
         following = executed[i + 1] if i + 1 < len(executed) else None
-        render_html(path, html_dir, (previous, following))
+        render_html(path, html_dir, (previous, following), math)
     index = write_index(notebooks, html_dir)
+    print(math_summary(math), flush=True)
     print(
         f"built {len(executed)} notebooks in {time.perf_counter() - started:.0f} s; open {index}",
         flush=True,

@@ -6,9 +6,11 @@
 The chapter pages are rendered from the committed notebooks in ``notebooks/``, which carry
 their outputs (``make execute`` refreshes them), so nothing is executed and the build takes
 seconds. Every page has the same navigation bar (course index, the previous and next chapter,
-the teacher's guide, the glossary); on chapter pages each exercise's solution is folded under
-"Show the solution". The guides in ``docs/`` are Markdown; links from them to
-``../notebooks/NN_topic.ipynb`` become links to the chapter pages. The site is plain files:
+the teacher's guide, the glossary, the sources); on chapter pages each exercise's solution is
+folded under "Show the solution". The guides in ``docs/`` are Markdown; links from them to
+``../notebooks/NN_topic.ipynb`` become links to the chapter pages, and links from a chapter to
+``../docs/X.md`` links to the guide's page. Formulas are MathML made at build time
+(``offline_math``) and no page loads anything from the internet. The site is plain files:
 open ``index.html`` in a browser, or serve the folder with any static web server.
 """
 
@@ -22,13 +24,21 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_course import ROOT, course_notebooks, render_html, write_index  # noqa: E402
+from build_course import (  # noqa: E402
+    ROOT,
+    course_notebooks,
+    math_summary,
+    render_html,
+    write_index,
+)
+from offline_math import MathResult, insert_math, replace_math  # noqa: E402
 
 DOCS = ROOT / "docs"
 #: The guides, in the order of the navigation bar: (file in docs/, page, link text).
 GUIDES = [
     ("teaching.md", "teaching.html", "Teacher's guide"),
     ("glossary.md", "glossary.html", "Glossary"),
+    ("sources.md", "sources.html", "Sources"),
 ]
 
 STYLE = """<style>
@@ -71,12 +81,20 @@ def nav_links(previous: str | None = None, following: str | None = None) -> str:
     return f'<nav class="cvl-nav">{"".join(links)}</nav>'
 
 
-def chapter_page(notebook: Path, out: Path, previous: Path | None, following: Path | None) -> Path:
+def chapter_page(
+    notebook: Path,
+    out: Path,
+    previous: Path | None,
+    following: Path | None,
+    math: dict[str, MathResult] | None = None,
+) -> Path:
     """Render one chapter (build_course's page) with the site's navigation and folded solutions."""
-    page = render_html(notebook, out, (previous, following))
+    page = render_html(notebook, out, (previous, following), math)
     text = page.read_text(encoding="utf-8")
     # build_course puts its own navigation after <body> and before </body>: use the site's
     text = re.sub(r'<nav style="[^"]*">.*?</nav>', "", text, flags=re.DOTALL)
+    for source, guide, _ in GUIDES:  # links from the chapter to docs/ go to the guide pages
+        text = text.replace(f'href="../docs/{source}', f'href="{guide}')
     nav = nav_links(previous and previous.stem, following and following.stem)
     start = text.index(">", text.index("<body")) + 1
     text = text[:start] + nav + text[start:].replace("</body>", nav + "</body>", 1)
@@ -86,11 +104,15 @@ def chapter_page(notebook: Path, out: Path, previous: Path | None, following: Pa
 
 
 def markdown_to_html(text: str, chapters: list[str]) -> str:
-    """Render a guide's Markdown; links to the notebooks and the other guides become pages."""
+    """Render a guide's Markdown; links to the notebooks and the other guides become pages.
+
+    Formulas become MathML as on the chapter pages (``offline_math``).
+    """
     import mistune
 
     render = mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])
-    body = render(text)
+    formulas = MathResult()
+    body = insert_math(render(replace_math(text, formulas)), formulas)
     for stem in chapters:
         body = body.replace(f'href="../notebooks/{stem}.ipynb', f'href="{stem}.html')
     for source, page, _ in GUIDES:
@@ -132,15 +154,20 @@ def index_page(notebooks: list[Path], out: Path) -> Path:
     return index
 
 
-def build(out: Path, notebooks: list[Path] | None = None) -> list[Path]:
-    """Build the whole site into ``out``; return the pages written, the index first."""
+def build(
+    out: Path, notebooks: list[Path] | None = None, math: dict[str, MathResult] | None = None
+) -> list[Path]:
+    """Build the whole site into ``out``; return the pages written, the index first.
+
+    When ``math`` is given, each chapter's formulas are recorded in it (``offline_math``).
+    """
     notebooks = notebooks or course_notebooks()
     out.mkdir(parents=True, exist_ok=True)
     pages = [index_page(notebooks, out)]
     for i, path in enumerate(notebooks):
         previous = notebooks[i - 1] if i > 0 else None
         following = notebooks[i + 1] if i + 1 < len(notebooks) else None
-        pages.append(chapter_page(path, out, previous, following))
+        pages.append(chapter_page(path, out, previous, following, math))
     chapters = [p.stem for p in notebooks]
     pages += [
         guide_page(DOCS / source, page, text, out, chapters)
@@ -155,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "site")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    pages = build(args.out)
+    math: dict[str, MathResult] = {}
+    pages = build(args.out, math=math)
+    print(math_summary(math))
     print(
         f"site: {len(pages)} pages in {time.perf_counter() - started:.1f} s; "
         f"open {pages[0].resolve()}"

@@ -3,8 +3,10 @@
 The site is built from the committed notebooks (no execution) into a temporary folder. Every
 page is loaded in Chromium; the test checks that it loads with its title, that every image
 has been decoded by the browser, that every internal link points to a file of the site (and
-every in-page anchor to an element), and that the chapters are linked in course order. It
-saves screenshots of the home page and of a chapter to ``build/screenshots/``.
+every in-page anchor to an element), and that the chapters are linked in course order. No page
+loads anything from the internet, and the chapters with formulas show them as MathML laid out
+by the browser, one ``<math>`` per formula of the notebook, with no raw TeX left in the text.
+It saves screenshots of the home page and of chapters 03 and 08 to ``build/screenshots/``.
 
 Chromium comes from Debian's packages; ``.ci/run`` installs it when missing. Outside CI the
 test skips when no Chromium is found; in CI (``CI=true``) a missing browser is a failure
@@ -48,6 +50,23 @@ INSPECT = """(() => {
 })()"""
 
 
+#: In a chapter page: the visible text, and the MathML formulas as the browser laid them out.
+MATH = """(() => {
+  const maths = Array.from(document.querySelectorAll("math"));
+  return {
+    text: document.body.innerText,
+    prose: Array.from(document.querySelectorAll(".jp-MarkdownCell .jp-RenderedMarkdown"))
+      .map(cell => cell.innerText).join("\\n"),
+    math: maths.length,
+    displayed: maths.filter(m => m.getAttribute("display") === "block").length,
+    mathml: maths.filter(m => m.namespaceURI === "http://www.w3.org/1998/Math/MathML").length,
+    laidOut: maths.filter(m => m.getBoundingClientRect().width > 0).length,
+    fractions: document.querySelectorAll("mfrac").length,
+    failed: document.querySelectorAll("code.cvl-tex").length,
+  };
+})()"""
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
@@ -55,6 +74,57 @@ def site(tmp_path_factory):
     pages = build_site.build(out)
     print(f"site built in {time.perf_counter() - started:.1f} s: {len(pages)} pages")
     return out, pages
+
+
+def dollar_formulas(chapter: Path) -> tuple[int, int]:
+    """Count a chapter's formulas directly: $$...$$ blocks, then $...$ (all of its $ are TeX)."""
+    import re
+
+    import nbformat
+
+    text = "\n".join(
+        c.source for c in nbformat.read(chapter, as_version=4).cells if c.cell_type == "markdown"
+    )
+    displayed = len(re.findall(r"\$\$.+?\$\$", text, flags=re.DOTALL))
+    rest = re.sub(r"\$\$.+?\$\$", "", text, flags=re.DOTALL)
+    return displayed, len(re.findall(r"\$[^$]+?\$", rest))
+
+
+def test_no_page_loads_anything_from_the_internet(site):
+    from test_build_course import http_assets
+
+    out, pages = site
+    for page in out.glob("*.html"):
+        assert http_assets(page.read_text(encoding="utf-8")) == [], page.name
+
+
+@pytest.mark.parametrize("stem", ["03_customer_tiers", "08_clv_models", "11_strategy"])
+def test_formulas_are_mathml_in_a_real_browser_not_raw_tex(site, chromium, stem):
+    out, _ = site
+    displayed, inline = dollar_formulas(ROOT / "notebooks" / f"{stem}.ipynb")
+    assert displayed >= 1
+
+    async def visit() -> dict:
+        async with DevTools(chromium) as tools:
+            await tools.call("Page.enable")
+            seen = await tools.open((out / f"{stem}.html").as_uri(), MATH)
+            if stem.startswith("08_"):
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                await tools.evaluate(
+                    'document.querySelector("math[display=block]").scrollIntoView()'
+                )
+                await tools.screenshot(SCREENSHOTS / "site_chapter_08_formulas.png")
+        return seen
+
+    seen = asyncio.run(visit())
+    assert seen["failed"] == 0
+    assert seen["math"] == seen["mathml"] == seen["laidOut"] == displayed + inline
+    assert seen["displayed"] == displayed
+    assert seen["fractions"] >= 1
+    for raw in ("\\frac", "$$", "\\text", "CVLMATH"):
+        assert raw not in seen["text"], (stem, raw)
+    assert len(seen["prose"]) > 2000
+    assert "$" not in seen["prose"], stem  # their prose has no prices in dollars, only TeX
 
 
 @pytest.fixture(scope="module")
