@@ -13,9 +13,10 @@ Which ``$`` is TeX (:func:`find_math`), so that prices in prose stay prose:
   by a non-space, and the first unescaped ``$`` after it is preceded by a non-space and not
   followed by a digit (pandoc's rule): "$546 / $1,527" and "$5-$10" are prices, ``$p$`` is TeX;
 - an inline formula that starts with a digit must also contain TeX markup (one of
-  ``\\ ^ _ { } = + - * / < >``), so "$5$" style numbers stay text;
-- neither may span a blank line; ``\\$`` is a dollar sign; code spans (backticks) and fenced
-  code blocks are never looked into.
+  ``\\ ^ _ { } = + - / < >``), so "$5$" style numbers stay text;
+- neither may span a blank line or a code span; ``\\$`` is a dollar sign; code spans
+  (backticks) and fenced code blocks are never looked into. The dollars left in the prose are
+  escaped, so that nbconvert's own Markdown renderer does not take them for formulas either.
 
 A formula that latex2mathml cannot convert (an error, or a command it does not know) is shown
 as its TeX source in a ``<code class="cvl-tex">`` element and counted as failed.
@@ -32,7 +33,7 @@ TOKEN = "CVLMATH{}ZZ"
 _TOKEN_RE = re.compile(r"CVLMATH(\d+)ZZ")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-_TEX_MARKUP = set("\\^_{}=+-*/<>")
+_TEX_MARKUP = set("\\^_{}=+-/<>")
 _SPECIAL = re.compile(r"[\\`$]")
 _BACKTICKS = re.compile("`+")
 
@@ -77,7 +78,7 @@ def _fenced_mask(text: str) -> list[tuple[int, int]]:
 
 
 def _closing_dollar(text: str, start: int) -> int:
-    """Index of the first unescaped ``$`` at or after ``start`` (-1 if none)."""
+    """Index of the first unescaped ``$`` after ``start``; -1 if none or a backtick comes first."""
     i = start
     while i < len(text):
         if text[i] == "\\":
@@ -85,6 +86,8 @@ def _closing_dollar(text: str, start: int) -> int:
             continue
         if text[i] == "$":
             return i
+        if text[i] == "`":  # a code span starts before any closing dollar: not TeX
+            return -1
         i += 1
     return -1
 
@@ -112,8 +115,14 @@ def find_math(text: str) -> list[Formula]:
     -------
     list of Formula
     """
+    return _scan(text)[0]
+
+
+def _scan(text: str) -> tuple[list[Formula], list[int]]:
+    """The formulas of a Markdown text, and where its prose dollars (not TeX, not code) are."""
     fenced = _fenced_mask(text)
     found: list[Formula] = []
+    prose: list[int] = []
     i = 0
     while True:
         special = _SPECIAL.search(text, i)  # the next character that can start something
@@ -142,6 +151,7 @@ def find_math(text: str) -> list[Formula]:
                 found.append(Formula(i, close + 2, tex.strip(), True))
                 i = close + 2
             else:
+                prose += [i, i + 1]
                 i += 2
             continue
         if char == "$":
@@ -150,8 +160,9 @@ def find_math(text: str) -> list[Formula]:
                 found.append(Formula(i, close + 1, text[i + 1 : close], False))
                 i = close + 1
                 continue
+            prose.append(i)
         i += 1
-    return found
+    return found, prose
 
 
 def to_html(tex: str, display: bool) -> tuple[str, bool]:
@@ -176,15 +187,25 @@ def to_html(tex: str, display: bool) -> tuple[str, bool]:
 
 
 def replace_math(text: str, result: MathResult) -> str:
-    """Replace the formulas of a Markdown text by placeholders, converting them into ``result``."""
+    """Replace the formulas of a Markdown text by placeholders, converting them into ``result``.
+
+    The dollars of the prose are escaped (``\\$``), so that nbconvert's Markdown renderer does
+    not take the text between two prices for a formula (and drop its bold or links).
+    """
+    formulas, prose = _scan(text)
+    events = [(f.start, f.end, f) for f in formulas] + [(i, i + 1, None) for i in prose]
     pieces, last = [], 0
-    for formula in find_math(text):
-        markup, ok = to_html(formula.tex, formula.display)
-        if not ok:
-            result.failed.append(formula.tex)
-        pieces += [text[last : formula.start], TOKEN.format(len(result.html))]
-        result.html.append(markup)
-        last = formula.end
+    for start, end, formula in sorted(events, key=lambda event: event[0]):
+        pieces.append(text[last:start])
+        if formula is None:
+            pieces.append("\\$")
+        else:
+            markup, ok = to_html(formula.tex, formula.display)
+            if not ok:
+                result.failed.append(formula.tex)
+            pieces.append(TOKEN.format(len(result.html)))
+            result.html.append(markup)
+        last = end
     return "".join(pieces) + text[last:]
 
 

@@ -20,7 +20,10 @@ import build_course  # noqa: E402
 
 
 def notebook(tmp_path, name, *markdown):
-    cells = [{"cell_type": "markdown", "metadata": {}, "source": text} for text in markdown]
+    cells = [
+        {"cell_type": "markdown", "id": f"c{i}", "metadata": {}, "source": text}
+        for i, text in enumerate(markdown)
+    ]
     path = tmp_path / name
     path.write_text(
         json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
@@ -201,3 +204,26 @@ def test_a_chapter_page_has_mathml_and_loads_nothing_from_the_internet(tmp_path)
     assert '<math display="block">' in page and page.count("<mfrac>") >= 3
     assert "\\frac" not in page and "CVLMATH" not in page
     assert math[chapter.stem].failed == [] and math[chapter.stem].converted >= 2
+
+
+def test_prices_stay_prose_on_the_rendered_page(tmp_path):
+    """Dollars in prose are text on the page, with their bold; only the TeX becomes MathML."""
+    path = notebook(
+        tmp_path,
+        "07_x.ipynb",
+        "# 07 · Prices\n\nPlans: **$5** and **$6** a month, $546 / $1,527 a year, £4.34 a "
+        "basket, `echo $HOME`, and a rate $p$ per period.",
+    )
+    page = build_course.render_html(path, tmp_path, (None, None)).read_text()
+    assert "<strong>$5</strong> and <strong>$6</strong>" in page
+    assert "$546 / $1,527 a year, £4.34 a basket" in page
+    assert "<code>echo $HOME</code>" in page
+    assert page.count("<math") == 1 and "<mi>p</mi>" in page
+    assert "\\$" not in page
+
+
+def test_a_formula_never_closes_inside_a_code_span():
+    assert tex("costs **$6**, see `$x` and $p$") == [("p", False)]
+    assert offline_math.replace_math("**$5** or `$y`", offline_math.MathResult()) == (
+        "**\\$5** or `$y`"
+    )
