@@ -55,6 +55,14 @@ def test_strategy_chapter_on_the_synthetic_shop(tmp_path):
     longest = max(row["profit_effect"] for row in plan if row["duration_days"] == 42)
     assert days < 42 and longest < best
     assert not any(results["promotion_best_days"]["30% off"].values())
+    # section 6.4: no threshold offer pays; money off never breaks even, a gift would need
+    # more orders to stretch than there are near the threshold
+    gains, needed = results["threshold_gains"], results["threshold_break_even"]
+    assert all(g < 0 for kind in gains.values() for g in kind)
+    assert all(s is None or math.isinf(s) for s in needed["money off"])  # inf is stored as null
+    assert all(s is not None and 1 < s < math.inf for s in needed["gift"])
+    # the gift costs (1 - margin) of the money off on every qualifying order: less lost
+    assert all(g > m for g, m in zip(gains["gift"], gains["money off"], strict=True))
     # section 9: the control group and the readout of the shop's past campaign
     assert results["sample_size_10_15"] == [686, 686]  # by hand in tests/test_experiments.py
     design = results["retention_design"]

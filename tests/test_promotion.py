@@ -184,3 +184,32 @@ def test_plot_promotion_plan_draws_a_line_per_depth_and_marks_the_best():
     assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
     ax = plot_break_even(0.5, [2.5, 4.0])
     assert len(ax.get_lines()) == 4  # break-even, two response curves, constant elasticity
+
+
+def test_threshold_offer_by_hand():
+    # orders 10, 40, 45, 50, 80; "spend 50, get 5 off", margin 40%, a band of 20% (40 to 50)
+    orders = pd.Series([10.0, 40.0, 45.0, 50.0, 80.0])
+    out = promotion.threshold_offer(
+        orders, [50.0], 5.0, margin_rate=0.4, stretch=0.5, band=0.2
+    ).iloc[0]
+    # above: 50 and 80 get 5 off for nothing (10); in the band: 40 and 45, half of them
+    # stretch: 0.5 x 0.4 x (10 + 5) = 3 added margin, 0.5 x 2 x 5 = 5 more rewards
+    assert out["orders_above"] == 2 and out["orders_in_band"] == 2
+    assert out["added_margin"] == pytest.approx(3.0)
+    assert out["reward_cost"] == pytest.approx(15.0)
+    assert out["gain"] == pytest.approx(-12.0)
+    # break-even: s x (0.4 x 15 - 2 x 5) = 2 x 5 has no positive s: each stretch loses
+    assert out["break_even_stretch"] == float("inf")
+    # a gift worth 5 to the customer that costs the shop 1: 3 - (2 + 1) = 0
+    gift = promotion.threshold_offer(
+        orders, [50.0], 5.0, margin_rate=0.4, stretch=0.5, band=0.2, reward_cost=1.0
+    ).iloc[0]
+    assert gift["gain"] == pytest.approx(0.0)
+    # s x (6 - 2) = 2 x 1: a stretch of one half breaks even, as the gain of 0 says
+    assert gift["break_even_stretch"] == pytest.approx(0.5)
+    # a threshold above every order pays nobody and moves the 80 only if it is in the band
+    high = promotion.threshold_offer(orders, [100.0], 5.0, margin_rate=0.4, stretch=0.5, band=0.2)
+    assert high.loc[0, "orders_above"] == 0 and high.loc[0, "orders_in_band"] == 1
+    assert high.loc[0, "gain"] == pytest.approx(0.5 * (0.4 * 20 - 5))
+    with pytest.raises(ValueError, match="stretch"):
+        promotion.threshold_offer(orders, [50.0], 5.0, margin_rate=0.4, stretch=1.5)
