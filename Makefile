@@ -12,7 +12,7 @@ TEST_JOBS ?= 2
 # Notebooks run on the kernel installed in .venv, whatever kernels the machine has.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
-# Real public datasets (Online Retail, CDNOW, Telco): used when present, tests skip otherwise.
+# The real public datasets ship in datasets/; CVL_DATA_DIR may point at other copies (CI: ../shared).
 SHARED_DATA := $(abspath $(CURDIR)/../shared/datasets)
 export CVL_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
 
