@@ -14,7 +14,6 @@ chapter, and how many failed (shown as their TeX).
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import os
 import sys
@@ -25,6 +24,7 @@ from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from learner_view import learner_notebook  # noqa: E402
 from offline_math import MathResult, insert_math, render_notebook_math  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,7 +85,9 @@ def render_html(
 
     from helpers.report_html import OFFLINE_BLOCKS
 
-    notebook, formulas = render_notebook_math(nbformat.read(executed, as_version=4))
+    # the learner's view: no nbval markers, no results section (scripts/learner_view.py)
+    learner = learner_notebook(nbformat.read(executed, as_version=4))
+    notebook, formulas = render_notebook_math(learner)
     exporter = HTMLExporter(
         template_name="lab",
         extra_loaders=[jinja2.DictLoader({"offline.html.j2": OFFLINE_TEMPLATE + OFFLINE_BLOCKS})],
@@ -122,19 +124,26 @@ def math_summary(math: dict[str, MathResult]) -> str:
 
 def write_index(notebooks: list[Path], out_dir: Path) -> Path:
     """Write index.html linking the chapters in course order with their goals."""
+    import mistune  # nbconvert's Markdown renderer
+
     items = []
     for path in notebooks:
         title, goal = title_and_goal(path)
+        # the titles carry their chapter number: a list without numbers of its own; the
+        # title and goal are Markdown (code, bold): rendered, not shown raw
+        title_html = mistune.html(title).strip().removeprefix("<p>").removesuffix("</p>")
         items.append(
-            f'<li><a href="{path.stem}.html">{html.escape(title)}</a>'
-            f"<p>{html.escape(goal)}</p></li>"
+            f'<li><a href="{path.stem}.html">{title_html}</a>{mistune.html(goal).strip()}</li>'
         )
     page = (
         "<!doctype html><html><head><meta charset='utf-8'><title>Customer Value Lab</title>"
         "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}"
-        "li{margin-bottom:1em}</style></head><body><h1>Customer Value Lab</h1>"
+        "ul.chapters{list-style:none;padding:0}li{margin-bottom:1em}</style></head><body>"
+        "<h1>Customer Value Lab</h1>"
         "<p>The course in order. Each chapter was executed on the embedded synthetic dataset "
-        "when this site was built.</p><ol>" + "".join(items) + "</ol></body></html>"
+        "when this site was built.</p><ul class='chapters'>"
+        + "".join(items)
+        + "</ul></body></html>"
     )
     target = out_dir / "index.html"
     target.write_text(page, encoding="utf-8")

@@ -60,6 +60,17 @@ def test_index_and_pages_link_the_chapters_in_order(tmp_path):
     assert "<img" in first or "image/png" in first  # the committed figures are in the page
 
 
+def test_learners_see_no_test_machinery_and_the_index_renders_markdown(tmp_path):
+    chapters = build_course.course_notebooks()
+    index = build_course.write_index(chapters, tmp_path).read_text()
+    # titles carry their own number: no numbered list on top of them; Markdown rendered
+    assert "<ol" not in index and "**" not in index and "`" not in index
+    assert "<code>" in index  # e.g. the goals' function names
+    page = build_course.render_html(chapters[6], tmp_path, (None, None)).read_text()  # 06
+    assert "NBVAL" not in page and "record(name" not in page and ">Results<" not in page
+    assert "calibration" in page  # the chapter itself is there
+
+
 def pretend_notebook(path: Path, log: Path, fail: str = "") -> None:
     """Stand-in for a notebook run (in a worker process): log start and end, fail if named."""
     with log.open("a") as out:
