@@ -99,3 +99,10 @@ def test_committed_group_rules_need_a_minimum_count():
     before = sum(results["group_only"][g] for g in small)
     after = sum(results["group_only_kept"][g] for g in small)
     assert before > 100 and after <= 0.05 * before
+
+
+def test_committed_clusters_are_chapter_05s():
+    """Section 3.1 profiles chapter 05's clusters: the same customers in the same groups."""
+    profiled = read_results(NOTEBOOKS / "09_profiling.ipynb")["cluster_sizes"]
+    clustered = read_results(NOTEBOOKS / "05_clustering.ipynb")["cluster_sizes"]
+    assert profiled == clustered
