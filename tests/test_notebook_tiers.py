@@ -73,3 +73,25 @@ def test_tiers_chapter_on_online_retail(tmp_path):
     matrix = results["migration"]
     assert sum(sum(row.values()) for row in matrix.values()) == sum(moves.values())
     assert results["future_spend_share_a"] is None
+
+
+def test_lifecycle_stages_of_the_synthetic_shop_counted_by_hand():
+    """Section 9 on the default data: the committed results against plain counts."""
+    import pandas as pd
+    from conftest import ROOT
+
+    from helpers.datasets import load_synthetic
+    from helpers.notebook import read_results
+
+    results = read_results(ROOT / "notebooks" / "03_customer_tiers.ipynb")
+    stages = results["lifecycle_stages"]
+    clean, _ = load_clean_transactions("synthetic")
+    as_of = clean["invoice_date"].max().normalize() + pd.Timedelta(days=1)
+    by = clean.groupby("customer_id")["invoice_date"]
+    first, last = by.min(), by.max()
+    new = (as_of - first).dt.days <= 90
+    lapsed = ~new & ((as_of - last).dt.days > 180)
+    customers = load_synthetic().customers["customer_id"].astype(str)
+    assert stages["prospect"] == (~customers.isin(first.index)).sum()
+    assert stages["new"] == new.sum() and stages["lapsed"] == lapsed.sum()
+    assert stages["growing"] + stages["retained"] == (~new & ~lapsed).sum()
