@@ -19,7 +19,14 @@ add a solution cell tagged ``solution`` that ends by setting an answer variable,
 ``exercises.check("NN.M", answer_variable, data=clean)``, to the chapter's notebook.
 """
 
-from helpers.exercises import ch00_03, ch04_09, ch07, ch10_12, ch13  # noqa: F401 - registers them
+from helpers.exercises import (  # noqa: F401 - registers them
+    ch00_03,
+    ch04_09,
+    ch07,
+    ch10_12,
+    ch13,
+    judgement_07_09,
+)
 from helpers.exercises.core import (
     CheckResult,
     Exercise,
