@@ -25,6 +25,7 @@ from helpers.exercises import (  # noqa: F401 - registers them
     ch07,
     ch10_12,
     ch13,
+    judgement_00_03,
     judgement_07_09,
 )
 from helpers.exercises.core import (
