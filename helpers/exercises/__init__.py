@@ -26,6 +26,7 @@ from helpers.exercises import (  # noqa: F401 - registers them
     ch10_12,
     ch13,
     judgement_00_03,
+    judgement_04_06,
     judgement_07_09,
 )
 from helpers.exercises.core import (
