@@ -25,6 +25,9 @@ from helpers.exercises import (  # noqa: F401 - registers them
     ch07,
     ch10_12,
     ch13,
+    judgement_00_03,
+    judgement_04_06,
+    judgement_07_09,
     judgement_10_13,
 )
 from helpers.exercises.core import (
