@@ -110,6 +110,14 @@ def _check_settings(n_boot: int, level: float) -> None:
         raise ValueError(f"level must be between 0 and 1 (exclusive); got {level!r}")
 
 
+def _units(y_true: Sequence) -> np.ndarray:
+    """``y_true`` as a non-empty 1-d array (one entry per unit resampled)."""
+    y = np.asarray(y_true)
+    if y.ndim != 1 or len(y) == 0:
+        raise ValueError(f"y_true must be a non-empty 1-d sequence; got shape {y.shape}")
+    return y
+
+
 def _numbers(values: Sequence[float], what: str, n: int | None = None) -> np.ndarray:
     array = np.asarray(values, dtype=float)
     if array.ndim != 1 or len(array) == 0:
@@ -213,9 +221,7 @@ def auc_difference(
         or a resample holding one class only (too few units of a class to bootstrap).
     """
     _check_settings(n_boot, level)
-    labels = np.asarray(y_true)
-    if labels.ndim != 1 or len(labels) == 0:
-        raise ValueError(f"y_true must be a non-empty 1-d sequence; got shape {labels.shape}")
+    labels = _units(y_true)
     not_binary = ~np.isin(labels, [0, 1])
     if not_binary.any():
         where = np.flatnonzero(not_binary)[0]
@@ -360,9 +366,7 @@ def paired_bootstrap(
         Inputs of different lengths or scores not finite.
     """
     _check_settings(n_boot, level)
-    y = np.asarray(y_true)
-    if y.ndim != 1 or len(y) == 0:
-        raise ValueError(f"y_true must be a non-empty 1-d sequence; got shape {y.shape}")
+    y = _units(y_true)
     a = _numbers(score_a, "score_a", len(y))
     b = _numbers(score_b, "score_b", len(y))
     rng = np.random.default_rng(seed)

@@ -161,18 +161,12 @@ def subscription_section(
     alpha, beta = model.summary_.loc["alpha"], model.summary_.loc["beta"]
     monthly = period_discount_rate(discount_rate, 1) if discount_rate > 0 else 1e-9
     current = subs[subs["active"]]
+    renewals = current["months_active"].to_numpy() - 1
     value = model.residual_value(
-        current["monthly_payment"].to_numpy() * margin_rate,
-        monthly,
-        current["months_active"].to_numpy() - 1,
+        current["monthly_payment"].to_numpy() * margin_rate, monthly, renewals
     )
     subs["residual_value"] = pd.Series(value, index=current.index).reindex(subs.index)
-    stay = float(
-        sum(
-            model.survival(k + 12) / model.survival(k)
-            for k in current["months_active"].to_numpy() - 1
-        )
-    )
+    stay = float((model.survival(renewals + 12) / model.survival(renewals)).sum())
     retention = model.survival(np.array([1, 6, 12]))
     sentences = [
         opening,
