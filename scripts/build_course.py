@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from learner_view import learner_notebook  # noqa: E402
 from offline_math import MathResult, insert_math, render_notebook_math  # noqa: E402
+from prose_glue import fill_notebook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -63,7 +64,17 @@ def execute_in_place(path: Path) -> None:
         resources={"metadata": {"path": str(path.parent)}},
         extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no "TCP without encryption" noise
     ).execute()
+    fill_notebook(nb, path.name)
     nbformat.write(nb, path)
+
+
+def fill_glue(path: Path) -> None:
+    """Fill the prose's glued numbers of an executed notebook from its recorded results."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    if fill_notebook(nb, path.name):
+        nbformat.write(nb, path)
 
 
 def render_html(
@@ -194,6 +205,7 @@ def build_one(path: Path, executed_dir: Path, progress: bool) -> None:
     from helpers.notebook import run_notebook
 
     run_notebook(path, executed_dir / path.name, progress=progress)
+    fill_glue(executed_dir / path.name)
 
 
 def main(argv: list[str] | None = None) -> int:

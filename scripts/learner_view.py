@@ -2,7 +2,8 @@
 
 The committed notebooks carry two things for the tests only: ``# NBVAL_...`` markers at the
 top of code cells (nbval compares those cells' outputs) and, at the end, a "Results" section
-whose cell records key numbers (``helpers.notebook.record``) for the notebook tests. The
+whose cell records key numbers (``helpers.notebook.record``) for the notebook tests and for
+the numbers glued into the prose (``prose_glue``; the glue comments go too). The
 student edition, the rendered course and the site show neither: :func:`learner_notebook`
 removes the marker lines and the recording code, keeping any other code of those cells (a
 chapter may tidy up a temporary folder there).
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 
 import nbformat
+from prose_glue import without_glue
 
 #: A test marker line of nbval.
 MARKER = re.compile(r"^\s*#\s*NBVAL_[A-Z_]+\s*$")
@@ -64,6 +66,8 @@ def learner_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in learner.cells:
         if _is_results_heading(cell):
             continue
+        if cell.cell_type == "markdown" and "glue:" in _source(cell):
+            cell.source = without_glue(_source(cell))
         if cell.cell_type == "code":
             source = without_markers(_source(cell))
             if "record(" in source:
