@@ -133,8 +133,22 @@ def math_summary(math: dict[str, MathResult]) -> str:
     return line
 
 
-def write_index(notebooks: list[Path], out_dir: Path) -> Path:
-    """Write index.html linking the chapters in course order with their goals."""
+#: What the index says of the pages of `make course`: executed by the build itself.
+EXECUTED_BY_BUILD = "Each chapter was executed on the embedded synthetic dataset by this build."
+
+
+def write_index(notebooks: list[Path], out_dir: Path, provenance: str = EXECUTED_BY_BUILD) -> Path:
+    """Write index.html linking the chapters in course order with their goals.
+
+    Parameters
+    ----------
+    notebooks : list of Path
+        The chapters, in course order.
+    out_dir : Path
+        Where index.html goes.
+    provenance : str, optional
+        One sentence saying where the pages' outputs come from.
+    """
     import mistune  # nbconvert's Markdown renderer
 
     items = []
@@ -151,8 +165,7 @@ def write_index(notebooks: list[Path], out_dir: Path) -> Path:
         "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}"
         "ul.chapters{list-style:none;padding:0}li{margin-bottom:1em}</style></head><body>"
         "<h1>Customer Value Lab</h1>"
-        "<p>The course in order. Each chapter was executed on the embedded synthetic dataset "
-        "when this site was built.</p><ul class='chapters'>"
+        f"<p>The course in order. {provenance}</p><ul class='chapters'>"
         + "".join(items)
         + "</ul></body></html>"
     )

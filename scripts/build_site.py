@@ -133,7 +133,12 @@ def guide_page(source: Path, page: str, title: str, out: Path, chapters: list[st
 
 def index_page(notebooks: list[Path], out: Path) -> Path:
     """The course index (build_course's) with the navigation bar and a section on the guides."""
-    index = write_index(notebooks, out)
+    index = write_index(
+        notebooks,
+        out,
+        "The pages show the committed notebooks' outputs on the embedded synthetic dataset; "
+        "the tests re-execute every chapter and check that a fresh run shows the same.",
+    )
     guides = "".join(
         f'<li><a href="{page}">{text}</a></li>'
         for source, page, text in GUIDES
