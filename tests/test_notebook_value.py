@@ -152,3 +152,42 @@ def test_committed_article_pitfalls_by_hand():
         results["n_customers"] * results["mean_clv"]["discounted, 3 years"], rel=1e-4
     )
     assert shop["as_written"] < shop["right"] / 100
+
+
+def test_committed_article_tables_by_hand():
+    """Sections 9.1 and 9.2: the articles' own data recomputed by hand (the prose glues them)."""
+    results = read_results(NOTEBOOK)
+    check = results["article1_check"]
+    # customer 2: income 50,000 x factor 1.5; 20 purchases x 2,000; customer 5: 25 x 2,500
+    assert check["income x factor"]["2"] == 75_000
+    assert check["purchases x amount"]["2"] == 40_000
+    assert check["purchases x amount"]["5"] == 62_500
+    # churn rates 0.1 to 0.3 imply expected lifetimes 1 / c of 10 down to 3.33 periods
+    lifetimes = results["article2_lifetimes"]
+    assert max(lifetimes.values()) == pytest.approx(1 / 0.1)
+    assert min(lifetimes.values()) == pytest.approx(1 / 0.3, abs=1e-4)
+
+
+def test_committed_clv_ranks_future_spend_best_with_intervals():
+    """Section 8's claim: CLV's rank correlation with future spend beats every other formula's,
+    each with a paired bootstrap interval that excludes zero."""
+    results = read_results(NOTEBOOK)
+    versus = results["clv_spearman_versus"]
+    assert set(versus) == {"income", "purchase count", "profit"}
+    for rival, difference in versus.items():
+        assert difference["lower"] <= difference["estimate"] <= difference["upper"], rival
+        assert difference["lower"] > 0, f"CLV does not beat {rival}: the interval includes 0"
+
+    # The purchase-count value is the customer's clean revenue: its Spearman with the future
+    # spend, recomputed with plain pandas over the customers with a purchase.
+    clean, _ = load_clean_transactions("synthetic")
+    revenue = clean.groupby("customer_id")["amount"].sum()
+    future = load_synthetic().truth.set_index("customer_id")["future_spend"]
+    both = pd.concat([revenue, future], axis=1, join="inner")
+    spearman = both.iloc[:, 0].rank().corr(both.iloc[:, 1].rank())
+    recorded = results["spearman_vs_future_spend"]
+    assert recorded["purchase count"] == pytest.approx(spearman, abs=1e-4)
+    # the paired estimate is the difference of the two correlations on the same customers
+    assert versus["purchase count"]["estimate"] == pytest.approx(
+        recorded["CLV"] - recorded["purchase count"], abs=1e-3
+    )
