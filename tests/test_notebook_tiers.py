@@ -52,6 +52,12 @@ def test_tiers_chapter_on_online_retail(tmp_path):
     assert results["top_20_share"] == pytest.approx(top_20_share, abs=1e-6)
     # Concentration typical of a wholesaler: well over half the revenue from the top 20%.
     assert 0.6 < results["top_20_share"] < 0.9
+    # The prose's figures for this file (sections 3 and the summary): "74/20", and the top 1%
+    # "about 30%", from the plain numpy ranking above.
+    assert round(100 * top_20_share) == 74
+    top_1_share = top[: math.ceil(0.01 * n)].sum() / top.sum()
+    assert round(100 * top_1_share) == 30
+    assert results["top_shares"]["0.01"] == pytest.approx(top_1_share, abs=1e-6)
     assert 0.6 < results["gini"] < 0.8
 
     sizes = results["abc_sizes"]
