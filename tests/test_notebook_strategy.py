@@ -102,17 +102,55 @@ def test_strategy_chapter_on_the_synthetic_shop(tmp_path):
     }
     margin, churn, uplift = (targeting[k] for k in ("expected margin", "churn risk", "uplift"))
     shares = sorted(margin)
-    # expected margin beats churn risk at every share short of everyone; everyone loses money
+    # the table: expected margin above churn risk at every share short of everyone (the
+    # intervals below say where that is more than noise); everyone loses money
     assert all(margin[s] > churn[s] for s in shares if s < 1)
     assert all(churn[s] > targeting["random"][s] for s in shares if s < 1)
     assert all(row[1.0] < 0 for row in targeting.values())
     assert len({row[1.0] for row in targeting.values()}) == 1  # the same customers
-    # uplift alone: best of all at small shares, then falls after half the list
+    # uplift alone: highest at small shares, then lower after half the list
     assert all(uplift[s] > max(churn[s], margin[s]) for s in (0.1, 0.2, 0.3))
     assert uplift[0.75] < uplift[0.5]
-    # the rule "expected margin > 0" beats churn at the same share
+    # the rule "expected margin > 0" scored higher than churn at the same share (within noise)
     assert results["positive_margin_gain"] > results["churn_same_share_gain"]
     assert 0.2 < results["positive_margin_share"] < 0.9
+    # what the text says of the differences, each with a paired bootstrap interval: one
+    # ranking beats another only where the interval excludes 0. Each estimate is the
+    # difference of the two rankings' totals in the table above.
+    diffs = results["targeting_differences"]
+    pairs = {
+        "expected margin - churn risk": (margin, churn),
+        "churn risk - random": (churn, targeting["random"]),
+        "uplift - expected margin": (uplift, margin),
+    }
+    for pair, (first, second) in pairs.items():
+        assert set(diffs[pair]) == {f"{s:.0%}" for s in shares if s < 1}
+        for s in shares[:-1]:
+            row = diffs[pair][f"{s:.0%}"]
+            assert row["estimate"] == pytest.approx(first[s] - second[s], abs=0.02)
+            assert row["lower"] < row["estimate"] < row["upper"]
+
+    def beats(row):
+        return row["lower"] > 0
+
+    def within_noise(row):
+        return row["lower"] < 0 < row["upper"]
+
+    by_margin = diffs["expected margin - churn risk"]
+    assert all(beats(by_margin[s]) for s in ("10%", "20%", "30%", "50%"))
+    assert within_noise(by_margin["75%"])
+    assert all(beats(row) for row in diffs["churn risk - random"].values())
+    by_uplift = diffs["uplift - expected margin"]
+    assert beats(by_uplift["30%"]) and within_noise(by_uplift["10%"])
+    assert within_noise(by_uplift["20%"])
+    fall = diffs["uplift 75% - 50%"][""]
+    assert fall["estimate"] == pytest.approx(uplift[0.75] - uplift[0.5], abs=0.02)
+    assert fall["upper"] < 0  # uplift's customers from half to three quarters cost money
+    (rule,) = diffs["positive margin - churn risk"].values()
+    assert rule["estimate"] == pytest.approx(
+        results["positive_margin_gain"] - results["churn_same_share_gain"], abs=0.02
+    )
+    assert within_noise(rule)
     # section 5: the look-alike model checked on held-out customers (30% of the established:
     # everybody but the "expansion" customers it scores)
     established = results["n_customers"] - strategies["expansion"]
@@ -121,8 +159,12 @@ def test_strategy_chapter_on_the_synthetic_shop(tmp_path):
     full, profile = results["lookalike_auc_interval"], results["profile_auc_interval"]
     assert full[0] < results["lookalike_auc"] < full[1]
     assert profile[0] < results["profile_auc"] < profile[1]
-    # the profile alone ranks less well than profile and basket, but far better than chance
+    # the profile alone ranks less well than profile and basket (a paired interval of the
+    # difference on the same held-out customers excludes 0), but far better than chance
     assert results["profile_auc"] < results["lookalike_auc"]
+    estimate, lower, upper = results["lookalike_auc_difference"]
+    assert estimate == pytest.approx(results["lookalike_auc"] - results["profile_auc"], abs=2e-4)
+    assert 0 < lower < estimate < upper
     assert profile[0] > 0.65
     # the lift in the top tenth is at most 1 / base rate (5 with tiers of a fifth)
     assert 2 < results["profile_lift_10"] <= results["lookalike_lift_10"] <= 5
@@ -142,6 +184,6 @@ def test_strategy_chapter_on_the_synthetic_shop(tmp_path):
     assert spend["all prospects"] == pytest.approx(truth["first_year_spend"].mean(), abs=1e-3)
     share = truth["persona"].isin(["big spender", "loyal regular"]).mean()
     assert valuable["all prospects"] == pytest.approx(share, abs=1e-4)
-    # "well over twice what a random prospect would" spend
+    # the best-scored tenth would spend over twice what the average prospect would
     assert spend["best-scored tenth"] > 2.2 * spend["all prospects"]
     assert valuable["best-scored tenth"] > 2 * valuable["all prospects"]
