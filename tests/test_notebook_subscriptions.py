@@ -73,6 +73,8 @@ def test_cohort_headline_equals_plain_counts(results, club):
         expected = (old_enough["months_active"] > k).mean()
         assert results["retention_headline"][str(k)] == pytest.approx(expected, abs=1e-4)
     assert results["n_subscriptions"] == len(club) == 3000
+    # one cohort per signup month, 2023-01 to 2024-12
+    assert results["n_cohorts"] == club["signup_month"].nunique() == 24
     assert results["n_active"] == club["active"].sum()
     # the prose: month 1 loses more than months 7 to 12 together
     headline = results["retention_headline"]
@@ -93,6 +95,15 @@ def test_paper_fits_and_projections_are_the_published_ones(results):
         assert np.all(np.array(projected["constant rate"]) < 0.8 * actual)
     # the prose: the constant rate has lost nearly the whole regular segment by year 12
     assert results["paper_projection"]["regular"]["constant rate"][-1] < 0.05 * 173
+    # the prose's largest error of the sBG over years 8-12, from the published survivors
+    errors = [
+        abs(projected / actual - 1)
+        for segment, paper in PAPER.items()
+        for projected, actual in zip(
+            results["paper_projection"][segment]["sBG"], paper["survivors"][8:], strict=True
+        )
+    ]
+    assert results["paper_projection_max_error"] == pytest.approx(max(errors), abs=5e-4)
 
 
 def test_club_fit_covers_the_truth_and_projects_the_true_lifetimes(results, club):
@@ -209,6 +220,9 @@ def test_remaining_value_as_the_prose_says(results, telco):
     values = current["monthly_charges"] * 0.30 * (current["tenure_months"] - 1).map(derl)
     assert sbg["Month-to-month"] == pytest.approx(values.median(), rel=1e-3)
     assert results["n_current_telco"] == (~telco["churn"]).sum()
+    # the prose's counts: the whole file, and the customers at tenure 0 left out of the fits
+    assert results["telco_n"] == len(telco) == 7_043
+    assert results["telco_tenure0"] == (telco["tenure_months"] == 0).sum() == 11
 
 
 def test_exercise_references_by_hand(club, telco):
