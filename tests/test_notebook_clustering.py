@@ -90,3 +90,40 @@ def test_committed_return_rates_and_the_raw_attributes_pitfall():
     assert 0.05 < results["gmm_top_proba_below_09"] < 0.5
     prepared = results["ari_prepared_attributes_personas"]
     assert prepared < results["ari_naive_personas"] < results["ari_personas"] / 2
+
+
+def test_committed_comparisons_have_intervals_that_exclude_zero():
+    """The prose's comparisons (sections 8 and 9) stand on paired bootstrap intervals."""
+    results = read_results(NOTEBOOKS / "05_clustering.ipynb")
+    # section 9: the raw recipe above the prepared attributes, section 4's clusters above both
+    estimate, lower, upper = results["ari_raw_vs_prepared"]
+    assert 0 < lower < estimate < upper
+    assert estimate == pytest.approx(
+        results["ari_naive_personas"] - results["ari_prepared_attributes_personas"], abs=2e-4
+    )
+    estimate, lower, upper = results["ari_behaviour_vs_raw"]
+    assert 0 < lower < estimate < upper
+    assert estimate == pytest.approx(
+        results["ari_personas"] - results["ari_naive_personas"], abs=2e-4
+    )
+    # section 8: more clusters than the silhouette's k match the personas better
+    by_k = results["ari_personas_by_k"]
+    assert results["best_ari_k"] > results["k"]
+    assert by_k[str(results["k"])] == pytest.approx(results["ari_personas"], abs=1e-4)
+    estimate, lower, upper = results["ari_more_clusters"]
+    assert 0 < lower < estimate < upper
+    assert estimate == pytest.approx(max(by_k.values()) - results["ari_personas"], abs=2e-4)
+    # section 3: the chosen k has the highest silhouette, all of them low (0.1 to 0.2)
+    silhouettes = results["silhouette_by_k"]
+    assert max(silhouettes, key=silhouettes.get) == str(results["k"])
+    assert 0.1 < min(silhouettes.values()) < max(silhouettes.values()) < 0.2
+
+
+def test_committed_skew_of_spend():
+    """Section 2.1: the biggest spender against the median, from the clean lines by hand."""
+    results = read_results(NOTEBOOKS / "05_clustering.ipynb")
+    clean, _ = load_clean_transactions("synthetic")
+    spend = clean.groupby("customer_id")["amount"].sum()
+    assert results["monetary_max_over_median"] == pytest.approx(
+        spend.max() / spend.median(), abs=0.05
+    )
