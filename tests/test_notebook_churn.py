@@ -14,7 +14,7 @@ from __future__ import annotations
 import nbformat
 import pandas as pd
 import pytest
-from conftest import real_file
+from conftest import ROOT, real_file
 from test_notebooks import NOTEBOOKS, run
 
 from helpers.cleaning import clean_transactions
@@ -133,3 +133,34 @@ def test_committed_chapter_prose_matches_its_recorded_results():
     assert max(results["top_decile_lift"].values()) <= results["lift_ceiling"]
     # no pointer outside the repository
     assert "reference article" not in text and "shared/reference" not in text
+
+
+def _telco_raw() -> pd.DataFrame:
+    """The committed Telco file as IBM publishes it, read here with pandas alone."""
+    return pd.read_csv(ROOT / "datasets" / "telco_customer_churn.csv.gz", dtype=str)
+
+
+def test_committed_telco_numbers_of_the_prose():
+    """Section 10's counts and the contract-type baseline, from the raw file by hand."""
+    from sklearn.metrics import roc_auc_score
+
+    results = read_results(NOTEBOOKS / "06_churn.ipynb")
+    raw = _telco_raw()
+    assert results["telco_n"] == len(raw) == 7_043  # the data set's documented size
+    blank = raw["TotalCharges"].str.strip() == ""
+    assert results["telco_blank_total_charges"] == blank.sum() == 11
+    assert (raw.loc[blank, "tenure"].astype(int) == 0).all()
+    # the contract type alone: each customer scored by their contract's churn rate
+    churned = raw["Churn"] == "Yes"
+    rate = churned.groupby(raw["Contract"]).transform("mean")
+    assert results["telco_contract_auc"] == pytest.approx(roc_auc_score(churned, rate), abs=1e-4)
+    assert results["telco_contract_auc"] < min(results["telco_auc"].values())
+
+
+def test_committed_recalibration_gain_has_an_interval_below_zero():
+    """Section 6.1: "recalibrating lowers the next period's Brier score", with its interval."""
+    results = read_results(NOTEBOOKS / "06_churn.ipynb")
+    as_fitted, recalibrated = results["recalibration_brier"]
+    estimate, lower, upper = results["recalibration_brier_difference"]
+    assert lower < estimate < upper < 0  # recalibrated minus as fitted: lower everywhere
+    assert estimate == pytest.approx(recalibrated - as_fitted, abs=2e-4)
