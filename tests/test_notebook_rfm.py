@@ -141,6 +141,41 @@ def test_committed_rfm_weights_by_back_test():
     assert abs(check["learned"] - check["equal (1, 1, 1)"]) < 0.005
 
 
+#: (R scores, F scores) of each segment in the map of section 5
+SEGMENT_GRID = {
+    "Champions": ({5}, {4, 5}),
+    "Loyal": ({3, 4}, {4, 5}),
+    "Potential Loyalist": ({4, 5}, {2, 3}),
+    "New": ({5}, {1}),
+    "Promising": ({4}, {1}),
+    "Need Attention": ({3}, {3}),
+    "About to Sleep": ({3}, {1, 2}),
+    "At Risk": ({1, 2}, {3, 4}),
+    "Can't Lose": ({1, 2}, {5}),
+    "Hibernating": ({2}, {1, 2}),
+    "Lost": ({1}, {1, 2}),
+}
+
+
+def _segments_by_hand(clean: pd.DataFrame, as_of: str) -> pd.Series:
+    """Each customer's segment at ``as_of``: the documented tie rule and the segment grid."""
+    before = clean[clean["invoice_date"] < as_of]
+    per = before.groupby("customer_id").agg(
+        last=("invoice_date", "max"), orders=("invoice_id", "nunique")
+    )
+    recency = (pd.Timestamp(as_of) - per["last"].dt.normalize()).dt.days
+    n = len(per)
+    r = 5 * recency.map(lambda x: (recency > x).sum()) // n + 1  # worse = longer ago
+    f = 5 * per["orders"].map(lambda x: (per["orders"] < x).sum()) // n + 1  # worse = fewer
+    return pd.Series(
+        [
+            next(s for s, (rs, fs) in SEGMENT_GRID.items() if a in rs and b in fs)
+            for a, b in zip(r, f, strict=True)
+        ],
+        index=per.index,
+    )
+
+
 def test_committed_segments_against_the_truth():
     """Section 7: alive shares and next-six-months spend per segment, recomputed by hand.
 
@@ -152,37 +187,10 @@ def test_committed_segments_against_the_truth():
     from helpers.datasets import load_synthetic
 
     truth = load_synthetic().truth.set_index("customer_id")
-    as_of = pd.Timestamp("2025-01-01")
-    per = clean.groupby("customer_id").agg(
-        last=("invoice_date", "max"), orders=("invoice_id", "nunique")
-    )
-    recency = (as_of - per["last"].dt.normalize()).dt.days
-    n = len(per)
-    r = 5 * recency.map(lambda x: (recency > x).sum()) // n + 1  # worse = longer ago
-    f = 5 * per["orders"].map(lambda x: (per["orders"] < x).sum()) // n + 1  # worse = fewer
-    grid = {  # (R scores, F scores) of the segment map in section 5
-        "Champions": ({5}, {4, 5}),
-        "Loyal": ({3, 4}, {4, 5}),
-        "Potential Loyalist": ({4, 5}, {2, 3}),
-        "New": ({5}, {1}),
-        "Promising": ({4}, {1}),
-        "Need Attention": ({3}, {3}),
-        "About to Sleep": ({3}, {1, 2}),
-        "At Risk": ({1, 2}, {3, 4}),
-        "Can't Lose": ({1, 2}, {5}),
-        "Hibernating": ({2}, {1, 2}),
-        "Lost": ({1}, {1, 2}),
-    }
-    segment = pd.Series(
-        [
-            next(s for s, (rs, fs) in grid.items() if a in rs and b in fs)
-            for a, b in zip(r, f, strict=True)
-        ],
-        index=per.index,
-    )
-    future = truth["future_spend"].reindex(per.index)
+    segment = _segments_by_hand(clean, "2025-01-01")
+    future = truth["future_spend"].reindex(segment.index)
     share = future.groupby(segment).sum() / future.sum()
-    alive = truth["alive_at_end"].reindex(per.index).groupby(segment).mean()
+    alive = truth["alive_at_end"].reindex(segment.index).groupby(segment).mean()
     for name, value in results["future_spend_share"].items():
         assert value == pytest.approx(share[name], abs=1e-4), name
     for name, value in results["alive_share"].items():
@@ -192,3 +200,24 @@ def test_committed_segments_against_the_truth():
     assert share[["Champions", "Loyal", "Potential Loyalist"]].sum() > 0.85
     assert alive[["At Risk", "Can't Lose"]].max() < 0.15
     assert 0.1 < alive["Lost"] < alive["Hibernating"] < 0.5
+
+
+def test_committed_migration_shares():
+    """Section 6: where the segments of six months earlier went, recomputed by hand."""
+    results = _committed_results()
+    clean, _ = load_clean_transactions("synthetic")
+    before = _segments_by_hand(clean, "2024-07-01")
+    now = _segments_by_hand(clean, "2025-01-01").reindex(before.index)
+
+    def share(segment: str, targets: list[str]) -> float:
+        return float(now[before == segment].isin(targets).mean())
+
+    shares = results["migration_shares"]
+    expected = {
+        "Champions to Champions or Loyal": share("Champions", ["Champions", "Loyal"]),
+        "Loyal to At Risk or Can't Lose": share("Loyal", ["At Risk", "Can't Lose"]),
+        "Lost to Lost": share("Lost", ["Lost"]),
+    }
+    assert shares == pytest.approx(expected, abs=1e-4)
+    # the prose: nearly all Champions stay near the top; Lost customers mostly stay lost
+    assert shares["Champions to Champions or Loyal"] > 0.9 and shares["Lost to Lost"] > 0.8
