@@ -184,3 +184,45 @@ def test_committed_chapter_comparisons_have_intervals_that_support_the_prose():
         n < r for n, r in zip(naive["difference"], runner_up["difference"], strict=True)
     )  # "and the naive rate by far more"
     assert "the chosen model beats each of the other two there" in text
+
+
+def test_committed_model_clv_against_the_heuristic_and_rfm_has_intervals():
+    # section 15: "Model CLV beats the RFM score on both measures"; "Against the heuristic
+    # the data cannot tell", on the default data, against the committed run
+    path = NOTEBOOKS / "08_clv_models.ipynb"
+    results = read_results(path)
+    text = "".join(
+        c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"
+    )
+    gaps = results["predictor_gaps"]
+    measures = {"Spearman": "spearman", "top-decile capture": "top_decile_capture"}
+    assert set(gaps) == {
+        f"{other} {label}" for other in ("heuristic CLV", "RFM score") for label in measures
+    }
+    for other in ("heuristic CLV", "RFM score"):
+        for label, table in measures.items():
+            estimate, lower, upper = gaps[f"{other} {label}"]
+            # on the data themselves: the table's model CLV minus the other (both rounded)
+            assert estimate == pytest.approx(
+                results[table]["model CLV"] - results[table][other], abs=2e-4
+            ), (other, label)
+            assert lower <= estimate <= upper, (other, label)
+    for label in measures:
+        assert gaps[f"RFM score {label}"][1] > 0, label  # the interval excludes 0: a win
+        _, lower, upper = gaps[f"heuristic CLV {label}"]
+        assert lower < 0 < upper, label  # the interval holds 0: cannot tell
+    assert "Model CLV beats the RFM score on both measures" in text
+    assert "Against the heuristic the data cannot tell" in text
+    assert "better than chapter 02's heuristic and chapter 04's RFM\nscore." not in text
+
+
+def test_committed_share_of_customer_days_with_two_invoices():
+    # section 5's "customer-days with two or more invoices", counted with plain pandas
+    results = read_results(NOTEBOOKS / "08_clv_models.ipynb")
+    clean, _ = load_clean_transactions("synthetic")
+    day = clean["invoice_date"].dt.normalize()
+    lines = clean[day <= pd.Timestamp(results["calibration_end"])].assign(day=day)
+    invoices = lines.drop_duplicates(["customer_id", "day", "invoice_id"])
+    per_day = invoices.groupby(["customer_id", "day"]).size()
+    assert results["two_invoice_days"] == pytest.approx((per_day >= 2).mean(), abs=1e-4)
+    assert 0 < results["two_invoice_days"] < 0.05  # "a little high"
