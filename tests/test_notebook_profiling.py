@@ -12,7 +12,7 @@ import pytest
 from conftest import real_file
 from test_notebooks import NOTEBOOKS, run
 
-from helpers.datasets import load_clean_transactions
+from helpers.datasets import load_clean_transactions, load_synthetic
 from helpers.notebook import read_results
 
 pytestmark = pytest.mark.notebook
@@ -106,3 +106,28 @@ def test_committed_clusters_are_chapter_05s():
     profiled = read_results(NOTEBOOKS / "09_profiling.ipynb")["cluster_sizes"]
     clustered = read_results(NOTEBOOKS / "05_clustering.ipynb")["cluster_sizes"]
     assert profiled == clustered
+
+
+def test_committed_prose_numbers_of_the_profiles_and_the_planted_pairs():
+    """The numbers sections 2 and 5.5 glue, against the recorded sizes and the generator."""
+    results = read_results(NOTEBOOKS / "09_profiling.ipynb")
+    assert results["dataset"] == "synthetic" and results["segments"] == "rfm"
+    # revenue index = 100 x share of revenue / share of customers, from the recorded sizes
+    # (the share of revenue is recorded to 4 decimals: the tolerance follows from that)
+    n = results["n_customers"]
+    for segment, share in results["segment_revenue_share"].items():
+        customer_share = results["segment_sizes"][segment] / n
+        expected = 100 * share / customer_share
+        tolerance = 100 * 0.00005 / customer_share + 0.005
+        assert results["revenue_index"][segment] == pytest.approx(expected, abs=tolerance)
+    # "the frequent, recent buyers hold far more of the revenue than of the customers"
+    assert min(results["revenue_index"][s] for s in ("Champions", "Loyal")) > 200
+    # "much the same mix of categories as everybody else"
+    low, high = results["top_category_index"]["min"], results["top_category_index"]["max"]
+    assert 80 < low <= high < 120
+    # every planted pair found, each direction above the generator's 70% (the partner is
+    # added to a basket with probability 0.7 in helpers/synthetic_products.py)
+    assert results["planted_pairs_found"] == len(load_synthetic().bought_together) == 12
+    confidence = results["planted_pairs_confidence"]
+    assert 0.7 < confidence["min"] <= confidence["max"] < 1
+    assert 1 < results["planted_pairs_min_lift"] <= results["planted_pairs_max_lift"]
