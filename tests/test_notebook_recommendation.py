@@ -165,3 +165,15 @@ def test_committed_chapter_prose_matches_its_recorded_results():
     # chapter 04's tie-safe quartiles, no qcut on ranks; no pointer outside the repository
     assert "qcut" not in code and "rfm.quantile_scores" in code
     assert "reference article" not in text and "shared/reference" not in text
+    # the letter pitfall: popularity beats the letter merge over the same customers (the
+    # estimate is the difference of the two precisions, the interval lies below 0)
+    estimate, lower, upper = results["letter_pitfall_gap"]
+    assert estimate == pytest.approx(
+        results["letter_pitfall_precision"] - precision["popularity"], abs=1e-5
+    )
+    assert lower < estimate < upper < 0
+    assert "popularity's is higher by" in text
+    # "the synthetic shop's 320": the catalogue of the clean lines, counted with pandas
+    assert results["n_products"] == lines["product_id"].nunique() == 320
+    # the Online Retail claims carry no interval here: the prose says so, no "double"
+    assert "roughly double" not in text and "That run's intervals, not its table" in text
