@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml
 		--display-name "Python 3 (Customer Value Lab)" > /dev/null
 	touch $(STAMP)
 
-course: $(STAMP)  ## execute every notebook into build/notebooks and render build/html/index.html
+course: $(STAMP)  ## execute every notebook into build/notebooks and build the book from them in build/html
 	$(BIN)/python scripts/build_course.py --out build
 
 test: $(STAMP)  ## unit tests and notebook tests (what CI runs)
@@ -87,11 +87,12 @@ lab: $(STAMP)  ## open JupyterLab on the course's notebooks (with outputs; `make
 	@echo "JupyterLab on notebooks/: the course edition, with solutions and outputs (the student edition: make student, then $(BIN)/jupyter lab build/student)"
 	$(BIN)/jupyter lab $(ALLOW_ROOT) notebooks/
 
-student: $(STAMP)  ## build the student edition in build/student (solutions stubbed, outputs cleared)
+student: $(STAMP)  ## the student edition: notebooks in build/student, its book in build/student-book
 	$(BIN)/python scripts/student_edition.py --out build/student
+	$(BIN)/python scripts/build_book.py --student --out build/student-book
 
-site: $(STAMP)  ## render the executed notebooks and docs/ as a website in build/site
-	$(BIN)/python scripts/build_site.py --out build/site
+site: $(STAMP)  ## build the book from the committed notebooks (no execution) in build/site
+	$(BIN)/python scripts/build_book.py --out build/site
 
 bench: $(STAMP)  ## run every benchmark and write benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/run_all.py

@@ -102,7 +102,7 @@ def customer_lifetime_value(
 def expected_repeat_counts(
     model: BetaGeoModel, summary: pd.DataFrame, max_frequency: int = 7
 ) -> pd.DataFrame:
-    """Observed and expected numbers of customers with 0, 1, ..., ``max_frequency``+ repeats.
+    """Observed and expected numbers of customers with 0, 1, ..., ``max_frequency`` or more repeats.
 
     The expected count of x is the sum over customers of P(X(T_i) = x) with each customer's
     own T_i; the last class collects ``max_frequency`` and more.

@@ -1,5 +1,7 @@
 r"""The customer value report: run ``notebooks/12_customer_value_report.ipynb`` on your data.
 
+::
+
     python -m helpers.report --transactions orders.csv --out build/report
     python -m helpers.report --transactions orders.csv --customers customers.csv \
         --map Order=invoice_id When=invoice_date Client=customer_id SKU=product_id \

@@ -12,14 +12,14 @@ tables with an SQL engine that streams the lines from Parquet or CSV files:
 Each result is one SQL text of :mod:`helpers.scale_sql`, run by either engine, and comes back
 as a pandas frame with the index, columns, dtypes and values of the pandas function:
 
-=====================  =================================================
-here                   pandas
-=====================  =================================================
-:func:`customer_summary`  :func:`helpers.customers.customer_summary`
-:func:`rfm_table`         :func:`helpers.rfm.rfm_table`
-:func:`rfm_scores`        ``helpers.rfm.rfm_scores(helpers.rfm.rfm_table(...))``
-:func:`summary_data`      :func:`helpers.clv_data.summary_data`
-=====================  =================================================
+===========================  =================================================
+here                         pandas
+===========================  =================================================
+:func:`customer_summary`     :func:`helpers.customers.customer_summary`
+:func:`rfm_table`            :func:`helpers.rfm.rfm_table`
+:func:`rfm_scores`           ``helpers.rfm.rfm_scores(helpers.rfm.rfm_table(...))``
+:func:`summary_data`         :func:`helpers.clv_data.summary_data`
+===========================  =================================================
 
 Integers, dates and ids are equal exactly. Money is summed exactly (in millionths, see
 :mod:`helpers.scale_sql`), so it is the double nearest to the decimal total; pandas sums the

@@ -5,15 +5,15 @@ Thin, teaching-friendly wrappers over lifelines (imported inside the functions, 
 ``tenure_months``) and an event flag (``churn``: True when the customer left, False when they
 are still a subscriber, i.e. censored at their tenure).
 
-==========================  ====================================================================
-:func:`kaplan_meier`        S(t) per group with its pointwise confidence band (tidy table)
-:func:`median_survival`     median duration per group with its confidence interval
-:func:`logrank_test`        do the groups' survival curves differ?
-:func:`survival_at`         a step curve (Kaplan-Meier) read on a grid of whole months
-:func:`restricted_mean_residual_life`  E[min(T, H) - t | T > t] for one curve, exactly
-:func:`expected_remaining`  the same per subscriber on a monthly grid, optionally discounted
-:func:`remaining_clv`       margin x discounted expected remaining months, per subscriber
-==========================  ====================================================================
+=======================================  ========================================================
+:func:`kaplan_meier`                     S(t) per group with its pointwise confidence band
+:func:`median_survival`                  median duration per group with its confidence interval
+:func:`logrank_test`                     do the groups' survival curves differ?
+:func:`survival_at`                      a step curve (Kaplan-Meier) read on a grid of whole months
+:func:`restricted_mean_residual_life`    E[min(T, H) - t | T > t] for one curve, exactly
+:func:`expected_remaining`               per subscriber on a monthly grid, optionally discounted
+:func:`remaining_clv`                    margin x discounted remaining months, per subscriber
+=======================================  ========================================================
 
 Conventions. Survival is S(t) = P(T > t), right-continuous. The expected remaining tenure of a
 subscriber at tenure t is restricted to a horizon H the data support (at most the longest

@@ -6,7 +6,7 @@ prices, extreme quantities, a test account, cancellations with nothing to match,
 duplicates) and marks some clean lines to be dirtied in place (bad dates, messy text);
 :func:`_finish_order_lines` orders the lines, numbers the invoices ("C" in front of a
 return, as in Online Retail), writes the dates as text, spoils the marked ones and lists every
-dirty line with its kind (:data:`DIRT_KINDS`) for :attr:`helpers.synthetic.RetailData.dirt`.
+dirty line with its kind (:data:`DIRT_KINDS`) for :attr:`helpers.synthetic_tables.RetailData.dirt`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from helpers import schema as s
 
 __all__ = ["DIRT_KINDS", "TEST_ACCOUNT"]
 
-#: The kinds of dirt recorded in :attr:`helpers.synthetic.RetailData.dirt`, one per dirty order
-#: line.
+#: The kinds of dirt recorded in :attr:`helpers.synthetic_tables.RetailData.dirt`, one per
+#: dirty order line.
 DIRT_KINDS: tuple[str, ...] = (
     "duplicate",
     "missing_customer",

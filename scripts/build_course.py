@@ -1,14 +1,14 @@
-"""Execute the course notebooks and render them to HTML with an index in course order.
+"""Execute the course notebooks, then build the course book from the executed copies.
 
-    python scripts/build_course.py --out build      # build/notebooks/*.ipynb, build/html/*.html
+    python scripts/build_course.py --out build      # build/notebooks/*.ipynb, build/html/
     python scripts/build_course.py --in-place       # refresh the committed notebooks' outputs
 
 Notebooks run with papermill on the project's kernel (``python3`` from ``.venv``), on their
 default parameters (the embedded synthetic dataset), offline. ``--jobs`` notebooks run at a
 time (default: one per core, at most two; each has its own kernel process); with one job
-papermill shows a progress bar per cell. The pages load nothing from the internet: formulas
-are rendered to MathML at build time (``offline_math``), and the build says how many per
-chapter, and how many failed (shown as their TeX).
+papermill shows a progress bar per cell. After a run the numbers glued into the prose are
+filled from the run's recorded results (``prose_glue``). The book (``build_book``: Sphinx,
+offline) is then built from the executed copies into ``build/html``.
 """
 
 from __future__ import annotations
@@ -24,14 +24,10 @@ from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from learner_view import learner_notebook  # noqa: E402
-from offline_math import MathResult, insert_math, render_notebook_math  # noqa: E402
 from prose_glue import fill_notebook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-#: nbconvert's lab page; :data:`helpers.report_html.OFFLINE_BLOCKS` is appended to it.
-OFFLINE_TEMPLATE = "{%- extends 'index.html.j2' -%}"
 
 
 def course_notebooks() -> list[Path]:
@@ -75,103 +71,6 @@ def fill_glue(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     if fill_notebook(nb, path.name):
         nbformat.write(nb, path)
-
-
-def render_html(
-    executed: Path,
-    out_dir: Path,
-    neighbours: tuple[Path | None, Path | None],
-    math: dict[str, MathResult] | None = None,
-) -> Path:
-    """Render an executed notebook to HTML with links to the index and the next chapter.
-
-    The page loads nothing from the internet: its formulas are MathML made at build time
-    (``offline_math``) and nbconvert's CDN loaders are left out (``OFFLINE_BLOCKS``, shared
-    with the report). When ``math`` is given, the page's formulas are recorded in it under
-    the notebook's stem.
-    """
-    import jinja2
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    from helpers.report_html import OFFLINE_BLOCKS
-
-    # the learner's view: no nbval markers, no results section (scripts/learner_view.py)
-    learner = learner_notebook(nbformat.read(executed, as_version=4))
-    notebook, formulas = render_notebook_math(learner)
-    exporter = HTMLExporter(
-        template_name="lab",
-        extra_loaders=[jinja2.DictLoader({"offline.html.j2": OFFLINE_TEMPLATE + OFFLINE_BLOCKS})],
-        template_file="offline.html.j2",
-    )
-    body, _ = exporter.from_notebook_node(notebook)
-    body = insert_math(body, formulas)
-    if math is not None:
-        math[executed.stem] = formulas
-    links = ['<a href="index.html">Course index</a>']
-    previous, following = neighbours
-    if previous is not None:
-        links.insert(0, f'<a href="{previous.stem}.html">&larr; {previous.stem}</a>')
-    if following is not None:
-        links.append(f'<a href="{following.stem}.html">{following.stem} &rarr;</a>')
-    nav = f'<nav style="padding:1em;font-family:sans-serif">{" | ".join(links)}</nav>'
-    start = body.index(">", body.index("<body")) + 1  # just after the <body ...> tag
-    page = body[:start] + nav + body[start:].replace("</body>", nav + "</body>")
-    target = out_dir / f"{executed.stem}.html"
-    target.write_text(page, encoding="utf-8")
-    return target
-
-
-def math_summary(math: dict[str, MathResult]) -> str:
-    """One line on the formulas of the pages: converted per chapter, and the failures' TeX."""
-    converted = sum(r.converted for r in math.values())
-    failed = [tex for r in math.values() for tex in r.failed]
-    per_page = ", ".join(f"{stem[:2]}: {r.converted}" for stem, r in math.items() if r.html)
-    line = f"formulas: {converted} rendered as MathML ({per_page}), {len(failed)} failed"
-    if failed:
-        line += " (shown as TeX): " + "; ".join(failed)
-    return line
-
-
-#: What the index says of the pages of `make course`: executed by the build itself.
-EXECUTED_BY_BUILD = "Each chapter was executed on the embedded synthetic dataset by this build."
-
-
-def write_index(notebooks: list[Path], out_dir: Path, provenance: str = EXECUTED_BY_BUILD) -> Path:
-    """Write index.html linking the chapters in course order with their goals.
-
-    Parameters
-    ----------
-    notebooks : list of Path
-        The chapters, in course order.
-    out_dir : Path
-        Where index.html goes.
-    provenance : str, optional
-        One sentence saying where the pages' outputs come from.
-    """
-    import mistune  # nbconvert's Markdown renderer
-
-    items = []
-    for path in notebooks:
-        title, goal = title_and_goal(path)
-        # the titles carry their chapter number: a list without numbers of its own; the
-        # title and goal are Markdown (code, bold): rendered, not shown raw
-        title_html = mistune.html(title).strip().removeprefix("<p>").removesuffix("</p>")
-        items.append(
-            f'<li><a href="{path.stem}.html">{title_html}</a>{mistune.html(goal).strip()}</li>'
-        )
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>Customer Value Lab</title>"
-        "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}"
-        "ul.chapters{list-style:none;padding:0}li{margin-bottom:1em}</style></head><body>"
-        "<h1>Customer Value Lab</h1>"
-        f"<p>The course in order. {provenance}</p><ul class='chapters'>"
-        + "".join(items)
-        + "</ul></body></html>"
-    )
-    target = out_dir / "index.html"
-    target.write_text(page, encoding="utf-8")
-    return target
 
 
 def _timed(run: Callable[[Path], object], path: Path) -> float:
@@ -240,22 +139,18 @@ def main(argv: list[str] | None = None) -> int:
         run_all(notebooks, execute_in_place, args.jobs)
         return 0
 
-    executed_dir, html_dir = args.out / "notebooks", args.out / "html"
-    html_dir.mkdir(parents=True, exist_ok=True)
+    from build_book import build as build_book
+
+    executed_dir = args.out / "notebooks"
     started = time.perf_counter()
-    executed = [executed_dir / path.name for path in notebooks]
     run_all(
         notebooks, partial(build_one, executed_dir=executed_dir, progress=args.jobs <= 1), args.jobs
     )
-    math: dict[str, MathResult] = {}
-    for i, path in enumerate(executed):
-        previous = executed[i - 1] if i > 0 else None
-        following = executed[i + 1] if i + 1 < len(executed) else None
-        render_html(path, html_dir, (previous, following), math)
-    index = write_index(notebooks, html_dir)
-    print(math_summary(math), flush=True)
+    executed = [executed_dir / path.name for path in notebooks]
+    index = build_book(executed, (args.out / "html").resolve(), jobs=args.jobs)
     print(
-        f"built {len(executed)} notebooks in {time.perf_counter() - started:.0f} s; open {index}",
+        f"executed {len(executed)} notebooks and built the book in "
+        f"{time.perf_counter() - started:.0f} s; open {index}",
         flush=True,
     )
     return 0

@@ -227,7 +227,7 @@ def error_difference(
 ) -> pd.DataFrame:
     """Difference of two predictors' absolute errors per origin, with a confidence interval.
 
-    For each customer, d = |first - actual| - |second - actual|; the mean of d is the
+    For each customer, d = ``abs(first - actual) - abs(second - actual)``; the mean of d is the
     difference of the two MAEs (< 0: ``first`` is better). Its interval is the normal one,
     mean +- z sd / sqrt(n), which the central limit theorem justifies for the thousands of
     customers of a backtest. An interval that contains 0 says the data do not tell the two

@@ -1,6 +1,6 @@
 """Saving and reading back a fitted :class:`helpers.clv.covariates.CovariateModel` (JSON).
 
-The file is written like a base model's (:meth:`helpers.clv.fitting._Fitter.save`): JSON,
+The file is written like a base model's (their ``save`` method): JSON,
 never pickle, the same format version, written to a temporary name and renamed. It holds
 ``"model": "CovariateModel"``, the base model's class name, the covariate columns of each
 process, every parameter (the base parameters, then the coefficients ``"<process>:<column>"``),

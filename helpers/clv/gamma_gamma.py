@@ -150,7 +150,7 @@ class GammaGamma(_Fitter):
     ) -> pd.Series:
         """Check the assumption that spend does not depend on frequency, on the repeat buyers.
 
-        Works unfitted too. A correlation near 0 (|rho| below about 0.3) supports it.
+        Works unfitted too. A correlation near 0 (``abs(rho)`` below about 0.3) supports it.
 
         Parameters
         ----------

@@ -53,7 +53,7 @@ def share_after_a_year_censoring_fixed() -> float:
     normalise=lambda name: str(name).strip(),
 )
 def model_to_trust() -> str:
-    """Apply the rule (mean MAE, 1% ties, then |bias|) to the exercise's table."""
+    """Apply the rule (mean MAE, 1% ties, then the absolute bias) to the exercise's table."""
     table = BACKTEST_0803
     mae = table.filter(like="mae_").mean(axis=1)
     tied = table[mae <= mae.min() * 1.01]

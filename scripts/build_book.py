@@ -1,0 +1,377 @@
+"""Build the course book: Sphinx with myst-nb and the book theme, from executed notebooks.
+
+    python scripts/build_book.py --out build/site                  # from notebooks/ (committed)
+    python scripts/build_book.py --from build/notebooks --out build/html   # what make course does
+    python scripts/build_book.py --student --out build/student-site        # without solutions
+
+The book is the chapters as learners see them (``learner_view``: no test markers, no results
+cells, no glue comments), each exercise's solution folded under "Show the solution" (or, with
+``--student``, replaced by a stub and every output cleared), the guides of ``docs/`` (the
+glossary as a Sphinx glossary in English and Chinese), the README's part on running the report
+on one's own data, a gallery of the course's figures, the benchmark results and an API
+reference of ``helpers`` generated from the numpydoc docstrings. Names of ``helpers`` in code
+spans of the chapters (``rfm.rfm_table``) link to their reference. myst-nb executes nothing:
+the book shows the notebooks it is given, so the committed ones (``make site``) and freshly
+executed ones (``make course``) give the same pages when the tests' comparison of every output
+holds. Sphinx runs with warnings as errors: a broken link or reference fails the build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_course import ROOT, course_notebooks, title_and_goal  # noqa: E402
+from learner_view import learner_notebook  # noqa: E402
+from student_edition import SOLUTION_TAG, student_notebook  # noqa: E402
+
+BOOK = ROOT / "book"
+DOCS = ROOT / "docs"
+#: The guides of docs/ in the book, in sidebar order: (file, page name).
+GUIDES = [("teaching.md", "teaching"), ("sources.md", "sources")]
+#: Files outside the book that chapters and guides link to, and the page that replaces them.
+PAGES = {
+    "docs/teaching.md": "teaching.md",
+    "docs/glossary.md": "glossary.md",
+    "docs/sources.md": "sources.md",
+    "datasets/README.md": "data.md",
+    "README.md": "index.md",
+    "benchmarks/RESULTS.md": "benchmarks.md",
+}
+#: A Markdown link's target.
+LINK = re.compile(r"(\]\()([^)\s]+)(\))")
+#: An inline code span holding a dotted name, maybe called: `rfm.rfm_table()`.
+CODE_NAME = re.compile(r"(?<!`)`((?:helpers\.)?[a-z_][\w]*(?:\.[A-Za-z_]\w*)+)(\(\))?`(?!`)")
+
+
+def _source(cell: nbformat.NotebookNode) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def helpers_object(name: str) -> str | None:
+    """The full name of the ``helpers`` object ``name`` names (``rfm.rfm_table``), or None."""
+    full = name if name.startswith("helpers.") else f"helpers.{name}"
+    parts = full.split(".")
+    for cut in range(len(parts), 1, -1):
+        try:
+            target = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attribute in parts[cut:]:
+            target = getattr(target, attribute, None)
+            if target is None:
+                return None
+        if cut == len(parts) or _documented(target, ".".join(parts[:cut]), parts[cut:]):
+            return full
+        return None
+    return None
+
+
+def _documented(target: object, module: str, path: list[str]) -> bool:
+    """Whether the API reference documents ``target``, reached as ``module.path``.
+
+    Functions, classes and methods are (where re-exported, the book's ``reexports`` extension
+    sends the reference to their home); data only in the module that assigns it.
+    """
+    if getattr(target, "__qualname__", None) is not None:
+        return str(getattr(target, "__module__", "")).startswith("helpers")
+    source = Path(importlib.import_module(module).__file__ or "").read_text(encoding="utf-8")
+    return len(path) == 1 and bool(
+        re.search(rf"(?m)^{re.escape(path[0])}\s*(?::[^=\n]+)?=", source)
+    )
+
+
+def link_api(markdown: str) -> str:
+    """Code spans naming a ``helpers`` object become references to the API page."""
+
+    def replace(match: re.Match[str]) -> str:
+        full = helpers_object(match[1])
+        if full is None:
+            return match.group()
+        return f"{{py:obj}}`{match[1]}{match[2] or ''} <{full}>`"
+
+    return CODE_NAME.sub(replace, markdown)
+
+
+def relink(markdown: str, origin: str) -> str:
+    """Links to files of the repository become links to their pages in the book.
+
+    ``origin`` is the folder of the file the Markdown comes from (``notebooks``, ``docs``).
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        target = match[2]
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            return match.group()
+        path, _, anchor = target.partition("#")
+        resolved = (Path(origin) / path).as_posix()
+        parts: list[str] = []
+        for part in resolved.split("/"):
+            if part == "..":
+                parts = parts[:-1]
+            elif part not in ("", "."):
+                parts.append(part)
+        resolved = "/".join(parts)
+        if resolved.startswith("notebooks/"):
+            page = resolved.removeprefix("notebooks/")
+        elif resolved in PAGES:
+            page = PAGES[resolved]
+        else:
+            return match.group()  # left as written: the build fails if it is broken
+        return f"{match[1]}{page}{'#' + anchor if anchor else ''}{match[3]}"
+
+    return LINK.sub(replace, markdown)
+
+
+def book_notebook(
+    notebook: nbformat.NotebookNode,
+    name: str,
+    student: bool,
+    terms: dict[str, str] | None = None,
+    link_names: bool = True,
+) -> nbformat.NotebookNode:
+    """A chapter as the book shows it: learner view, folded solutions, linked names and terms."""
+    chapter = student_notebook(notebook, name) if student else learner_notebook(notebook)
+    linked: set[str] = set()
+    for cell in chapter.cells:
+        if cell.cell_type == "markdown":
+            text = relink(_source(cell), "notebooks")
+            text = link_api(text) if link_names else text
+            cell.source = link_terms(text, terms or {}, linked)
+        elif SOLUTION_TAG in cell.metadata.get("tags", []):
+            cell.metadata["tags"] = [*cell.metadata["tags"], "hide-input"]
+            cell.metadata["mystnb"] = {
+                "code_prompt_show": "Show the solution",
+                "code_prompt_hide": "Hide the solution",
+            }
+    return chapter
+
+
+def glossary_page(markdown: str) -> str:
+    """docs/glossary.md (tables of English, 中文, chapter, meaning) as a Sphinx glossary."""
+    out: list[str] = []
+    in_table = False
+    for line in markdown.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if "|" in line else []
+        if line.startswith("|") and cells and cells[0] == "English":
+            continue
+        if line.startswith("|") and set(line.replace("|", "").strip()) <= {"-", " "}:
+            out.append(":::{glossary}")
+            in_table = True
+            continue
+        if line.startswith("|") and in_table:
+            english, chinese, chapter, meaning = cells[:4]
+            out += [english, chinese, f"  {meaning} (chapter {chapter})", ""]
+            continue
+        if in_table:
+            out.append(":::")
+            in_table = False
+        out.append(line)
+    if in_table:
+        out.append(":::")
+    return relink("\n".join(out) + "\n", "docs")
+
+
+def glossary_terms(markdown: str) -> dict[str, str]:
+    """The English terms of docs/glossary.md: {short form, lower case: term}.
+
+    The short form drops a parenthesis: "cancellation (return)" is found as "cancellation".
+    """
+    terms = {}
+    for line in markdown.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) >= 4 and cells[0] not in ("English", ""):
+            if set(cells[0]) <= {"-", " "}:
+                continue
+            terms[cells[0].split(" (")[0].lower()] = cells[0]
+    return terms
+
+
+def link_terms(markdown: str, terms: dict[str, str], linked: set[str]) -> str:
+    """The first bold use of each glossary term (``**cutoff**``) links to the glossary.
+
+    ``linked`` holds the terms already linked in the chapter; it is updated.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        key = match[1].lower()
+        if key not in terms or key in linked:
+            return match.group()
+        linked.add(key)
+        return f"**{{term}}`{match[1]} <{terms[key]}>`**"
+
+    return re.sub(r"\*\*([^*`{}<>\n]+?)\*\*", replace, markdown)
+
+
+def readme_section(first: str, before: str) -> str:
+    """The README from the heading ``first`` up to (without) the heading ``before``."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"\n## {first}\n")
+    end = text.index(f"\n## {before}\n", start)
+    return "#" + text[start + 3 : end].replace("\n### ", "\n## ") + "\n"
+
+
+def gallery_page(chapters: list[Path], images: Path) -> str:
+    """A page of every figure of the chapters, each linked to its chapter."""
+    images.mkdir(parents=True, exist_ok=True)
+    lines = ["# Gallery", "", "Every figure of the course, chapter by chapter.", ""]
+    for path in chapters:
+        notebook = nbformat.read(path, as_version=4)
+        title, _ = title_and_goal(path)
+        figures = []
+        heading = title
+        for cell in notebook.cells:
+            if cell.cell_type == "markdown":
+                found = re.findall(r"(?m)^#{2,3} (.+)$", _source(cell))
+                heading = found[-1] if found else heading
+                continue
+            for output in cell.get("outputs", []):
+                png = output.get("data", {}).get("image/png")
+                if png:
+                    name = f"{path.stem}_{len(figures) + 1}.png"
+                    (images / name).write_bytes(base64.b64decode(png))
+                    figures.append((name, heading))
+        if not figures:
+            continue
+        lines += [f"## {title}", ""]
+        for name, heading in figures:
+            lines += [
+                f"```{{figure}} {images.name}/{name}",
+                ":width: 45%",
+                "",
+                f"[{heading}]({path.name})",
+                "```",
+                "",
+            ]
+    return "\n".join(lines)
+
+
+def api_page() -> str:
+    """The API reference: one page per module of ``helpers``, from the docstrings."""
+    return (
+        "# API reference\n\n"
+        "Every public function and class of the `helpers` package, from its docstring.\n\n"
+        "```{eval-rst}\n.. autosummary::\n   :toctree: api\n   :recursive:\n\n   helpers\n```\n"
+    )
+
+
+def index_page(chapters: list[Path], student: bool, full: bool = True) -> str:
+    """The landing page: what the course is, and the table of contents."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    intro = readme.split("\n## ", 1)[0].split("\n", 1)[1].strip()
+    edition = (
+        "This is the **student edition**: the exercises are to solve, without solutions or outputs."
+        if student
+        else "Each chapter shows its outputs on the embedded synthetic dataset; every "
+        "exercise's solution is folded under *Show the solution*."
+    )
+    toc = "\n".join(path.stem for path in chapters)
+    guides = "\n".join(
+        ["teaching", "glossary", "report", "data", "gallery", "benchmarks", "sources"]
+    )
+    page = f"# Customer Value Lab\n\n{relink(intro, '.')}\n\n{edition}\n\n"
+    page += f"```{{toctree}}\n:caption: Course\n:maxdepth: 1\n\n{toc}\n```\n\n"
+    if full:
+        page += f"```{{toctree}}\n:caption: Guides\n:maxdepth: 1\n\n{guides}\n```\n\n"
+        page += "```{toctree}\n:caption: Reference\n:maxdepth: 1\n\napi\n```\n"
+    return page
+
+
+def write_guides(src: Path, chapters: list[Path], student: bool) -> None:
+    """The pages besides the chapters: guides, glossary, report, data, gallery, API."""
+    for file, page in GUIDES:
+        text = (DOCS / file).read_text(encoding="utf-8")
+        (src / f"{page}.md").write_text(relink(text, "docs"), encoding="utf-8")
+    glossary = glossary_page((DOCS / "glossary.md").read_text(encoding="utf-8"))
+    (src / "glossary.md").write_text(glossary, encoding="utf-8")
+    report = readme_section("Run the report on your own data", "Layout")
+    (src / "report.md").write_text(relink(report, "."), encoding="utf-8")
+    data = (ROOT / "datasets" / "README.md").read_text(encoding="utf-8")
+    (src / "data.md").write_text(relink(data, "datasets"), encoding="utf-8")
+    results = (ROOT / "benchmarks" / "RESULTS.md").read_text(encoding="utf-8")
+    (src / "benchmarks.md").write_text(relink(results, "benchmarks"), encoding="utf-8")
+    gallery = gallery_page([] if student else chapters, src / "gallery")
+    (src / "gallery.md").write_text(gallery, encoding="utf-8")
+    (src / "api.md").write_text(api_page(), encoding="utf-8")
+
+
+def assemble(chapters: list[Path], src: Path, student: bool = False, full: bool = True) -> Path:
+    """Write the book's sources into ``src`` (emptied first); return ``src``.
+
+    ``full=False`` makes a quick book of the chapters alone (for the tests of a page): no
+    guides, gallery or API reference, and names in code are not linked.
+    """
+    if src.exists():
+        shutil.rmtree(src)
+    src.mkdir(parents=True)
+    shutil.copy(BOOK / "conf.py", src / "conf.py")
+    for folder in ("_ext", "_templates"):
+        shutil.copytree(BOOK / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    terms = glossary_terms((DOCS / "glossary.md").read_text(encoding="utf-8")) if full else {}
+    for path in chapters:
+        notebook = nbformat.read(path, as_version=4)
+        chapter = book_notebook(notebook, path.name, student, terms, link_names=full)
+        nbformat.write(chapter, src / path.name)
+    if full:
+        write_guides(src, chapters, student)
+    (src / "index.md").write_text(index_page(chapters, student, full), encoding="utf-8")
+    return src
+
+
+def build(
+    chapters: list[Path], out: Path, student: bool = False, jobs: int = 2, full: bool = True
+) -> Path:
+    """Assemble the sources next to ``out`` and build the book into ``out``; return index.html.
+
+    Raises
+    ------
+    RuntimeError
+        If Sphinx fails or warns (a broken link or reference); the message has its output.
+    """
+    src = assemble(chapters, out.parent / f"{out.name}-src", student, full)
+    if out.exists():
+        shutil.rmtree(out)
+    command = [
+        sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-q",
+        "-j", str(jobs), "-d", str(out.parent / f"{out.name}-doctrees"), str(src), str(out),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the book did not build:\n{done.stderr}{done.stdout}")
+    return out / "index.html"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "site")
+    parser.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        default=None,
+        help="a folder of executed chapters (default: the committed notebooks/)",
+    )
+    parser.add_argument("--student", action="store_true", help="the student edition")
+    args = parser.parse_args(argv)
+    chapters = course_notebooks()
+    if args.source is not None:
+        chapters = [args.source / path.name for path in chapters]
+    started = time.perf_counter()
+    index = build(chapters, args.out.resolve(), args.student)
+    print(f"book built in {time.perf_counter() - started:.0f} s; open {index}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
