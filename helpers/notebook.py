@@ -18,7 +18,7 @@ from typing import Any
 
 RESULT_MIME = "application/vnd.customer-value-lab.result+json"
 
-__all__ = ["RESULT_MIME", "read_results", "record", "run_notebook"]
+__all__ = ["RESULT_MIME", "notebook_results", "read_results", "record", "run_notebook"]
 
 
 def _jsonable(value: Any) -> Any:
@@ -82,7 +82,22 @@ def read_results(path: str | os.PathLike) -> dict[str, Any]:
         comes back with its keys sorted (nbformat writes JSON with sorted keys), so compare
         recorded dicts as mappings, not by key order.
     """
-    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+    return notebook_results(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def notebook_results(notebook: Mapping[str, Any]) -> dict[str, Any]:
+    """Read the values that :func:`record` published in a notebook already in memory.
+
+    Parameters
+    ----------
+    notebook : mapping
+        An executed notebook, as JSON or as an ``nbformat.NotebookNode``.
+
+    Returns
+    -------
+    dict
+        ``{name: value}`` as :func:`read_results` gives them.
+    """
     results: dict[str, Any] = {}
     for cell in notebook.get("cells", []):
         for output in cell.get("outputs", []):

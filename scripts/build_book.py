@@ -35,6 +35,9 @@ from build_course import ROOT, course_notebooks, title_and_goal  # noqa: E402
 from learner_view import learner_notebook  # noqa: E402
 from student_edition import SOLUTION_TAG, student_notebook  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+from reexports import find_object  # noqa: E402
+
 BOOK = ROOT / "book"
 DOCS = ROOT / "docs"
 #: The guides of docs/ in the book, in sidebar order: (file, page name).
@@ -59,25 +62,6 @@ def _source(cell: nbformat.NotebookNode) -> str:
     return "".join(source) if isinstance(source, list) else source
 
 
-def helpers_object(name: str) -> str | None:
-    """The full name of the ``helpers`` object ``name`` names (``rfm.rfm_table``), or None."""
-    full = name if name.startswith("helpers.") else f"helpers.{name}"
-    parts = full.split(".")
-    for cut in range(len(parts), 1, -1):
-        try:
-            target = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        for attribute in parts[cut:]:
-            target = getattr(target, attribute, None)
-            if target is None:
-                return None
-        if cut == len(parts) or _documented(target, ".".join(parts[:cut]), parts[cut:]):
-            return full
-        return None
-    return None
-
-
 def _documented(target: object, module: str, path: list[str]) -> bool:
     """Whether the API reference documents ``target``, reached as ``module.path``.
 
@@ -87,9 +71,18 @@ def _documented(target: object, module: str, path: list[str]) -> bool:
     if getattr(target, "__qualname__", None) is not None:
         return str(getattr(target, "__module__", "")).startswith("helpers")
     source = Path(importlib.import_module(module).__file__ or "").read_text(encoding="utf-8")
-    return len(path) == 1 and bool(
-        re.search(rf"(?m)^{re.escape(path[0])}\s*(?::[^=\n]+)?=", source)
-    )
+    assigned = re.search(rf"(?m)^{re.escape(path[0])}\s*(?::[^=\n]+)?=", source)
+    return len(path) == 1 and assigned is not None
+
+
+def helpers_object(name: str) -> str | None:
+    """The full name of the ``helpers`` object ``name`` names (``rfm.rfm_table``), or None."""
+    full = name if name.startswith("helpers.") else f"helpers.{name}"
+    found = find_object(full)
+    if found is None or found[0] == "helpers" and found[1]:
+        return None  # nothing, or a name the package itself re-exports
+    module, path, target = found
+    return full if not path or _documented(target, module, path) else None
 
 
 def link_api(markdown: str) -> str:

@@ -31,6 +31,8 @@ from typing import Any
 
 import nbformat
 
+from helpers.notebook import notebook_results
+
 #: The number a glue comment fills, and the comment.
 GLUED = re.compile(
     r"(?P<number>[-−]?\d[\d,]*(?:\.\d+)?%?)"
@@ -58,23 +60,6 @@ class BareNumber:
 def _source(cell: Mapping[str, Any]) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else source
-
-
-def recorded_results(notebook: Mapping[str, Any]) -> dict[str, Any]:
-    """The results a notebook recorded (see ``helpers.notebook.read_results``), from memory."""
-    import json
-
-    from helpers.notebook import RESULT_MIME
-
-    results: dict[str, Any] = {}
-    for cell in notebook.get("cells", []):
-        for output in cell.get("outputs", []):
-            payload = output.get("data", {}).get(RESULT_MIME)
-            if payload is not None:
-                if isinstance(payload, str):
-                    payload = json.loads(payload)
-                results[payload["name"]] = payload["value"]
-    return results
 
 
 def formatted(value: Any, spec: str | None) -> str:
@@ -154,7 +139,7 @@ def fill_notebook(notebook: nbformat.NotebookNode, name: str = "") -> int:
     int
         The number of glued numbers whose text changed.
     """
-    results = recorded_results(notebook)
+    results = notebook_results(notebook)
     changed = 0
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "markdown":

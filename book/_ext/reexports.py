@@ -18,10 +18,14 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 
-def home_of(name: str) -> str | None:
-    """Where the object called ``name`` (``helpers.a.b``) is defined, or None."""
+def find_object(name: str) -> tuple[str, list[str], Any] | None:
+    """Find the object a dotted name reaches.
+
+    Returns (the longest importable module, the attributes after it, the object), or None
+    when the name reaches nothing.
+    """
     parts = name.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
+    for cut in range(len(parts), 0, -1):
         try:
             target: Any = importlib.import_module(".".join(parts[:cut]))
         except ImportError:
@@ -30,13 +34,20 @@ def home_of(name: str) -> str | None:
             target = getattr(target, attribute, None)
             if target is None:
                 return None
-        module, qualname = (
-            getattr(target, "__module__", None),
-            getattr(target, "__qualname__", None),
-        )
-        if isinstance(module, str) and module.startswith("helpers") and qualname:
-            return f"{module}.{qualname}"
+        return ".".join(parts[:cut]), parts[cut:], target
+    return None
+
+
+def home_of(name: str) -> str | None:
+    """Where the object called ``name`` (``helpers.a.b``) is defined, or None."""
+    found = find_object(name)
+    if found is None or not found[1]:
         return None
+    target = found[2]
+    module = getattr(target, "__module__", None)
+    qualname = getattr(target, "__qualname__", None)
+    if isinstance(module, str) and module.startswith("helpers") and qualname:
+        return f"{module}.{qualname}"
     return None
 
 
