@@ -274,10 +274,25 @@ def index_page(chapters: list[Path], student: bool, full: bool = True) -> str:
         ["teaching", "glossary", "report", "data", "gallery", "benchmarks", "sources"]
     )
     page = f"# Customer Value Lab\n\n{relink(intro, '.')}\n\n{edition}\n\n"
-    page += f"```{{toctree}}\n:caption: Course\n:maxdepth: 1\n\n{toc}\n```\n\n"
+    # the sidebar's tables of contents; the page itself lists each chapter with its goal
+    page += f"```{{toctree}}\n:caption: Course\n:maxdepth: 1\n:hidden:\n\n{toc}\n```\n\n"
     if full:
-        page += f"```{{toctree}}\n:caption: Guides\n:maxdepth: 1\n\n{guides}\n```\n\n"
-        page += "```{toctree}\n:caption: Reference\n:maxdepth: 1\n\napi\n```\n"
+        page += f"```{{toctree}}\n:caption: Guides\n:maxdepth: 1\n:hidden:\n\n{guides}\n```\n\n"
+        page += "```{toctree}\n:caption: Reference\n:maxdepth: 1\n:hidden:\n\napi\n```\n\n"
+    page += "## The chapters\n\n"
+    for path in chapters:
+        title, goal = title_and_goal(path)
+        goal = relink(goal, "notebooks")
+        page += f"### [{title}]({path.name})\n\n{link_api(goal) if full else goal}\n\n"
+    if full:
+        page += (
+            "## Guides and reference\n\n"
+            "The [teacher's guide](teaching.md), the [glossary](glossary.md) (English and "
+            "Chinese), [running the report on your own data](report.md), the "
+            "[data dictionary](data.md), a [gallery](gallery.md) of every figure, the "
+            "[benchmarks](benchmarks.md), the [source articles](sources.md) and the "
+            "[API reference](api.md) of `helpers`.\n"
+        )
     return page
 
 
