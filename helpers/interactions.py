@@ -93,13 +93,15 @@ def interaction_matrix(
         Weight each purchase by ``0.5 ** (age / half_life_days)``, its age in days before
         ``as_of``: "count" sums the weights, "binary" keeps the weight of the latest purchase.
     as_of : str or pandas.Timestamp, optional
-        The moment ages are counted from; default the last ``invoice_date``.
+        The analysis date, exclusive: lines dated at or after it are left out (a matrix "as of"
+        a date knows nothing of later purchases), and ages are counted from it. Default: every
+        line, ages counted from the last ``invoice_date``.
     products : iterable, optional
         The catalogue: product ids that get a column even if nobody bought them (the products
         of the lines are always included).
     customer_id, product_id, invoice_id, invoice_date, quantity : str
-        Column names (``invoice_date`` is needed only with a half-life, ``quantity`` is
-        checked when present).
+        Column names (``invoice_date`` is needed only with a half-life or ``as_of``,
+        ``quantity`` is checked when present).
 
     Returns
     -------
@@ -117,6 +119,7 @@ def interaction_matrix(
     needed = [customer_id, product_id, invoice_id]
     if half_life_days is not None:
         check_numbers("half_life_days", half_life_days, "> 0 days", lambda x: x > 0)
+    if half_life_days is not None or as_of is not None:
         needed.append(invoice_date)
     require_columns(transactions, needed, "transactions")
     for column in needed:
@@ -126,6 +129,8 @@ def interaction_matrix(
         column_rule(
             transactions, bad, "transactions", quantity, "> 0 (clean the order lines first)"
         )
+    if as_of is not None:
+        transactions = transactions[transactions[invoice_date] < pd.Timestamp(as_of)]
     lines = pd.DataFrame(
         {
             "c": transactions[customer_id].astype(str),

@@ -90,6 +90,26 @@ def test_interaction_matrix_recency_and_catalogue(lines):
     assert latest.matrix[1, 0] == pytest.approx(0.5)  # binary keeps the latest purchase
 
 
+def test_interaction_matrix_as_of_leaves_out_the_lines_at_or_after_it(lines):
+    # as_of is exclusive: a purchase dated exactly at it (u2's PB, 01-31) and later ones are
+    # not in the matrix, which equals the matrix of the lines cut before it
+    as_of = pd.Timestamp("2024-01-31")
+    before = lines[lines["invoice_date"] < as_of]
+    assert len(before) < len(lines)
+    for kwargs in ({}, {"value": "count", "half_life_days": 10}):
+        got = r.interaction_matrix(lines, as_of=as_of, **kwargs)
+        expected = r.interaction_matrix(before, as_of=as_of, **kwargs)
+        assert got.customers.equals(expected.customers)
+        assert got.products.equals(expected.products)
+        assert (got.matrix != expected.matrix).nnz == 0
+    cut = r.interaction_matrix(lines, as_of=as_of)
+    u2 = cut.customers.get_loc("u2")
+    assert cut.matrix[u2, cut.products.get_loc("PB")] == 0  # bought by u2 only on 01-31
+    # ages count from as_of: u2's PA on 01-21 is 10 days old, weight 0.5 with a 10-day half-life
+    weighted = r.interaction_matrix(lines, half_life_days=10, as_of=as_of)
+    assert weighted.matrix[u2, weighted.products.get_loc("PA")] == pytest.approx(0.5)
+
+
 def test_interaction_matrix_errors_name_the_rule(lines):
     with pytest.raises(ValueError, match="column 'customer_id' is required"):
         r.interaction_matrix(lines.drop(columns="customer_id"))
