@@ -78,6 +78,26 @@ def test_features_by_hand(raw):
     assert features.attrs["cutoff"] == pd.Timestamp("2024-02-01")
 
 
+def test_a_purchase_and_a_return_exactly_at_the_cutoff_are_future(raw):
+    # A returns a unit of line 2 and B buys again, both exactly at the cutoff: lines at the
+    # cutoff belong to the label window, so the features equal those of the lines cut before
+    # it (a history taken with <= would net the return against line 2, A's monetary 35 not 40)
+    cutoff = pd.Timestamp("2024-02-01")
+    boundary = order_lines(
+        [
+            ("C9", "2024-02-01 00:00", "A", "P1", -1, 5.0),
+            ("10", "2024-02-01 00:00", "B", "P1", 4, 5.0),
+        ]
+    )
+    lines = pd.concat([raw, boundary], ignore_index=True)
+    expected = churn.churn_features(raw[raw["invoice_date"] < cutoff], cutoff)
+    pd.testing.assert_frame_equal(churn.churn_features(lines, cutoff), expected)
+    assert expected.loc["A", "monetary"] == 40.0 and expected.loc["B", "frequency"] == 1
+    # one day later the boundary lines are history, and the features change
+    later = churn.churn_features(lines, cutoff + pd.Timedelta(days=1))
+    assert later.loc["A", "monetary"] == 35.0 and later.loc["B", "frequency"] == 2
+
+
 def test_features_on_full_and_truncated_data_are_identical(raw):
     cutoff = pd.Timestamp("2024-02-01")
     full = churn.churn_features(raw, cutoff)
