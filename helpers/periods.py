@@ -60,15 +60,17 @@ def period_values(
     period_months : int, default 12
         Length of one period in months.
     as_of : str or Timestamp, optional
-        End of the last period (exclusive); default the day after the last invoice date.
+        End of the last period, exclusive: lines dated at or after it are left out (a customer
+        whose lines all are gets no row). Default the day after the last invoice date.
     customer_col, date_col, amount_col : str
         Column names.
 
     Returns
     -------
     pandas.DataFrame
-        One row per customer (those with at least one line), one column per period labelled by
-        its start date; 0 where the customer bought nothing in that period.
+        One row per customer with at least one line before ``as_of`` (0 in every period for
+        one whose lines all precede the oldest whole period), one column per period labelled
+        by its start date; 0 where the customer bought nothing in that period.
 
     Raises
     ------
@@ -95,7 +97,9 @@ def period_values(
         .unstack(fill_value=0.0)
         .reindex(columns=labels, fill_value=0.0)
     )
-    table = table.reindex(pd.Index(sorted(transactions[customer_col].unique())), fill_value=0.0)
+    observed = (dates < edges[-1]).to_numpy()  # a customer first seen on or after as_of: no row
+    customers = pd.Index(sorted(transactions.loc[observed, customer_col].unique()))
+    table = table.reindex(customers, fill_value=0.0)
     table.index.name = s.CUSTOMER_ID
     table.columns.name = "period_start"
     table.attrs["period_months"] = int(period_months)
