@@ -63,10 +63,10 @@ unit: $(STAMP)  ## unit tests only (fast)
 
 lint: $(STAMP)  ## ruff on the package, tests, scripts and notebooks
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check helpers tests scripts
+	$(BIN)/ruff format --check helpers tests scripts book
 
 format: $(STAMP)  ## format the code with ruff
-	$(BIN)/ruff format helpers tests scripts
+	$(BIN)/ruff format helpers tests scripts book
 
 execute: $(STAMP)  ## re-execute the committed notebooks in place (after changing helpers)
 	$(BIN)/python scripts/build_course.py --in-place
