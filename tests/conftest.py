@@ -24,6 +24,8 @@ matplotlib.use("Agg")
 def real_file(name: str) -> Path:
     """Path of a real dataset file (``name`` or ``name.gz``), or skip the test with the reason.
 
+    In CI (``CI`` set, as ``.ci/run`` does) a missing file fails the test instead.
+
     Looks in the project's ``datasets/`` first, then in ``$CVL_DATA_DIR``, as the loaders of
     :mod:`helpers.public_data` do.
     """
@@ -34,7 +36,10 @@ def real_file(name: str) -> Path:
             if candidate.is_file():
                 return candidate
     where = f"{PROJECT_DATA} or CVL_DATA_DIR={directory}" if directory else str(PROJECT_DATA)
-    pytest.skip(f"{name}: not found in {where} (CVL_DATA_DIR names other copies)")
+    reason = f"{name}: not found in {where} (CVL_DATA_DIR names other copies)"
+    if os.environ.get("CI"):  # the data ship with the repository: in CI a missing file is a bug
+        pytest.fail(f"{reason}; in CI the real-data tests must run")
+    pytest.skip(reason)
 
 
 def order_lines(rows: list[tuple]) -> pd.DataFrame:
