@@ -293,3 +293,24 @@ def test_cdnow_gamma_gamma_published_estimates(cdnow):
         assert model.params_[name] == pytest.approx(value, abs=5e-3), name
     # Fader & Hardie report a correlation of 0.11 between frequency and average spend
     assert model.independence(cdnow)["pearson"] == pytest.approx(0.11, abs=0.005)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"initial_params": [1, 2]}, r"initial_params must hold 4 positive numbers \(r, alpha"),
+        ({"initial_params": [0, 1, 1, 1]}, "got \\[0, 1, 1, 1\\]"),
+        ({"initial_params": [1, 1, float("nan"), 1]}, "4 positive numbers"),
+        ({"max_iter": -3}, "max_iter must be a whole number >= 1; got -3"),
+        ({"max_iter": 2.5}, "max_iter must be a whole number"),
+    ],
+)
+def test_unusable_settings_are_refused_at_fit_naming_the_model(settings, message):
+    # issue 27: [1, 2] used to fail with "not enough values to unpack" and [0, 1, 1, 1] to
+    # return r = 0 with converged_ True; max_iter=-3 was accepted
+    summary = clv_summary([[2, 3.0, 5.0, 10.0], [0, 0.0, 5.0, 0.0], [1, 2.0, 4.0, 5.0]])
+    with pytest.raises(ValueError, match=message) as raised:
+        clv.BetaGeoModel(**settings).fit(summary)
+    assert str(raised.value).startswith("BetaGeoModel: ")
+    with pytest.raises(ValueError, match=r"^GammaGamma: initial_params must hold 3 positive"):
+        clv.GammaGamma(initial_params=[1, 2]).fit(summary)

@@ -423,7 +423,32 @@ class _Fitter:
         """Return the starting parameters of the search when none are given: all 1 here."""
         return np.ones(len(self.PARAMS))
 
+    def _check_settings(self) -> None:
+        """Refuse settings the search cannot use, naming the model and the rule.
+
+        Raises
+        ------
+        ValueError
+            If ``initial_params`` does not hold one positive, finite number per parameter, or
+            ``max_iter`` is not a whole number of at least 1.
+        """
+        name = type(self).__name__
+        if self.initial_params is not None:
+            try:
+                start = np.asarray(self.initial_params, dtype=float).ravel()
+            except (TypeError, ValueError):
+                start = np.array([np.nan])
+            if len(start) != len(self.PARAMS) or not np.all(np.isfinite(start) & (start > 0)):
+                raise ValueError(
+                    f"{name}: initial_params must hold {len(self.PARAMS)} positive numbers "
+                    f"({', '.join(self.PARAMS)}); got {list(self.initial_params)!r}"
+                )
+        whole = isinstance(self.max_iter, int | np.integer) and not isinstance(self.max_iter, bool)
+        if not whole or self.max_iter < 1:
+            raise ValueError(f"{name}: max_iter must be a whole number >= 1; got {self.max_iter!r}")
+
     def _minimise(self, data: np.ndarray, weights: np.ndarray) -> None:
+        self._check_settings()
         with one_blas_thread():
             self._search(data, weights)
 
