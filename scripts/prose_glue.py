@@ -33,10 +33,12 @@ import nbformat
 
 from helpers.notebook import notebook_results
 
+#: A number as the prose writes it: sign, thousands separators, decimals, percent.
+NUMBER_TEXT = r"[-−]?\d[\d,]*(?:\.\d+)?%?"
 #: The number a glue comment fills, and the comment.
 GLUED = re.compile(
-    r"(?P<number>[-−]?\d[\d,]*(?:\.\d+)?%?)"
-    r"<!--\s*glue:\s*(?P<expr>[^|]*?)\s*(?:\|\s*(?P<spec>[^|]*?)\s*)?-->"
+    rf"(?P<number>{NUMBER_TEXT})"
+    r"(?P<comment><!--\s*glue:\s*(?P<expr>[^|]*?)\s*(?:\|\s*(?P<spec>[^|]*?)\s*)?-->)"
 )
 #: A glue comment, with or without a number before it (to find misplaced ones).
 COMMENT = re.compile(r"<!--\s*glue:.*?-->", re.S)
@@ -106,22 +108,15 @@ def fill_text(text: str, results: Mapping[str, Any], where: str = "") -> str:
             number = formatted(value, spec)
         except (TypeError, ValueError) as error:
             raise GlueError(f"{where}glue {expr!r} = {value!r}: format {spec!r}: {error}") from None
-        if not GLUED.fullmatch(number + match.group()[len(match["number"]) :]):
+        if not re.fullmatch(NUMBER_TEXT, number):
             raise GlueError(f"{where}glue {expr!r} gives {number!r}, which is not a number")
-        return number + match.group()[len(match["number"]) :]
+        return number + match["comment"]
 
-    filled = GLUED.sub(replace, text)
-    stray = len(COMMENT.findall(filled)) - len(GLUED.findall(filled))
+    glued = {m.start("comment") for m in GLUED.finditer(text)}
+    stray = [m.group() for m in COMMENT.finditer(text) if m.start() not in glued]
     if stray:
-        example = next(
-            m.group() for m in COMMENT.finditer(filled) if not _after_number(filled, m.start())
-        )
-        raise GlueError(f"{where}a glue comment follows no number: {example!r}")
-    return filled
-
-
-def _after_number(text: str, start: int) -> bool:
-    return bool(re.search(r"\d%?$", text[:start]))
+        raise GlueError(f"{where}a glue comment follows no number: {stray[0]!r}")
+    return GLUED.sub(replace, text)
 
 
 def fill_notebook(notebook: nbformat.NotebookNode, name: str = "") -> int:
