@@ -151,26 +151,35 @@ def book_notebook(
     return chapter
 
 
+def glossary_entry(line: str) -> tuple[str, str, str, str] | None:
+    """An entry row of docs/glossary.md's tables: (English, 中文, chapter, meaning), or None."""
+    if not line.startswith("|"):
+        return None
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if len(cells) < 4 or cells[0] in ("English", "") or set(cells[0]) <= {"-", ":", " "}:
+        return None  # a header or separator row
+    english, chinese, chapter, meaning = cells[:4]
+    return english, chinese, chapter, meaning
+
+
 def glossary_page(markdown: str) -> str:
     """docs/glossary.md (tables of English, 中文, chapter, meaning) as a Sphinx glossary."""
     out: list[str] = []
     in_table = False
     for line in markdown.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")] if "|" in line else []
-        if line.startswith("|") and cells and cells[0] == "English":
-            continue
-        if line.startswith("|") and set(line.replace("|", "").strip()) <= {"-", " "}:
-            out.append(":::{glossary}")
-            in_table = True
-            continue
-        if line.startswith("|") and in_table:
-            english, chinese, chapter, meaning = cells[:4]
+        entry = glossary_entry(line)
+        if entry is not None:
+            english, chinese, chapter, meaning = entry
             out += [english, chinese, f"  {meaning} (chapter {chapter})", ""]
-            continue
-        if in_table:
-            out.append(":::")
-            in_table = False
-        out.append(line)
+        elif line.startswith("|"):  # a table's header, then its separator opens the glossary
+            if not in_table and set(line) <= set("|-: "):
+                out.append(":::{glossary}")
+                in_table = True
+        else:
+            if in_table:
+                out.append(":::")
+                in_table = False
+            out.append(line)
     if in_table:
         out.append(":::")
     return relink("\n".join(out) + "\n", "docs")
@@ -181,14 +190,8 @@ def glossary_terms(markdown: str) -> dict[str, str]:
 
     The short form drops a parenthesis: "cancellation (return)" is found as "cancellation".
     """
-    terms = {}
-    for line in markdown.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if line.startswith("|") and len(cells) >= 4 and cells[0] not in ("English", ""):
-            if set(cells[0]) <= {"-", " "}:
-                continue
-            terms[cells[0].split(" (")[0].lower()] = cells[0]
-    return terms
+    entries = filter(None, map(glossary_entry, markdown.splitlines()))
+    return {english.split(" (")[0].lower(): english for english, *_ in entries}
 
 
 def link_terms(markdown: str, terms: dict[str, str], linked: set[str]) -> str:
