@@ -1,0 +1,77 @@
+"""Renamed arguments: the old name still works for one release, with a ``FutureWarning``.
+
+:func:`renamed_arguments` decorates a function whose keyword arguments were renamed (for the
+one column convention, ``customer_id=`` became ``customer_col=``; for the one date convention,
+``cutoff=`` became ``as_of=``). A call with an old name is passed on under the new one, after
+an optional conversion (an inclusive last day becomes the exclusive ``as_of`` after it), and
+warns once per call site. A call that gives both names is refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The release that removes the old names.
+REMOVED_IN = "0.2"
+
+
+def renamed_arguments(**renames: str | tuple[str, Callable[[Any], Any]]) -> Callable[[F], F]:
+    """Accept old keyword names of a function, warning that they were renamed.
+
+    Parameters
+    ----------
+    **renames : str or (str, callable)
+        ``old_name="new_name"``, or ``old_name=("new_name", convert)`` when the value changes
+        meaning too (``convert`` turns an old value into a new one).
+
+    Returns
+    -------
+    callable
+        A decorator. The decorated function keeps its signature and docstring; its
+        ``__renamed_arguments__`` maps old names to new ones.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> @renamed_arguments(customer_id="customer_col")
+    ... def count(rows, *, customer_col="customer_id"):
+    ...     return customer_col
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     count([], customer_id="client")
+    'client'
+    >>> caught[0].category.__name__, "'customer_col'" in str(caught[0].message)
+    ('FutureWarning', True)
+    """
+    table = {old: (new, None) if isinstance(new, str) else new for old, new in renames.items()}
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for old in table.keys() & kwargs.keys():
+                new, convert = table[old]
+                if new in kwargs:
+                    raise TypeError(
+                        f"{func.__name__}() got both {old!r} and {new!r}; {old!r} is the old "
+                        f"name of {new!r}: pass only {new!r}"
+                    )
+                warnings.warn(
+                    f"{func.__name__}: the argument {old!r} is now called {new!r}"
+                    + (" (with the new meaning; see the docstring)" if convert else "")
+                    + f"; the old name will be removed in release {REMOVED_IN}",
+                    FutureWarning,
+                    stacklevel=2,
+                )
+                value = kwargs.pop(old)
+                kwargs[new] = convert(value) if convert is not None and value is not None else value
+            return func(*args, **kwargs)
+
+        wrapper.__renamed_arguments__ = {old: new for old, (new, _) in table.items()}  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
