@@ -94,6 +94,7 @@ import pandas as pd
 
 from helpers import schema as s
 from helpers.adjustments import MANUAL_ADJUSTMENT_CODES, match_manual_credits
+from helpers.deprecation import renamed_arguments
 from helpers.extreme_quantities import (
     DEFAULT_OUTLIER_MIN_QUANTITY,
     DEFAULT_OUTLIER_Z,
@@ -101,7 +102,7 @@ from helpers.extreme_quantities import (
 )
 from helpers.identifiers import per_value as _per_value
 from helpers.non_products import NON_PRODUCT_CODES, NON_PRODUCT_PATTERN, non_product_lines
-from helpers.raw_lines import _check, _Columns, _normalise
+from helpers.raw_lines import LineColumns, check_lines, normalise_lines
 from helpers.returns import net_returns
 
 __all__ = [
@@ -139,6 +140,18 @@ FIXES: tuple[str, ...] = ("whitespace/case normalised", "partially returned purc
 DEFAULT_TEST_ACCOUNTS: tuple[str, ...] = ("TEST01",)
 
 
+_LINE_COLUMNS = {
+    "invoice_id": "invoice_col",
+    "invoice_date": "date_col",
+    "customer_id": "customer_col",
+    "product_id": "product_col",
+    "quantity": "quantity_col",
+    "unit_price": "price_col",
+    "description": "description_col",
+    "country": "country_col",
+}
+
+
 @dataclass
 class _Analysis:
     frame: pd.DataFrame  # normalised text, original index
@@ -151,7 +164,7 @@ class _Analysis:
 
 def _analyse(
     df: pd.DataFrame,
-    cols: _Columns,
+    cols: LineColumns,
     test_accounts: Iterable[str],
     non_product_codes: Mapping[str, str | None] | Iterable[str],
     non_product_pattern: str | None,
@@ -161,8 +174,8 @@ def _analyse(
     outlier_min_quantity: float,
 ) -> _Analysis:
     """Run every rule and return the reason per row and the netted quantities."""
-    _check(df, cols)
-    frame, text_changed = _normalise(df, cols)
+    check_lines(df, cols)
+    frame, text_changed = normalise_lines(df, cols)
     n = len(frame)
     reason = np.full(n, None, dtype=object)
 
@@ -170,13 +183,13 @@ def _analyse(
         mask = np.asarray(mask, dtype=bool)
         reason[mask & pd.isna(reason)] = label
 
-    quantity_raw = frame[cols.quantity].to_numpy(dtype=float)
-    price = frame[cols.unit_price].to_numpy(dtype=float)
+    quantity_raw = frame[cols.quantity_col].to_numpy(dtype=float)
+    price = frame[cols.price_col].to_numpy(dtype=float)
     raw_revenue = np.nan_to_num(quantity_raw * price, nan=0.0, posinf=0.0, neginf=0.0)
     quantity = quantity_raw.astype(np.int64)
-    customer = frame[cols.customer_id]
+    customer = frame[cols.customer_col]
 
-    assign(frame[cols.invoice_date].isna(), "unparseable date")
+    assign(frame[cols.date_col].isna(), "unparseable date")
     assign(customer.isna(), "missing customer id")
     tests = {str(t).strip().casefold() for t in test_accounts}
     test = _per_value(customer.astype("str"), lambda v: v.str.casefold().isin(tests), False)
@@ -186,7 +199,7 @@ def _analyse(
     is_return = quantity <= 0
     if cancellation_prefix:
         prefix = cancellation_prefix.upper()
-        invoice = frame[cols.invoice_id].astype("str")
+        invoice = frame[cols.invoice_col].astype("str")
         is_return |= _per_value(
             invoice, lambda v: v.str.upper().str.startswith(prefix), False
         ).astype(bool)
@@ -199,13 +212,13 @@ def _analyse(
         frame.iloc[returns],
         non_product_codes=manual_adjustment_codes,
         non_product_pattern=None,
-        product_id=cols.product_id,
-        description=cols.description,
+        product_col=cols.product_col,
+        description_col=cols.description_col,
     )
     netted_credit, reversed_purchase = match_manual_credits(
         customer.to_numpy(dtype=object),
-        frame[cols.invoice_id].to_numpy(dtype=object),
-        frame[cols.invoice_date].to_numpy(dtype="datetime64[ns]").view(np.int64),
+        frame[cols.invoice_col].to_numpy(dtype=object),
+        frame[cols.date_col].to_numpy(dtype="datetime64[ns]").view(np.int64),
         raw_revenue,
         credit,
         still & ~is_return & (price > 0),
@@ -218,8 +231,8 @@ def _analyse(
         frame,
         non_product_codes=non_product_codes,
         non_product_pattern=non_product_pattern,
-        product_id=cols.product_id,
-        description=cols.description,
+        product_col=cols.product_col,
+        description_col=cols.description_col,
     )
     assign(non_product, "non-product code")
     assign(~(price > 0), "zero or negative price")
@@ -232,8 +245,8 @@ def _analyse(
     if len(index):
         rows = frame.iloc[index]
         netted[index], reason[index], unmatched_excess = net_returns(
-            rows[[cols.customer_id, cols.product_id, cols.unit_price]],
-            rows[cols.invoice_date],
+            rows[[cols.customer_col, cols.product_col, cols.price_col]],
+            rows[cols.date_col],
             quantity[index],
             is_return[index],
         )
@@ -253,6 +266,7 @@ def _analyse(
     )
 
 
+@renamed_arguments(**_LINE_COLUMNS)
 def flag_transactions(
     df: pd.DataFrame,
     *,
@@ -263,14 +277,14 @@ def flag_transactions(
     cancellation_prefix: str | None = "C",
     outlier_z: float = DEFAULT_OUTLIER_Z,
     outlier_min_quantity: float = DEFAULT_OUTLIER_MIN_QUANTITY,
-    invoice_id: str = s.INVOICE_ID,
-    invoice_date: str = s.INVOICE_DATE,
-    customer_id: str = s.CUSTOMER_ID,
-    product_id: str = s.PRODUCT_ID,
-    quantity: str = s.QUANTITY,
-    unit_price: str = s.UNIT_PRICE,
-    description: str = s.DESCRIPTION,
-    country: str = s.COUNTRY,
+    invoice_col: str = s.INVOICE_ID,
+    date_col: str = s.INVOICE_DATE,
+    customer_col: str = s.CUSTOMER_ID,
+    product_col: str = s.PRODUCT_ID,
+    quantity_col: str = s.QUANTITY,
+    price_col: str = s.UNIT_PRICE,
+    description_col: str = s.DESCRIPTION,
+    country_col: str = s.COUNTRY,
 ) -> pd.Series:
     """Say, for each raw order line, the reason it would be removed for (nothing is removed).
 
@@ -298,11 +312,14 @@ def flag_transactions(
         Robust z-score of log quantity above which a line may be an extreme quantity.
     outlier_min_quantity : float, default 1000
         An extreme quantity must also be at least this many units.
-    invoice_id, invoice_date, customer_id, product_id : str
-        Column names; default the canonical names of :mod:`helpers.schema`.
-    quantity, unit_price, description, country : str
-        Column names; default the canonical names. ``description`` and ``country`` are
-        optional columns.
+    invoice_col, date_col, customer_col, product_col : str
+        Column names of the invoice id, invoice date, customer id and product id; default the
+        canonical names of :mod:`helpers.schema` (the old names ``invoice_id``,
+        ``invoice_date``, ``customer_id``, ``product_id`` still work, with a FutureWarning).
+    quantity_col, price_col, description_col, country_col : str
+        Column names of the quantity, unit price, description and country; default the
+        canonical names (old names ``quantity``, ``unit_price``, ``description``,
+        ``country``). The description and country columns are optional.
 
     Returns
     -------
@@ -316,16 +333,15 @@ def flag_transactions(
         For missing columns, an empty frame, or columns of the wrong type (see
         :func:`clean_transactions`).
     """
-    cols = _Columns(
-        invoice_id=invoice_id,
-        invoice_date=invoice_date,
-        customer_id=customer_id,
-        product_id=product_id,
-        quantity=quantity,
-        unit_price=unit_price,
-        description=description,
-        country=country,
-        amount=s.AMOUNT,
+    cols = LineColumns(
+        invoice_col=invoice_col,
+        date_col=date_col,
+        customer_col=customer_col,
+        product_col=product_col,
+        quantity_col=quantity_col,
+        price_col=price_col,
+        description_col=description_col,
+        country_col=country_col,
     )
     analysis = _analyse(
         df,
@@ -341,6 +357,7 @@ def flag_transactions(
     return pd.Series(analysis.reason, index=df.index, name="reason", dtype="str")
 
 
+@renamed_arguments(**_LINE_COLUMNS, amount="amount_col")
 def clean_transactions(
     df: pd.DataFrame,
     *,
@@ -352,15 +369,15 @@ def clean_transactions(
     cancellation_prefix: str | None = "C",
     outlier_z: float = DEFAULT_OUTLIER_Z,
     outlier_min_quantity: float = DEFAULT_OUTLIER_MIN_QUANTITY,
-    invoice_id: str = s.INVOICE_ID,
-    invoice_date: str = s.INVOICE_DATE,
-    customer_id: str = s.CUSTOMER_ID,
-    product_id: str = s.PRODUCT_ID,
-    quantity: str = s.QUANTITY,
-    unit_price: str = s.UNIT_PRICE,
-    description: str = s.DESCRIPTION,
-    country: str = s.COUNTRY,
-    amount: str = s.AMOUNT,
+    invoice_col: str = s.INVOICE_ID,
+    date_col: str = s.INVOICE_DATE,
+    customer_col: str = s.CUSTOMER_ID,
+    product_col: str = s.PRODUCT_ID,
+    quantity_col: str = s.QUANTITY,
+    price_col: str = s.UNIT_PRICE,
+    description_col: str = s.DESCRIPTION,
+    country_col: str = s.COUNTRY,
+    amount_col: str = s.AMOUNT,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean raw order lines and report every row removed or changed, with its reason.
 
@@ -394,13 +411,17 @@ def clean_transactions(
         Robust z-score of log quantity above which a line may be an extreme quantity.
     outlier_min_quantity : float, default 1000
         An extreme quantity must also be at least this many units.
-    invoice_id, invoice_date, customer_id, product_id : str
-        Column names; default the canonical names of :mod:`helpers.schema`.
-    quantity, unit_price, description, country : str
-        Column names; default the canonical names. ``description`` and ``country`` are
-        optional columns.
-    amount : str, default "amount"
-        Name of the column added to the clean lines: ``quantity * unit_price``.
+    invoice_col, date_col, customer_col, product_col : str
+        Column names of the invoice id, invoice date, customer id and product id; default the
+        canonical names of :mod:`helpers.schema` (the old names ``invoice_id``,
+        ``invoice_date``, ``customer_id``, ``product_id`` still work, with a FutureWarning).
+    quantity_col, price_col, description_col, country_col : str
+        Column names of the quantity, unit price, description and country; default the
+        canonical names (old names ``quantity``, ``unit_price``, ``description``,
+        ``country``). The description and country columns are optional.
+    amount_col : str, default "amount"
+        Name of the column added to the clean lines: quantity x unit price (old name
+        ``amount``).
 
     Returns
     -------
@@ -436,16 +457,16 @@ def clean_transactions(
     >>> report.set_index("reason").loc["partially returned purchase", "revenue"]
     np.float64(-4.0)
     """
-    cols = _Columns(
-        invoice_id=invoice_id,
-        invoice_date=invoice_date,
-        customer_id=customer_id,
-        product_id=product_id,
-        quantity=quantity,
-        unit_price=unit_price,
-        description=description,
-        country=country,
-        amount=amount,
+    cols = LineColumns(
+        invoice_col=invoice_col,
+        date_col=date_col,
+        customer_col=customer_col,
+        product_col=product_col,
+        quantity_col=quantity_col,
+        price_col=price_col,
+        description_col=description_col,
+        country_col=country_col,
+        amount_col=amount_col,
     )
     analysis = _analyse(
         df,
@@ -462,23 +483,23 @@ def clean_transactions(
 
 
 def _finish(
-    df: pd.DataFrame, analysis: _Analysis, cols: _Columns, drop_outliers: bool
+    df: pd.DataFrame, analysis: _Analysis, cols: LineColumns, drop_outliers: bool
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep the lines the analysis keeps and write the report (see :func:`clean_transactions`)."""
     reason = analysis.reason
     flagged = reason == "extreme quantity"
     kept = pd.isna(reason) | (flagged & (not drop_outliers))
 
-    raw_quantity = analysis.frame[cols.quantity].to_numpy(dtype=float).astype(np.int64)
-    price = analysis.frame[cols.unit_price].to_numpy(dtype=float)
+    raw_quantity = analysis.frame[cols.quantity_col].to_numpy(dtype=float).astype(np.int64)
+    price = analysis.frame[cols.price_col].to_numpy(dtype=float)
     clean = analysis.frame.loc[kept].copy()
-    clean[cols.quantity] = analysis.quantity[kept].astype(np.int64)
-    clean[cols.unit_price] = price[kept]
-    clean[cols.customer_id] = clean[cols.customer_id].astype("str")
-    date = clean[cols.invoice_date]
+    clean[cols.quantity_col] = analysis.quantity[kept].astype(np.int64)
+    clean[cols.price_col] = price[kept]
+    clean[cols.customer_col] = clean[cols.customer_col].astype("str")
+    date = clean[cols.date_col]
     if getattr(date.dtype, "tz", None) is None:
-        clean[cols.invoice_date] = date.astype("datetime64[ns]")
-    clean[cols.amount] = clean[cols.quantity] * clean[cols.unit_price]
+        clean[cols.date_col] = date.astype("datetime64[ns]")
+    clean[cols.amount_col] = clean[cols.quantity_col] * clean[cols.price_col]
     clean = clean.reset_index(drop=True)
 
     rows: list[dict[str, object]] = []
@@ -517,12 +538,13 @@ def _finish(
         rows_in=len(df),
         rows_out=len(clean),
         revenue_in=float(analysis.raw_revenue.sum()),
-        revenue_out=float(clean[cols.amount].sum()),
+        revenue_out=float(clean[cols.amount_col].sum()),
         unmatched_return_quantity=analysis.unmatched_return_quantity,
     )
     return clean, report
 
 
+@renamed_arguments(**_LINE_COLUMNS, amount="amount_col")
 def clean_and_flag(
     df: pd.DataFrame, **settings: object
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
@@ -549,7 +571,7 @@ def clean_and_flag(
     bound = inspect.signature(clean_transactions).bind(df, **settings)
     bound.apply_defaults()
     given = bound.arguments
-    cols = _Columns(**{name: given[name] for name in _Columns.__dataclass_fields__})
+    cols = LineColumns(**{name: given[name] for name in LineColumns.__dataclass_fields__})
     analysis = _analyse(
         df,
         cols,

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as s
+from helpers.deprecation import renamed_arguments
 from helpers.identifiers import per_value as _per_value
 
 __all__ = ["NON_PRODUCT_CODES", "NON_PRODUCT_PATTERN", "non_product_lines"]
@@ -45,13 +46,14 @@ NON_PRODUCT_CODES: dict[str, str | None] = {
 NON_PRODUCT_PATTERN: str = r"^GIFT_"
 
 
+@renamed_arguments(product_id="product_col", description="description_col")
 def non_product_lines(
     df: pd.DataFrame,
     *,
     non_product_codes: Mapping[str, str | None] | Iterable[str] = NON_PRODUCT_CODES,
     non_product_pattern: str | None = NON_PRODUCT_PATTERN,
-    product_id: str = s.PRODUCT_ID,
-    description: str = s.DESCRIPTION,
+    product_col: str = s.PRODUCT_ID,
+    description_col: str = s.DESCRIPTION,
 ) -> np.ndarray:
     """Say which order lines are postage, fees, adjustments and other non-products.
 
@@ -64,8 +66,9 @@ def non_product_lines(
         (``None``: any). Codes and descriptions are compared stripped and upper-cased.
     non_product_pattern : str or None, default :data:`NON_PRODUCT_PATTERN`
         A regular expression; upper-cased codes it matches are not products either.
-    product_id, description : str
-        Column names; without a description column, codes that need one never match.
+    product_col, description_col : str
+        Column names of the product id and description (old names ``product_id``,
+        ``description``); without a description column, codes that need one never match.
 
     Returns
     -------
@@ -75,10 +78,10 @@ def non_product_lines(
     if not isinstance(non_product_codes, Mapping):
         non_product_codes = dict.fromkeys(non_product_codes)
     product = pd.Series(
-        _per_value(df[product_id], lambda v: v.str.strip().str.upper(), ""), index=df.index
+        _per_value(df[product_col], lambda v: v.str.strip().str.upper(), ""), index=df.index
     )
-    if description in df.columns:
-        text = _per_value(df[description], lambda v: v.str.strip().str.upper(), "")
+    if description_col in df.columns:
+        text = _per_value(df[description_col], lambda v: v.str.strip().str.upper(), "")
     else:
         text = np.full(len(df), "", dtype=object)
     match = np.zeros(len(df), dtype=bool)

@@ -1,10 +1,12 @@
 """The raw order lines that cleaning reads: their column names, type checks and text tidying.
 
 Before any rule of :func:`helpers.cleaning.clean_transactions` applies, the lines are checked
-(:func:`_check`: required columns present, not empty, dates datetime64, quantity whole numbers,
-ids text; a :class:`ValueError` names the column, the rule and an offending row) and their text
-is normalised (:func:`_normalise`: ids as :mod:`helpers.identifiers` normalises them,
-descriptions stripped and upper-cased, countries stripped), saying which rows changed.
+(:func:`check_lines`: required columns present, not empty, dates datetime64, quantity whole
+numbers, ids text; a :class:`ValueError` names the column, the rule and an offending row) and
+their text is normalised (:func:`normalise_lines`: ids as :mod:`helpers.identifiers`
+normalises them, descriptions stripped and upper-cased, countries stripped), saying which rows
+changed. :class:`LineColumns` holds the column names, as the ``*_col`` arguments of
+:func:`helpers.cleaning.clean_transactions` give them.
 """
 
 from __future__ import annotations
@@ -14,33 +16,48 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from helpers import schema as s
 from helpers.identifiers import normalise_ids_counted
 from helpers.identifiers import per_value as _per_value
 
-__all__: list[str] = []
+__all__ = ["LineColumns", "check_lines", "normalise_lines"]
 
 
 @dataclass
-class _Columns:
-    invoice_id: str
-    invoice_date: str
-    customer_id: str
-    product_id: str
-    quantity: str
-    unit_price: str
-    description: str
-    country: str
-    amount: str
+class LineColumns:
+    """The column names of raw order lines (the ``*_col`` arguments of cleaning).
+
+    Attributes
+    ----------
+    invoice_col, date_col, customer_col, product_col, quantity_col, price_col : str
+        The required columns: invoice id, invoice date, customer id, product id, quantity
+        and unit price.
+    description_col, country_col : str
+        Optional columns: description and country.
+    amount_col : str
+        The column cleaning adds to the clean lines: ``quantity * unit price``.
+    """
+
+    invoice_col: str = s.INVOICE_ID
+    date_col: str = s.INVOICE_DATE
+    customer_col: str = s.CUSTOMER_ID
+    product_col: str = s.PRODUCT_ID
+    quantity_col: str = s.QUANTITY
+    price_col: str = s.UNIT_PRICE
+    description_col: str = s.DESCRIPTION
+    country_col: str = s.COUNTRY
+    amount_col: str = s.AMOUNT
 
     @property
     def required(self) -> list[str]:
+        """The columns every raw frame must have, in the schema's order."""
         return [
-            self.invoice_id,
-            self.invoice_date,
-            self.customer_id,
-            self.product_id,
-            self.quantity,
-            self.unit_price,
+            self.invoice_col,
+            self.date_col,
+            self.customer_col,
+            self.product_col,
+            self.quantity_col,
+            self.price_col,
         ]
 
 
@@ -55,8 +72,24 @@ def _is_text(series: pd.Series) -> bool:
     return pd.api.types.is_string_dtype(series.dtype) or series.dtype == object
 
 
-def _check(df: pd.DataFrame, cols: _Columns) -> None:
-    """Raise ``ValueError`` for missing columns, an empty frame or unusable column types."""
+def check_lines(df: pd.DataFrame, cols: LineColumns) -> None:
+    """Check that raw order lines can be cleaned, or say why not.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Raw order lines.
+    cols : LineColumns
+        Their column names.
+
+    Raises
+    ------
+    ValueError
+        For missing columns (naming them and the columns present), an empty frame, a repeated
+        column name, a date column that is not datetime64, a quantity or price that is not
+        numeric, a missing or fractional quantity, ids that are not text, or a missing invoice
+        or product id; the message names the column, the rule and an offending row.
+    """
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"expected a pandas DataFrame of order lines, got {type(df).__name__}")
     missing = [c for c in cols.required if c not in df.columns]
@@ -70,14 +103,14 @@ def _check(df: pd.DataFrame, cols: _Columns) -> None:
         dupes = sorted(set(df.columns[df.columns.duplicated()]))
         raise ValueError(f"column name(s) {dupes} appear more than once")
 
-    date = df[cols.invoice_date]
+    date = df[cols.date_col]
     if not pd.api.types.is_datetime64_any_dtype(date.dtype):
         raise ValueError(
-            f"column {cols.invoice_date!r} must be datetime64 (unparseable dates as NaT), got "
+            f"column {cols.date_col!r} must be datetime64 (unparseable dates as NaT), got "
             f"dtype {date.dtype}, {_example(date, date.notna())}; parse it with "
             "pd.to_datetime(..., errors='coerce') or load the file with helpers.datasets"
         )
-    for column in (cols.quantity, cols.unit_price):
+    for column in (cols.quantity_col, cols.price_col):
         values = df[column]
         if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(
             values.dtype
@@ -87,20 +120,20 @@ def _check(df: pd.DataFrame, cols: _Columns) -> None:
                 f"{_example(values, values.notna() | values.isna())}; convert it with "
                 "pd.to_numeric"
             )
-    quantity = df[cols.quantity]
+    quantity = df[cols.quantity_col]
     if quantity.isna().any():
         raise ValueError(
-            f"column {cols.quantity!r} must not be missing; {int(quantity.isna().sum())} row(s) "
-            f"are, {_example(quantity, quantity.isna())}"
+            f"column {cols.quantity_col!r} must not be missing; "
+            f"{int(quantity.isna().sum())} row(s) are, {_example(quantity, quantity.isna())}"
         )
     if not pd.api.types.is_integer_dtype(quantity.dtype):
         fractional = quantity.to_numpy(dtype=float) % 1 != 0
         if fractional.any():
             raise ValueError(
-                f"column {cols.quantity!r} must hold whole numbers, "
+                f"column {cols.quantity_col!r} must hold whole numbers, "
                 f"{_example(quantity, fractional)}"
             )
-    for column in (cols.invoice_id, cols.customer_id, cols.product_id):
+    for column in (cols.invoice_col, cols.customer_col, cols.product_col):
         values = df[column]
         if not _is_text(values) and values.notna().any():
             raise ValueError(
@@ -108,7 +141,7 @@ def _check(df: pd.DataFrame, cols: _Columns) -> None:
                 f"{values.dtype}, {_example(values, values.notna() | values.isna())}; read ids "
                 "as text (dtype=str) so that codes like '85123A' and 'C536379' survive"
             )
-    for column in (cols.invoice_id, cols.product_id):
+    for column in (cols.invoice_col, cols.product_col):
         values = df[column]
         if values.isna().any():
             raise ValueError(
@@ -117,20 +150,32 @@ def _check(df: pd.DataFrame, cols: _Columns) -> None:
             )
 
 
-def _normalise(df: pd.DataFrame, cols: _Columns) -> tuple[pd.DataFrame, np.ndarray]:
+def normalise_lines(df: pd.DataFrame, cols: LineColumns) -> tuple[pd.DataFrame, np.ndarray]:
     """Normalise ids (:mod:`helpers.identifiers`), strip text, upper-case descriptions.
 
-    Say which rows changed.
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Raw order lines, checked by :func:`check_lines`.
+    cols : LineColumns
+        Their column names; the description and country columns are optional.
+
+    Returns
+    -------
+    lines : pandas.DataFrame
+        A copy of ``df`` with its text normalised (same index).
+    changed : numpy.ndarray of bool
+        Per row: True when normalisation changed it.
     """
     out = df.copy()
     changed = np.zeros(len(df), dtype=bool)
-    ids = {cols.invoice_id: "invoice", cols.customer_id: "customer", cols.product_id: "product"}
+    ids = {cols.invoice_col: "invoice", cols.customer_col: "customer", cols.product_col: "product"}
     for column, kind in ids.items():
         if column not in df.columns or not _is_text(df[column]):
             continue
         out[column], differs = normalise_ids_counted(df[column].astype("str"), kind)
         changed |= differs
-    for column, upper in ((cols.description, True), (cols.country, False)):
+    for column, upper in ((cols.description_col, True), (cols.country_col, False)):
         if column not in df.columns or not _is_text(df[column]):
             continue
 

@@ -431,7 +431,7 @@ def test_custom_column_names_and_extra_columns():
     df["channel"] = ["web", "web"]
     renamed = df.rename(columns={s.CUSTOMER_ID: "client", s.QUANTITY: "qty"})
     clean, report = clean_transactions(
-        renamed, customer_id="client", quantity="qty", amount="value"
+        renamed, customer_col="client", quantity_col="qty", amount_col="value"
     )
     assert clean["qty"].tolist() == [1] and clean["value"].tolist() == [3.0]
     assert clean["channel"].tolist() == ["web"]
