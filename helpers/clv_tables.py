@@ -16,10 +16,18 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from helpers import dates
 from helpers.checks import check_numbers, check_share, require_columns
 from helpers.clv import BetaGeoModel, GammaGamma, ParetoNBDModel
 from helpers.clv.fitting import _arrays
-from helpers.clv_data import FREQUENCY, RECENCY, T, period_days
+from helpers.clv_data import (
+    BTYD_FREQUENCY,
+    BTYD_RECENCY,
+    BTYD_T,
+    period_days,
+    positional_last_day,
+)
+from helpers.deprecation import renamed_arguments
 
 __all__ = [
     "calibration_holdout_table",
@@ -52,7 +60,8 @@ def customer_lifetime_value(
     expected in step k, E[Y(t_k)] - E[Y(t_{k-1})] from the purchase model, are valued at the
     spend model's expected spend per purchase times ``margin_rate``, and discounted to today
     as if paid at the end of the step: by (1 + discount_rate) ** (t_k / periods per year),
-    with 365.25 / 7 weeks or 365.25 days a year. The last step ends at the horizon.
+    with :data:`helpers.dates.DAYS_PER_YEAR` / 7 weeks or
+    :data:`helpers.dates.DAYS_PER_YEAR` days a year (365.25). The last step ends at the horizon.
 
     Parameters
     ----------
@@ -85,10 +94,10 @@ def customer_lifetime_value(
     check_numbers("horizon", horizon, "> 0 (periods)", lambda a: a > 0)
     check_numbers("discount_rate", discount_rate, ">= 0 (a year)", lambda a: a >= 0)
     check_share("margin_rate", margin_rate, "margin share of spend")
-    per_year = 365.25 / unit
+    per_year = dates.DAYS_PER_YEAR / unit
     step = per_year / 12 if step is None else step
     check_numbers("step", step, "> 0 (periods)", lambda a: a > 0)
-    x, tx, t_obs = _arrays(summary, [FREQUENCY, RECENCY, T])
+    x, tx, t_obs = _arrays(summary, [BTYD_FREQUENCY, BTYD_RECENCY, BTYD_T])
     ends = np.minimum(np.arange(1, math.ceil(horizon / step - 1e-9) + 1) * step, horizon)
     cumulative = np.column_stack(
         [purchase_model.conditional_expected_purchases(t, x, tx, t_obs) for t in ends]
@@ -120,7 +129,7 @@ def expected_repeat_counts(
     pandas.DataFrame
         Index ``0, 1, ..., "7+"``; columns ``observed``, ``expected``.
     """
-    x, t_obs = _arrays(summary, [FREQUENCY, T])
+    x, t_obs = _arrays(summary, [BTYD_FREQUENCY, BTYD_T])
     expected = [model.probability_of_purchases(t_obs, n).sum() for n in range(max_frequency)]
     expected.append(len(x) - sum(expected))
     observed = [(x == n).sum() for n in range(max_frequency)] + [(x >= max_frequency).sum()]
@@ -167,23 +176,31 @@ def probability_alive_matrix(
     )
 
 
+@renamed_arguments(end=("as_of", dates.day_after))
 def probability_alive_history(
     model: PurchaseModel,
     purchase_dates: Sequence | pd.Series,
-    end: str | pd.Timestamp,
+    end: dates.DateLike | None = None,
+    /,
     *,
+    as_of: dates.DateLike | None = None,
     period: str = "W",
 ) -> pd.Series:
-    """One customer's P(alive) day by day, from the first purchase to ``end``.
+    """One customer's P(alive) day by day, from the first purchase to the day before ``as_of``.
 
     Parameters
     ----------
     model : BetaGeoModel or ParetoNBDModel
         Fitted, in the period unit ``period``.
     purchase_dates : sequence of dates
-        The customer's purchase dates (same-day purchases count once).
-    end : str or pandas.Timestamp
-        Last day, inclusive.
+        The customer's purchase dates (same-day purchases count once); those at or after
+        ``as_of`` are not used.
+    end : date, optional, positional only
+        Deprecated: the old inclusive last day; pass ``as_of`` (the day after).
+    as_of : str, datetime.date or pandas.Timestamp
+        The analysis date, exclusive: the history runs to its last day
+        (:func:`helpers.dates.last_day`). The old keyword ``end`` (the last day, inclusive)
+        is read as the day after it, with a FutureWarning. Required.
     period : {"W", "D"}, default "W"
 
     Returns
@@ -191,12 +208,18 @@ def probability_alive_history(
     pandas.Series
         ``p_alive`` indexed by day; on a purchase day the purchase is already counted.
     """
+    as_of = positional_last_day("probability_alive_history", "end", end, "as_of", as_of)
+    if as_of is None:
+        raise TypeError("probability_alive_history() missing the keyword argument 'as_of'")
+    as_of = dates.to_timestamp(as_of, "as_of")
     unit = period_days(period)
-    days = pd.DatetimeIndex([pd.Timestamp(day) for day in purchase_dates]).normalize().unique()
-    days = days.sort_values()
+    stamps = pd.DatetimeIndex([pd.Timestamp(day) for day in purchase_dates])
+    days = stamps[stamps < as_of].normalize().unique().sort_values()
     if days.empty:
-        raise ValueError("purchase_dates: the customer needs at least one purchase")
-    end = pd.Timestamp(end).normalize()
+        raise ValueError(
+            f"purchase_dates: the customer needs at least one purchase before as_of {as_of}"
+        )
+    end = dates.last_day(as_of)
     first = days[0]
     grid = pd.date_range(first, end, freq="D")
     # number of purchase days up to and including each day, and the last of them
@@ -231,7 +254,7 @@ def calibration_holdout_table(
     pandas.DataFrame
         Index ``0, 1, ..., "7+"``; columns ``customers``, ``actual``, ``predicted`` (means).
     """
-    (x,) = _arrays(summary, [FREQUENCY])
+    (x,) = _arrays(summary, [BTYD_FREQUENCY])
     require_columns(summary, [actual_col], "summary")
     labels = [str(n) for n in range(max_frequency)] + [f"{max_frequency}+"]
     group = pd.Series(np.minimum(x, max_frequency).astype(int), index=summary.index)

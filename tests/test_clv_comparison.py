@@ -265,8 +265,9 @@ def test_reason_says_when_models_coincide(simulated):
         ({"models": {"x": clv.BetaGeoModel}}, "pass an instance"),
         ({"models": {}}, "non-empty dict"),
         ({"models": {BENCHMARK: clv.BetaGeoModel()}}, "reserved"),
-        ({"calibration_ends": ["2024-02-20"]}, "before observation_end"),
-        ({"calibration_ends": ["2024-01-28"], "observation_end": "2024-01-28"}, "before"),
+        ({"calibration_ends": ["2024-02-20"]}, "before the last day before as_of"),
+        ({"calibration_ends": ["2024-01-28"], "as_of": "2024-01-29"}, "before"),
+        ({"as_of": "2024-01-29 12:00"}, "as_of must be a day"),
         ({"calibration_ends": []}, "empty"),
         ({"calibration_ends": "2024-01-28"}, "a list of days"),
         ({"calibration_ends": ["2024-01-28", "2024-01-28"]}, "distinct"),
@@ -275,7 +276,7 @@ def test_reason_says_when_models_coincide(simulated):
         ({"calibration_ends": ["2024-02-18"], "holdout": None}, "shorter than one week"),
         ({"holdout": 0.5}, "at least 1 period"),
         ({"holdout": 1.1}, "whole number of days"),
-        ({"holdout": 4}, "past observation_end"),
+        ({"holdout": 4}, "past the last day before as_of"),
         ({"tolerance": -0.1}, "tolerance"),
     ],
 )
@@ -356,7 +357,11 @@ def test_simulation_ranks_sensibly(simulated):
 def test_tracking_totals_are_the_direct_sums(simulated):
     lines, result = simulated
     for origin in result.origins:
-        summary = calibration_holdout(lines, origin, origin + pd.Timedelta(weeks=26))
+        summary = calibration_holdout(
+            lines,
+            holdout_start=origin + pd.Timedelta(days=1),
+            as_of=origin + pd.Timedelta(weeks=26, days=1),
+        )
         x, tx, t_obs = (summary[c].to_numpy() for c in ("frequency", "recency", "T"))
         track = result.tracking[result.tracking["origin"] == origin]
         for name in MODELS:

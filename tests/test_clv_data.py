@@ -33,7 +33,7 @@ def toy() -> pd.DataFrame:
 
 
 def test_summary_of_three_customers_by_hand(toy):
-    summary = summary_data(toy[toy["customer_id"] != "D"], "2024-03-31", period="W")
+    summary = summary_data(toy[toy["customer_id"] != "D"], as_of="2024-04-01", period="W")
     assert summary.index.tolist() == ["A", "B", "C"]
     # A: 3 purchase days -> 2 repeats; last 12 Feb is 42 days after 1 Jan; 31 Mar is 90 days
     # after; repeat spend (20 + 40) / 2 (the first day, 10 + 5, is left out)
@@ -57,32 +57,44 @@ def test_summary_of_three_customers_by_hand(toy):
         30.0,
     ]
     assert summary.attrs["period"] == "W"
-    assert summary.attrs["observation_end"] == pd.Timestamp("2024-03-31")
+    assert summary.attrs["as_of"] == pd.Timestamp("2024-04-01")
+    assert summary.attrs["last_day"] == pd.Timestamp("2024-03-31")
     assert summary.attrs["lines_after_end"] == 1
 
 
 def test_summary_in_days(toy):
-    summary = summary_data(toy, "2024-03-31", period="D")
+    summary = summary_data(toy, as_of="2024-04-01", period="D")
     assert summary.loc["A", ["recency", "T"]].tolist() == [42.0, 90.0]
 
 
 def test_calibration_holdout_split(toy):
-    table = calibration_holdout(toy, "2024-03-31", "2024-04-30", period="W")
+    table = calibration_holdout(toy, holdout_start="2024-04-01", as_of="2024-05-01", period="W")
     assert table.index.tolist() == ["A", "B", "C"]  # D was acquired in the holdout
     assert table["holdout_purchases"].tolist() == [0, 0, 1]
     assert table["holdout_spend"].tolist() == [0.0, 0.0, 50.0]
     assert table.loc["C", "frequency"] == 1
     assert table.attrs["holdout_length"] == pytest.approx(30 / 7)
     assert table.attrs["new_in_holdout"] == 1
+    assert table.attrs["holdout_start"] == pd.Timestamp("2024-04-01")
+    assert table.attrs["as_of"] == pd.Timestamp("2024-05-01")
+    assert table.attrs["last_day"] == pd.Timestamp("2024-04-30")
+    # calibration T runs to 31 March: B first bought on 1 March, 30 days before
+    assert table.loc["B", "T"] == pytest.approx(30 / 7)
 
 
 def test_errors_name_the_argument(toy):
     with pytest.raises(ValueError, match="period must be one of"):
         summary_data(toy, period="M")
-    with pytest.raises(ValueError, match="observation_end .* before the first purchase"):
-        summary_data(toy, "2023-12-31")
-    with pytest.raises(ValueError, match="calibration_end .* must be before observation_end"):
-        calibration_holdout(toy, "2024-04-30", "2024-04-30")
+    with pytest.raises(ValueError, match="as_of 2024-01-01 .* not after the first purchase"):
+        summary_data(toy, as_of="2024-01-01")
+    with pytest.raises(ValueError, match="as_of must be a date.*'soon'"):
+        summary_data(toy, as_of="soon")
+    with pytest.raises(ValueError, match="holdout_start .* must be before as_of"):
+        calibration_holdout(toy, holdout_start="2024-05-01", as_of="2024-05-01")
+    with pytest.raises(ValueError, match="holdout_start must be a day"):
+        calibration_holdout(toy, holdout_start="2024-04-01 12:00", as_of="2024-05-01")
+    with pytest.raises(ValueError, match="calibration period is empty"):
+        calibration_holdout(toy, holdout_start="2024-01-01", as_of="2024-05-01")
     bad = toy.copy()
     bad.loc[2, "invoice_date"] = pd.NaT
     with pytest.raises(ValueError, match="'invoice_date' must be a parsed date.*e.g. row 2"):
@@ -139,7 +151,7 @@ def test_summary_equals_a_plain_loop_over_customers(shuffle, block, monkeypatch)
     end = pd.Timestamp("2024-02-25")
     expected = _reference(rows, end, 7.0)
 
-    got = summary_data(frame, end, period="W")
+    got = summary_data(frame, as_of=end + pd.Timedelta(days=1), period="W")
 
     assert got.index.tolist() == list(expected) and "late" not in got.index
     assert got.loc["one-timer", "frequency"] == 0
@@ -169,8 +181,8 @@ def test_the_same_lines_in_other_column_types_give_the_same_summary(toy, form):
         lines["amount"] = lines["amount"].map(str).astype(object)
     else:
         lines["amount"] = lines["amount"].astype(int)
-    expected = summary_data(toy, "2024-03-31")
-    got = summary_data(lines, "2024-03-31")
+    expected = summary_data(toy, as_of="2024-04-01")
+    got = summary_data(lines, as_of="2024-04-01")
     columns = ["frequency", "recency", "T", "monetary_value"]
     pd.testing.assert_frame_equal(got[columns], expected[columns])
     first = got["first_purchase"]
@@ -191,7 +203,7 @@ def test_a_late_evening_in_a_time_zone_stays_on_its_own_day():
         }
     )
     lines["invoice_date"] = lines["invoice_date"].dt.tz_localize("America/New_York")
-    summary = summary_data(lines, "2024-01-02", period="D")
+    summary = summary_data(lines, as_of="2024-01-03", period="D")
     # two calendar days where the shop is (in UTC both would be 2 January)
     assert summary.loc["A", ["frequency", "recency", "T"]].tolist() == [1, 1.0, 1.0]
 
@@ -209,3 +221,24 @@ def test_a_missing_or_unreadable_amount_is_named():
     lines["amount"] = ["1", "two", "3"]
     with pytest.raises(ValueError, match="'amount' must be a number.*e.g. row 1"):
         summary_data(lines)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "column"),
+    [
+        ("FREQUENCY", "BTYD_FREQUENCY", "frequency"),
+        ("RECENCY", "BTYD_RECENCY", "recency"),
+        ("T", "BTYD_T", "T"),
+        ("MONETARY", "BTYD_MONETARY", "monetary_value"),
+    ],
+)
+def test_old_constant_names_warn_and_give_the_same_column(old, new, column):
+    from helpers import clv_data, rfm
+
+    assert getattr(clv_data, new) == column  # the field's column names are kept
+    with pytest.warns(FutureWarning, match=f"clv_data.{old} is now called {new}"):
+        assert getattr(clv_data, old) == column
+    with pytest.raises(AttributeError, match="no attribute 'RECENCY_DAYS'"):
+        clv_data.RECENCY_DAYS  # noqa: B018
+    # RFM recency (days since the last purchase) keeps its own constant
+    assert rfm.RECENCY == "recency" and not hasattr(rfm, "BTYD_RECENCY")

@@ -37,10 +37,15 @@ def test_clv_without_discounting_is_expected_purchases_times_spend_times_margin(
 
 def test_probability_alive_history_and_matrix():
     model = fitted(clv.BetaGeoModel(), [0.24, 4.4, 0.79, 2.4])
-    history = clv_tables.probability_alive_history(
-        model, ["2024-01-01", "2024-01-15", "2024-01-15 18:00"], "2024-03-01"
-    )
+    dates = ["2024-01-01", "2024-01-15", "2024-01-15 18:00", "2024-03-02"]  # last: too late
+    history = clv_tables.probability_alive_history(model, dates, as_of="2024-03-02")
+    # 1 January to 1 March 2024 (a leap year): 31 + 29 + 1 days
     assert history.index[0] == pd.Timestamp("2024-01-01") and len(history) == 61
+    assert history.index[-1] == pd.Timestamp("2024-03-01")
+    assert history.iloc[-1] < history.loc["2024-01-15"]  # the purchase at as_of is not seen
+    with pytest.warns(FutureWarning, match="'end' is now called 'as_of'"):
+        old = clv_tables.probability_alive_history(model, dates, end="2024-03-01")
+    pd.testing.assert_series_equal(old, history)
     assert (history.loc[:"2024-01-14"] == 1.0).all()  # no repeat purchase yet
     after = history.loc["2024-01-15":]
     assert after.iloc[0] < 1 and after.is_monotonic_decreasing

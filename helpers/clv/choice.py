@@ -16,12 +16,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from helpers import dates
 from helpers import schema as s
 from helpers.clv.bg_nbd import BetaGeoModel
 from helpers.clv.comparison import ModelComparison, compare_models
 from helpers.clv.mbg_nbd import ModifiedBetaGeoModel
 from helpers.clv.pareto_nbd import ParetoNBDModel
-from helpers.clv_data import summary_data
+from helpers.clv_data import positional_last_day, summary_data
+from helpers.deprecation import renamed_arguments
 
 __all__ = ["PURCHASE_MODELS", "ModelChoice", "choose_purchase_model"]
 
@@ -71,10 +73,13 @@ def _holdout_weeks(span_weeks: float) -> int | None:
     return None
 
 
+@renamed_arguments(observation_end=("as_of", dates.day_after))
 def choose_purchase_model(
     transactions: pd.DataFrame,
-    observation_end: str | pd.Timestamp,
+    observation_end: dates.DateLike | None = None,
+    /,
     *,
+    as_of: dates.DateLike | None = None,
     customer_col: str = s.CUSTOMER_ID,
     date_col: str = s.INVOICE_DATE,
     amount_col: str | None = s.AMOUNT,
@@ -82,23 +87,28 @@ def choose_purchase_model(
 ) -> ModelChoice:
     """Choose BG/NBD, Modified BG/NBD or Pareto/NBD for these lines, fit it, and say why.
 
-    With at least 39 weeks of lines (first purchase to ``observation_end``) the models are
+    With at least 39 weeks of lines (first purchase to the day before ``as_of``) the models are
     backtested by :func:`helpers.clv.compare_models`: holdouts of 26 weeks (13 weeks when
     the lines cover less than 78), three calibration ends four weeks apart, the last one a
-    holdout before ``observation_end``; the choice is its ``chosen`` model (lowest mean
+    holdout before ``as_of``; the choice is its ``chosen`` model (lowest mean
     holdout MAE, near-ties to the smaller bias). With less, or when a calibration period has
     no repeat purchase, the highest log-likelihood on all the lines decides.
 
     Parameters
     ----------
     transactions : pandas.DataFrame
-        Clean order lines up to ``observation_end`` (later lines are ignored).
-    observation_end : str or pandas.Timestamp
-        The last observed day (inclusive).
+        Clean order lines; lines at or after ``as_of`` are ignored.
+    observation_end : date, optional, positional only
+        Deprecated: the old inclusive last observed day; pass ``as_of`` (the day after).
+    as_of : str, datetime.date or pandas.Timestamp
+        The analysis date (exclusive): the lines dated before it are used; the models count
+        time to the last observed day :func:`helpers.dates.last_day`. The old keyword
+        ``observation_end`` (the last day, inclusive) is read as the day after it, with a
+        FutureWarning. Required.
     customer_col, date_col, amount_col : str
         Column names.
     summary : pandas.DataFrame, optional
-        :func:`helpers.clv_data.summary_data` of the same lines at ``observation_end`` in
+        :func:`helpers.clv_data.summary_data` of the same lines at ``as_of`` in
         weeks, when the caller has already made it (it is not made again).
 
     Returns
@@ -108,15 +118,21 @@ def choose_purchase_model(
     Raises
     ------
     ValueError
-        If no customer bought twice by ``observation_end`` (the models learn from repeat
+        If no customer bought twice before ``as_of`` (the models learn from repeat
         purchases), or as :func:`helpers.clv_data.summary_data` does.
     """
-    end = pd.Timestamp(observation_end).normalize()
-    lines = transactions[transactions[date_col] < end + pd.Timedelta(days=1)]
+    as_of = positional_last_day(
+        "choose_purchase_model", "observation_end", observation_end, "as_of", as_of
+    )
+    if as_of is None:
+        raise TypeError("choose_purchase_model() missing the keyword argument 'as_of'")
+    as_of = dates.to_timestamp(as_of, "as_of")
+    end = dates.last_day(as_of)
+    lines = transactions[transactions[date_col] < as_of]
     if summary is None:
         summary = summary_data(
             lines,
-            end,
+            as_of=as_of,
             period="W",
             customer_col=customer_col,
             date_col=date_col,
@@ -139,7 +155,7 @@ def choose_purchase_model(
                 lines,
                 {name: cls() for name, cls in PURCHASE_MODELS.items()},
                 calibration_ends=origins,
-                observation_end=end,
+                as_of=dates.day_after(end),
                 holdout=holdout,
                 customer_col=customer_col,
                 date_col=date_col,

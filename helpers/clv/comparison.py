@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from helpers import dates
 from helpers import schema as s
 from helpers.checks import check_numbers
 from helpers.clv.backtest_metrics import (
@@ -49,13 +50,13 @@ from helpers.clv.bg_nbd import BetaGeoModel
 from helpers.clv.mbg_nbd import ModifiedBetaGeoModel
 from helpers.clv.pareto_nbd import ParetoNBDModel
 from helpers.clv_data import (
-    FREQUENCY,
+    BTYD_FREQUENCY,
     HOLDOUT_PURCHASES,
-    _day,
     calibration_holdout,
     period_days,
     purchase_days,
 )
+from helpers.deprecation import renamed_arguments
 
 __all__ = [
     "BENCHMARK",
@@ -173,7 +174,7 @@ def _origins(calibration_ends, end: pd.Timestamp, first: pd.Timestamp) -> list[p
             "calibration_ends must be a list of days, e.g. ['1997-06-30', '1997-09-30']; "
             f"got {calibration_ends!r}"
         )
-    ends = [_day(value, "calibration_ends") for value in calibration_ends]
+    ends = [dates.to_timestamp(value, "calibration_ends", day=True) for value in calibration_ends]
     if not ends:
         raise ValueError("calibration_ends is empty: give at least one calibration end")
     repeated = sorted({day for day in ends if ends.count(day) > 1})
@@ -182,8 +183,8 @@ def _origins(calibration_ends, end: pd.Timestamp, first: pd.Timestamp) -> list[p
     for day in sorted(ends):
         if not day < end:
             raise ValueError(
-                f"calibration_ends must be before observation_end ({end:%Y-%m-%d}), each "
-                f"origin needs a holdout after it; got {day:%Y-%m-%d}"
+                f"calibration_ends must be before the last day before as_of ({end:%Y-%m-%d}), "
+                f"each origin needs a holdout after it; got {day:%Y-%m-%d}"
             )
         if day < first:
             raise ValueError(
@@ -194,14 +195,15 @@ def _origins(calibration_ends, end: pd.Timestamp, first: pd.Timestamp) -> list[p
 
 
 def _holdout_days(holdout, origins: list[pd.Timestamp], end: pd.Timestamp, unit: float) -> int:
-    """Return the holdout's length in days (checked: >= 1 period, ends by observation_end)."""
+    """Return the holdout's length in days (checked: >= 1 period, ends before as_of)."""
     name = {1.0: "day", 7.0: "week"}.get(unit, "period")
     if holdout is None:
         days = (end - origins[-1]).days
         if days < unit:
             raise ValueError(
                 f"the holdout after the last of calibration_ends ({origins[-1]:%Y-%m-%d}) to "
-                f"observation_end ({end:%Y-%m-%d}) is {days} day(s), shorter than one {name}; "
+                f"the last day before as_of ({end:%Y-%m-%d}) is {days} day(s), shorter than "
+                f"one {name}; "
                 "move calibration_ends earlier or pass holdout="
             )
         return days
@@ -222,18 +224,19 @@ def _holdout_days(holdout, origins: list[pd.Timestamp], end: pd.Timestamp, unit:
         stop = late[0] + pd.Timedelta(days=days)
         raise ValueError(
             f"holdout of {length:g} {name}s after calibration end {late[0]:%Y-%m-%d} runs to "
-            f"{stop:%Y-%m-%d}, past observation_end ({end:%Y-%m-%d}); shorten holdout or move "
-            "calibration_ends earlier"
+            f"{stop:%Y-%m-%d}, past the last day before as_of ({end:%Y-%m-%d}); shorten holdout "
+            "or move calibration_ends earlier"
         )
     return days
 
 
+@renamed_arguments(observation_end=("as_of", dates.day_after))
 def compare_models(
     transactions: pd.DataFrame,
     models: Mapping[str, BetaGeoModel | ModifiedBetaGeoModel | ParetoNBDModel],
     *,
     calibration_ends: Sequence,
-    observation_end: str | pd.Timestamp | None = None,
+    as_of: dates.DateLike | None = None,
     holdout: float | None = None,
     period: str = "W",
     customer_col: str = s.CUSTOMER_ID,
@@ -265,12 +268,15 @@ def compare_models(
     calibration_ends : sequence of dates
         The origins: last days of the calibration periods (inclusive), e.g. three days a
         quarter apart. Distinct, each on or after the first purchase.
-    observation_end : str or pandas.Timestamp, optional
-        The last day of data to use (inclusive); default the day of the last line.
+    as_of : str, datetime.date or pandas.Timestamp, optional
+        A day (midnight): the lines dated before it are used (exclusive, as everywhere in
+        :mod:`helpers`); default midnight after the day of the last line. The old keyword
+        ``observation_end`` (the last day, inclusive) is read as the day after it, with a
+        FutureWarning.
     holdout : float, optional
         Length of every holdout, in periods; a whole number of days, at least one period,
-        and every holdout must end by ``observation_end``. Default: the time from the last
-        calibration end to ``observation_end``.
+        and every holdout must end before ``as_of``. Default: the time from the last
+        calibration end to the day before ``as_of``.
     period : {"W", "D"}, default "W"
         The period unit of the models and of ``holdout``.
     customer_col, date_col, amount_col : str
@@ -293,8 +299,8 @@ def compare_models(
     ------
     ValueError
         If a model is not one of the supported types, ``calibration_ends`` is empty, repeats
-        a day, has a day not before ``observation_end`` or before the first purchase, the
-        holdout is shorter than one period or runs past ``observation_end``, or a
+        a day, has a day not before the last day before ``as_of`` or before the first
+        purchase, the holdout is shorter than one period or runs to ``as_of``, or a
         calibration period has no repeat purchase to fit the models on.
     """
     _check_models(models)
@@ -306,7 +312,7 @@ def compare_models(
     if days_table.empty:
         raise ValueError("transactions has no order lines: nothing to backtest")
     first, last = days_table["day"].min(), days_table["day"].max()
-    end = last if observation_end is None else _day(observation_end, "observation_end")
+    end = last if as_of is None else dates.last_day(dates.to_timestamp(as_of, "as_of", day=True))
     origins = _origins(calibration_ends, end, first)
     span = _holdout_days(holdout, origins, end, unit)
     length = span / unit
@@ -316,14 +322,14 @@ def compare_models(
     for origin in origins:
         summary = calibration_holdout(
             days_table,
-            origin,
-            origin + pd.Timedelta(days=span),
+            holdout_start=dates.day_after(origin),
+            as_of=dates.day_after(origin + pd.Timedelta(days=span)),
             period=period,
             customer_col=s.CUSTOMER_ID,
             date_col="day",
             amount_col="amount",
         )
-        if not (summary[FREQUENCY] > 0).any():
+        if not (summary[BTYD_FREQUENCY] > 0).any():
             raise ValueError(
                 f"calibration_ends: the calibration period to {origin:%Y-%m-%d} has "
                 f"{len(summary):,} customer(s) and no repeat purchase; the models need repeat "
