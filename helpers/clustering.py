@@ -40,9 +40,10 @@ from helpers.customer_features import (
     BEHAVIOUR_FEATURES,
     DEMOGRAPHIC_FEATURES,
     LOG_FEATURES,
-    _is_numeric,
     customer_features,
+    demographic_features,
     feature_pipeline,
+    is_numeric,
     usable_features,
 )
 
@@ -55,8 +56,10 @@ __all__ = [
     "choose_k",
     "cluster_profiles",
     "customer_features",
+    "demographic_features",
     "feature_pipeline",
     "fit_predict",
+    "is_numeric",
     "k_selection",
     "make_clusterer",
     "name_clusters",
@@ -421,7 +424,7 @@ def cluster_profiles(
         ``"overall"`` holds the overall medians (a Series) the names are read against.
     """
     if columns is None:
-        columns = [c for c in features.columns if _is_numeric(features[c])]
+        columns = [c for c in features.columns if is_numeric(features[c])]
     require_columns(features, list(columns), "features")
     if isinstance(labels, pd.Series):
         if not labels.index.equals(features.index):

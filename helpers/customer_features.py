@@ -85,13 +85,17 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 from helpers import rfm
 from helpers import schema as s
 from helpers.checks import check_numbers, require_columns, warn_notes
+from helpers.dates import DAYS_PER_YEAR
+from helpers.deprecation import renamed_arguments
 
 __all__ = [
     "BEHAVIOUR_FEATURES",
     "DEMOGRAPHIC_FEATURES",
     "LOG_FEATURES",
     "customer_features",
+    "demographic_features",
     "feature_pipeline",
+    "is_numeric",
     "usable_features",
 ]
 
@@ -141,6 +145,17 @@ _RETURNED = "cancellation netted"
 # --- 1. features ---------------------------------------------------------------------------------
 
 
+@renamed_arguments(
+    customer_id="customer_col",
+    invoice_id="invoice_col",
+    invoice_date="date_col",
+    amount="amount_col",
+    product_id="product_col",
+    quantity="quantity_col",
+    category="category_col",
+    country="country_col",
+    birth_date="birth_date_col",
+)
 def customer_features(
     transactions: pd.DataFrame,
     as_of: str | pd.Timestamp | None = None,
@@ -149,15 +164,16 @@ def customer_features(
     reasons: pd.Series | None = None,
     products: pd.DataFrame | None = None,
     customers: pd.DataFrame | None = None,
-    customer_id: str = s.CUSTOMER_ID,
-    invoice_id: str = s.INVOICE_ID,
-    invoice_date: str = s.INVOICE_DATE,
-    amount: str = s.AMOUNT,
-    product_id: str = s.PRODUCT_ID,
-    quantity: str = s.QUANTITY,
-    category: str = s.CATEGORY,
-    country: str = s.COUNTRY,
-    birth_date: str = s.BIRTH_DATE,
+    customer_col: str = s.CUSTOMER_ID,
+    invoice_col: str = s.INVOICE_ID,
+    date_col: str = s.INVOICE_DATE,
+    amount_col: str = s.AMOUNT,
+    product_col: str = s.PRODUCT_ID,
+    quantity_col: str = s.QUANTITY,
+    price_col: str = s.UNIT_PRICE,
+    category_col: str = s.CATEGORY,
+    country_col: str = s.COUNTRY,
+    birth_date_col: str = s.BIRTH_DATE,
     demographics: Sequence[str] = (s.ANNUAL_INCOME, s.GENDER, s.REGION, s.ACQUISITION_CHANNEL),
 ) -> pd.DataFrame:
     """One row of behaviour (and demographic) features per customer at ``as_of``.
@@ -181,19 +197,25 @@ def customer_features(
     customers : pandas.DataFrame, optional
         Customers table: ``age`` from ``birth_date`` and the ``demographics`` columns present
         in it are added (missing for customers not in the table).
-    customer_id, invoice_id, invoice_date, amount, product_id, quantity : str
-        Column names of the order lines (and of the products and customers tables' keys).
-    category, country, birth_date : str
+    customer_col, invoice_col, date_col, amount_col, product_col, quantity_col : str
+        Column names of the order lines (and of the products and customers tables' keys);
+        default the canonical names of :mod:`helpers.schema` (the old names ``customer_id``,
+        ``invoice_id``, ``invoice_date``, ``amount``, ``product_id``, ``quantity`` still work,
+        with a FutureWarning).
+    price_col : str, default "unit_price"
+        Column name of the unit price in ``raw`` (read when the reasons are computed here).
+    category_col, country_col, birth_date_col : str
         Column names of the products' category, the order lines' country (optional) and the
-        customers' birth date.
+        customers' birth date (old names ``category``, ``country``, ``birth_date``).
     demographics : sequence of str
         Customers-table columns to copy, where present.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by customer (sorted): the behaviour features, then ``age`` and the
-        demographic columns, then ``country``; numeric features are float.
+        Indexed by customer (sorted, the index named ``customer_col``): the behaviour
+        features, then ``age`` and the demographic columns, then the country (under
+        ``country_col``); numeric features are float.
         ``attrs["as_of"]`` holds the analysis moment.
 
     Raises
@@ -205,21 +227,23 @@ def customer_features(
     """
     require_columns(
         transactions,
-        [customer_id, invoice_id, invoice_date, amount, product_id, quantity],
+        [customer_col, invoice_col, date_col, amount_col, product_col, quantity_col],
         "transactions",
     )
     table = rfm.rfm_table(
         transactions,
         as_of,
-        customer_col=customer_id,
-        invoice_col=invoice_id,
-        date_col=invoice_date,
-        amount_col=amount,
+        customer_col=customer_col,
+        invoice_col=invoice_col,
+        date_col=date_col,
+        amount_col=amount_col,
     )
     as_of = table.attrs["as_of"]
-    lines = transactions[transactions[invoice_date] < as_of]
-    check_numbers(f"transactions column {quantity!r}", lines[quantity], "> 0", lambda q: q > 0)
-    by_customer = lines.groupby(customer_id, sort=True)
+    lines = transactions[transactions[date_col] < as_of]
+    check_numbers(
+        f"transactions column {quantity_col!r}", lines[quantity_col], "> 0", lambda q: q > 0
+    )
+    by_customer = lines.groupby(customer_col, sort=True)
     purchases = table[rfm.FREQUENCY].astype(float)
     out = table[[rfm.RECENCY, rfm.FREQUENCY, rfm.MONETARY, rfm.MONETARY_AVG]].astype(float)
     day = as_of.normalize()
@@ -229,34 +253,50 @@ def customer_features(
     span = (last - first).dt.days.astype(float)
     out["interpurchase_days"] = (span / (purchases - 1)).where(purchases > 1, out["tenure"])
     out["lines_per_invoice"] = by_customer.size() / purchases
-    units = by_customer[quantity].sum().astype(float)
+    units = by_customer[quantity_col].sum().astype(float)
     out["units_per_invoice"] = units / purchases
     if products is not None:
-        require_columns(products, [product_id, category], "products")
-        categories = lines[product_id].map(products.set_index(product_id)[category])
+        require_columns(products, [product_col, category_col], "products")
+        categories = lines[product_col].map(products.set_index(product_col)[category_col])
         unknown = categories.isna()
         if unknown.any():
             row = lines.loc[unknown].iloc[0]
             raise ValueError(
-                f"products: no {category!r} for product {row[product_id]!r} "
+                f"products: no {category_col!r} for product {row[product_col]!r} "
                 f"({int(unknown.sum())} line(s), e.g. row {row.name!r}); give every product "
                 "sold a category"
             )
-        out["distinct_categories"] = categories.groupby(lines[customer_id]).nunique()
+        out["distinct_categories"] = categories.groupby(lines[customer_col]).nunique()
     else:
-        out["distinct_products"] = by_customer[product_id].nunique()
+        out["distinct_products"] = by_customer[product_col].nunique()
     if raw is not None:
-        returned = _returned_units(raw, reasons, as_of, customer_id, invoice_date, quantity)
+        columns = {
+            "customer_col": customer_col,
+            "invoice_col": invoice_col,
+            "date_col": date_col,
+            "product_col": product_col,
+            "quantity_col": quantity_col,
+            "price_col": price_col,
+        }
+        returned = _returned_units(raw, reasons, as_of, columns)
         returned = returned.reindex(out.index, fill_value=0.0)
         out["return_rate"] = returned / (returned + units)
     out = out.astype(float)
     if customers is not None:
-        out = out.join(_demographics(customers, as_of, customer_id, birth_date, demographics))
-    if country in lines.columns:
-        counts = lines.groupby([customer_id, country]).size().rename("n").reset_index()
-        counts = counts.sort_values([customer_id, "n", country], ascending=[True, False, True])
-        out[country] = counts.drop_duplicates(customer_id).set_index(customer_id)[country]
-    out.index.name = customer_id
+        out = out.join(
+            demographic_features(
+                customers,
+                as_of,
+                customer_col=customer_col,
+                birth_date_col=birth_date_col,
+                columns=demographics,
+            )
+        )
+    if country_col in lines.columns:
+        counts = lines.groupby([customer_col, country_col]).size().rename("n").reset_index()
+        counts = counts.sort_values([customer_col, "n", country_col], ascending=[True, False, True])
+        out[country_col] = counts.drop_duplicates(customer_col).set_index(customer_col)[country_col]
+    out.index.name = customer_col
     out.attrs["as_of"] = as_of
     return out
 
@@ -265,46 +305,74 @@ def _returned_units(
     raw: pd.DataFrame,
     reasons: pd.Series | None,
     as_of: pd.Timestamp,
-    customer_id: str,
-    invoice_date: str,
-    quantity: str,
+    columns: dict[str, str],
 ) -> pd.Series:
     """Units on the return lines that cleaning netted against a purchase, per customer."""
-    require_columns(raw, [customer_id, invoice_date, quantity], "raw")
+    customer_col, date_col = columns["customer_col"], columns["date_col"]
+    quantity_col = columns["quantity_col"]
+    require_columns(raw, [customer_col, date_col, quantity_col], "raw")
     if reasons is None:
         from helpers.cleaning import flag_transactions
 
-        reasons = flag_transactions(
-            raw, customer_id=customer_id, invoice_date=invoice_date, quantity=quantity
-        )
+        reasons = flag_transactions(raw, **columns)
     elif not reasons.index.equals(raw.index):
         raise ValueError(
             "reasons must be flag_transactions(raw): same index as raw "
             f"({len(reasons):,} vs {len(raw):,} rows)"
         )
-    netted = raw[(reasons == _RETURNED).to_numpy() & (raw[invoice_date] < as_of).to_numpy()]
-    who = netted[customer_id].astype("str").str.strip()
-    return netted[quantity].abs().astype(float).groupby(who).sum()
+    netted = raw[(reasons == _RETURNED).to_numpy() & (raw[date_col] < as_of).to_numpy()]
+    who = netted[customer_col].astype("str").str.strip()
+    return netted[quantity_col].abs().astype(float).groupby(who).sum()
 
 
-def _demographics(
+def demographic_features(
     customers: pd.DataFrame,
     as_of: pd.Timestamp,
-    customer_id: str,
-    birth_date: str,
-    columns: Sequence[str],
+    *,
+    customer_col: str = s.CUSTOMER_ID,
+    birth_date_col: str = s.BIRTH_DATE,
+    columns: Sequence[str] = (s.ANNUAL_INCOME, s.GENDER, s.REGION, s.ACQUISITION_CHANNEL),
 ) -> pd.DataFrame:
-    """Age at ``as_of`` and the demographic columns present, indexed by customer."""
-    require_columns(customers, [customer_id], "customers")
-    if customers[customer_id].duplicated().any():
+    """Age at ``as_of`` and the demographic columns present, indexed by customer.
+
+    Shared by :func:`customer_features` (customers) and
+    :func:`helpers.lookalike.prospect_features` (prospects).
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        One row per customer (or prospect).
+    as_of : pandas.Timestamp
+        The moment at which ages are counted.
+    customer_col : str, default "customer_id"
+        Column name of the id (one row per id).
+    birth_date_col : str, default "birth_date"
+        Column name of the birth date; without it, no ``age``.
+    columns : sequence of str
+        Columns to copy, where present: numbers as float, anything else as text (missing
+        kept missing).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the id as text: ``age`` (in years of 365.25 days) and the ``columns``
+        present.
+
+    Raises
+    ------
+    ValueError
+        If the id column is missing or an id repeats.
+    """
+    require_columns(customers, [customer_col], "customers")
+    if customers[customer_col].duplicated().any():
         from helpers.checks import unique_ids
 
-        unique_ids(customers, customer_id, "customers")
-    table = customers.set_index(customers[customer_id].astype("str"))
+        unique_ids(customers, customer_col, "customers")
+    table = customers.set_index(customers[customer_col].astype("str"))
     out = pd.DataFrame(index=table.index)
-    if birth_date in table.columns:
-        born = pd.to_datetime(table[birth_date])
-        out["age"] = ((as_of - born).dt.days / 365.25).astype(float)
+    if birth_date_col in table.columns:
+        born = pd.to_datetime(table[birth_date_col])
+        out["age"] = ((as_of - born).dt.days / DAYS_PER_YEAR).astype(float)
     for column in columns:
         if column in table.columns:
             values = table[column]
@@ -456,7 +524,7 @@ def feature_pipeline(
     """
     if not isinstance(features, pd.DataFrame) or features.empty:
         raise ValueError("features must be a non-empty DataFrame (one row per customer)")
-    is_number = {c: _is_numeric(features[c]) for c in features.columns}
+    is_number = {c: is_numeric(features[c]) for c in features.columns}
     if numeric is None:
         numeric = [c for c in features.columns if is_number[c]]
     if categorical is None:
@@ -548,5 +616,16 @@ def feature_pipeline(
     return ColumnTransformer(branches, remainder="drop").set_output(transform="pandas")
 
 
-def _is_numeric(values: pd.Series) -> bool:
+def is_numeric(values: pd.Series) -> bool:
+    """Say whether a feature is numeric (booleans are not: they are categories).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        One feature.
+
+    Returns
+    -------
+    bool
+    """
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)

@@ -12,6 +12,8 @@ import pandas as pd
 
 from helpers import schema as s
 from helpers.checks import column_rule, require_columns
+from helpers.dates import to_timestamp
+from helpers.deprecation import renamed_arguments
 
 __all__ = ["SUMMARY_COLUMNS", "customer_summary"]
 
@@ -26,18 +28,26 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 )
 
 
+@renamed_arguments(
+    customer_id="customer_col",
+    invoice_id="invoice_col",
+    invoice_date="date_col",
+    amount="amount_col",
+    product_id="product_col",
+    quantity="quantity_col",
+)
 def customer_summary(
     transactions: pd.DataFrame,
     *,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
     unit_cost: pd.Series | None = None,
-    customer_id: str = s.CUSTOMER_ID,
-    invoice_id: str = s.INVOICE_ID,
-    invoice_date: str = s.INVOICE_DATE,
-    amount: str = s.AMOUNT,
-    product_id: str = s.PRODUCT_ID,
-    quantity: str = s.QUANTITY,
+    customer_col: str = s.CUSTOMER_ID,
+    invoice_col: str = s.INVOICE_ID,
+    date_col: str = s.INVOICE_DATE,
+    amount_col: str = s.AMOUNT,
+    product_col: str = s.PRODUCT_ID,
+    quantity_col: str = s.QUANTITY,
 ) -> pd.DataFrame:
     """Sum clean order lines per customer, optionally within a time window.
 
@@ -52,13 +62,16 @@ def customer_summary(
     unit_cost : pandas.Series, optional
         Cost of one unit, indexed by product id (e.g. the products table's ``unit_cost``);
         when given, ``profit`` = revenue - quantity x unit cost is added.
-    customer_id, invoice_id, invoice_date, amount, product_id, quantity : str
-        Column names; default the canonical names of :mod:`helpers.schema`.
+    customer_col, invoice_col, date_col, amount_col, product_col, quantity_col : str
+        Column names; default the canonical names of :mod:`helpers.schema` (the old names
+        ``customer_id``, ``invoice_id``, ``invoice_date``, ``amount``, ``product_id``,
+        ``quantity`` still work, with a FutureWarning).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by customer id (sorted), one row per customer with a line in the window:
+        Indexed by customer id (sorted; the index is named ``customer_col``), one row per
+        customer with a line in the window:
 
         - ``purchases``: distinct invoices;
         - ``revenue``: sum of ``amount``;
@@ -75,39 +88,39 @@ def customer_summary(
         no cost. Messages name the column, the rule and an offending row.
     """
     table = "transactions"
-    needed = [customer_id, invoice_id, invoice_date, amount]
+    needed = [customer_col, invoice_col, date_col, amount_col]
     if unit_cost is not None:
-        needed += [product_id, quantity]
+        needed += [product_col, quantity_col]
     require_columns(transactions, needed, table)
     lines = transactions
     if start is not None:
-        lines = lines[lines[invoice_date] >= pd.Timestamp(start)]
+        lines = lines[lines[date_col] >= to_timestamp(start, "start")]
     if end is not None:
-        lines = lines[lines[invoice_date] < pd.Timestamp(end)]
+        lines = lines[lines[date_col] < to_timestamp(end, "end")]
     if lines.empty:
         raise ValueError(
-            f"no order lines with {start or '-inf'} <= {invoice_date} < {end or 'inf'} "
+            f"no order lines with {start or '-inf'} <= {date_col} < {end or 'inf'} "
             f"(of {len(transactions):,} lines)"
         )
-    column_rule(lines, lines[customer_id].isna(), table, customer_id, "present")
-    positive = pd.to_numeric(lines[amount], errors="coerce") > 0
-    column_rule(lines, ~positive, table, amount, "> 0 (clean the order lines first)")
-    frame = {"revenue": lines[amount]}
+    column_rule(lines, lines[customer_col].isna(), table, customer_col, "present")
+    positive = pd.to_numeric(lines[amount_col], errors="coerce") > 0
+    column_rule(lines, ~positive, table, amount_col, "> 0 (clean the order lines first)")
+    frame = {"revenue": lines[amount_col]}
     if unit_cost is not None:
-        cost = lines[product_id].map(unit_cost)
+        cost = lines[product_col].map(unit_cost)
         if cost.isna().any():
             example = lines[cost.isna()].iloc[0]
             raise ValueError(
-                f"unit_cost has no cost for product {example[product_id]!r} "
+                f"unit_cost has no cost for product {example[product_col]!r} "
                 f"(row {example.name!r}); give a cost for every product sold"
             )
-        frame["profit"] = lines[amount] - lines[quantity] * cost
-    groups = pd.DataFrame(frame).groupby(lines[customer_id], sort=True)
+        frame["profit"] = lines[amount_col] - lines[quantity_col] * cost
+    groups = pd.DataFrame(frame).groupby(lines[customer_col], sort=True)
     out = groups.sum()
-    by_customer = lines.groupby(customer_id, sort=True)
-    out.insert(0, "purchases", by_customer[invoice_id].nunique())
+    by_customer = lines.groupby(customer_col, sort=True)
+    out.insert(0, "purchases", by_customer[invoice_col].nunique())
     out.insert(2, "average_amount", out["revenue"] / out["purchases"])
-    out.insert(3, "first_purchase", by_customer[invoice_date].min())
-    out.insert(4, "last_purchase", by_customer[invoice_date].max())
-    out.index.name = customer_id
+    out.insert(3, "first_purchase", by_customer[date_col].min())
+    out.insert(4, "last_purchase", by_customer[date_col].max())
+    out.index.name = customer_col
     return out

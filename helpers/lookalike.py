@@ -29,11 +29,13 @@ from helpers.churn_metrics import top_share
 from helpers.customer_features import (
     DEMOGRAPHIC_FEATURES,
     LOG_FEATURES,
-    _demographics,
-    _is_numeric,
+    demographic_features,
     feature_pipeline,
+    is_numeric,
     usable_features,
 )
+from helpers.dates import to_timestamp
+from helpers.deprecation import renamed_arguments
 
 __all__ = [
     "LOOKALIKE_FEATURES",
@@ -154,7 +156,7 @@ class LookalikeModel:
         warn_notes(notes)
         X = features[used]
         self.features_, self.notes_ = used, notes
-        self.numeric_ = [c for c in used if _is_numeric(X[c])]
+        self.numeric_ = [c for c in used if is_numeric(X[c])]
         self.categorical_ = [c for c in used if c not in self.numeric_]
         self.categories_ = {c: set(X[c].dropna().astype(str)) for c in self.categorical_}
         self.pipeline_ = Pipeline(
@@ -216,7 +218,7 @@ class LookalikeModel:
             )
         for column in self.features_:
             values = features[column].dropna()
-            numeric = _is_numeric(features[column])
+            numeric = is_numeric(features[column])
             if column in self.numeric_ and not numeric and len(values):
                 raise ValueError(
                     f"features: column {column!r} must be numeric, as at fit; got "
@@ -458,16 +460,17 @@ def validate_lookalike(
     )
 
 
+@renamed_arguments(birth_date="birth_date_col")
 def prospect_features(
     prospects: pd.DataFrame,
     as_of: str | pd.Timestamp,
     *,
     id_col: str = "prospect_id",
-    birth_date: str = s.BIRTH_DATE,
+    birth_date_col: str = s.BIRTH_DATE,
 ) -> pd.DataFrame:
     """Build the profile features of a prospects table, as :func:`customer_features` does.
 
-    ``age`` (years at ``as_of``) from ``birth_date`` and the columns of
+    ``age`` (years at ``as_of``) from the birth date and the columns of
     :data:`helpers.customer_features.DEMOGRAPHIC_FEATURES` present.
 
     Parameters
@@ -476,17 +479,24 @@ def prospect_features(
         One row per prospect: ``id_col`` and the attributes.
     as_of : str or pandas.Timestamp
         The analysis date (ages are counted to it).
-    id_col, birth_date : str
-        Column names.
+    id_col, birth_date_col : str
+        Column names of the prospect id and the birth date (old name ``birth_date``).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by prospect.
+        Indexed by prospect (the index named ``id_col``).
 
     Raises
     ------
     ValueError
         If ``id_col`` is missing or an id repeats.
     """
-    return _demographics(prospects, pd.Timestamp(as_of), id_col, birth_date, DEMOGRAPHIC_FEATURES)
+    out = demographic_features(
+        prospects,
+        to_timestamp(as_of, "as_of"),
+        customer_col=id_col,
+        birth_date_col=birth_date_col,
+        columns=DEMOGRAPHIC_FEATURES,
+    )
+    return out.rename_axis(id_col)

@@ -35,6 +35,8 @@ import pandas as pd
 from helpers import schema as s
 from helpers.checks import column_rule, require_columns
 from helpers.customers import customer_summary
+from helpers.dates import to_timestamp
+from helpers.deprecation import renamed_arguments
 
 __all__ = [
     "AGE_BANDS",
@@ -96,7 +98,7 @@ def age_at(birth_dates: pd.Series, as_of: str | pd.Timestamp) -> pd.Series:
     pandas.Series
         Float ages (NaN where the birth date is missing), indexed like ``birth_dates``.
     """
-    day = pd.Timestamp(as_of)
+    day = to_timestamp(as_of, "as_of")
     born = pd.to_datetime(birth_dates)
     before_birthday = (born.dt.month > day.month) | (
         (born.dt.month == day.month) & (born.dt.day > day.day)
@@ -129,15 +131,15 @@ def _shares(
 
 
 def _main_country(
-    transactions: pd.DataFrame, customer_id: str, invoice_id: str, country: str
+    transactions: pd.DataFrame, customer_col: str, invoice_col: str, country_col: str
 ) -> pd.Series:
     """Each customer's most frequent country over their invoices (ties: alphabetical first)."""
-    pairs = transactions[[customer_id, invoice_id, country]].dropna().drop_duplicates()
-    counts = pairs.groupby([customer_id, country]).size().rename("n").reset_index()
+    pairs = transactions[[customer_col, invoice_col, country_col]].dropna().drop_duplicates()
+    counts = pairs.groupby([customer_col, country_col]).size().rename("n").reset_index()
     counts = counts.sort_values(
-        [customer_id, "n", country], ascending=[True, False, True], kind="stable"
+        [customer_col, "n", country_col], ascending=[True, False, True], kind="stable"
     )
-    return counts.drop_duplicates(customer_id).set_index(customer_id)[country]
+    return counts.drop_duplicates(customer_col).set_index(customer_col)[country_col]
 
 
 def _check_labels(labels: pd.Series, customers: pd.Index) -> pd.Series:
@@ -168,6 +170,23 @@ def _check_labels(labels: pd.Series, customers: pd.Index) -> pd.Series:
     return labels.reindex(customers)
 
 
+@renamed_arguments(
+    customer_id="customer_col",
+    invoice_id="invoice_col",
+    invoice_date="date_col",
+    amount="amount_col",
+    product_id="product_col",
+    quantity="quantity_col",
+    description="description_col",
+    country="country_col",
+    birth_date="birth_date_col",
+    gender="gender_col",
+    annual_income="annual_income_col",
+    region="region_col",
+    acquisition_channel="acquisition_channel_col",
+    category="category_col",
+    unit_cost="cost_col",
+)
 def segment_profile(
     labels: pd.Series,
     transactions: pd.DataFrame,
@@ -177,21 +196,21 @@ def segment_profile(
     as_of: str | pd.Timestamp | None = None,
     n_products: int = 3,
     n_countries: int = 5,
-    customer_id: str = s.CUSTOMER_ID,
-    invoice_id: str = s.INVOICE_ID,
-    invoice_date: str = s.INVOICE_DATE,
-    amount: str = s.AMOUNT,
-    product_id: str = s.PRODUCT_ID,
-    quantity: str = s.QUANTITY,
-    description: str = s.DESCRIPTION,
-    country: str = s.COUNTRY,
-    birth_date: str = s.BIRTH_DATE,
-    gender: str = s.GENDER,
-    annual_income: str = s.ANNUAL_INCOME,
-    region: str = s.REGION,
-    acquisition_channel: str = s.ACQUISITION_CHANNEL,
-    category: str = s.CATEGORY,
-    unit_cost: str = s.UNIT_COST,
+    customer_col: str = s.CUSTOMER_ID,
+    invoice_col: str = s.INVOICE_ID,
+    date_col: str = s.INVOICE_DATE,
+    amount_col: str = s.AMOUNT,
+    product_col: str = s.PRODUCT_ID,
+    quantity_col: str = s.QUANTITY,
+    description_col: str = s.DESCRIPTION,
+    country_col: str = s.COUNTRY,
+    birth_date_col: str = s.BIRTH_DATE,
+    gender_col: str = s.GENDER,
+    annual_income_col: str = s.ANNUAL_INCOME,
+    region_col: str = s.REGION,
+    acquisition_channel_col: str = s.ACQUISITION_CHANNEL,
+    category_col: str = s.CATEGORY,
+    cost_col: str = s.UNIT_COST,
 ) -> pd.DataFrame:
     """Profile every segment by size, behaviour, demographics, categories and products.
 
@@ -216,9 +235,19 @@ def segment_profile(
         bought products (0 leaves it out).
     n_countries : int, default 5
         The most common countries listed; the rest are grouped as "other".
-    customer_id, invoice_id, invoice_date, amount, product_id, quantity, description, country,
-    birth_date, gender, annual_income, region, acquisition_channel, category, unit_cost : str
-        Column names; default the canonical names of :mod:`helpers.schema`.
+    customer_col, invoice_col, date_col, amount_col, product_col, quantity_col : str
+        Column names of the order lines (and of the customers and products tables' keys);
+        default the canonical names of :mod:`helpers.schema` (the old names ``customer_id``,
+        ``invoice_id``, ``invoice_date``, ``amount``, ``product_id``, ``quantity`` still work,
+        with a FutureWarning).
+    description_col, country_col : str
+        Column names of the order lines' description and country (old names ``description``,
+        ``country``).
+    birth_date_col, gender_col, annual_income_col, region_col, acquisition_channel_col : str
+        Column names of the customers table (old names without ``_col``).
+    category_col, cost_col : str
+        Column names of the products table's category and unit cost (old names ``category``,
+        ``unit_cost``).
 
     Returns
     -------
@@ -233,26 +262,26 @@ def segment_profile(
         repeats a customer, or a product sold has no category or cost in ``products``.
     """
     require_columns(
-        transactions, [customer_id, invoice_id, invoice_date, amount, product_id], "transactions"
+        transactions, [customer_col, invoice_col, date_col, amount_col, product_col], "transactions"
     )
     if as_of is None:
-        as_of = pd.Timestamp(transactions[invoice_date].max()).normalize() + pd.Timedelta(days=1)
-    as_of = pd.Timestamp(as_of)
-    lines = transactions[transactions[invoice_date] < as_of]
+        as_of = pd.Timestamp(transactions[date_col].max()).normalize() + pd.Timedelta(days=1)
+    as_of = to_timestamp(as_of, "as_of")
+    lines = transactions[transactions[date_col] < as_of]
     costs = None
     if products is not None:
-        require_columns(products, [product_id], "products")
-        if unit_cost in products.columns:
-            costs = products.set_index(product_id)[unit_cost]
+        require_columns(products, [product_col], "products")
+        if cost_col in products.columns:
+            costs = products.set_index(product_col)[cost_col]
     summary = customer_summary(
         lines,
         unit_cost=costs,
-        customer_id=customer_id,
-        invoice_id=invoice_id,
-        invoice_date=invoice_date,
-        amount=amount,
-        product_id=product_id,
-        quantity=quantity,
+        customer_col=customer_col,
+        invoice_col=invoice_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        product_col=product_col,
+        quantity_col=quantity_col,
     )
     labels = _check_labels(labels, summary.index)
     if isinstance(labels.dtype, pd.CategoricalDtype):
@@ -297,39 +326,46 @@ def segment_profile(
 
     blocks = [table]
     if customers is not None:
-        require_columns(customers, [customer_id], "customers")
-        people = customers.drop_duplicates(customer_id).set_index(customer_id)
+        require_columns(customers, [customer_col], "customers")
+        people = customers.drop_duplicates(customer_col).set_index(customer_col)
         people.index = people.index.astype(str)
         people = people.reindex(labels.index.astype(str))
         people.index = labels.index
         attributes = []
-        if birth_date in people:
-            ages = age_at(people[birth_date], as_of)
+        if birth_date_col in people:
+            ages = age_at(people[birth_date_col], as_of)
             attributes.append(("age", _bands(ages, *AGE_BANDS), list(AGE_BANDS[1])))
-        if gender in people:
-            attributes.append(("gender", people[gender], None))
-        if annual_income in people:
-            income = _bands(people[annual_income].astype(float), *INCOME_BANDS)
+        if gender_col in people:
+            attributes.append(("gender", people[gender_col], None))
+        if annual_income_col in people:
+            income = _bands(people[annual_income_col].astype(float), *INCOME_BANDS)
             attributes.append(("income", income, list(INCOME_BANDS[1])))
-        if region in people:
-            attributes.append(("region", people[region], None))
-        if acquisition_channel in people:
-            attributes.append(("channel", people[acquisition_channel], None))
+        if region_col in people:
+            attributes.append(("region", people[region_col], None))
+        if acquisition_channel_col in people:
+            attributes.append(("channel", people[acquisition_channel_col], None))
         for section, values, order in attributes:
             blocks.append(_section(section, _shares(labels, values, order, segments)))
-    if country in lines.columns:
-        main = _main_country(lines, customer_id, invoice_id, country)
+    if country_col in lines.columns:
+        main = _main_country(lines, customer_col, invoice_col, country_col)
         top = main.value_counts().sort_index().sort_values(ascending=False, kind="stable")
         kept = list(top.index[:n_countries])
         grouped = main.where(main.isin(kept), "other")
         order = kept + (["other"] if len(top) > n_countries else [])
         blocks.append(_section("country", _shares(labels, grouped, order, segments)))
-    if products is not None and category in products.columns:
+    if products is not None and category_col in products.columns:
         blocks.append(
             _section(
                 "category",
                 _category_shares(
-                    lines, labels, products, segments, customer_id, product_id, amount, category
+                    lines,
+                    labels,
+                    products,
+                    segments,
+                    customer_col,
+                    product_col,
+                    amount_col,
+                    category_col,
                 ),
             )
         )
@@ -338,7 +374,7 @@ def segment_profile(
             _section(
                 "product",
                 _product_reach(
-                    lines, labels, segments, n_products, customer_id, product_id, description
+                    lines, labels, segments, n_products, customer_col, product_col, description_col
                 ),
             )
         )
@@ -360,23 +396,23 @@ def _category_shares(
     labels: pd.Series,
     products: pd.DataFrame,
     segments: list,
-    customer_id: str,
-    product_id: str,
-    amount: str,
-    category: str,
+    customer_col: str,
+    product_col: str,
+    amount_col: str,
+    category_col: str,
 ) -> pd.DataFrame:
     """Share of each segment's revenue (and of all revenue) per product category."""
-    categories = products.drop_duplicates(product_id).set_index(product_id)[category]
-    found = lines[product_id].map(categories)
+    categories = products.drop_duplicates(product_col).set_index(product_col)[category_col]
+    found = lines[product_col].map(categories)
     column_rule(
         lines,
         found.isna(),
         "transactions",
-        product_id,
+        product_col,
         "a product of the products table (to know its category)",
     )
-    segment = lines[customer_id].map(labels)
-    sums = lines[amount].groupby([found, segment]).sum().unstack(fill_value=0.0)
+    segment = lines[customer_col].map(labels)
+    sums = lines[amount_col].groupby([found, segment]).sum().unstack(fill_value=0.0)
     sums = sums.reindex(columns=segments, fill_value=0.0)
     sums[BASE] = sums.sum(axis=1)
     shares = sums / sums.sum(axis=0).replace(0, np.nan)
@@ -388,15 +424,15 @@ def _product_reach(
     labels: pd.Series,
     segments: list,
     n_products: int,
-    customer_id: str,
-    product_id: str,
-    description: str,
+    customer_col: str,
+    product_col: str,
+    description_col: str,
 ) -> pd.DataFrame:
     """Share of each segment's customers who bought each product, for each one's top products."""
-    pairs = lines[[customer_id, product_id]].drop_duplicates()
-    segment = pairs[customer_id].map(labels)
-    buyers = pd.crosstab(pairs[product_id], segment).reindex(columns=segments, fill_value=0)
-    buyers[BASE] = pairs[product_id].value_counts()
+    pairs = lines[[customer_col, product_col]].drop_duplicates()
+    segment = pairs[customer_col].map(labels)
+    buyers = pd.crosstab(pairs[product_col], segment).reindex(columns=segments, fill_value=0)
+    buyers[BASE] = pairs[product_col].value_counts()
     sizes = labels.value_counts().reindex(segments).astype(float)
     sizes[BASE] = float(len(labels))
     reach = buyers / sizes
@@ -405,16 +441,16 @@ def _product_reach(
         ranked = reach[column].sort_index().sort_values(ascending=False, kind="stable")
         chosen += [p for p in ranked.index[:n_products] if p not in chosen]
     reach = reach.loc[chosen]
-    if description in lines.columns:
+    if description_col in lines.columns:
         names = (
-            lines[[product_id, description]]
+            lines[[product_col, description_col]]
             .dropna()
             .value_counts()
             .rename("n")
             .reset_index()
-            .sort_values([product_id, "n", description], ascending=[True, False, True])
-            .drop_duplicates(product_id)
-            .set_index(product_id)[description]
+            .sort_values([product_col, "n", description_col], ascending=[True, False, True])
+            .drop_duplicates(product_col)
+            .set_index(product_col)[description_col]
         )
         reach.index = [f"{names.get(p, p)} ({p})" for p in reach.index]
     return reach

@@ -14,7 +14,11 @@ import pytest
 
 from helpers import schema as s
 from helpers.cleaning import clean_and_flag, clean_transactions, flag_transactions
+from helpers.customer_features import customer_features
+from helpers.customers import customer_summary
+from helpers.lookalike import prospect_features
 from helpers.non_products import non_product_lines
+from helpers.profiling import segment_profile
 
 #: The canonical names and the caller's names of the frames below.
 OTHER = {
@@ -136,3 +140,117 @@ def test_non_product_lines_old_names_and_other_names():
         new={"product_col": "sku", "description_col": "label"},
     )
     assert old.tolist() == new.tolist() == [False, False, False, False, True]
+
+
+# --- customers, features, profiles --------------------------------------------------------------
+
+
+def clean_lines() -> pd.DataFrame:
+    """Clean lines under other names: K1 buys A and B (order 1), then 2 A (order 2); K2 3 B."""
+    return pd.DataFrame(
+        {
+            "order_no": ["1", "1", "2", "3"],
+            "when": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-10", "2024-01-03"]),
+            "client": ["K1", "K1", "K1", "K2"],
+            "sku": ["A", "B", "A", "B"],
+            "qty": [1, 1, 2, 3],
+            "price": [5.0, 4.0, 5.0, 4.0],
+            "value": [5.0, 4.0, 10.0, 12.0],
+        }
+    )
+
+
+CLEAN_COLS = {
+    "customer_col": "client",
+    "invoice_col": "order_no",
+    "date_col": "when",
+    "amount_col": "value",
+    "product_col": "sku",
+    "quantity_col": "qty",
+}
+CLEAN_OLD = {
+    "customer_id": "client",
+    "invoice_id": "order_no",
+    "invoice_date": "when",
+    "amount": "value",
+    "product_id": "sku",
+    "quantity": "qty",
+}
+
+
+def test_customer_summary_old_names_and_other_names():
+    old, new = old_and_new(customer_summary, clean_lines(), old=CLEAN_OLD, new=CLEAN_COLS)
+    pd.testing.assert_frame_equal(old, new)
+    assert new.index.name == "client"
+    assert new["purchases"].to_dict() == {"K1": 2, "K2": 1}
+    assert new["revenue"].to_dict() == {"K1": 19.0, "K2": 12.0}
+
+
+def test_customer_features_old_names_and_other_names():
+    lines = clean_lines().assign(land=["UK", "UK", "FR", "DE"])
+    old, new = old_and_new(
+        customer_features,
+        lines,
+        "2024-01-11",
+        old={**CLEAN_OLD, "country": "land"},
+        new={**CLEAN_COLS, "country_col": "land"},
+    )
+    pd.testing.assert_frame_equal(old, new)
+    assert new.index.name == "client"
+    assert new["frequency"].to_dict() == {"K1": 2.0, "K2": 1.0}
+    assert new["units_per_invoice"].to_dict() == {"K1": 2.0, "K2": 3.0}
+    assert new["distinct_products"].to_dict() == {"K1": 2.0, "K2": 1.0}
+    # the country column keeps the caller's name: K1 has 2 UK lines and 1 FR line
+    assert new["land"].to_dict() == {"K1": "UK", "K2": "DE"}
+
+
+def test_customer_features_return_rate_from_raw_lines_with_other_names():
+    raw = renamed(raw_lines())
+    clean, _ = clean_transactions(raw, **COLS, description_col="label", amount_col="value")
+    features = customer_features(clean, "2024-01-06", raw=raw, **CLEAN_COLS, price_col="price")
+    # K1 returned 1 A (netted) and kept 1 A + 1 B: 1 / (1 + 2); K2 returned nothing
+    assert features["return_rate"].to_dict() == pytest.approx({"K1": 1 / 3, "K2": 0.0})
+
+
+def test_segment_profile_old_names_and_other_names():
+    lines = clean_lines()
+    labels = pd.Series({"K1": "loyal", "K2": "new"})
+    people = pd.DataFrame({"client": ["K1", "K2"], "sex": ["F", "M"]})
+    products = pd.DataFrame({"sku": ["A", "B"], "cat": ["mugs", "bags"], "cost": [2.0, 1.0]})
+    settings = {"customers": people, "products": products, "as_of": "2024-01-11"}
+    old, new = old_and_new(
+        segment_profile,
+        labels,
+        lines,
+        old={**CLEAN_OLD, "gender": "sex", "category": "cat", "unit_cost": "cost", **settings},
+        new={
+            **CLEAN_COLS,
+            "gender_col": "sex",
+            "category_col": "cat",
+            "cost_col": "cost",
+            **settings,
+        },
+    )
+    pd.testing.assert_frame_equal(old, new)
+    assert new.loc[("size", "customers"), "loyal"] == 1
+    # K1: revenue 19, cost 2 x 3 A + 1 x 1 B = 7; K2: 12 - 3 x 1 = 9; profit 12 + 9 = 21
+    assert new.loc[("size", "share of profit"), "loyal"] == pytest.approx(12 / 21)
+    assert new.loc[("gender", "F"), "loyal"] == 1.0
+    # category shares of revenue: K1 spent 15 on mugs (A) and 4 on bags (B)
+    assert new.loc[("category", "mugs"), "loyal"] == pytest.approx(15 / 19)
+
+
+def test_prospect_features_old_birth_date_name():
+    prospects = pd.DataFrame({"lead": ["P1", "P2"], "born": pd.to_datetime(["1990-01-01", None])})
+    old, new = old_and_new(
+        prospect_features,
+        prospects,
+        "2020-01-01",
+        old={"id_col": "lead", "birth_date": "born"},
+        new={"id_col": "lead", "birth_date_col": "born"},
+    )
+    pd.testing.assert_frame_equal(old, new)
+    assert new.index.name == "lead"
+    assert new.loc["P1", "age"] == pytest.approx(
+        (pd.Timestamp("2020-01-01") - pd.Timestamp("1990-01-01")).days / 365.25
+    )

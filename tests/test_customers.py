@@ -65,7 +65,7 @@ def test_window_with_profit(lines):
 
 def test_own_column_names(lines):
     renamed = lines.rename(columns={"customer_id": "Client", "amount": "Value"})
-    out = customer_summary(renamed, customer_id="Client", amount="Value")
+    out = customer_summary(renamed, customer_col="Client", amount_col="Value")
     assert out["revenue"].to_dict() == {"a": 35.0, "b": 7.0}
     assert out.index.name == "Client"
 
