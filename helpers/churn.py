@@ -1,7 +1,8 @@
 """Churn data: labels from behaviour, leak-free features, cutoffs and snapshots, Telco.
 
 A shop without contracts never hears a customer leave: they just stop buying. So churn is
-defined from behaviour, at a **cutoff** date:
+defined from behaviour, at a **cutoff** date (the argument ``as_of``, exclusive, as everywhere
+in :mod:`helpers`; see :mod:`helpers.dates`):
 
 - the **features** of a customer use only what happened strictly before the cutoff (the
   observation window);
@@ -47,6 +48,8 @@ import pandas as pd
 from helpers import schema as s
 from helpers.checks import check_days, check_numbers, require_columns
 from helpers.customer_features import customer_features
+from helpers.dates import to_timestamp
+from helpers.deprecation import renamed_arguments
 
 __all__ = [
     "CHURN",
@@ -64,96 +67,103 @@ CHURN = "churn"
 _DAY = pd.Timedelta(days=1)
 
 
-def _timestamp(value: str | pd.Timestamp, name: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a date; got {value!r}") from None
-    if pd.isna(stamp):
-        raise ValueError(f"{name} must be a date; got {value!r}")
-    return stamp
-
-
-def _data_span(lines: pd.DataFrame, invoice_date: str, table: str) -> tuple[pd.Timestamp, ...]:
-    dates = lines[invoice_date].dropna()
+def _data_span(lines: pd.DataFrame, date_col: str, table: str) -> tuple[pd.Timestamp, ...]:
+    dates = lines[date_col].dropna()
     if dates.empty:
-        raise ValueError(f"{table}: column {invoice_date!r} has no dates")
+        raise ValueError(f"{table}: column {date_col!r} has no dates")
     return dates.min(), dates.max().normalize() + _DAY
 
 
 # --- 1. labels and features ----------------------------------------------------------------------
 
 
+@renamed_arguments(
+    cutoff="as_of",
+    customer_id="customer_col",
+    invoice_date="date_col",
+)
 def churn_labels(
     transactions: pd.DataFrame,
-    cutoff: str | pd.Timestamp,
+    as_of: str | pd.Timestamp,
     horizon_days: int,
     *,
     data_end: str | pd.Timestamp | None = None,
-    customer_id: str = s.CUSTOMER_ID,
-    invoice_date: str = s.INVOICE_DATE,
+    customer_col: str = s.CUSTOMER_ID,
+    date_col: str = s.INVOICE_DATE,
 ) -> pd.Series:
-    """Label churn at ``cutoff``: no purchase in the next ``horizon_days`` days.
+    """Label churn at ``as_of``: no purchase in the next ``horizon_days`` days.
 
-    The customers labelled are those with at least one line before ``cutoff`` (the customers
+    The customers labelled are those with at least one line before ``as_of`` (the customers
     at risk). A customer churns when they have no line dated in
-    ``[cutoff, cutoff + horizon_days days)``.
+    ``[as_of, as_of + horizon_days days)``.
 
     Parameters
     ----------
     transactions : pandas.DataFrame
         Clean order lines (every line is a purchase).
-    cutoff : str or pandas.Timestamp
-        Start of the label window (inclusive); features must use only lines before it.
+    as_of : str or pandas.Timestamp
+        The cutoff, exclusive for the history: customers at risk have a line before it, and
+        it starts the label window (inclusive). Old name ``cutoff`` (same meaning).
     horizon_days : int
         Length of the label window in days.
     data_end : str or pandas.Timestamp, optional
         End of the data (exclusive); default midnight after the last line's day. The label
         window must end by then, otherwise "no purchase" may just mean "no data".
-    customer_id, invoice_date : str
-        Column names.
+    customer_col, date_col : str
+        Column names of the customer id and the invoice date (old names ``customer_id``,
+        ``invoice_date``).
 
     Returns
     -------
     pandas.Series of bool
-        Indexed by customer (sorted), named ``churn``; ``attrs`` hold the window.
+        Indexed by customer (sorted; the index named ``customer_col``), named ``churn``;
+        ``attrs`` hold the window: ``as_of`` (also under its old name ``cutoff``) and
+        ``window_end``.
 
     Raises
     ------
     ValueError
-        If a column is missing, the cutoff is at or before the first line (no history), or
-        the label window ends after ``data_end``.
+        If a column is missing, ``as_of`` is not a date or is at or before the first line (no
+        history), or the label window ends after ``data_end``.
     """
-    require_columns(transactions, [customer_id, invoice_date], "transactions")
+    require_columns(transactions, [customer_col, date_col], "transactions")
     check_days("horizon_days", horizon_days)
-    cutoff = _timestamp(cutoff, "cutoff")
-    first, last_end = _data_span(transactions, invoice_date, "transactions")
-    end = last_end if data_end is None else _timestamp(data_end, "data_end")
-    if cutoff <= first:
+    as_of = to_timestamp(as_of, "as_of")
+    first, last_end = _data_span(transactions, date_col, "transactions")
+    end = last_end if data_end is None else to_timestamp(data_end, "data_end")
+    if as_of <= first:
         raise ValueError(
-            f"cutoff {cutoff} is at or before the first line ({first}): no customer has a "
-            "history to predict from; choose a later cutoff"
+            f"as_of {as_of} is at or before the first line ({first}): no customer has a "
+            "history to predict from; choose a later as_of"
         )
-    window_end = cutoff + pd.Timedelta(days=int(horizon_days))
+    window_end = as_of + pd.Timedelta(days=int(horizon_days))
     if window_end > end:
         raise ValueError(
-            f"label window [{cutoff:%Y-%m-%d}, {window_end:%Y-%m-%d}) of horizon_days="
+            f"label window [{as_of:%Y-%m-%d}, {window_end:%Y-%m-%d}) of horizon_days="
             f"{horizon_days} ends after the data end {end:%Y-%m-%d} (exclusive): the last "
-            f"cutoff that can be labelled is {end - pd.Timedelta(days=int(horizon_days)):%Y-%m-%d}"
+            f"as_of that can be labelled is {end - pd.Timedelta(days=int(horizon_days)):%Y-%m-%d}"
         )
-    dates = transactions[invoice_date]
-    at_risk = transactions.loc[dates < cutoff, customer_id].astype("str").unique()
-    in_window = (dates >= cutoff) & (dates < window_end)
-    bought = set(transactions.loc[in_window, customer_id].astype("str"))
-    index = pd.Index(sorted(at_risk), name=customer_id)
+    dates = transactions[date_col]
+    at_risk = transactions.loc[dates < as_of, customer_col].astype("str").unique()
+    in_window = (dates >= as_of) & (dates < window_end)
+    bought = set(transactions.loc[in_window, customer_col].astype("str"))
+    index = pd.Index(sorted(at_risk), name=customer_col)
     labels = pd.Series([c not in bought for c in index], index=index, name=CHURN, dtype=bool)
-    labels.attrs.update(cutoff=cutoff, window_end=window_end)
+    labels.attrs.update(as_of=as_of, cutoff=as_of, window_end=window_end)
     return labels
 
 
+@renamed_arguments(
+    cutoff="as_of",
+    customer_id="customer_col",
+    invoice_date="date_col",
+    amount="amount_col",
+    contact_date="contact_date_col",
+    cost="cost_col",
+)
 def churn_features(
     raw: pd.DataFrame,
-    cutoff: str | pd.Timestamp,
+    as_of: str | pd.Timestamp,
     *,
     products: pd.DataFrame | None = None,
     customers: pd.DataFrame | None = None,
@@ -161,24 +171,29 @@ def churn_features(
     trend_days: int = 90,
     cleaning: Mapping[str, object] | None = None,
     cleaned: tuple[pd.DataFrame, pd.Series] | None = None,
-    customer_id: str = s.CUSTOMER_ID,
-    invoice_date: str = s.INVOICE_DATE,
-    amount: str = s.AMOUNT,
-    contact_date: str = s.CONTACT_DATE,
-    cost: str = s.COST,
+    customer_col: str = s.CUSTOMER_ID,
+    date_col: str = s.INVOICE_DATE,
+    amount_col: str = s.AMOUNT,
+    contact_date_col: str = s.CONTACT_DATE,
+    cost_col: str = s.COST,
+    invoice_col: str = s.INVOICE_ID,
+    product_col: str = s.PRODUCT_ID,
+    quantity_col: str = s.QUANTITY,
+    price_col: str = s.UNIT_PRICE,
 ) -> pd.DataFrame:
-    """Compute the features of every customer active before ``cutoff``, from those lines only.
+    """Compute the features of every customer active before ``as_of``, from those lines only.
 
-    The raw lines are cut at ``cutoff`` and only then cleaned
-    (:func:`helpers.cleaning.clean_transactions`), so a return or an outlier after the
-    cutoff cannot change a feature (see the module docstring for the feature list).
+    The raw lines are cut at ``as_of`` (lines dated before it are kept) and only then cleaned
+    (:func:`helpers.cleaning.clean_transactions`), so a return or an outlier at or after
+    ``as_of`` cannot change a feature (see the module docstring for the feature list).
 
     Parameters
     ----------
     raw : pandas.DataFrame
         Raw order lines (canonical columns, dates parsed), as loaded.
-    cutoff : str or pandas.Timestamp
-        The moment of the snapshot, exclusive.
+    as_of : str or pandas.Timestamp
+        The moment of the snapshot (the cutoff), exclusive. Old name ``cutoff`` (same
+        meaning).
     products, customers : pandas.DataFrame, optional
         Passed to :func:`helpers.customer_features.customer_features` (category breadth,
         demographics).
@@ -191,56 +206,69 @@ def churn_features(
         Settings passed to :func:`helpers.cleaning.clean_transactions`.
     cleaned : (pandas.DataFrame, pandas.Series), optional
         The clean lines and the reasons of :func:`helpers.cleaning.clean_and_flag` for
-        ``raw`` when every line of ``raw`` is dated before ``cutoff`` (or has no date): the
+        ``raw`` when every line of ``raw`` is dated before ``as_of`` (or has no date): the
         lines are then not cleaned again. The caller vouches that they come from ``raw``
         with these ``cleaning`` settings.
-    customer_id, invoice_date, amount, contact_date, cost : str
-        Column names.
+    customer_col, date_col, amount_col, contact_date_col, cost_col : str
+        Column names (old names ``customer_id``, ``invoice_date``, ``amount``,
+        ``contact_date``, ``cost``); ``amount_col`` names the clean lines' amount.
+    invoice_col, product_col, quantity_col, price_col : str
+        Column names of the raw lines' invoice id, product id, quantity and unit price, for
+        the cleaning (unless ``cleaning`` names them itself).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by customer (sorted); ``attrs["cutoff"]`` holds the cutoff.
+        Indexed by customer (sorted; the index named ``customer_col``); ``attrs["as_of"]``
+        (also under its old name ``cutoff``) holds ``as_of``.
 
     Raises
     ------
     ValueError
-        If a column is missing or no line is dated before the cutoff.
+        If a column is missing, ``as_of`` is not a date, or no line is dated before it.
     """
     from helpers.cleaning import clean_and_flag
 
-    require_columns(raw, [customer_id, invoice_date], "raw order lines")
-    cutoff = _timestamp(cutoff, "cutoff")
+    require_columns(raw, [customer_col, date_col], "raw order lines")
+    as_of = to_timestamp(as_of, "as_of")
     check_numbers("trend_days", trend_days, ">= 1", lambda d: d >= 1)
-    first, _ = _data_span(raw, invoice_date, "raw order lines")
-    if cutoff <= first:
+    first, _ = _data_span(raw, date_col, "raw order lines")
+    if as_of <= first:
         raise ValueError(
-            f"cutoff {cutoff} is at or before the first line ({first}): there is no history "
-            "to compute features from; choose a later cutoff"
+            f"as_of {as_of} is at or before the first line ({first}): there is no history "
+            "to compute features from; choose a later as_of"
         )
-    before = raw[raw[invoice_date] < cutoff]
+    before = raw[raw[date_col] < as_of]
+    columns = {
+        "customer_col": customer_col,
+        "invoice_col": invoice_col,
+        "date_col": date_col,
+        "product_col": product_col,
+        "quantity_col": quantity_col,
+        "price_col": price_col,
+    }
     if cleaned is None:
-        clean, _, reasons = clean_and_flag(before, **dict(cleaning or {}))
+        settings = {**columns, "amount_col": amount_col, **dict(cleaning or {})}
+        clean, _, reasons = clean_and_flag(before, **settings)
     else:  # the same rules on the same lines: reuse them
         clean, reasons = cleaned
-        clean = clean[clean[invoice_date] < cutoff]
+        clean = clean[clean[date_col] < as_of]
         reasons = reasons.loc[before.index]
     features = customer_features(
         clean,
-        cutoff,
+        as_of,
         raw=before,
         reasons=reasons,
         products=products,
         customers=customers,
-        customer_id=customer_id,
-        invoice_date=invoice_date,
-        amount=amount,
+        **columns,
+        amount_col=amount_col,
     )
     days = pd.Timedelta(days=int(trend_days))
-    dates, who = clean[invoice_date], clean[customer_id]
-    recent = clean.loc[dates >= cutoff - days, amount].groupby(who).sum()
-    middle = (dates >= cutoff - 2 * days) & (dates < cutoff - days)
-    earlier = clean.loc[middle, amount].groupby(who).sum()
+    dates, who = clean[date_col], clean[customer_col]
+    recent = clean.loc[dates >= as_of - days, amount_col].groupby(who).sum()
+    middle = (dates >= as_of - 2 * days) & (dates < as_of - days)
+    earlier = clean.loc[middle, amount_col].groupby(who).sum()
     recent = recent.reindex(features.index, fill_value=0.0).astype(float)
     earlier = earlier.reindex(features.index, fill_value=0.0).astype(float)
     total = recent + earlier
@@ -250,80 +278,92 @@ def churn_features(
         index=features.index,
     )
     if contacts is not None:
-        require_columns(contacts, [customer_id, contact_date, cost], "contacts", allow_empty=True)
-        past = contacts[pd.to_datetime(contacts[contact_date]) < cutoff]
-        by = past.groupby(past[customer_id].astype("str"))
+        require_columns(
+            contacts, [customer_col, contact_date_col, cost_col], "contacts", allow_empty=True
+        )
+        past = contacts[pd.to_datetime(contacts[contact_date_col]) < as_of]
+        by = past.groupby(past[customer_col].astype("str"))
         extra["contacts"] = by.size().reindex(features.index, fill_value=0).astype(float)
-        extra["contact_cost"] = by[cost].sum().reindex(features.index, fill_value=0.0)
+        extra["contact_cost"] = by[cost_col].sum().reindex(features.index, fill_value=0.0)
         extra["contact_cost"] = extra["contact_cost"].astype(float)
     numeric = [c for c in features.columns if pd.api.types.is_float_dtype(features[c])]
     out = pd.concat([features[numeric], extra, features.drop(columns=numeric)], axis=1)
-    out.index.name = customer_id
-    out.attrs["cutoff"] = cutoff
+    out.index.name = customer_col
+    out.attrs.update(as_of=as_of, cutoff=as_of)
     return out
 
 
+@renamed_arguments(
+    cutoff="as_of",
+    customer_id="customer_col",
+    invoice_date="date_col",
+)
 def churn_snapshot(
     raw: pd.DataFrame,
-    cutoff: str | pd.Timestamp,
+    as_of: str | pd.Timestamp,
     horizon_days: int,
     *,
     clean: pd.DataFrame | None = None,
     data_end: str | pd.Timestamp | None = None,
-    customer_id: str = s.CUSTOMER_ID,
-    invoice_date: str = s.INVOICE_DATE,
+    customer_col: str = s.CUSTOMER_ID,
+    date_col: str = s.INVOICE_DATE,
     **features,
 ) -> pd.DataFrame:
-    """Join the features at ``cutoff`` (:func:`churn_features`) and the label ``churn``.
+    """Join the features at ``as_of`` (:func:`churn_features`) and the label ``churn``.
 
     Parameters
     ----------
     raw : pandas.DataFrame
-        Raw order lines (features are cleaned from these, cut at the cutoff).
-    cutoff : str or pandas.Timestamp
-        The snapshot's moment.
+        Raw order lines (features are cleaned from these, cut at ``as_of``).
+    as_of : str or pandas.Timestamp
+        The snapshot's moment (the cutoff), exclusive for the features; the label window
+        starts there. Old name ``cutoff`` (same meaning).
     horizon_days : int
         Label window length (:func:`churn_labels`).
     clean : pandas.DataFrame, optional
         Clean order lines of the whole data, for the labels (the label window is in the
-        future of the cutoff, so it may use them); default: ``raw`` cleaned.
+        future of ``as_of``, so it may use them); default: ``raw`` cleaned.
     data_end : str or pandas.Timestamp, optional
         End of the data, exclusive; default midnight after the last raw line's day.
-    customer_id, invoice_date : str
-        Column names.
+    customer_col, date_col : str
+        Column names of the customer id and the invoice date (old names ``customer_id``,
+        ``invoice_date``).
     **features
-        Passed to :func:`churn_features` (products, customers, contacts, trend_days, ...).
+        Passed to :func:`churn_features` (products, customers, contacts, trend_days, the
+        other column names, ...).
 
     Returns
     -------
     pandas.DataFrame
-        One row per customer active before the cutoff: features, then ``churn``.
+        One row per customer active before ``as_of``: features, then ``churn``; ``attrs``:
+        ``as_of`` (also under its old name ``cutoff``) and ``window_end``.
     """
     if clean is None:
         from helpers.cleaning import clean_transactions
 
-        clean, _ = clean_transactions(raw, **dict(features.get("cleaning") or {}))
+        names = ("invoice_col", "product_col", "quantity_col", "price_col", "amount_col")
+        settings = {name: features[name] for name in names if name in features}
+        settings.update(customer_col=customer_col, date_col=date_col)
+        clean, _ = clean_transactions(raw, **{**settings, **dict(features.get("cleaning") or {})})
     if data_end is None:
-        data_end = _data_span(raw, invoice_date, "raw order lines")[1]
+        data_end = _data_span(raw, date_col, "raw order lines")[1]
     labels = churn_labels(
         clean,
-        cutoff,
+        as_of,
         horizon_days,
         data_end=data_end,
-        customer_id=customer_id,
-        invoice_date=invoice_date,
+        customer_col=customer_col,
+        date_col=date_col,
     )
-    table = churn_features(
-        raw, cutoff, customer_id=customer_id, invoice_date=invoice_date, **features
-    )
-    # the customers at risk are those with features: a clean purchase before the cutoff in
-    # the lines cut there (one whose purchases were all returned after the cutoff is still
-    # at risk at the cutoff); their label: no clean line in the window
-    start, end = labels.attrs["cutoff"], labels.attrs["window_end"]
-    dates = clean[invoice_date]
-    bought = clean.loc[(dates >= start) & (dates < end), customer_id].astype("str")
+    table = churn_features(raw, as_of, customer_col=customer_col, date_col=date_col, **features)
+    # the customers at risk are those with features: a clean purchase before as_of in the
+    # lines cut there (one whose purchases were all returned after as_of is still at risk at
+    # as_of); their label: no clean line in the window
+    start, end = labels.attrs["as_of"], labels.attrs["window_end"]
+    dates = clean[date_col]
+    bought = clean.loc[(dates >= start) & (dates < end), customer_col].astype("str")
     table[CHURN] = ~table.index.isin(set(bought))
-    table.attrs.update(cutoff=labels.attrs["cutoff"], window_end=labels.attrs["window_end"])
+    table.attrs.update(as_of=start, cutoff=start, window_end=end)
     return table
 
 
@@ -375,8 +415,8 @@ def temporal_cutoffs(
     check_numbers("n_train", n_train, ">= 1", lambda n: n >= 1)
     check_numbers("spacing_days", spacing_days, ">= 1", lambda d: d >= 1)
     check_numbers("min_history_days", min_history_days, ">= 0", lambda d: d >= 0)
-    start = _timestamp(data_start, "data_start")
-    end = _timestamp(data_end, "data_end").normalize()
+    start = to_timestamp(data_start, "data_start")
+    end = to_timestamp(data_end, "data_end").normalize()
     test = end - pd.Timedelta(days=int(horizon_days))
     last_train = test - pd.Timedelta(days=int(horizon_days))
     train = [last_train - pd.Timedelta(days=int(spacing_days) * k) for k in range(int(n_train))][

@@ -75,7 +75,7 @@ def test_features_by_hand(raw):
     assert features.loc["B", "spend_trend"] == 1.0  # only recent spend
     assert features.loc["B", ["contacts", "contact_cost"]].tolist() == [0.0, 0.0]
     assert features.loc["D", "contact_cost"] == 1.0
-    assert features.attrs["cutoff"] == pd.Timestamp("2024-02-01")
+    assert features.attrs["as_of"] == features.attrs["cutoff"] == pd.Timestamp("2024-02-01")
 
 
 def test_a_purchase_and_a_return_exactly_at_the_cutoff_are_future(raw):
@@ -148,7 +148,7 @@ def test_temporal_cutoffs_by_hand():
 
 def test_cutoff_before_the_data_is_an_error(raw):
     clean, _ = clean_transactions(raw)
-    with pytest.raises(ValueError, match="cutoff 2023-12-01.*before the first line"):
+    with pytest.raises(ValueError, match="as_of 2023-12-01.*before the first line"):
         churn.churn_labels(clean, "2023-12-01", 30)
     with pytest.raises(ValueError, match="no history"):
         churn.churn_features(raw, "2023-12-20")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from helpers import churn
 from helpers import schema as s
 from helpers.cleaning import clean_and_flag, clean_transactions, flag_transactions
 from helpers.customer_features import customer_features
@@ -254,3 +255,54 @@ def test_prospect_features_old_birth_date_name():
     assert new.loc["P1", "age"] == pytest.approx(
         (pd.Timestamp("2020-01-01") - pd.Timestamp("1990-01-01")).days / 365.25
     )
+
+
+# --- churn: cutoff -> as_of, and the column names ---------------------------------------------
+
+RAW_NAMES = {**COLS, "amount_col": "value"}
+
+
+def test_churn_features_old_names_and_other_names():
+    raw = renamed(raw_lines())
+    other = {"invoice_col": "order_no", "product_col": "sku", "quantity_col": "qty"}
+    old, new = old_and_new(
+        churn.churn_features,
+        raw,
+        old={
+            "cutoff": "2024-01-04",
+            "customer_id": "client",
+            "invoice_date": "when",
+            "amount": "value",
+            "price_col": "price",
+            **other,
+        },
+        new={"as_of": "2024-01-04", **RAW_NAMES},
+    )
+    pd.testing.assert_frame_equal(old, new)
+    assert new.index.name == "client"
+    # before 2024-01-04: K1 bought 2 A at 5 and 1 B at 4 (the return of 01-05 is future)
+    assert new["monetary"].to_dict() == {"K1": 14.0, "K2": 12.0}
+    assert new.attrs["as_of"] == pd.Timestamp("2024-01-04")
+
+
+def test_churn_labels_and_snapshot_old_names_and_other_names():
+    raw = renamed(raw_lines())
+    clean, _ = clean_transactions(raw, **RAW_NAMES)
+    settings = {"horizon_days": 2, "data_end": "2024-01-10"}
+    old, new = old_and_new(
+        churn.churn_labels,
+        clean,
+        old={"cutoff": "2024-01-02", "customer_id": "client", "invoice_date": "when", **settings},
+        new={"as_of": "2024-01-02", "customer_col": "client", "date_col": "when", **settings},
+    )
+    pd.testing.assert_series_equal(old, new)
+    # at risk before 01-02: K1 only; K1 buys nothing in [01-02, 01-04) (K2's 01-03 is K2's)
+    assert new.index.name == "client" and new.to_dict() == {"K1": True}
+    snapshot = churn.churn_snapshot(raw, "2024-01-04", 1, data_end="2024-01-06", **RAW_NAMES)
+    assert snapshot.index.name == "client"
+    assert snapshot[churn.CHURN].to_dict() == {"K1": True, "K2": True}
+    with pytest.warns(FutureWarning, match="'cutoff' is now called 'as_of'"):
+        before = churn.churn_snapshot(
+            raw, cutoff="2024-01-04", horizon_days=1, data_end="2024-01-06", **RAW_NAMES
+        )
+    pd.testing.assert_frame_equal(before, snapshot)
