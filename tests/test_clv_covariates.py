@@ -20,7 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from helpers import clv
 from helpers.clv import covariate_likelihood
-from helpers.clv.covariate_gradients import _bg_rows, _gg_rows
+from helpers.clv.covariate_gradients import bg_rows, gg_rows
 from helpers.clv.covariates import CovariateModel, dummies
 from helpers.clv.simulation import simulate_bg_nbd, simulate_gamma_gamma, simulate_pareto_nbd
 from helpers.clv_data import summary_data
@@ -186,7 +186,7 @@ def test_exact_row_gradients_match_finite_differences():
     t_obs = rng.uniform(5, 60, n)
     tx = np.where(x > 0, t_obs * rng.uniform(0, 1, n), 0.0)
     theta = [0.7, rng.uniform(2, 9, n), 0.9, rng.uniform(0.8, 6, n)]  # per-row alpha and b
-    value, grad = _bg_rows(theta, x, tx, t_obs)
+    value, grad = bg_rows(theta, x, tx, t_obs)
     np.testing.assert_allclose(value, clv.BetaGeoModel._loglik(theta, x, tx, t_obs), rtol=1e-12)
     expected = finite_difference(lambda th: clv.BetaGeoModel._loglik(th, x, tx, t_obs), theta)
     np.testing.assert_allclose(grad, expected, rtol=1e-6, atol=1e-7)
@@ -198,21 +198,21 @@ def test_exact_row_gradients_match_finite_differences():
             keys[k] = len(rep)
             rep.append(i)
         inverse[i] = keys[k]
-    plain = _bg_rows(theta, x, tx, t_obs)
-    keyed = _bg_rows(theta, x, tx, t_obs, key=(np.array(rep), inverse))
+    plain = bg_rows(theta, x, tx, t_obs)
+    keyed = bg_rows(theta, x, tx, t_obs, key=(np.array(rep), inverse))
     np.testing.assert_allclose(keyed[0], plain[0], rtol=1e-13)
     np.testing.assert_allclose(keyed[1], plain[1], rtol=1e-12, atol=1e-14)
 
     x = rng.integers(1, 12, n).astype(float)
     m = rng.gamma(3.0, 10.0, n)
     theta = [5.0, 3.5, rng.uniform(5, 30, n)]  # per-row gamma
-    value, grad = _gg_rows(theta, x, m)
+    value, grad = gg_rows(theta, x, m)
     np.testing.assert_allclose(value, clv.GammaGamma._loglik(theta, x, m), rtol=1e-12)
     expected = finite_difference(lambda th: clv.GammaGamma._loglik(th, x, m), theta)
     np.testing.assert_allclose(grad, expected, rtol=1e-6, atol=1e-7)
     values, inverse = np.unique(x, return_inverse=True)
     rep = np.array([np.flatnonzero(x == v)[0] for v in values])
-    keyed = _gg_rows(theta, x, m, key=(rep, inverse))
+    keyed = gg_rows(theta, x, m, key=(rep, inverse))
     np.testing.assert_allclose(keyed[0], value, rtol=1e-13)
     np.testing.assert_allclose(keyed[1], grad, rtol=1e-12)
 

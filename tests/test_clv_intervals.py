@@ -17,7 +17,7 @@ from conftest import fitted
 from helpers import clv, clv_tables
 from helpers.clv import bootstrap, laplace
 from helpers.clv import intervals as iv
-from helpers.clv.draw_values import _values_for
+from helpers.clv.draw_values import values_for
 from helpers.clv.simulation import (
     simulate_bg_bb,
     simulate_bg_nbd,
@@ -168,7 +168,7 @@ def test_intervals_match_brute_force_over_the_draws(bg, gg, data):
     np.testing.assert_allclose(out["expected_purchases"], bg.predict(data, WEEKS), rtol=1e-12)
     assert out.index.equals(data.index)
     # the interpolated path was taken (frequencies 0, 1, 2 have hundreds of distinct T)
-    fast = _values_for(bg, draws.to_numpy(), 1)
+    fast = values_for(bg, draws.to_numpy(), 1)
     tables = fast.prepare([WEEKS], [1.0], data["frequency"].to_numpy(), data["T"].to_numpy())
     assert {0.0, 1.0, 2.0} <= set(tables["tables"])
 

@@ -21,7 +21,7 @@ The scores of one origin (:func:`score_predictions`), per customer of the calibr
 
 and per model and origin the fit: log-likelihood, number of parameters k, AIC = 2k - 2 LL
 and BIC = k ln n - 2 LL with n the calibration customers (:func:`information_criteria`).
-:func:`_deciles` gives the mean predicted and actual purchases per decile of the prediction.
+:func:`decile_table` gives the mean predicted and actual purchases per decile of the prediction.
 """
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ def score_predictions(
     return out
 
 
-def _deciles(predicted: pd.Series, actual: pd.Series) -> pd.DataFrame:
+def decile_table(predicted: pd.Series, actual: pd.Series) -> pd.DataFrame:
     """Mean predicted and actual per decile of ``predicted`` (ties in customer order)."""
     n = len(predicted)
     rank = predicted.rank(method="first").to_numpy()
@@ -273,3 +273,7 @@ def error_difference(
     out["lower"], out["upper"] = out["difference"] - half, out["difference"] + half
     out.index.name = "origin"
     return out.drop(columns="sd")
+
+
+# Old private name, still imported by helpers.clv.comparison; remove once it imports decile_table.
+_deciles = decile_table

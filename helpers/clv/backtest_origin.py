@@ -1,8 +1,8 @@
 """One origin of a backtest: fit every model on the calibration summary, predict the holdout.
 
-:func:`helpers.clv.comparison.compare_models` calls :func:`_fit` for every model at every
-origin (calibration end) and :func:`_predict` for the holdout predictions per customer and
-the cohort's week-by-week tracking table; :class:`_CalibrationRate` is the naive benchmark
+:func:`helpers.clv.comparison.compare_models` calls :func:`fit_at_origin` for every model at every
+origin (calibration end) and :func:`predict_at_origin` for the holdout predictions per customer and
+the cohort's week-by-week tracking table; :class:`CalibrationRate` is the naive benchmark
 predictor (:data:`helpers.clv.backtest_rule.BENCHMARK`).
 """
 
@@ -17,14 +17,14 @@ import pandas as pd
 
 from helpers import schema as s
 from helpers.clv.backtest_metrics import information_criteria
-from helpers.clv_data import FREQUENCY, RECENCY, T
+from helpers.clv_data import BTYD_FREQUENCY, BTYD_RECENCY, BTYD_T
 
 __all__: list[str] = []
 
 _TRACK_DAYS = 7  # the tracking table's step: one week, whatever the period unit
 
 
-class _CalibrationRate:
+class CalibrationRate:
     """The naive benchmark: each customer buys at their calibration rate, frequency / T."""
 
     @staticmethod
@@ -48,7 +48,7 @@ def _parameters(model) -> str:
     return ", ".join(f"{name}={value:.4g}" for name, value in model.params_.items())
 
 
-def _fit(template, summary: pd.DataFrame) -> tuple[object, dict]:
+def fit_at_origin(template, summary: pd.DataFrame) -> tuple[object, dict]:
     """Fit a fresh copy of ``template`` on ``summary``; return it and its row of the fit table."""
     model = _fresh(template)
     started = time.perf_counter()
@@ -58,7 +58,7 @@ def _fit(template, summary: pd.DataFrame) -> tuple[object, dict]:
     aic, bic = information_criteria(model.log_likelihood_, k, n)
     return model, {
         "customers": n,
-        "repeat_buyers": int((summary[FREQUENCY] > 0).sum()),
+        "repeat_buyers": int((summary[BTYD_FREQUENCY] > 0).sum()),
         "log_likelihood": model.log_likelihood_,
         "k": k,
         "aic": aic,
@@ -69,7 +69,7 @@ def _fit(template, summary: pd.DataFrame) -> tuple[object, dict]:
     }
 
 
-def _predict(
+def predict_at_origin(
     predictors: dict,
     summary: pd.DataFrame,
     days_table: pd.DataFrame,
@@ -87,7 +87,7 @@ def _predict(
     n_steps = math.ceil(span / _TRACK_DAYS)
     step_days = np.minimum(np.arange(1, n_steps + 1) * _TRACK_DAYS, span)
     step_t = step_days / unit
-    rows = summary[[FREQUENCY, RECENCY, T]].to_numpy(dtype=float)
+    rows = summary[[BTYD_FREQUENCY, BTYD_RECENCY, BTYD_T]].to_numpy(dtype=float)
     unique, inverse, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
     inverse = inverse.ravel()
 
@@ -123,3 +123,10 @@ def _predict(
             )
         )
     return pd.DataFrame(predicted), pd.concat(tables, ignore_index=True)
+
+
+# Old private names, still imported by helpers.clv.comparison; remove once it imports the
+# public ones (CalibrationRate, fit_at_origin, predict_at_origin).
+_CalibrationRate = CalibrationRate
+_fit = fit_at_origin
+_predict = predict_at_origin

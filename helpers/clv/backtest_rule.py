@@ -60,7 +60,7 @@ def _same_predictions(predictions: pd.DataFrame, chosen: str, names: list[str]) 
     return [name for name in names if name != chosen and worst[name] < 1e-3]
 
 
-def _reason(
+def choice_reason(
     summary: pd.DataFrame,
     predictions: pd.DataFrame,
     chosen: str,
@@ -110,7 +110,7 @@ def _reason(
     return text + "."
 
 
-def _summary(
+def rule_summary(
     fit_table: pd.DataFrame, score_table: pd.DataFrame, tolerance: float
 ) -> tuple[pd.DataFrame, str]:
     """Average the scores over the origins, rank the models by the rule, name the chosen."""
@@ -126,3 +126,9 @@ def _summary(
     table["rank"] = pd.array(list(range(1, len(order) + 1)) + [None] * len(rest), dtype="Int64")
     table.index.name = "model"
     return table, order[0]
+
+
+# Old private names, still imported by helpers.clv.comparison; remove once it imports the
+# public ones (choice_reason, rule_summary).
+_reason = choice_reason
+_summary = rule_summary

@@ -17,8 +17,8 @@ import pandas as pd
 from scipy import special
 
 from helpers.checks import check_numbers
-from helpers.clv.fitting import _arrays, _PurchaseModel
-from helpers.clv_data import FREQUENCY, RECENCY
+from helpers.clv.fitting import PurchaseModel, summary_arrays
+from helpers.clv_data import BTYD_FREQUENCY, BTYD_RECENCY
 
 __all__ = ["BetaGeoBetaBinomModel", "PERIODS"]
 
@@ -26,7 +26,7 @@ __all__ = ["BetaGeoBetaBinomModel", "PERIODS"]
 PERIODS = "periods"
 
 
-class BetaGeoBetaBinomModel(_PurchaseModel):
+class BetaGeoBetaBinomModel(PurchaseModel):
     """BG/BB purchase model (Fader, Hardie & Shang 2010), fitted by maximum likelihood.
 
     Parameters
@@ -66,8 +66,8 @@ class BetaGeoBetaBinomModel(_PurchaseModel):
         summary: pd.DataFrame,
         *,
         weights: pd.Series | np.ndarray | None = None,
-        frequency_col: str = FREQUENCY,
-        recency_col: str = RECENCY,
+        frequency_col: str = BTYD_FREQUENCY,
+        recency_col: str = BTYD_RECENCY,
         periods_col: str = PERIODS,
     ) -> BetaGeoBetaBinomModel:
         """Fit the model by maximum likelihood.
@@ -86,7 +86,7 @@ class BetaGeoBetaBinomModel(_PurchaseModel):
         -------
         self
         """
-        x, tx, n = _arrays(summary, [frequency_col, recency_col, periods_col])
+        x, tx, n = summary_arrays(summary, [frequency_col, recency_col, periods_col])
         check_numbers("periods", n, "a whole number >= 1", lambda a: (a >= 1) & (a % 1 == 0))
         check_numbers("recency", tx, "a whole number", lambda a: a % 1 == 0)
         check_numbers("frequency", tx - x, "<= recency", lambda a: a >= 0)

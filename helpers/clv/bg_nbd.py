@@ -6,15 +6,15 @@ import numpy as np
 from scipy import special
 
 from helpers.clv.fitting import (
-    _around_one,
-    _hyp2f1,
-    _PurchaseModel,
+    PurchaseModel,
+    around_one,
+    hyp2f1,
 )
 
 __all__ = ["BetaGeoModel"]
 
 
-class BetaGeoModel(_PurchaseModel):
+class BetaGeoModel(PurchaseModel):
     """BG/NBD purchase model (Fader, Hardie & Lee 2005), fitted by maximum likelihood.
 
     Parameters
@@ -139,10 +139,10 @@ class BetaGeoModel(_PurchaseModel):
         t = np.asarray(t, dtype=float)
 
         def value(a: float) -> np.ndarray:
-            hyp = _hyp2f1(r, b, a + b - 1, t / (alpha + t))
+            hyp = hyp2f1(r, b, a + b - 1, t / (alpha + t))
             return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp)
 
-        return _around_one(value, a)
+        return around_one(value, a)
 
     def probability_alive(self, frequency, recency, T) -> np.ndarray:  # noqa: N803
         """P(alive at T | x, t_x, T); 1 for customers without a repeat purchase (x = 0).
@@ -185,12 +185,12 @@ class BetaGeoModel(_PurchaseModel):
         t = np.asarray(t, dtype=float)
 
         def value(a: float) -> np.ndarray:
-            hyp = _hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + t_obs + t))
+            hyp = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + t_obs + t))
             first = (a + b + x - 1) / (a - 1)
             second = 1 - ((alpha + t_obs) / (alpha + t_obs + t)) ** (r + x) * hyp
             return first * second
 
-        return _around_one(value, a) * self.probability_alive(x, tx, t_obs)
+        return around_one(value, a) * self.probability_alive(x, tx, t_obs)
 
     def probability_of_purchases(self, t, n: int) -> np.ndarray:
         """P(X(t) = n): probability of exactly ``n`` purchases in (0, t] (FHL 2005, eq. 8).

@@ -16,9 +16,9 @@ import pandas as pd
 
 from helpers.clv.bg_bb import PERIODS, BetaGeoBetaBinomModel
 from helpers.clv.bg_nbd import BetaGeoModel
-from helpers.clv.fitting import _arrays, _Fitter
+from helpers.clv.fitting import Fitter, summary_arrays
 from helpers.clv.gamma_gamma import GammaGamma
-from helpers.clv.laplace import _check_fitted_model, _log_covariance
+from helpers.clv.laplace import _check_fitted_model, log_covariance
 from helpers.clv.mbg_nbd import ModifiedBetaGeoModel
 from helpers.clv.pareto_nbd import ParetoNBDModel
 from helpers.clv.simulation import (
@@ -28,7 +28,7 @@ from helpers.clv.simulation import (
     simulate_mbg_nbd,
     simulate_pareto_nbd,
 )
-from helpers.clv_data import FREQUENCY, MONETARY, T
+from helpers.clv_data import BTYD_FREQUENCY, BTYD_MONETARY, BTYD_T
 
 __all__ = ["BootstrapResult", "parametric_bootstrap"]
 
@@ -41,7 +41,7 @@ _SIMULATORS = {
 
 
 def _simulate(
-    model: _Fitter, params: np.ndarray, columns: dict, rng, *, future: float | None = None
+    model: Fitter, params: np.ndarray, columns: dict, rng, *, future: float | None = None
 ) -> pd.DataFrame:
     """Draw a new summary from ``model``'s story at ``params``, keeping each customer's T.
 
@@ -53,7 +53,7 @@ def _simulate(
     if isinstance(model, GammaGamma):
         x = np.asarray(columns["x"], dtype=float)
         spend = simulate_gamma_gamma(x, *params, seed=rng)
-        return pd.DataFrame({FREQUENCY: x, MONETARY: spend.to_numpy()})
+        return pd.DataFrame({BTYD_FREQUENCY: x, BTYD_MONETARY: spend.to_numpy()})
     simulate = next((f for cls, f in _SIMULATORS.items() if isinstance(model, cls)), None)
     if simulate is None:
         raise ValueError(f"no simulation for a {type(model).__name__}")
@@ -61,7 +61,7 @@ def _simulate(
     return simulate(len(t_obs), *params, t_obs, seed=rng, future=future)
 
 
-def _true_model(cls: type, params) -> _Fitter:
+def _true_model(cls: type, params) -> Fitter:
     """Return a model of class ``cls`` with ``params`` set, as if fitted (for simulations).
 
     ``benchmarks/clv_intervals.py`` makes its true models with it.
@@ -92,12 +92,12 @@ class BootstrapResult(NamedTuple):
 
 
 def parametric_bootstrap(
-    model: _Fitter,
+    model: Fitter,
     summary: pd.DataFrame,
     *,
     n_refits: int = 100,
     seed: int = 0,
-    frequency_col: str = FREQUENCY,
+    frequency_col: str = BTYD_FREQUENCY,
     T_col: str | None = None,  # noqa: N803
 ) -> BootstrapResult:
     """Check the Laplace standard errors: simulate data from the fitted model, refit, compare.
@@ -129,12 +129,12 @@ def parametric_bootstrap(
     if isinstance(n_refits, bool) or not isinstance(n_refits, int | np.integer) or n_refits < 2:
         raise ValueError(f"n_refits must be a whole number >= 2, e.g. 100; got {n_refits!r}")
     if isinstance(model, GammaGamma):
-        (x,) = _arrays(summary, [frequency_col])
+        (x,) = summary_arrays(summary, [frequency_col])
         columns = {"x": x[x > 0]}
     else:
         if T_col is None:
-            T_col = PERIODS if isinstance(model, BetaGeoBetaBinomModel) else T  # noqa: N806
-        (t_obs,) = _arrays(summary, [T_col])
+            T_col = PERIODS if isinstance(model, BetaGeoBetaBinomModel) else BTYD_T  # noqa: N806
+        (t_obs,) = summary_arrays(summary, [T_col])
         columns = {"T": t_obs}
     params = model.params_.to_numpy(dtype=float)
     rng = np.random.default_rng(seed)
@@ -147,7 +147,7 @@ def parametric_bootstrap(
     refits.index.name = "refit"
     kept = np.log(refits.loc[refits["converged"], list(model.PARAMS)].to_numpy(dtype=float))
     with np.errstate(invalid="ignore"):
-        laplace = np.sqrt(np.diag(_log_covariance(model)))
+        laplace = np.sqrt(np.diag(log_covariance(model)))
     table = pd.DataFrame(
         {
             "estimate": params,

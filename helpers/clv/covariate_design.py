@@ -2,8 +2,8 @@
 
 A covariate enters the model as a number per customer: :func:`dummies` one-hots a category
 (an acquisition channel, a region) against a reference level. Before a fit, the columns are
-read as finite numbers (:func:`_covariate_columns`) and each process's columns are checked to
-carry information of their own (:func:`_check_design`: none constant, none a combination of
+read as finite numbers (:func:`covariate_columns`) and each process's columns are checked to
+carry information of their own (:func:`check_design`: none constant, none a combination of
 the others and a constant).
 """
 
@@ -90,7 +90,7 @@ def dummies(
     return out
 
 
-def _covariate_columns(summary: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> np.ndarray:
+def covariate_columns(summary: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> np.ndarray:
     """Return the covariate columns on ``rows`` as floats, checked."""
     require_columns(summary, columns, "summary", hint="add the covariates, e.g. with dummies()")
     out = np.empty((int(rows.sum()), len(columns)))
@@ -101,7 +101,7 @@ def _covariate_columns(summary: pd.DataFrame, rows: np.ndarray, columns: list[st
     return out
 
 
-def _check_design(process: str, columns: list[str], z: np.ndarray, who: str) -> None:
+def check_design(process: str, columns: list[str], z: np.ndarray, who: str) -> None:
     """Raise if a covariate is constant or the covariates are collinear with a constant."""
     for j, column in enumerate(columns):
         if np.ptp(z[:, j]) == 0:

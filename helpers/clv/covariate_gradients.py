@@ -1,8 +1,8 @@
 """Exact per-row log-likelihoods and gradients of BG/NBD and Gamma-Gamma, parameters per row.
 
 With covariates every customer has parameters of their own (:mod:`helpers.clv.covariates`),
-so the base models' summed gradients (their ``_objective``) do not apply: :func:`_bg_rows`
-and :func:`_gg_rows` give each row's log-likelihood and its gradient in the row's log
+so the base models' summed gradients (their ``_objective``) do not apply: :func:`bg_rows`
+and :func:`gg_rows` give each row's log-likelihood and its gradient in the row's log
 parameters, in closed form. The special functions depend on a row only through x and the
 parameters they take, so with a ``key`` (one representative row per distinct combination,
 and each row's combination) they are evaluated once per key (:func:`_by_key`).
@@ -33,7 +33,7 @@ def _by_key(key: tuple[np.ndarray, np.ndarray] | None):
     return at_key, expand
 
 
-def _bg_rows(theta, x, tx, t_obs, key=None):
+def bg_rows(theta, x, tx, t_obs, key=None):
     """BG/NBD log-likelihood per row and its gradient in log (r, alpha, a, b), exactly.
 
     With L = C (A + D) (C the common factor, A alive at T, D dropped out after t_x):
@@ -84,7 +84,7 @@ def _bg_rows(theta, x, tx, t_obs, key=None):
     return value, grad
 
 
-def _gg_rows(theta, x, m, key=None):
+def gg_rows(theta, x, m, key=None):
     """Gamma-Gamma log-likelihood per row and its gradient in log (p, q, gamma), exactly.
 
     The special functions depend on a row only through (x, p, q): with ``key`` (one row per

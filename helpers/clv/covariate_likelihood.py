@@ -23,12 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from helpers.clv.bg_nbd import BetaGeoModel
-from helpers.clv.covariate_gradients import _bg_rows, _gg_rows
+from helpers.clv.covariate_gradients import bg_rows, gg_rows
 from helpers.clv.fitting import exact_search
 from helpers.clv.gamma_gamma import GammaGamma
 from helpers.clv.mbg_nbd import ModifiedBetaGeoModel
 from helpers.clv.pareto_nbd import ParetoNBDModel
-from helpers.clv.row_chunks import _distinct_rows
+from helpers.clv.row_chunks import distinct_rows
 
 __all__: list[str] = []
 
@@ -36,7 +36,7 @@ PURCHASE, DROPOUT, SPEND = "purchase", "dropout", "spend"
 
 
 @dataclass(frozen=True)
-class _Link:
+class Link:
     """How the covariates of one process enter the base model."""
 
     process: str
@@ -45,16 +45,16 @@ class _Link:
     effect_on: str  # what exp(coefficient) multiplies
 
 
-_PURCHASE_RATE = _Link(PURCHASE, 1, -1.0, "mean purchase rate r/alpha")
-_BG_DROPOUT = _Link(DROPOUT, 3, -1.0, "odds a/b of the mean dropout probability")
-_LINKS: dict[type, dict[str, _Link]] = {
+_PURCHASE_RATE = Link(PURCHASE, 1, -1.0, "mean purchase rate r/alpha")
+_BG_DROPOUT = Link(DROPOUT, 3, -1.0, "odds a/b of the mean dropout probability")
+LINKS: dict[type, dict[str, Link]] = {
     BetaGeoModel: {PURCHASE: _PURCHASE_RATE, DROPOUT: _BG_DROPOUT},
     ModifiedBetaGeoModel: {PURCHASE: _PURCHASE_RATE, DROPOUT: _BG_DROPOUT},
     ParetoNBDModel: {
         PURCHASE: _PURCHASE_RATE,
-        DROPOUT: _Link(DROPOUT, 3, -1.0, "mean dropout rate s/beta"),
+        DROPOUT: Link(DROPOUT, 3, -1.0, "mean dropout rate s/beta"),
     },
-    GammaGamma: {SPEND: _Link(SPEND, 2, 1.0, "mean spend per purchase p*gamma/(q-1)")},
+    GammaGamma: {SPEND: Link(SPEND, 2, 1.0, "mean spend per purchase p*gamma/(q-1)")},
 }
 
 # Steps in log theta: the gradient's central differences (where not exact), the Hessian's
@@ -66,8 +66,8 @@ _HESS_STEP = 5e-4
 #: The exact row functions, and the processes whose covariates change the parameters that
 #: their special functions see (besides x): the rows are keyed by x and those covariates.
 _EXACT: dict[type, tuple[Callable, tuple[str, ...]]] = {
-    BetaGeoModel: (_bg_rows, (DROPOUT,)),
-    GammaGamma: (_gg_rows, ()),
+    BetaGeoModel: (bg_rows, (DROPOUT,)),
+    GammaGamma: (gg_rows, ()),
 }
 
 _broadcast_checked: dict[type, bool] = {}
@@ -287,7 +287,7 @@ class _Problem:
         return estimate, natural[:, None] * covariance * natural[None, :]
 
 
-def _problem(cls: type, links: list, data: list[np.ndarray], raw: list[np.ndarray]) -> _Problem:
+def make_problem(cls: type, links: list, data: list[np.ndarray], raw: list[np.ndarray]) -> _Problem:
     """Group the rows of ``data`` and the covariates ``raw`` (one block per link) for a fit.
 
     Each link's covariates are centred and scaled (for the search's conditioning; the
@@ -306,16 +306,16 @@ def _problem(cls: type, links: list, data: list[np.ndarray], raw: list[np.ndarra
         start += z.shape[1]
     z_grouped = np.column_stack(columns_z) if columns_z else np.empty((len(counts), 0))
     data = tuple(grouped[: len(data)])
-    return _Problem(cls, links, data, counts, designs, _pattern_rows(z_grouped), centre, spread)
+    return _Problem(cls, links, data, counts, designs, pattern_rows(z_grouped), centre, spread)
 
 
 def _group(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return the distinct rows of the stacked columns, their counts and each row's group."""
-    unique, inverse = _distinct_rows(np.column_stack(columns))
+    unique, inverse = distinct_rows(np.column_stack(columns))
     return unique, np.bincount(inverse).astype(float), inverse
 
 
-def _pattern_rows(values: np.ndarray) -> list[np.ndarray]:
+def pattern_rows(values: np.ndarray) -> list[np.ndarray]:
     """Row indices of each distinct row of ``values`` (rows, k); one group when k is 0."""
     if values.shape[1] == 0:
         return [np.arange(len(values))]

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from helpers.clv.covariate_likelihood import _LINKS, DROPOUT, PURCHASE, SPEND
+from helpers.clv.covariate_likelihood import DROPOUT, LINKS, PURCHASE, SPEND
 from helpers.clv.fitting import (
-    _SAVE_FORMAT,
-    _finite,
-    _matrix,
-    _read_json,
-    _saved_covariance,
-    _versions,
+    SAVE_FORMAT,
+    finite_dict,
+    json_matrix,
+    package_versions,
+    read_json,
+    saved_covariance,
 )
 from helpers.clv.gamma_gamma import GammaGamma
 
@@ -41,23 +41,23 @@ __all__: list[str] = []
 _PROCESSES = (PURCHASE, DROPOUT, SPEND)
 
 
-def _payload(model: CovariateModel) -> dict:
+def model_payload(model: CovariateModel) -> dict:
     """Return the JSON-ready content of a fitted model's file."""
     model._check_fitted()
     fitted = {link.process: list(columns) for link, columns in model._links}
     base = model.base
     initial = getattr(base, "initial_params", None)
     return {
-        "format": _SAVE_FORMAT,
+        "format": SAVE_FORMAT,
         "model": "CovariateModel",
         "base": model._cls.__name__,
         "covariates": {process: fitted.get(process, []) for process in _PROCESSES},
-        "params": _finite(model.params_),
-        "standard_errors": _finite(model.standard_errors_),
-        "covariance": _matrix(model.covariance_.to_numpy()),
+        "params": finite_dict(model.params_),
+        "standard_errors": finite_dict(model.standard_errors_),
+        "covariance": json_matrix(model.covariance_.to_numpy()),
         "log_likelihood": float(model.log_likelihood_),
         "base_log_likelihood": float(model.base_log_likelihood_),
-        "likelihood_ratio": _finite(model.likelihood_ratio_),
+        "likelihood_ratio": finite_dict(model.likelihood_ratio_),
         "converged": bool(model.converged_),
         "data": {
             "customers": float(model.n_customers_),
@@ -71,7 +71,7 @@ def _payload(model: CovariateModel) -> dict:
                 "max_iter": int(getattr(base, "max_iter", 5000)),
             },
         },
-        "versions": _versions(),
+        "versions": package_versions(),
         "saved": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
@@ -84,11 +84,11 @@ def _number(path: Path, payload: dict, key: str) -> float:
     return float(value)
 
 
-def _load(cls: type[CovariateModel], path: str | os.PathLike) -> CovariateModel:
-    """Read a model written by :func:`_payload` (see ``CovariateModel.load``)."""
+def load_model(cls: type[CovariateModel], path: str | os.PathLike) -> CovariateModel:
+    """Read a model written by :func:`model_payload` (see ``CovariateModel.load``)."""
     path = Path(path)
-    payload = _read_json(path, cls.__name__)
-    bases = {base.__name__: base for base in _LINKS}
+    payload = read_json(path, cls.__name__)
+    bases = {base.__name__: base for base in LINKS}
     name = payload.get("base")
     if name not in bases:
         raise ValueError(
@@ -140,7 +140,7 @@ def _load(cls: type[CovariateModel], path: str | os.PathLike) -> CovariateModel:
             raise ValueError(f"{path}: parameter {key!r} must be {rule}; got {value!r}")
     estimate = np.array([params[p] for p in names], dtype=float)
     model._cls, model._links = base_cls, links
-    model._set_estimates(names, estimate, _saved_covariance(payload, names))
+    model._set_estimates(names, estimate, saved_covariance(payload, names))
     model._effects(links)
     model.log_likelihood_ = _number(path, payload, "log_likelihood")
     model.base_log_likelihood_ = _number(path, payload, "base_log_likelihood")

@@ -3,7 +3,7 @@
 Each customer is predicted by the base model with their own parameters: for every distinct
 covariate pattern, a base model is given that pattern's parameters and its methods are called
 on the pattern's customers (fast for categorical covariates; a continuous covariate makes one
-pattern per customer, correct but slower). :class:`_CustomerPredictions` holds these methods;
+pattern per customer, correct but slower). :class:`CustomerPredictions` holds these methods;
 ``CovariateModel`` inherits them and sets what they read: ``params_``, ``_cls`` (the base
 model's class), ``_links`` (each link with its covariate columns), ``converged_`` and
 ``period_``.
@@ -16,16 +16,16 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from helpers.clv.covariate_design import _covariate_columns
-from helpers.clv.covariate_likelihood import _pattern_rows
-from helpers.clv.fitting import _arrays, _Fitter
+from helpers.clv.covariate_design import covariate_columns
+from helpers.clv.covariate_likelihood import pattern_rows
+from helpers.clv.fitting import Fitter, summary_arrays
 from helpers.clv.gamma_gamma import GammaGamma
-from helpers.clv_data import FREQUENCY, MONETARY, RECENCY, T
+from helpers.clv_data import BTYD_FREQUENCY, BTYD_MONETARY, BTYD_RECENCY, BTYD_T
 
 __all__: list[str] = []
 
 
-class _CustomerPredictions:
+class CustomerPredictions:
     """The per-customer methods of :class:`helpers.clv.covariates.CovariateModel`."""
 
     def _check_fitted(self) -> None:
@@ -51,12 +51,12 @@ class _CustomerPredictions:
         log_theta = np.tile(np.log(self.params_[names].to_numpy()), (len(summary), 1))
         every = np.ones(len(summary), dtype=bool)
         for link, columns in self._links:
-            z = _covariate_columns(summary, every, columns)
+            z = covariate_columns(summary, every, columns)
             g = self.params_[[f"{link.process}:{c}" for c in columns]].to_numpy()
             log_theta[:, link.param] += link.sign * (z @ g)
         return pd.DataFrame(np.exp(log_theta), index=summary.index, columns=names)
 
-    def model_at(self, covariates: Mapping[str, float] | pd.Series | None = None) -> _Fitter:
+    def model_at(self, covariates: Mapping[str, float] | pd.Series | None = None) -> Fitter:
         """Return the base model with the parameters of a customer with these covariates.
 
         Parameters
@@ -81,7 +81,7 @@ class _CustomerPredictions:
         row = pd.DataFrame({c: [float(values.get(c, 0.0))] for c in needed} or {"_": [0.0]})
         return self._model(self.customer_params(row).iloc[0].to_numpy())
 
-    def _model(self, theta: np.ndarray) -> _Fitter:
+    def _model(self, theta: np.ndarray) -> Fitter:
         k = len(theta)
         model = self._cls()
         model._set_estimates(np.asarray(theta, dtype=float), np.full((k, k), np.nan))
@@ -109,9 +109,9 @@ class _CustomerPredictions:
             kind = "a purchase model" if purchase else "GammaGamma"
             raise ValueError(f"{what} needs {kind}; this CovariateModel is a {self._cls.__name__}")
         params = self.customer_params(summary).to_numpy()
-        arrays = _arrays(summary, columns)
+        arrays = summary_arrays(summary, columns)
         out = np.empty(len(summary))
-        for rows in _pattern_rows(params):
+        for rows in pattern_rows(params):
             model = self._model(params[rows[0]])
             with np.errstate(all="ignore"):
                 out[rows] = call(model, *(a[rows] for a in arrays))
@@ -121,9 +121,9 @@ class _CustomerPredictions:
         self,
         summary: pd.DataFrame,
         *,
-        frequency_col: str = FREQUENCY,
-        recency_col: str = RECENCY,
-        T_col: str = T,  # noqa: N803
+        frequency_col: str = BTYD_FREQUENCY,
+        recency_col: str = BTYD_RECENCY,
+        T_col: str = BTYD_T,  # noqa: N803
     ) -> pd.Series:
         """Return each customer's P(alive at T | x, t_x, T), with their own parameters.
 
@@ -151,9 +151,9 @@ class _CustomerPredictions:
         t: float,
         summary: pd.DataFrame,
         *,
-        frequency_col: str = FREQUENCY,
-        recency_col: str = RECENCY,
-        T_col: str = T,  # noqa: N803
+        frequency_col: str = BTYD_FREQUENCY,
+        recency_col: str = BTYD_RECENCY,
+        T_col: str = BTYD_T,  # noqa: N803
     ) -> pd.Series:
         """Return each customer's expected purchases in (T, T + t], with their own parameters.
 
@@ -227,8 +227,8 @@ class _CustomerPredictions:
         self,
         summary: pd.DataFrame,
         *,
-        frequency_col: str = FREQUENCY,
-        monetary_col: str = MONETARY,
+        frequency_col: str = BTYD_FREQUENCY,
+        monetary_col: str = BTYD_MONETARY,
     ) -> pd.Series:
         """Return each customer's expected spend per purchase E[M | x, m], own parameters.
 

@@ -78,25 +78,25 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from helpers.clv.covariate_design import _check_design, _covariate_columns, dummies
+from helpers.clv.covariate_design import check_design, covariate_columns, dummies
 from helpers.clv.covariate_likelihood import (
-    _LINKS,
     DROPOUT,
+    LINKS,
     PURCHASE,
     SPEND,
-    _Link,
-    _problem,
+    Link,
+    make_problem,
 )
-from helpers.clv.covariate_persistence import _load, _payload
-from helpers.clv.covariate_predictions import _CustomerPredictions
-from helpers.clv.fitting import _Z95, _arrays, _check_rfm, _Fitter, _write_json
+from helpers.clv.covariate_persistence import load_model, model_payload
+from helpers.clv.covariate_predictions import CustomerPredictions
+from helpers.clv.fitting import Z95, Fitter, check_rfm, summary_arrays, write_json
 from helpers.clv.gamma_gamma import GammaGamma
-from helpers.clv_data import FREQUENCY, MONETARY, RECENCY, T
+from helpers.clv_data import BTYD_FREQUENCY, BTYD_MONETARY, BTYD_RECENCY, BTYD_T
 
 __all__ = ["CovariateModel", "dummies"]
 
 
-class CovariateModel(_CustomerPredictions):
+class CovariateModel(CustomerPredictions):
     """A BG/NBD, Pareto/NBD or Gamma-Gamma model with time-invariant covariates.
 
     Fader & Hardie (2007): each customer's gamma scale parameters are shifted by their
@@ -162,7 +162,7 @@ class CovariateModel(_CustomerPredictions):
 
     def __init__(
         self,
-        base: _Fitter,
+        base: Fitter,
         *,
         purchase: Iterable[str] = (),
         dropout: Iterable[str] = (),
@@ -176,12 +176,12 @@ class CovariateModel(_CustomerPredictions):
         self.max_iter = max_iter
 
     # ------------------------------------------------------------------ settings
-    def _settings(self) -> tuple[type, list[tuple[_Link, list[str]]]]:
+    def _settings(self) -> tuple[type, list[tuple[Link, list[str]]]]:
         cls = type(self.base)
-        if cls not in _LINKS:
-            names = ", ".join(c.__name__ for c in _LINKS)
+        if cls not in LINKS:
+            names = ", ".join(c.__name__ for c in LINKS)
             raise ValueError(f"base must be an instance of one of {names}; got {self.base!r}")
-        allowed = _LINKS[cls]
+        allowed = LINKS[cls]
         links = []
         for process in (PURCHASE, DROPOUT, SPEND):
             columns = getattr(self, process)
@@ -212,10 +212,10 @@ class CovariateModel(_CustomerPredictions):
         self,
         summary: pd.DataFrame,
         *,
-        frequency_col: str = FREQUENCY,
-        recency_col: str = RECENCY,
-        T_col: str = T,  # noqa: N803
-        monetary_col: str = MONETARY,
+        frequency_col: str = BTYD_FREQUENCY,
+        recency_col: str = BTYD_RECENCY,
+        T_col: str = BTYD_T,  # noqa: N803
+        monetary_col: str = BTYD_MONETARY,
     ) -> CovariateModel:
         """Fit the base parameters and the coefficients by maximum likelihood.
 
@@ -247,8 +247,8 @@ class CovariateModel(_CustomerPredictions):
             base.fit(summary, frequency_col=frequency_col, monetary_col=monetary_col)
             who = "the repeat buyers"
         else:
-            x, tx, t_obs = _arrays(summary, [frequency_col, recency_col, T_col])
-            _check_rfm(x, tx, t_obs)
+            x, tx, t_obs = summary_arrays(summary, [frequency_col, recency_col, T_col])
+            check_rfm(x, tx, t_obs)
             keep = np.ones(len(x), dtype=bool)
             data = [x, tx, t_obs]
             base.fit(summary, frequency_col=frequency_col, recency_col=recency_col, T_col=T_col)
@@ -256,10 +256,10 @@ class CovariateModel(_CustomerPredictions):
             who = "the customers"
         raw = []
         for link, columns in links:
-            z = _covariate_columns(summary, keep, columns)
-            _check_design(link.process, columns, z, who)
+            z = covariate_columns(summary, keep, columns)
+            check_design(link.process, columns, z, who)
             raw.append(z)
-        problem = _problem(cls, [link for link, _ in links], data, raw)
+        problem = make_problem(cls, [link for link, _ in links], data, raw)
         start = np.concatenate(
             [np.log(base.params_.to_numpy()), np.zeros(problem.size - len(cls.PARAMS))]
         )
@@ -293,7 +293,7 @@ class CovariateModel(_CustomerPredictions):
         """Set ``params_``, ``covariance_``, ``standard_errors_`` and ``summary_``.
 
         The base parameters' intervals are the base model's own (Wald on the log scale, from
-        ``_Fitter._set_estimates``); the coefficients' are plain Wald intervals.
+        ``Fitter._set_estimates``); the coefficients' are plain Wald intervals.
         """
         k = len(self._cls.PARAMS)
         base = self._cls()
@@ -304,7 +304,7 @@ class CovariateModel(_CustomerPredictions):
         with np.errstate(invalid="ignore"):
             se = np.sqrt(np.where(variance > 0, variance, np.nan))
         self.standard_errors_ = pd.Series(se, index=names, name="standard_error")
-        lower, upper = estimate - _Z95 * se, estimate + _Z95 * se
+        lower, upper = estimate - Z95 * se, estimate + Z95 * se
         lower[:k] = base.summary_["lower_95"].to_numpy()
         upper[:k] = base.summary_["upper_95"].to_numpy()
         self.summary_ = pd.DataFrame(
@@ -324,7 +324,7 @@ class CovariateModel(_CustomerPredictions):
             name="likelihood ratio vs no covariates",
         )
 
-    def _effects(self, links: list[tuple[_Link, list[str]]]) -> None:
+    def _effects(self, links: list[tuple[Link, list[str]]]) -> None:
         rows = []
         for link, columns in links:
             for column in columns:
@@ -386,7 +386,7 @@ class CovariateModel(_CustomerPredictions):
         ValueError
             If the model is not fitted.
         """
-        return _write_json(path, _payload(self))
+        return write_json(path, model_payload(self))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> CovariateModel:
@@ -415,7 +415,7 @@ class CovariateModel(_CustomerPredictions):
             model or covariates that a CovariateModel does not take, or its parameter names
             do not match its base model and covariate columns.
         """
-        return _load(cls, path)
+        return load_model(cls, path)
 
     # ------------------------------------------------------------------ display
     def summary_text(self) -> str:

@@ -7,7 +7,7 @@ the model with that draw's parameters (every model; a few seconds for 10,000 cus
 draws). :class:`_BetaGeoValues` is BG/NBD's fast path, vectorised over the draws: the
 expensive part of its expectation, a hypergeometric function of (frequency, T), is computed
 exactly at a few points per frequency and draw and interpolated between them, checked to
-1e-10. :func:`_spend_values` is Gamma-Gamma's expected spend at every draw.
+1e-10. :func:`spend_draw_values` is Gamma-Gamma's expected spend at every draw.
 """
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ from numpy.polynomial import chebyshev
 from scipy import fft
 
 from helpers.clv.bg_nbd import BetaGeoModel
-from helpers.clv.fitting import _Fitter, _hyp2f1
+from helpers.clv.fitting import Fitter, hyp2f1
 from helpers.clv.gamma_gamma import GammaGamma
-from helpers.clv.row_chunks import _ELEMENTS_PER_CHUNK, _chunk_rows, _distinct_rows, _run_chunks
+from helpers.clv.row_chunks import ELEMENTS_PER_CHUNK, chunk_rows, distinct_rows, run_chunks
 
 __all__: list[str] = []
 
 _TABLE_ELEMENTS = 1 << 22  # largest table of log(alpha + time), times x draws: 32 MB
 
 
-def _with_params(model: _Fitter, params: np.ndarray) -> _Fitter:
+def _with_params(model: Fitter, params: np.ndarray) -> Fitter:
     """Return a shallow copy of ``model`` whose ``params_`` are ``params``."""
     clone = copy.copy(model)
     clone.params_ = pd.Series(params, index=list(model.PARAMS), name="estimate")
@@ -46,7 +46,7 @@ class _Values:
     weights are fixed once by :meth:`prepare`, which sees every distinct row.
     """
 
-    def __init__(self, model: _Fitter, draws: np.ndarray):
+    def __init__(self, model: Fitter, draws: np.ndarray):
         self.model = model
         self.draws = draws
         self.copies = [_with_params(model, row) for row in draws]
@@ -93,7 +93,7 @@ class _BetaGeoValues(_Values):
     NODES = 24
     TOLERANCE = 1e-10
 
-    def __init__(self, model: _Fitter, draws: np.ndarray):
+    def __init__(self, model: Fitter, draws: np.ndarray):
         self.model = model
         self.draws = draws
         self.r, self.alpha, self.a, self.b = (np.ascontiguousarray(c) for c in draws.T)
@@ -140,7 +140,7 @@ class _BetaGeoValues(_Values):
         with np.errstate(all="ignore"):
             near = alpha + t_obs
             far = near + t
-            hyp = _hyp2f1(r + x, b + x, a + b + x - 1, t / far)
+            hyp = hyp2f1(r + x, b + x, a + b + x - 1, t / far)
             return (a + b + x - 1) / (a - 1) * (1 - np.exp((r + x) * np.log(near / far)) * hyp)
 
     def _exact(self, prepared, x: np.ndarray, t_obs: np.ndarray) -> np.ndarray:
@@ -161,7 +161,7 @@ class _BetaGeoValues(_Values):
 
     def prepare(self, ends, weights, x, t_obs):
         prepared = {"ends": list(zip(ends, weights, strict=True)), "tables": {}}
-        pairs, _ = _distinct_rows(np.column_stack([x, t_obs]))
+        pairs, _ = distinct_rows(np.column_stack([x, t_obs]))
         values, starts, counts = np.unique(pairs[:, 0], return_index=True, return_counts=True)
         n = self.NODES
         nodes = np.cos(np.pi * (np.arange(n) + 0.5) / n)  # first kind, from 1 down to -1
@@ -185,7 +185,7 @@ class _BetaGeoValues(_Values):
         def work(rows: slice, _: int) -> None:
             exact[rows] = self._exact(prepared, xs[rows], ts[rows])
 
-        _run_chunks(work, len(xs), _chunk_rows(len(self.a)), self.n_jobs)
+        run_chunks(work, len(xs), chunk_rows(len(self.a)), self.n_jobs)
         check_basis = chebyshev.chebvander(checks, n - 1)
         for k, ((value, _), (low, high)) in enumerate(zip(groups, ranges, strict=True)):
             block = exact[k * len(at) : (k + 1) * len(at)]
@@ -221,16 +221,17 @@ class _BetaGeoValues(_Values):
         return out
 
 
-def _values_for(model: _Fitter, draws: np.ndarray, n_jobs: int) -> _Values:
+def values_for(model: Fitter, draws: np.ndarray, n_jobs: int) -> _Values:
+    """Return the evaluator of ``model``'s per-customer values at each parameter draw."""
     fast = type(model) is BetaGeoModel
     values = _BetaGeoValues(model, draws) if fast else _Values(model, draws)
     values.n_jobs = n_jobs
     # the per-draw calls of the generic path cost a fixed overhead each: larger chunks
-    values.chunk_rows = _chunk_rows(len(draws), _ELEMENTS_PER_CHUNK * (1 if fast else 8))
+    values.chunk_rows = chunk_rows(len(draws), ELEMENTS_PER_CHUNK * (1 if fast else 8))
     return values
 
 
-def _spend_values(spend_model: GammaGamma, draws: np.ndarray, x, m) -> np.ndarray:
+def spend_draw_values(spend_model: GammaGamma, draws: np.ndarray, x, m) -> np.ndarray:
     """Gamma-Gamma E[M | x, m] at every draw (rows x draws); +inf where the mean is infinite."""
     p, q, g = (c[None, :] for c in draws.T)
     x, m = x[:, None], np.where(x > 0, m, 0.0)[:, None]

@@ -1,8 +1,8 @@
 """What the CLV models share: the maximum-likelihood fitter, its checks and special functions.
 
-:class:`_Fitter` maximises a model's log-likelihood on log-parameters over grouped rows
+:class:`Fitter` maximises a model's log-likelihood on log-parameters over grouped rows
 (with the exact gradient when the model gives one, else finite differences), and gives
-standard errors from the Hessian and 95% intervals; :class:`_PurchaseModel` is the API of
+standard errors from the Hessian and 95% intervals; :class:`PurchaseModel` is the API of
 the purchase models (fit on frequency, recency and T; log-likelihood per customer; predict).
 The models are in the sibling modules, one per family (see :mod:`helpers.clv`).
 """
@@ -23,15 +23,15 @@ from scipy import optimize, special
 from threadpoolctl import ThreadpoolController
 
 from helpers.checks import check_numbers, require_columns
-from helpers.clv_data import FREQUENCY, RECENCY, T
+from helpers.clv_data import BTYD_FREQUENCY, BTYD_RECENCY, BTYD_T
 
 __all__: list[str] = []
 
-_Z95 = 1.959963984540054
-_SAVE_FORMAT = 1  # version of the JSON written by _Fitter.save
+Z95 = 1.959963984540054
+SAVE_FORMAT = 1  # version of the JSON written by Fitter.save
 
 
-def _arrays(
+def summary_arrays(
     summary: pd.DataFrame, columns: Sequence[str], table: str = "summary"
 ) -> list[np.ndarray]:
     """Return the columns as float arrays, checked: present, numeric, >= 0."""
@@ -44,7 +44,8 @@ def _arrays(
     return out
 
 
-def _check_rfm(frequency: np.ndarray, recency: np.ndarray, t_obs: np.ndarray) -> None:
+def check_rfm(frequency: np.ndarray, recency: np.ndarray, t_obs: np.ndarray) -> None:
+    """Refuse impossible summaries: whole frequency >= 0, 0 <= recency <= T, recency 0 if x = 0."""
     check_numbers("frequency", frequency, "a whole number >= 0", lambda a: (a >= 0) & (a % 1 == 0))
     check_numbers("recency", recency, ">= 0", lambda a: a >= 0)
     check_numbers(
@@ -55,7 +56,7 @@ def _check_rfm(frequency: np.ndarray, recency: np.ndarray, t_obs: np.ndarray) ->
     )
 
 
-def _hyp2f1(a, b, c, z) -> np.ndarray:
+def hyp2f1(a, b, c, z) -> np.ndarray:
     """Gauss's hypergeometric function 2F1(a, b; c; z), elementwise, for |z| < 1.
 
     SciPy's ``hyp2f1``; where it gives no finite value and |z| < 1/2, the power series
@@ -89,7 +90,7 @@ def _hyp2f1(a, b, c, z) -> np.ndarray:
     return out.reshape(shape)
 
 
-def _around_one(f, a: float, h: float = 1e-5) -> np.ndarray:
+def around_one(f, a: float, h: float = 1e-5) -> np.ndarray:
     """``f(a)`` for a BG/NBD expectation with the factor (a + b + x - 1) / (a - 1).
 
     At a = 1 that factor is infinite and the bracket it multiplies is 0: the expectation is
@@ -156,12 +157,12 @@ def _jacobian_hessian(gradient, x: np.ndarray) -> np.ndarray:
     return (hess + hess.T) / 2
 
 
-def _finite(values: pd.Series) -> dict[str, float | None]:
+def finite_dict(values: pd.Series) -> dict[str, float | None]:
     """Return the values as a JSON-ready dict, a non-finite number as None."""
     return {str(k): float(v) if np.isfinite(v) else None for k, v in values.items()}
 
 
-def _versions() -> dict[str, str]:
+def package_versions() -> dict[str, str]:
     """Return the versions a saved model is made with."""
     import platform
 
@@ -178,12 +179,12 @@ def _versions() -> dict[str, str]:
     }
 
 
-def _matrix(values: np.ndarray) -> list[list[float | None]]:
+def json_matrix(values: np.ndarray) -> list[list[float | None]]:
     """Return a matrix as JSON-ready rows, a non-finite number as None."""
     return [[float(v) if np.isfinite(v) else None for v in row] for row in np.asarray(values)]
 
 
-def _saved_covariance(payload: dict, names: Sequence[str]) -> np.ndarray:
+def saved_covariance(payload: dict, names: Sequence[str]) -> np.ndarray:
     """Return a saved model's covariance matrix (a diagonal of its standard errors if absent).
 
     ``names`` are the parameters, in the matrix's order.
@@ -200,7 +201,7 @@ def _saved_covariance(payload: dict, names: Sequence[str]) -> np.ndarray:
     return np.diag([np.nan if se.get(p) is None else float(se[p]) ** 2 for p in names])
 
 
-def _write_json(path: str | os.PathLike, payload: dict) -> Path:
+def write_json(path: str | os.PathLike, payload: dict) -> Path:
     """Write ``payload`` to ``path`` as JSON, atomically: a temporary file, then a rename.
 
     A reader never sees half a file, and a failed write leaves no temporary file behind.
@@ -218,7 +219,7 @@ def _write_json(path: str | os.PathLike, payload: dict) -> Path:
     return path
 
 
-def _read_json(path: str | os.PathLike, model: str) -> dict:
+def read_json(path: str | os.PathLike, model: str) -> dict:
     """Return the payload of a file written by a model's ``save``, checked.
 
     Parameters
@@ -231,7 +232,7 @@ def _read_json(path: str | os.PathLike, model: str) -> dict:
     Raises
     ------
     ValueError
-        If the file is not JSON, not of format ``_SAVE_FORMAT``, or holds another model
+        If the file is not JSON, not of format ``SAVE_FORMAT``, or holds another model
         (the message names both and the class to load it with).
     """
     path = Path(path)
@@ -239,9 +240,9 @@ def _read_json(path: str | os.PathLike, model: str) -> dict:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ValueError(f"{path}: not a saved model (not JSON: {err})") from None
-    if not isinstance(payload, dict) or payload.get("format") != _SAVE_FORMAT:
+    if not isinstance(payload, dict) or payload.get("format") != SAVE_FORMAT:
         found = payload.get("format") if isinstance(payload, dict) else None
-        raise ValueError(f"{path}: not a saved model of format {_SAVE_FORMAT} (format {found!r})")
+        raise ValueError(f"{path}: not a saved model of format {SAVE_FORMAT} (format {found!r})")
     if payload.get("model") != model:
         raise ValueError(
             f"{path}: holds a {payload.get('model')!r}, not a {model}; load it with "
@@ -395,7 +396,7 @@ def exact_search(
     return best, converged
 
 
-class _Fitter:
+class Fitter:
     """Maximum likelihood on log-parameters, grouped rows, standard errors from the Hessian.
 
     Subclasses give ``_loglik(params, *cols)``, the log-likelihood of each row, and may
@@ -549,7 +550,7 @@ class _Fitter:
         self.params_ = pd.Series(params, index=list(self.PARAMS), name="estimate")
         self.standard_errors_ = pd.Series(se, index=list(self.PARAMS), name="standard_error")
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            lower, upper = params * np.exp(-_Z95 * se / params), params * np.exp(_Z95 * se / params)
+            lower, upper = params * np.exp(-Z95 * se / params), params * np.exp(Z95 * se / params)
         self.summary_ = pd.DataFrame(
             {
                 "estimate": params,
@@ -580,11 +581,11 @@ class _Fitter:
         """
         self._check_fitted()
         payload = {
-            "format": _SAVE_FORMAT,
+            "format": SAVE_FORMAT,
             "model": type(self).__name__,
-            "params": _finite(self.params_),
-            "standard_errors": _finite(self.standard_errors_),
-            "covariance": _matrix(self.covariance_.to_numpy()),
+            "params": finite_dict(self.params_),
+            "standard_errors": finite_dict(self.standard_errors_),
+            "covariance": json_matrix(self.covariance_.to_numpy()),
             "log_likelihood": float(self.log_likelihood_),
             "converged": bool(self.converged_),
             "data": {
@@ -598,13 +599,13 @@ class _Fitter:
                 else [float(v) for v in self.initial_params],
                 "max_iter": int(self.max_iter),
             },
-            "versions": _versions(),
+            "versions": package_versions(),
             "saved": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        return _write_json(path, payload)
+        return write_json(path, payload)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> _Fitter:
+    def load(cls, path: str | os.PathLike) -> Fitter:
         """Read a model written by :meth:`save`, ready to predict.
 
         Parameters
@@ -627,7 +628,7 @@ class _Fitter:
             holds another model than this class, or its parameters do not match the model's.
         """
         path = Path(path)
-        payload = _read_json(path, cls.__name__)
+        payload = read_json(path, cls.__name__)
         params = payload.get("params") or {}
         if list(params) != list(cls.PARAMS) or not all(
             isinstance(v, int | float) and v > 0 for v in params.values()
@@ -642,14 +643,14 @@ class _Fitter:
         )
         model._set_estimates(
             np.array([params[p] for p in cls.PARAMS], dtype=float),
-            _saved_covariance(payload, cls.PARAMS),
+            saved_covariance(payload, cls.PARAMS),
         )
         model.log_likelihood_ = float(payload["log_likelihood"])
         model.converged_ = bool(payload["converged"])
         data = payload.get("data") or {}
         model.n_customers_ = float(data.get("customers", np.nan))
         model.n_distinct_rows_ = int(data.get("distinct_rows", 0))
-        if isinstance(model, _PurchaseModel):  # the spend model has no period
+        if isinstance(model, PurchaseModel):  # the spend model has no period
             model.period_ = data.get("period")
         model.saved_with_ = dict(payload.get("versions") or {})
         return model
@@ -670,7 +671,7 @@ class _Fitter:
         return f"{type(self).__name__}()"
 
 
-class _PurchaseModel(_Fitter):
+class PurchaseModel(Fitter):
     """Shared API of the BG/NBD and Pareto/NBD models."""
 
     def fit(
@@ -678,10 +679,10 @@ class _PurchaseModel(_Fitter):
         summary: pd.DataFrame,
         *,
         weights: pd.Series | np.ndarray | None = None,
-        frequency_col: str = FREQUENCY,
-        recency_col: str = RECENCY,
-        T_col: str = T,
-    ) -> _PurchaseModel:
+        frequency_col: str = BTYD_FREQUENCY,
+        recency_col: str = BTYD_RECENCY,
+        T_col: str = BTYD_T,
+    ) -> PurchaseModel:
         """Fit the model by maximum likelihood.
 
         Parameters
@@ -698,8 +699,8 @@ class _PurchaseModel(_Fitter):
         -------
         self
         """
-        x, tx, t_obs = _arrays(summary, [frequency_col, recency_col, T_col])
-        _check_rfm(x, tx, t_obs)
+        x, tx, t_obs = summary_arrays(summary, [frequency_col, recency_col, T_col])
+        check_rfm(x, tx, t_obs)
         w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
         check_numbers("weights", w, ">= 0", lambda a: a >= 0)
         self.period_ = summary.attrs.get("period")
@@ -737,6 +738,13 @@ class _PurchaseModel(_Fitter):
         pandas.Series
             ``expected_purchases`` indexed like ``summary``.
         """
-        x, tx, t_obs = _arrays(summary, [FREQUENCY, RECENCY, T])
+        x, tx, t_obs = summary_arrays(summary, [BTYD_FREQUENCY, BTYD_RECENCY, BTYD_T])
         values = self.conditional_expected_purchases(t, x, tx, t_obs)
         return pd.Series(values, index=summary.index, name="expected_purchases")
+
+
+# Old private names, still imported by helpers.clv_tables (_arrays) and helpers.retention
+# (_Fitter, _hyp2f1); to be removed once those import the public names.
+_arrays = summary_arrays
+_Fitter = Fitter
+_hyp2f1 = hyp2f1

@@ -10,15 +10,15 @@ from scipy import special
 
 from helpers.checks import check_numbers
 from helpers.clv.fitting import (
-    _arrays,
-    _Fitter,
+    Fitter,
+    summary_arrays,
 )
-from helpers.clv_data import FREQUENCY, MONETARY
+from helpers.clv_data import BTYD_FREQUENCY, BTYD_MONETARY
 
 __all__ = ["GammaGamma"]
 
 
-class GammaGamma(_Fitter):
+class GammaGamma(Fitter):
     """Gamma-Gamma model of average spend per purchase (Fader, Hardie & Lee 2005b).
 
     Each purchase's spend is gamma(p, nu) around a customer's mean p / nu; nu is gamma(q,
@@ -98,7 +98,7 @@ class GammaGamma(_Fitter):
     def _repeat_buyers(
         summary: pd.DataFrame, frequency_col: str, monetary_col: str
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        x, m = _arrays(summary, [frequency_col, monetary_col])
+        x, m = summary_arrays(summary, [frequency_col, monetary_col])
         check_numbers(
             f"summary column {frequency_col!r}", x, "a whole number >= 0", lambda a: a % 1 == 0
         )
@@ -121,8 +121,8 @@ class GammaGamma(_Fitter):
         self,
         summary: pd.DataFrame,
         *,
-        frequency_col: str = FREQUENCY,
-        monetary_col: str = MONETARY,
+        frequency_col: str = BTYD_FREQUENCY,
+        monetary_col: str = BTYD_MONETARY,
     ) -> GammaGamma:
         """Fit on the repeat buyers of ``summary`` (customers with frequency 0 are skipped).
 
@@ -145,8 +145,8 @@ class GammaGamma(_Fitter):
         self,
         summary: pd.DataFrame,
         *,
-        frequency_col: str = FREQUENCY,
-        monetary_col: str = MONETARY,
+        frequency_col: str = BTYD_FREQUENCY,
+        monetary_col: str = BTYD_MONETARY,
     ) -> pd.Series:
         """Check the assumption that spend does not depend on frequency, on the repeat buyers.
 
@@ -205,8 +205,8 @@ class GammaGamma(_Fitter):
         self,
         summary: pd.DataFrame,
         *,
-        frequency_col: str = FREQUENCY,
-        monetary_col: str = MONETARY,
+        frequency_col: str = BTYD_FREQUENCY,
+        monetary_col: str = BTYD_MONETARY,
     ) -> pd.Series:
         """Predict the expected spend per purchase of each customer of ``summary``.
 
@@ -220,6 +220,6 @@ class GammaGamma(_Fitter):
         pandas.Series
             ``expected_spend`` indexed like ``summary``.
         """
-        x, m = _arrays(summary, [frequency_col, monetary_col])
+        x, m = summary_arrays(summary, [frequency_col, monetary_col])
         values = self.conditional_expected_spend(x, m)
         return pd.Series(values, index=summary.index, name="expected_spend")

@@ -33,15 +33,15 @@ import pandas as pd
 from helpers.checks import check_numbers
 from helpers.clv.bg_bb import PERIODS, BetaGeoBetaBinomModel
 from helpers.clv.bg_nbd import BetaGeoModel
-from helpers.clv.draw_values import _spend_values, _values_for
-from helpers.clv.fitting import _arrays, _check_rfm, one_blas_thread
+from helpers.clv.draw_values import spend_draw_values, values_for
+from helpers.clv.fitting import check_rfm, one_blas_thread, summary_arrays
 from helpers.clv.gamma_gamma import GammaGamma
 from helpers.clv.laplace import _check_fitted_model, parameter_draws
 from helpers.clv.mbg_nbd import ModifiedBetaGeoModel
 from helpers.clv.pareto_nbd import ParetoNBDModel
-from helpers.clv.row_chunks import _distinct_rows, _n_jobs, _Quantiles, _run_chunks
+from helpers.clv.row_chunks import Quantiles, distinct_rows, resolve_n_jobs, run_chunks
 from helpers.clv.simulation import FUTURE, simulate_bg_nbd, simulate_pareto_nbd
-from helpers.clv_data import FREQUENCY, MONETARY, RECENCY, T
+from helpers.clv_data import BTYD_FREQUENCY, BTYD_MONETARY, BTYD_RECENCY, BTYD_T
 
 __all__ = ["customer_intervals", "predictive_intervals"]
 
@@ -69,14 +69,14 @@ def _label(level: float) -> str:
 
 def _setup(
     purchase_model, t: float, levels, n_draws: int, seed: int, n_jobs: int | None
-) -> tuple[tuple[float, ...], int, np.ndarray, _Quantiles]:
+) -> tuple[tuple[float, ...], int, np.ndarray, Quantiles]:
     """Check ``t``, ``levels`` and ``n_jobs``; draw the parameters; make the quantile taker."""
     check_numbers("t", t, "> 0 (periods)", lambda a: a > 0)
     levels = _check_levels(levels)
-    jobs = _n_jobs(n_jobs)
+    jobs = resolve_n_jobs(n_jobs)
     draws = parameter_draws(purchase_model, n_draws, seed=seed).to_numpy()
     probabilities = [q for level in levels for q in ((1 - level) / 2, (1 + level) / 2)]
-    return levels, jobs, draws, _Quantiles(probabilities, len(draws))
+    return levels, jobs, draws, Quantiles(probabilities, len(draws))
 
 
 def _add_bounds(
@@ -95,9 +95,9 @@ def _purchase_rows(
     if isinstance(purchase_model, GammaGamma):
         raise ValueError("purchase_model must be a purchase model, got a GammaGamma spend model")
     if T_col is None:
-        T_col = PERIODS if isinstance(purchase_model, BetaGeoBetaBinomModel) else T  # noqa: N806
-    x, tx, t_obs = _arrays(summary, [frequency_col, recency_col, T_col])
-    _check_rfm(x, tx, t_obs)
+        T_col = PERIODS if isinstance(purchase_model, BetaGeoBetaBinomModel) else BTYD_T  # noqa: N806
+    x, tx, t_obs = summary_arrays(summary, [frequency_col, recency_col, T_col])
+    check_rfm(x, tx, t_obs)
     return x, tx, t_obs, T_col
 
 
@@ -126,11 +126,20 @@ def _discount_weights(
             return pd.Series(1.0, index=summary.index)
 
     probe = Ends()
-    one = pd.DataFrame({FREQUENCY: [0.0], RECENCY: [0.0], T: [1.0], MONETARY: [0.0]})
+    one = pd.DataFrame(
+        {BTYD_FREQUENCY: [0.0], BTYD_RECENCY: [0.0], BTYD_T: [1.0], BTYD_MONETARY: [0.0]}
+    )
     kwargs = {"horizon": horizon, "discount_rate": discount_rate, "margin_rate": margin_rate}
     customer_lifetime_value(probe, UnitSpend(), one, period=period, **kwargs)
     n = len(probe.ends)
-    rows = pd.DataFrame({FREQUENCY: np.arange(n, dtype=float), RECENCY: 0.0, T: 1.0, MONETARY: 0})
+    rows = pd.DataFrame(
+        {
+            BTYD_FREQUENCY: np.arange(n, dtype=float),
+            BTYD_RECENCY: 0.0,
+            BTYD_T: 1.0,
+            BTYD_MONETARY: 0,
+        }
+    )
     probe = Ends()
     weights = customer_lifetime_value(probe, UnitSpend(), rows, period=period, **kwargs)
     return np.asarray(probe.ends), weights.to_numpy()
@@ -150,10 +159,10 @@ def customer_intervals(
     n_draws: int = 500,
     seed: int = 0,
     n_jobs: int | None = None,
-    frequency_col: str = FREQUENCY,
-    recency_col: str = RECENCY,
+    frequency_col: str = BTYD_FREQUENCY,
+    recency_col: str = BTYD_RECENCY,
     T_col: str | None = None,  # noqa: N803
-    monetary_col: str = MONETARY,
+    monetary_col: str = BTYD_MONETARY,
 ) -> pd.DataFrame:
     """Give each customer's predictions with intervals from the uncertainty of the parameters.
 
@@ -234,7 +243,7 @@ def customer_intervals(
         horizon = t if horizon is None else horizon
         period = period or summary.attrs.get("period")
         ends, weights = _discount_weights(horizon, discount_rate, margin_rate, period)
-        (m,) = _arrays(summary, [monetary_col])
+        (m,) = summary_arrays(summary, [monetary_col])
         m = np.where(x > 0, m, 0.0)
         spend_draws = parameter_draws(
             spend_model, len(draws), seed=np.random.default_rng([seed, 1])
@@ -244,11 +253,11 @@ def customer_intervals(
 
     # distinct rows, sorted by frequency, then T, then recency (BG/NBD groups (x, T) pairs)
     order = [0, 2, 1] + ([3] if spend_model is not None else [])
-    unique, inverse = _distinct_rows(np.column_stack([columns[i] for i in order]))
+    unique, inverse = distinct_rows(np.column_stack([columns[i] for i in order]))
     ux, ut, utx = unique[:, 0], unique[:, 1], unique[:, 2]
     # BLAS would start threads of its own inside ours (and small products run slower)
     with one_blas_thread():
-        values = _values_for(purchase_model, draws, jobs)
+        values = values_for(purchase_model, draws, jobs)
         values.prepare_rows(ux, utx, ut)
         spend_values = spend_model is not None
         window = values.prepare([t], [1.0], ux, ut)
@@ -264,11 +273,11 @@ def customer_intervals(
             )
             if spend_values:
                 future = values.future(discounted, x_, tx_, t_, alive)
-                future *= _spend_values(spend_model, spend_draws, x_, unique[rows, 3])
+                future *= spend_draw_values(spend_model, spend_draws, x_, unique[rows, 3])
                 out["clv"][rows] = quantiles(future, inplace=True)
             out["probability_alive"][rows] = quantiles(alive, inplace=True)
 
-        _run_chunks(work, len(unique), values.chunk_rows, jobs)
+        run_chunks(work, len(unique), values.chunk_rows, jobs)
 
     # point estimates at the maximum-likelihood estimate, on the distinct rows
     with np.errstate(all="ignore"):
@@ -279,7 +288,9 @@ def customer_intervals(
     if spend_values:
         from helpers.clv_tables import customer_lifetime_value
 
-        distinct = pd.DataFrame({FREQUENCY: ux, RECENCY: utx, T: ut, MONETARY: unique[:, 3]})
+        distinct = pd.DataFrame(
+            {BTYD_FREQUENCY: ux, BTYD_RECENCY: utx, BTYD_T: ut, BTYD_MONETARY: unique[:, 3]}
+        )
         point["clv"] = customer_lifetime_value(
             purchase_model,
             spend_model,
@@ -349,8 +360,8 @@ def predictive_intervals(
     n_draws: int = 500,
     seed: int = 0,
     n_jobs: int | None = None,
-    frequency_col: str = FREQUENCY,
-    recency_col: str = RECENCY,
+    frequency_col: str = BTYD_FREQUENCY,
+    recency_col: str = BTYD_RECENCY,
     T_col: str | None = None,  # noqa: N803
 ) -> pd.DataFrame:
     """Give each customer an interval for their actual purchases in (T, T + t].
@@ -394,11 +405,11 @@ def predictive_intervals(
             f"{type(purchase_model).__name__}"
         )
     levels, jobs, draws, quantiles = _setup(purchase_model, t, levels, n_draws, seed, n_jobs)
-    unique, inverse = _distinct_rows(np.column_stack([x, t_obs, tx]))
+    unique, inverse = distinct_rows(np.column_stack([x, t_obs, tx]))
     ux, ut, utx = unique.T
     # BLAS would start threads of its own inside ours (and small products run slower)
     with one_blas_thread():
-        values = _values_for(purchase_model, draws, jobs)
+        values = values_for(purchase_model, draws, jobs)
         values.prepare_rows(ux, utx, ut)
         bounds = np.empty((len(unique), 2 * len(levels)))
         means = np.empty(len(unique))
@@ -414,7 +425,7 @@ def predictive_intervals(
             means[rows] = counts.mean(axis=1)
             bounds[rows] = quantiles(counts)
 
-        _run_chunks(work, len(unique), values.chunk_rows, jobs)
+        run_chunks(work, len(unique), values.chunk_rows, jobs)
     result = {"future_purchases_mean": means[inverse]}
     _add_bounds(result, "future_purchases", bounds, inverse, levels)
     frame = pd.DataFrame(result, index=summary.index)

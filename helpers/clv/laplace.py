@@ -13,13 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.clv.fitting import _Fitter
+from helpers.clv.fitting import Fitter
 
 __all__ = ["parameter_draws"]
 
 
 def _check_fitted_model(model: object, name: str) -> None:
-    if not isinstance(model, _Fitter):
+    if not isinstance(model, Fitter):
         raise ValueError(
             f"{name} must be a model of helpers.clv (e.g. BetaGeoModel), got {type(model).__name__}"
         )
@@ -29,7 +29,7 @@ def _check_fitted_model(model: object, name: str) -> None:
         )
 
 
-def _log_covariance(model: _Fitter) -> np.ndarray:
+def log_covariance(model: Fitter) -> np.ndarray:
     """Return D^-1 Sigma D^-1, the covariance of the log-parameters (delta method), checked."""
     names = list(model.PARAMS)
     covariance = getattr(model, "covariance_", None)
@@ -53,7 +53,7 @@ def _log_covariance(model: _Fitter) -> np.ndarray:
 
 
 def parameter_draws(
-    model: _Fitter, n_draws: int = 500, *, seed: int | np.random.Generator | None = 0
+    model: Fitter, n_draws: int = 500, *, seed: int | np.random.Generator | None = 0
 ) -> pd.DataFrame:
     """Draw parameter sets from the Laplace approximation at the fitted optimum, on the log scale.
 
@@ -85,7 +85,7 @@ def parameter_draws(
     _check_fitted_model(model, "model")
     if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 1:
         raise ValueError(f"n_draws must be a whole number >= 1, e.g. 500; got {n_draws!r}")
-    log_sigma = _log_covariance(model)
+    log_sigma = log_covariance(model)
     values, vectors = np.linalg.eigh(log_sigma)
     tolerance = 1e-10 * max(float(np.abs(values).max()), 1e-300)
     if values.min() < -tolerance:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from helpers.clv.fitting import _hyp2f1, _PurchaseModel
+from helpers.clv.fitting import PurchaseModel, hyp2f1
 
 __all__ = ["ModifiedBetaGeoModel"]
 
 
-class ModifiedBetaGeoModel(_PurchaseModel):
+class ModifiedBetaGeoModel(PurchaseModel):
     """Modified BG/NBD purchase model (Batislam et al. 2007), fitted by maximum likelihood.
 
     Parameters
@@ -157,7 +157,7 @@ class ModifiedBetaGeoModel(_PurchaseModel):
         r, alpha, a, b = self.params_.to_numpy()
         t = np.asarray(t, dtype=float)
         z = t / (alpha + t)
-        return b / (a - 1) * (1 - (alpha / (alpha + t)) ** r * _hyp2f1(r, b + 1, a + b, z))
+        return b / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b + 1, a + b, z))
 
     def probability_alive(self, frequency, recency, T) -> np.ndarray:  # noqa: N803
         """Return P(alive) of each customer at the end of observation.
@@ -197,5 +197,5 @@ class ModifiedBetaGeoModel(_PurchaseModel):
         t = float(t)
         z = t / (alpha + t_obs + t)
         shrink = ((alpha + t_obs) / (alpha + t_obs + t)) ** (r + x)
-        alive_part = (a + b + x) / (a - 1) * (1 - shrink * _hyp2f1(r + x, b + x + 1, a + b + x, z))
+        alive_part = (a + b + x) / (a - 1) * (1 - shrink * hyp2f1(r + x, b + x + 1, a + b + x, z))
         return alive_part * self.probability_alive(frequency, recency, T)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from helpers.clv.fitting import _PurchaseModel
+from helpers.clv.fitting import PurchaseModel
 
 __all__ = ["ParetoNBDModel"]
 
@@ -183,7 +183,7 @@ def _evaluate(params, x, tx, t_obs, gradient: bool):
     return loglik, alive, grad, shape
 
 
-class ParetoNBDModel(_PurchaseModel):
+class ParetoNBDModel(PurchaseModel):
     """Pareto/NBD purchase model (Schmittlein, Morrison & Colombo 1987), maximum likelihood.
 
     Parameters

@@ -1,10 +1,10 @@
 """Group a customer table's distinct rows, work on them in chunks on threads, take quantiles.
 
 A customer table repeats itself: customers with the same (frequency, recency, T) get the same
-predictions, so :func:`_distinct_rows` groups them once (and gives each customer its group).
+predictions, so :func:`distinct_rows` groups them once (and gives each customer its group).
 The per-customer intervals of :mod:`helpers.clv.intervals` evaluate rows x parameter draws
-in chunks of rows that :func:`_run_chunks` hands to a pool of threads (NumPy's and SciPy's
-functions release the GIL), and :class:`_Quantiles` reads each row's quantiles from one sort.
+in chunks of rows that :func:`run_chunks` hands to a pool of threads (NumPy's and SciPy's
+functions release the GIL), and :class:`Quantiles` reads each row's quantiles from one sort.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import numpy as np
 
 __all__: list[str] = []
 
-_ELEMENTS_PER_CHUNK = 1 << 18  # rows x draws per chunk: 2 MB per float array
+ELEMENTS_PER_CHUNK = 1 << 18  # rows x draws per chunk: 2 MB per float array
 
 
-def _distinct_rows(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def distinct_rows(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the distinct rows of ``data`` (sorted by its columns) and each row's position."""
     order = np.lexsort(data.T[::-1])
     ordered = data[order]
@@ -31,7 +31,8 @@ def _distinct_rows(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered[new], inverse
 
 
-def _n_jobs(n_jobs: int | None) -> int:
+def resolve_n_jobs(n_jobs: int | None) -> int:
+    """Return the number of threads: ``n_jobs`` checked (>= 1), or every usable core if None."""
     if n_jobs is None:
         try:
             return max(1, len(os.sched_getaffinity(0)))
@@ -42,11 +43,12 @@ def _n_jobs(n_jobs: int | None) -> int:
     return int(n_jobs)
 
 
-def _chunk_rows(n_draws: int, elements: int = _ELEMENTS_PER_CHUNK) -> int:
+def chunk_rows(n_draws: int, elements: int = ELEMENTS_PER_CHUNK) -> int:
+    """Return the rows per chunk so that rows x draws stays near ``elements`` (at least 16)."""
     return max(16, elements // max(n_draws, 1))
 
 
-def _run_chunks(work: Callable[[slice, int], None], n_rows: int, size: int, n_jobs: int) -> int:
+def run_chunks(work: Callable[[slice, int], None], n_rows: int, size: int, n_jobs: int) -> int:
     """Call ``work(rows, k)`` for chunks of ``size`` rows, on a pool of ``n_jobs`` threads."""
     chunks = [slice(i, min(i + size, n_rows)) for i in range(0, n_rows, size)]
     if n_jobs == 1 or len(chunks) == 1:
@@ -58,7 +60,7 @@ def _run_chunks(work: Callable[[slice, int], None], n_rows: int, size: int, n_jo
     return len(chunks)
 
 
-class _Quantiles:
+class Quantiles:
     """Linear-interpolated quantiles of each row (NumPy's default method), from one sort.
 
     Sorting each row (NumPy's vectorised sort) is faster here than ``np.partition`` at

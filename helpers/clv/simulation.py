@@ -53,7 +53,7 @@ import pandas as pd
 
 from helpers.checks import check_numbers
 from helpers.clv.bg_bb import PERIODS
-from helpers.clv_data import FREQUENCY, MONETARY, RECENCY, T
+from helpers.clv_data import BTYD_FREQUENCY, BTYD_MONETARY, BTYD_RECENCY, BTYD_T
 
 __all__ = [
     "simulate_bg_bb",
@@ -130,10 +130,10 @@ def _frame(
     latent: dict,
     future: np.ndarray | None,
     *,
-    t_col: str = T,
+    t_col: str = BTYD_T,
     period: str | None = "W",
 ) -> pd.DataFrame:
-    columns = {FREQUENCY: x.astype(np.int64), RECENCY: tx, t_col: t_obs} | latent
+    columns = {BTYD_FREQUENCY: x.astype(np.int64), BTYD_RECENCY: tx, t_col: t_obs} | latent
     if future is not None:
         columns[FUTURE] = future.astype(np.int64)
     out = pd.DataFrame(columns, index=pd.RangeIndex(len(x), name="customer_id"))
@@ -433,4 +433,4 @@ def simulate_gamma_gamma(frequency, p, q, gamma, *, seed: _Seed = 0) -> pd.Serie
     mean = np.zeros(n)
     mean[bought] = rng.gamma(p[bought] * x[bought], 1.0 / nu[bought]) / x[bought]
     index = frequency.index if isinstance(frequency, pd.Series) else pd.RangeIndex(n)
-    return pd.Series(mean, index=index, name=MONETARY)
+    return pd.Series(mean, index=index, name=BTYD_MONETARY)
