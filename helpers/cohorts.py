@@ -39,6 +39,7 @@ import pandas as pd
 
 from helpers import schema as s
 from helpers.checks import column_rule, require_columns, unique_ids
+from helpers.dates import to_timestamp
 from helpers.rfm import default_as_of
 
 __all__ = ["FREQS", "channel_ltv", "channel_ltv_curves", "cohort_matrix", "cohort_table"]
@@ -81,7 +82,9 @@ def _observed_lines(
     """Lines before ``as_of`` (a mask), ``as_of``, the last complete period and line counts."""
     require_columns(transactions, [customer_col, date_col], "transactions")
     dates = pd.to_datetime(transactions[date_col])
-    as_of = default_as_of(transactions, date_col=date_col) if as_of is None else pd.Timestamp(as_of)
+    if as_of is None:
+        as_of = default_as_of(transactions, date_col=date_col)
+    as_of = to_timestamp(as_of, "as_of")
     before = dates < as_of
     if not before.any():
         raise ValueError(f"as_of ({as_of}) is on or before the first line ({dates.min()})")

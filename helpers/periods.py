@@ -13,6 +13,7 @@ import pandas as pd
 
 from helpers import schema as s
 from helpers.checks import require_columns
+from helpers.dates import to_timestamp
 
 __all__ = ["period_values", "retention_rate", "retention_table"]
 
@@ -22,7 +23,10 @@ def _windows(dates: pd.Series, period_months: int, as_of: pd.Timestamp | None) -
     if not isinstance(period_months, int | np.integer) or period_months < 1:
         raise ValueError(f"period_months must be a whole number >= 1; got {period_months!r}")
     first = dates.min().normalize()
-    end = (dates.max().normalize() + pd.Timedelta(days=1)) if as_of is None else pd.Timestamp(as_of)
+    if as_of is None:
+        end = dates.max().normalize() + pd.Timedelta(days=1)
+    else:
+        end = to_timestamp(as_of, "as_of")
     if end <= first:
         raise ValueError(f"as_of must be after the first invoice date {first:%Y-%m-%d}; got {end}")
     rows = []

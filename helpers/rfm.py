@@ -64,6 +64,7 @@ import pandas as pd
 from helpers import schema as s
 from helpers.checks import column_rule, example_row, require_columns
 from helpers.customers import customer_summary
+from helpers.dates import to_timestamp
 
 __all__ = [
     "FREQUENCY",
@@ -216,7 +217,7 @@ def rfm_table(
         "helpers.cleaning.clean_transactions)"
     )
     column_rule(df, ~(df[amount_col] > 0), what, amount_col, rule)
-    as_of = default_as_of(df, date_col=date_col) if as_of is None else pd.Timestamp(as_of)
+    as_of = default_as_of(df, date_col=date_col) if as_of is None else to_timestamp(as_of, "as_of")
     first = df[date_col].min()
     if not (df[date_col] < as_of).any():
         raise ValueError(
@@ -226,10 +227,10 @@ def rfm_table(
     summary = customer_summary(
         df,
         end=as_of,
-        customer_id=customer_col,
-        invoice_id=invoice_col,
-        invoice_date=date_col,
-        amount=amount_col,
+        customer_col=customer_col,
+        invoice_col=invoice_col,
+        date_col=date_col,
+        amount_col=amount_col,
     )
     # frequency = purchases, monetary = revenue: RFM's own words for the shared summary
     table = summary.rename(

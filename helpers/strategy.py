@@ -55,6 +55,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from helpers import dates
 from helpers import schema as s
 from helpers.checks import (
     add_notes,
@@ -132,8 +133,6 @@ PLAYBOOK: tuple[tuple[str, str, str, str], ...] = (
 #: The strategy names, in playbook order.
 STRATEGIES: tuple[str, ...] = tuple(rule[0] for rule in PLAYBOOK)
 
-_WEEKS_PER_MONTH = 365.25 / 12 / 7
-
 
 def churn_risk(
     raw: pd.DataFrame,
@@ -144,6 +143,8 @@ def churn_risk(
     reasons: pd.Series | None = None,
     seed: int = 0,
     model: str = "logistic regression",
+    customer_col: str = s.CUSTOMER_ID,
+    date_col: str = s.INVOICE_DATE,
     **tables: pd.DataFrame | None,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Fit a churn model on one snapshot and score every customer at ``as_of``.
@@ -172,6 +173,9 @@ def churn_risk(
         Random state of the model.
     model : str, default "logistic regression"
         Which of :data:`helpers.churn_models.MODEL_NAMES` to fit.
+    customer_col, date_col : str
+        Column names of ``raw`` and ``clean``; default the canonical names of
+        :mod:`helpers.schema` (the cleaning rules read the other canonical columns).
     **tables
         ``products``, ``customers``, ``contacts``: passed to
         :func:`helpers.churn.churn_features`.
@@ -201,15 +205,18 @@ def churn_risk(
         If the data before ``as_of - window_days`` is empty (no history to learn from).
     """
     check_days("window_days", window_days)
-    as_of = pd.Timestamp(as_of)
+    as_of = dates.to_timestamp(as_of, "as_of")
     cutoff = as_of - pd.Timedelta(days=int(window_days))
-    raw = raw[raw[s.INVOICE_DATE] < as_of]
+    raw = raw[raw[date_col] < as_of]
     if clean is not None:
-        clean = clean[clean[s.INVOICE_DATE] < as_of]
-    train = churn_snapshot(raw, cutoff, window_days, clean=clean, data_end=as_of, **tables)
+        clean = clean[clean[date_col] < as_of]
+    columns = {"customer_col": customer_col, "date_col": date_col}
+    train = churn_snapshot(
+        raw, cutoff, window_days, clean=clean, data_end=as_of, **columns, **tables
+    )
     labels = train.pop("churn")
     reuse = (clean, reasons) if clean is not None and reasons is not None else None
-    now = churn_features(raw, as_of, cleaned=reuse, **tables)
+    now = churn_features(raw, as_of, cleaned=reuse, **columns, **tables)
     kept, notes = usable_features(train, list(train.columns))
     n, churners = len(labels), int(labels.sum())
     why = ""
@@ -250,6 +257,9 @@ def model_clv(
     horizon_months: float,
     discount_rate: float,
     margin_rate: float,
+    customer_col: str = s.CUSTOMER_ID,
+    date_col: str = s.INVOICE_DATE,
+    amount_col: str = s.AMOUNT,
 ) -> pd.DataFrame:
     """Fit the chosen purchase model and Gamma-Gamma on the lines before ``as_of``; value all.
 
@@ -262,13 +272,17 @@ def model_clv(
     clean : pandas.DataFrame
         Clean order lines.
     as_of : str or pandas.Timestamp
-        The analysis moment (exclusive); the last observed day is the day before.
+        The analysis moment (exclusive): the lines before it are summarised
+        (:func:`helpers.clv_data.summary_data` with this ``as_of``); the last observed day is
+        :func:`helpers.dates.last_day`.
     horizon_months : float
-        CLV horizon in months (> 0).
+        CLV horizon in months (> 0), of :data:`helpers.dates.WEEKS_PER_MONTH` weeks.
     discount_rate : float
         Annual discount rate (>= 0).
     margin_rate : float
         Margin as a share of spend, in (0, 1].
+    customer_col, date_col, amount_col : str
+        Column names of ``clean``; default the canonical names of :mod:`helpers.schema`.
 
     Returns
     -------
@@ -288,10 +302,10 @@ def model_clv(
     """
     check_numbers("horizon_months", horizon_months, "> 0", lambda a: a > 0)
     check_share("margin_rate", margin_rate, "margin share of spend")
-    as_of = pd.Timestamp(as_of)
-    last_day = (as_of - pd.Timedelta(1, "ns")).normalize()  # the last day that counts
-    lines = clean[clean[s.INVOICE_DATE] < as_of]
-    table = summary_data(lines, last_day, period="W")
+    as_of = dates.to_timestamp(as_of, "as_of")
+    columns = {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col}
+    lines = clean[clean[date_col] < as_of]
+    table = summary_data(lines, as_of=as_of, period="W", **columns)
     out = table.copy()
     scores = ["p_alive", "expected_purchases", "clv"]
     if not (table["frequency"] > 0).any():
@@ -305,11 +319,11 @@ def model_clv(
         warn_notes(notes)
         out.attrs.update(params={}, notes=notes, purchase_model=None, model_reason=None)
         return out
-    choice = choose_purchase_model(lines, last_day, summary=table)
+    choice = choose_purchase_model(lines, as_of=as_of, summary=table, **columns)
     purchases = choice.model
     spend = GammaGamma().fit(table)
     models = {choice.name: purchases, "Gamma-Gamma": spend}
-    horizon = float(horizon_months) * _WEEKS_PER_MONTH
+    horizon = float(horizon_months) * dates.WEEKS_PER_MONTH
     x, tx, t_obs = (table[c].to_numpy() for c in ("frequency", "recency", "T"))
     with np.errstate(all="ignore"):
         out["p_alive"] = purchases.probability_alive(x, tx, t_obs)
@@ -421,6 +435,10 @@ def score_customers(
     n_tiers: int = 5,
     seed: int = 0,
     reasons: pd.Series | None = None,
+    customer_col: str = s.CUSTOMER_ID,
+    invoice_col: str = s.INVOICE_ID,
+    date_col: str = s.INVOICE_DATE,
+    amount_col: str = s.AMOUNT,
     **tables: pd.DataFrame | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Score every customer at ``as_of`` with chapters 03-08: tier, segment, churn risk, CLV.
@@ -440,6 +458,9 @@ def score_customers(
     reasons : pandas.Series, optional
         When ``clean`` is :func:`helpers.cleaning.clean_and_flag` of ``raw`` cut at
         ``as_of``, its reasons: the churn features reuse the cleaning (:func:`churn_risk`).
+    customer_col, invoice_col, date_col, amount_col : str
+        Column names of ``raw`` and ``clean``; default the canonical names of
+        :mod:`helpers.schema`. The results are indexed by the customer ids as given.
     **tables
         ``products``, ``customers``, ``contacts`` for the churn features (None is skipped).
 
@@ -468,20 +489,22 @@ def score_customers(
     from helpers.rfm import rfm_analysis
 
     tables = {k: v for k, v in tables.items() if v is not None}
-    lines = clean[clean[s.INVOICE_DATE] < pd.Timestamp(as_of)]
-    who = lines[s.CUSTOMER_ID].unique()
+    as_of = dates.to_timestamp(as_of, "as_of")
+    lines = clean[clean[date_col] < as_of]
+    who = lines[customer_col].unique()
     if len(who) < 2:
         found = f"one, {who[0]!r}" if len(who) else "none"
         raise ValueError(
             f"score_customers needs at least 2 customers with clean order lines before "
-            f"as_of {pd.Timestamp(as_of):%Y-%m-%d}; found {found}. Tiers, RFM segments, the "
+            f"as_of {as_of:%Y-%m-%d}; found {found}. Tiers, RFM segments, the "
             "churn model and the CLV models compare customers with each other: give the "
             "order lines of more customers, or a later as_of"
         )
-    summary = customer_summary(lines)
-    rfm = rfm_analysis(lines, as_of)
+    columns = {"customer_col": customer_col, "date_col": date_col}
+    summary = customer_summary(lines, invoice_col=invoice_col, amount_col=amount_col, **columns)
+    rfm = rfm_analysis(lines, as_of, invoice_col=invoice_col, amount_col=amount_col, **columns)
     p_churn, features = churn_risk(
-        raw, as_of, window_days, clean=clean, reasons=reasons, seed=seed, **tables
+        raw, as_of, window_days, clean=clean, reasons=reasons, seed=seed, **columns, **tables
     )
     clv = model_clv(
         clean,
@@ -489,6 +512,8 @@ def score_customers(
         horizon_months=horizon_months,
         discount_rate=discount_rate,
         margin_rate=margin_rate,
+        amount_col=amount_col,
+        **columns,
     )
     view = customer_view(summary, rfm["segment"], p_churn, clv["clv"], n_tiers=n_tiers)
     view["p_alive"] = clv["p_alive"].reindex(view.index)
@@ -500,7 +525,7 @@ def score_customers(
         params=clv.attrs["params"],
         purchase_model=clv.attrs["purchase_model"],
         model_reason=clv.attrs["model_reason"],
-        as_of=pd.Timestamp(as_of),
+        as_of=as_of,
     )
     add_notes(view, [*p_churn.attrs["notes"], *clv.attrs["notes"], *tier_notes])
     return view, features, rfm

@@ -29,10 +29,12 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from helpers import dates
 from helpers import schema as s
 from helpers.checks import check_share, column_rule, require_columns, unique_ids
 from helpers.clv_formulas import income_value
 from helpers.customers import customer_summary
+from helpers.dates import to_timestamp
 
 __all__ = [
     "ASSUMED_MARGIN_RATE",
@@ -56,10 +58,10 @@ def _summary(
     """:func:`helpers.customers.customer_summary` with this module's column arguments."""
     summary = customer_summary(
         transactions,
-        customer_id=customer_col,
-        invoice_id=invoice_col,
-        invoice_date=date_col,
-        amount=amount_col,
+        customer_col=customer_col,
+        invoice_col=invoice_col,
+        date_col=date_col,
+        amount_col=amount_col,
     )
     return summary.rename_axis(s.CUSTOMER_ID)
 
@@ -386,8 +388,9 @@ def profit_model(
 
 # --- acquisition channels -----------------------------------------------------------------------
 
-#: Average length of a month in days (365.25 / 12).
-DAYS_PER_MONTH = 365.25 / 12
+#: Average length of a month in days: :data:`helpers.dates.DAYS_PER_MONTH` (365.25 / 12),
+#: kept here under its old name for chapter 02.
+DAYS_PER_MONTH = dates.DAYS_PER_MONTH
 
 
 def channel_economics(
@@ -441,7 +444,7 @@ def channel_economics(
     unique_ids(customers, customer_col, table)
     cac = pd.to_numeric(customers[cac_col], errors="coerce")
     column_rule(customers, ~(cac >= 0), table, cac_col, ">= 0 and present")
-    as_of = pd.Timestamp(as_of)
+    as_of = to_timestamp(as_of, "as_of")
     signup = pd.to_datetime(customers[signup_col])
     column_rule(customers, ~(signup <= as_of), table, signup_col, f"on or before {as_of}")
     ids = pd.Index(customers[customer_col])

@@ -228,7 +228,7 @@ def test_model_clv_uses_the_model_the_backtest_chooses_and_says_why():
     lines = simulated_lines(800, seed=5)
     as_of = pd.Timestamp("2021-07-01")  # exclusive: the last observed day is 2021-06-30
     out = strategy.model_clv(lines, as_of, horizon_months=12, discount_rate=0.1, margin_rate=0.5)
-    choice = clv.choose_purchase_model(lines, "2021-06-30")
+    choice = clv.choose_purchase_model(lines, as_of="2021-07-01")
     assert out.attrs["purchase_model"] == choice.name
     assert out.attrs["model_reason"] == choice.reason
     assert set(out.attrs["params"]) == {choice.name, "Gamma-Gamma"}
