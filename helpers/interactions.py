@@ -18,6 +18,8 @@ import scipy.sparse as sp
 
 from helpers import schema as s
 from helpers.checks import check_numbers, column_rule, require_columns
+from helpers.dates import to_timestamp
+from helpers.deprecation import renamed_arguments
 
 __all__ = ["Interactions", "interaction_matrix"]
 
@@ -55,18 +57,40 @@ class Interactions:
         """Row position of each customer id, -1 for a customer not in the matrix."""
         return self.customers.get_indexer(pd.Index(list(customers)).astype(str))
 
+    @property
+    def customer_col(self) -> str:
+        """The customer column's name the matrix was built from (default ``customer_id``)."""
+        return self.customers.name if self.customers.name is not None else s.CUSTOMER_ID
+
+    @property
+    def product_col(self) -> str:
+        """The product column's name the matrix was built from (default ``product_id``)."""
+        return self.products.name if self.products.name is not None else s.PRODUCT_ID
+
     def to_frame(self) -> pd.DataFrame:
-        """Return the non-zero cells as a long frame ``customer_id, product_id, value``."""
+        """Return the non-zero cells as a long frame: customer, product, ``value``.
+
+        The customer and product columns keep the names of the order lines the matrix was
+        built from (:attr:`customer_col`, :attr:`product_col`).
+        """
         coo = self.matrix.tocoo()
+        customer, product = self.customer_col, self.product_col
         return pd.DataFrame(
             {
-                s.CUSTOMER_ID: self.customers[coo.row],
-                s.PRODUCT_ID: self.products[coo.col],
+                customer: self.customers[coo.row],
+                product: self.products[coo.col],
                 "value": coo.data,
             }
-        ).sort_values([s.CUSTOMER_ID, s.PRODUCT_ID], ignore_index=True)
+        ).sort_values([customer, product], ignore_index=True)
 
 
+@renamed_arguments(
+    customer_id="customer_col",
+    product_id="product_col",
+    invoice_id="invoice_col",
+    invoice_date="date_col",
+    quantity="quantity_col",
+)
 def interaction_matrix(
     transactions: pd.DataFrame,
     *,
@@ -74,11 +98,11 @@ def interaction_matrix(
     half_life_days: float | None = None,
     as_of: str | pd.Timestamp | None = None,
     products: Iterable | None = None,
-    customer_id: str = s.CUSTOMER_ID,
-    product_id: str = s.PRODUCT_ID,
-    invoice_id: str = s.INVOICE_ID,
-    invoice_date: str = s.INVOICE_DATE,
-    quantity: str = s.QUANTITY,
+    customer_col: str = s.CUSTOMER_ID,
+    product_col: str = s.PRODUCT_ID,
+    invoice_col: str = s.INVOICE_ID,
+    date_col: str = s.INVOICE_DATE,
+    quantity_col: str = s.QUANTITY,
 ) -> Interactions:
     """Build the customer x product interaction matrix from clean order lines.
 
@@ -99,14 +123,18 @@ def interaction_matrix(
     products : iterable, optional
         The catalogue: product ids that get a column even if nobody bought them (the products
         of the lines are always included).
-    customer_id, product_id, invoice_id, invoice_date, quantity : str
-        Column names (``invoice_date`` is needed only with a half-life or ``as_of``,
-        ``quantity`` is checked when present).
+    customer_col, product_col, invoice_col, date_col, quantity_col : str
+        Column names (the date is needed only with a half-life or ``as_of``, the quantity is
+        checked when present); default the canonical names of :mod:`helpers.schema` (the
+        old names ``customer_id``, ``product_id``, ``invoice_id``, ``invoice_date``,
+        ``quantity`` still work, with a FutureWarning).
 
     Returns
     -------
     Interactions
-        The sparse matrix, customers and products sorted.
+        The sparse matrix, customers and products sorted; their indexes are named
+        ``customer_col`` and ``product_col``, so that what is made from the matrix
+        (recommendations) keeps the caller's names.
 
     Raises
     ------
@@ -116,43 +144,44 @@ def interaction_matrix(
     """
     if value not in ("binary", "count"):
         raise ValueError(f"value must be 'binary' or 'count', got {value!r}")
-    needed = [customer_id, product_id, invoice_id]
+    needed = [customer_col, product_col, invoice_col]
     if half_life_days is not None:
         check_numbers("half_life_days", half_life_days, "> 0 days", lambda x: x > 0)
     if half_life_days is not None or as_of is not None:
-        needed.append(invoice_date)
+        needed.append(date_col)
     require_columns(transactions, needed, "transactions")
     for column in needed:
         column_rule(transactions, transactions[column].isna(), "transactions", column, "present")
-    if quantity in transactions.columns:
-        bad = ~(pd.to_numeric(transactions[quantity], errors="coerce") > 0)
+    if quantity_col in transactions.columns:
+        bad = ~(pd.to_numeric(transactions[quantity_col], errors="coerce") > 0)
         column_rule(
-            transactions, bad, "transactions", quantity, "> 0 (clean the order lines first)"
+            transactions, bad, "transactions", quantity_col, "> 0 (clean the order lines first)"
         )
     if as_of is not None:
-        transactions = transactions[transactions[invoice_date] < pd.Timestamp(as_of)]
+        as_of = to_timestamp(as_of, "as_of")
+        transactions = transactions[transactions[date_col] < as_of]
     lines = pd.DataFrame(
         {
-            "c": transactions[customer_id].astype(str),
-            "p": transactions[product_id].astype(str),
-            "i": transactions[invoice_id].astype(str),
+            "c": transactions[customer_col].astype(str),
+            "p": transactions[product_col].astype(str),
+            "i": transactions[invoice_col].astype(str),
             "w": 1.0,
         }
     )
     if half_life_days is not None:
-        dates = transactions[invoice_date]
-        end = dates.max() if as_of is None else pd.Timestamp(as_of)
+        dates = transactions[date_col]
+        end = dates.max() if as_of is None else as_of
         age = (end - dates).dt.total_seconds().to_numpy() / 86_400.0
         lines["w"] = 0.5 ** (np.maximum(age, 0.0) / float(half_life_days))
     # one purchase per (customer, product, invoice): the latest weight is the same on its lines
     per_invoice = lines.groupby(["c", "p", "i"], sort=False)["w"].max()
     grouped = per_invoice.groupby(level=["c", "p"], sort=False)
     cells = (grouped.sum() if value == "count" else grouped.max()).reset_index()
-    customers = pd.Index(np.sort(cells["c"].unique()), name=customer_id)
+    customers = pd.Index(np.sort(cells["c"].unique()), name=customer_col)
     catalogue = cells["p"].unique()
     if products is not None:
         catalogue = np.union1d(catalogue, pd.Index(list(products)).astype(str).to_numpy())
-    product_index = pd.Index(np.sort(catalogue), name=product_id)
+    product_index = pd.Index(np.sort(catalogue), name=product_col)
     rows = customers.get_indexer(cells["c"])
     cols = product_index.get_indexer(cells["p"])
     matrix = sp.csr_matrix(

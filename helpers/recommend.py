@@ -6,7 +6,8 @@ with its customer and product index.
 
 Every recommender is fitted on an :class:`Interactions` (``fit`` returns ``self``) and
 :meth:`Recommender.recommend` gives the top ``k`` products of each customer as a long frame
-``customer_id, rank, product_id, score``:
+customer, ``rank``, product, ``score``, the customer and product columns named as in the
+order lines the matrix was built from (``customer_id, rank, product_id, score`` by default):
 
 - :class:`PopularityRecommender`: the products most customers bought, overall or within the
   customer's segment (the baseline every method must beat);
@@ -44,6 +45,7 @@ import scipy.sparse as sp
 
 from helpers import schema as s
 from helpers.checks import check_numbers, column_rule, require_columns
+from helpers.deprecation import renamed_arguments
 from helpers.interactions import Interactions, interaction_matrix
 
 __all__ = [
@@ -55,10 +57,12 @@ __all__ = [
     "PopularityRecommender",
     "Recommender",
     "UserCF",
+    "check_k",
     "interaction_matrix",
 ]
 
-#: The columns of :meth:`Recommender.recommend`.
+#: The columns of :meth:`Recommender.recommend` for a matrix built from the canonical names
+#: (otherwise the customer and product columns keep the names the matrix was built from).
 RECOMMENDATION_COLUMNS: tuple[str, ...] = (s.CUSTOMER_ID, "rank", s.PRODUCT_ID, "score")
 
 #: Rows of customers scored at once (bounds the memory of a dense block of scores).
@@ -122,7 +126,25 @@ def _neighbours(unit: sp.csr_matrix, n: int) -> sp.csr_matrix:
     return sp.csr_matrix(data, shape=(unit.shape[0], unit.shape[0]))
 
 
-def _check_k(k: object) -> int:
+def check_k(k: object) -> int:
+    """Check a list length ``k`` (products per customer) and return it as an int.
+
+    Shared by the recommenders and :mod:`helpers.recommend_eval`.
+
+    Parameters
+    ----------
+    k : int
+        Products per customer.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is not a whole number >= 1 (a bool is not).
+    """
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise ValueError(f"k must be a whole number >= 1 (products per customer), got {k!r}")
     return int(k)
@@ -199,12 +221,13 @@ class Recommender:
         Returns
         -------
         pandas.DataFrame
-            One row per customer, one column per product.
+            One row per customer (the index named as the matrix's customers), one column per
+            product.
         """
         data = self._fitted()
         ids = self._customers(customers)
         scores = self._score(data.rows(ids), ids)
-        return pd.DataFrame(scores, index=ids.rename(s.CUSTOMER_ID), columns=data.products)
+        return pd.DataFrame(scores, index=ids.rename(data.customer_col), columns=data.products)
 
     def recommend(
         self,
@@ -229,11 +252,13 @@ class Recommender:
         Returns
         -------
         pandas.DataFrame
-            Columns :data:`RECOMMENDATION_COLUMNS`: ``customer_id``, ``rank`` (1..k),
-            ``product_id``, ``score``; customers in the order given, then by rank (best
-            first; equal scores by product id).
+            Columns: the customer, ``rank`` (1..k), the product and ``score``
+            (:data:`RECOMMENDATION_COLUMNS` by default): the customer and product columns are
+            named as in the order lines the matrix was built from
+            (:attr:`Interactions.customer_col`, :attr:`Interactions.product_col`). Customers
+            in the order given, then by rank (best first; equal scores by product id).
         """
-        k = _check_k(k)
+        k = check_k(k)
         data = self._fitted()
         ids = self._customers(customers)
         rows = data.rows(ids)
@@ -255,9 +280,9 @@ class Recommender:
         rank = np.arange(len(r)) - np.searchsorted(r, r) + 1
         return pd.DataFrame(
             {
-                s.CUSTOMER_ID: ids.to_numpy()[r],
+                data.customer_col: ids.to_numpy()[r],
                 "rank": rank.astype("int64"),
-                s.PRODUCT_ID: data.products.to_numpy()[c],
+                data.product_col: data.products.to_numpy()[c],
                 "score": v.astype(float),
             }
         )
@@ -345,7 +370,7 @@ class ItemCF(Recommender):
         self.n_neighbours = n_neighbours
 
     def _fit(self) -> None:
-        _check_k(self.n_neighbours)
+        check_k(self.n_neighbours)
         columns = _row_normalise(self.interactions_.matrix.T.tocsr())
         self.similarity_ = _neighbours(columns, self.n_neighbours)
 
@@ -362,7 +387,8 @@ class ItemCF(Recommender):
         Parameters
         ----------
         recommendations : pandas.DataFrame
-            The output of :meth:`recommend` (at least ``customer_id`` and ``product_id``).
+            The output of :meth:`recommend` (at least its customer and product columns, named
+            as in the fitted matrix).
         n : int, optional
             Keep the ``n`` largest contributions per recommendation; None keeps them all.
 
@@ -376,13 +402,14 @@ class ItemCF(Recommender):
             contribution (largest first) and product id.
         """
         data = self._fitted()
-        require_columns(recommendations, [s.CUSTOMER_ID, s.PRODUCT_ID], "recommendations")
+        customer, product = data.customer_col, data.product_col
+        require_columns(recommendations, [customer, product], "recommendations")
         recs = recommendations.reset_index(drop=True)
-        rows = data.rows(recs[s.CUSTOMER_ID])
-        cols = data.products.get_indexer(recs[s.PRODUCT_ID].astype(str))
+        rows = data.rows(recs[customer])
+        cols = data.products.get_indexer(recs[product].astype(str))
         bad = pd.Series((rows < 0) | (cols < 0), index=recs.index)
         column_rule(
-            recs, bad, "recommendations", "customer_id/product_id", "a customer and product "
+            recs, bad, "recommendations", f"{customer}/{product}", "a customer and product "
             "of the fitted matrix",
         )  # fmt: skip
         bought = data.matrix[rows]
@@ -425,7 +452,7 @@ class UserCF(Recommender):
         self.n_neighbours = n_neighbours
 
     def _fit(self) -> None:
-        _check_k(self.n_neighbours)
+        check_k(self.n_neighbours)
         unit = _row_normalise(self.interactions_.matrix)
         self.neighbours_ = _neighbours(unit, self.n_neighbours)
 
@@ -443,13 +470,14 @@ class ContentRecommender(Recommender):
     Parameters
     ----------
     products : pandas.DataFrame
-        One row per product: ``product_id``, ``description`` and, when present, ``category``
+        One row per product: its id, description and, when present, category
         (made one token, ``category_home_decor``, so that it is not confused with a word of
         a description). Products of the matrix without a row have no words and score 0.
     min_df : int, default 1
         Words in fewer products are ignored.
-    product_id, description, category : str
-        Column names.
+    product_col, description_col, category_col : str
+        Column names in ``products`` (old names ``product_id``, ``description``,
+        ``category``, with a FutureWarning).
 
     Attributes
     ----------
@@ -459,31 +487,34 @@ class ContentRecommender(Recommender):
         The words.
     """
 
+    @renamed_arguments(
+        product_id="product_col", description="description_col", category="category_col"
+    )
     def __init__(
         self,
         products: pd.DataFrame,
         *,
         min_df: int = 1,
-        product_id: str = s.PRODUCT_ID,
-        description: str = s.DESCRIPTION,
-        category: str = s.CATEGORY,
+        product_col: str = s.PRODUCT_ID,
+        description_col: str = s.DESCRIPTION,
+        category_col: str = s.CATEGORY,
     ) -> None:
         self.products = products
         self.min_df = min_df
-        self.product_id = product_id
-        self.description = description
-        self.category = category
+        self.product_col = product_col
+        self.description_col = description_col
+        self.category_col = category_col
 
     def _fit(self) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         table = self.products
-        require_columns(table, [self.product_id, self.description], "products")
-        text = table[self.description].fillna("").astype(str)
-        if self.category in table.columns:
-            token = table[self.category].fillna("").astype(str).str.lower()
+        require_columns(table, [self.product_col, self.description_col], "products")
+        text = table[self.description_col].fillna("").astype(str)
+        if self.category_col in table.columns:
+            token = table[self.category_col].fillna("").astype(str).str.lower()
             text = text + " category_" + token.str.replace(r"\W+", "_", regex=True)
-        words = pd.Series(text.to_numpy(), index=table[self.product_id].astype(str))
+        words = pd.Series(text.to_numpy(), index=table[self.product_col].astype(str))
         words = words[~words.index.duplicated()].reindex(self.interactions_.products, fill_value="")
         vectorizer = TfidfVectorizer(min_df=self.min_df, token_pattern=r"(?u)\b[\w-]{2,}\b")
         self.features_ = vectorizer.fit_transform(words.to_numpy()).tocsr()

@@ -1,7 +1,8 @@
 """Evaluating recommendations honestly: a time split and ranking metrics at ``k``.
 
-A recommender is fitted on the order lines **before a cutoff** and judged on what customers
-bought **from the cutoff on** (:func:`time_split`), never on the purchases it was fitted on.
+A recommender is fitted on the order lines **before a cutoff** (``test_start``) and judged on
+what customers bought **from the cutoff on**, up to an optional ``as_of`` (exclusive, as
+everywhere in :mod:`helpers`) (:func:`time_split`), never on the purchases it was fitted on.
 :func:`relevant_items` lists, per customer, the products that count as a hit: by default the
 products a customer bought after the cutoff and had not bought before (recommenders leave out
 what was already bought), for customers known before the cutoff. Only customers with at least
@@ -32,7 +33,9 @@ import pandas as pd
 
 from helpers import schema as s
 from helpers.checks import column_rule, require_columns
-from helpers.recommend import Interactions, Recommender, _check_k
+from helpers.dates import to_timestamp
+from helpers.deprecation import renamed_arguments
+from helpers.recommend import Interactions, Recommender, check_k
 
 __all__ = [
     "METRICS",
@@ -48,12 +51,13 @@ __all__ = [
 METRICS: tuple[str, ...] = ("precision", "recall", "map", "ndcg", "hit_rate", "coverage")
 
 
+@renamed_arguments(cutoff="test_start", end="as_of", invoice_date="date_col")
 def time_split(
     transactions: pd.DataFrame,
-    cutoff: str | pd.Timestamp,
+    test_start: str | pd.Timestamp,
     *,
-    end: str | pd.Timestamp | None = None,
-    invoice_date: str = s.INVOICE_DATE,
+    as_of: str | pd.Timestamp | None = None,
+    date_col: str = s.INVOICE_DATE,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split order lines at a moment: training lines before it, test lines from it on.
 
@@ -61,53 +65,50 @@ def time_split(
     ----------
     transactions : pandas.DataFrame
         Clean order lines.
-    cutoff : str or pandas.Timestamp
-        The first moment of the test period.
-    end : str or pandas.Timestamp, optional
-        The end of the test period (exclusive); default no end.
-    invoice_date : str
-        Column name.
+    test_start : str or pandas.Timestamp
+        The first moment of the test period (included in it; the training lines are those
+        before it). Old name ``cutoff`` (same meaning).
+    as_of : str or pandas.Timestamp, optional
+        The end of the test period, exclusive (the analysis date: lines at or after it are not
+        used); default no end. Old name ``end`` (same meaning).
+    date_col : str, default "invoice_date"
+        Column name of the invoice date (old name ``invoice_date``).
 
     Returns
     -------
     train, test : pandas.DataFrame
-        The lines with ``invoice_date < cutoff``, and those with ``cutoff <= invoice_date <
-        end``.
+        The lines with ``date < test_start``, and those with ``test_start <= date < as_of``.
 
     Raises
     ------
     ValueError
-        If the column is missing, a date is missing, the cutoff is not a date, or either side
-        is empty.
+        If the column is missing, a date is missing, ``test_start`` or ``as_of`` is not a
+        date, or either side is empty.
     """
-    require_columns(transactions, [invoice_date], "transactions")
-    column_rule(
-        transactions, transactions[invoice_date].isna(), "transactions", invoice_date, "present"
-    )
-    try:
-        start = pd.Timestamp(cutoff)
-        stop = pd.Timestamp(end) if end is not None else None
-    except (TypeError, ValueError):
-        raise ValueError(f"cutoff and end must be dates; got {cutoff!r}, {end!r}") from None
-    dates = transactions[invoice_date]
+    require_columns(transactions, [date_col], "transactions")
+    column_rule(transactions, transactions[date_col].isna(), "transactions", date_col, "present")
+    start = to_timestamp(test_start, "test_start")
+    stop = to_timestamp(as_of, "as_of") if as_of is not None else None
+    dates = transactions[date_col]
     train = transactions[dates < start]
     test = transactions[(dates >= start) & ((dates < stop) if stop is not None else True)]
     if train.empty or test.empty:
         raise ValueError(
-            f"cutoff {start} leaves {len(train):,} training and {len(test):,} test lines "
-            f"(the data runs from {dates.min()} to {dates.max()}); pick a cutoff inside it"
+            f"test_start {start} leaves {len(train):,} training and {len(test):,} test lines "
+            f"(the data runs from {dates.min()} to {dates.max()}); pick a test_start inside it"
         )
     return train, test
 
 
+@renamed_arguments(customer_id="customer_col", product_id="product_col")
 def relevant_items(
     train: pd.DataFrame,
     test: pd.DataFrame,
     *,
     new_items_only: bool = True,
     known_customers_only: bool = True,
-    customer_id: str = s.CUSTOMER_ID,
-    product_id: str = s.PRODUCT_ID,
+    customer_col: str = s.CUSTOMER_ID,
+    product_col: str = s.PRODUCT_ID,
 ) -> pd.DataFrame:
     """List the products that count as a hit per customer: what they bought after the cutoff.
 
@@ -121,40 +122,44 @@ def relevant_items(
     known_customers_only : bool, default True
         Keep only customers with a purchase before the cutoff (a new customer is a cold start:
         evaluate them separately).
-    customer_id, product_id : str
-        Column names.
+    customer_col, product_col : str
+        Column names (old names ``customer_id``, ``product_id``, with a FutureWarning).
 
     Returns
     -------
     pandas.DataFrame
-        Distinct ``customer_id, product_id`` pairs, sorted.
+        Distinct (customer, product) pairs, sorted, under the caller's column names
+        ``customer_col`` and ``product_col``.
     """
-    require_columns(train, [customer_id, product_id], "train", allow_empty=True)
-    require_columns(test, [customer_id, product_id], "test")
-    pairs = test[[customer_id, product_id]].astype(str).drop_duplicates()
-    before = train[[customer_id, product_id]].astype(str).drop_duplicates()
+    columns = [customer_col, product_col]
+    require_columns(train, columns, "train", allow_empty=True)
+    require_columns(test, columns, "test")
+    pairs = test[columns].astype(str).drop_duplicates()
+    before = train[columns].astype(str).drop_duplicates()
     if known_customers_only:
-        pairs = pairs[pairs[customer_id].isin(before[customer_id])]
+        pairs = pairs[pairs[customer_col].isin(before[customer_col])]
     if new_items_only:
         seen = pd.MultiIndex.from_frame(before)
         pairs = pairs[~pd.MultiIndex.from_frame(pairs).isin(seen)]
-    pairs = pairs.rename(columns={customer_id: s.CUSTOMER_ID, product_id: s.PRODUCT_ID})
-    return pairs.sort_values([s.CUSTOMER_ID, s.PRODUCT_ID], ignore_index=True)
+    return pairs.sort_values(columns, ignore_index=True)
 
 
-def _check_recommendations(recommendations: pd.DataFrame) -> pd.DataFrame:
+def _check_recommendations(
+    recommendations: pd.DataFrame, customer_col: str, product_col: str
+) -> pd.DataFrame:
+    """Check the recommendations and return them as (customer, rank, product), ids as text."""
     table = "recommendations"
-    require_columns(recommendations, [s.CUSTOMER_ID, "rank", s.PRODUCT_ID], table, allow_empty=True)
+    require_columns(recommendations, [customer_col, "rank", product_col], table, allow_empty=True)
     rank = pd.to_numeric(recommendations["rank"], errors="coerce")
     column_rule(
         recommendations, ~(rank >= 1) | (rank % 1 != 0), table, "rank", "a whole number >= 1"
     )
-    recs = recommendations[[s.CUSTOMER_ID, "rank", s.PRODUCT_ID]].astype(
-        {s.CUSTOMER_ID: str, s.PRODUCT_ID: str}
+    recs = recommendations[[customer_col, "rank", product_col]].astype(
+        {customer_col: str, product_col: str}
     )
     for keys, what in (
-        ([s.CUSTOMER_ID, "rank"], "rank"),
-        ([s.CUSTOMER_ID, s.PRODUCT_ID], s.PRODUCT_ID),
+        ([customer_col, "rank"], "rank"),
+        ([customer_col, product_col], product_col),
     ):
         column_rule(
             recommendations, recs.duplicated(keys, keep=False), table, what,
@@ -164,27 +169,30 @@ def _check_recommendations(recommendations: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ranked_lines(
-    recommendations: pd.DataFrame, relevant: pd.DataFrame
+    recommendations: pd.DataFrame,
+    relevant: pd.DataFrame,
+    customer_col: str = s.CUSTOMER_ID,
+    product_col: str = s.PRODUCT_ID,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """List each recommendation to a scored customer with its position, hit flag and gains."""
-    recs = _check_recommendations(recommendations)
-    require_columns(relevant, [s.CUSTOMER_ID, s.PRODUCT_ID], "relevant")
-    truth = relevant[[s.CUSTOMER_ID, s.PRODUCT_ID]].astype(str).drop_duplicates()
-    n_relevant = truth.groupby(s.CUSTOMER_ID).size()
-    recs = recs[recs[s.CUSTOMER_ID].isin(n_relevant.index)]
-    recs = recs.sort_values([s.CUSTOMER_ID, "rank"], kind="stable")
-    hit = pd.MultiIndex.from_frame(recs[[s.CUSTOMER_ID, s.PRODUCT_ID]]).isin(
+    recs = _check_recommendations(recommendations, customer_col, product_col)
+    require_columns(relevant, [customer_col, product_col], "relevant")
+    truth = relevant[[customer_col, product_col]].astype(str).drop_duplicates()
+    n_relevant = truth.groupby(customer_col).size()
+    recs = recs[recs[customer_col].isin(n_relevant.index)]
+    recs = recs.sort_values([customer_col, "rank"], kind="stable")
+    hit = pd.MultiIndex.from_frame(recs[[customer_col, product_col]]).isin(
         pd.MultiIndex.from_frame(truth)
     )
-    customer = recs[s.CUSTOMER_ID].to_numpy()
+    customer = recs[customer_col].to_numpy()
     # the position in the list (1..), not the rank number, in case a list skips a rank; the
     # lines of ranks <= k are the first of each list, so positions hold for every k
-    position = recs.groupby(s.CUSTOMER_ID).cumcount().to_numpy() + 1
+    position = recs.groupby(customer_col).cumcount().to_numpy() + 1
     hits_so_far = pd.Series(hit.astype(int)).groupby(customer).cumsum().to_numpy()
     lines = pd.DataFrame(
         {
             "customer": customer,
-            "product": recs[s.PRODUCT_ID].to_numpy(),
+            "product": recs[product_col].to_numpy(),
             "rank": recs["rank"].to_numpy(),
             "hit": hit.astype(float),
             "precision_at_i": hits_so_far / position * hit,
@@ -222,7 +230,7 @@ def _per_customer(lines: pd.DataFrame, n_relevant: pd.Series, k: int) -> pd.Data
             "ndcg": per["dcg"].to_numpy() / discounts[ideal_len - 1],
             "hit": hits > 0,
         },
-        index=n_relevant.index.rename(s.CUSTOMER_ID),
+        index=n_relevant.index,
     )
 
 
@@ -246,29 +254,39 @@ def _summary(
 
 
 def ranking_metrics(
-    recommendations: pd.DataFrame, relevant: pd.DataFrame, k: int = 10
+    recommendations: pd.DataFrame,
+    relevant: pd.DataFrame,
+    k: int = 10,
+    *,
+    customer_col: str = s.CUSTOMER_ID,
+    product_col: str = s.PRODUCT_ID,
 ) -> pd.DataFrame:
     """Precision, recall, average precision and NDCG at ``k`` for every scored customer.
 
     Parameters
     ----------
     recommendations : pandas.DataFrame
-        ``customer_id, rank, product_id`` (as from ``recommend``); ranks above ``k`` are
-        ignored, customers without relevant products are not scored.
+        Customer, ``rank``, product (as from ``recommend``); ranks above ``k`` are ignored,
+        customers without relevant products are not scored.
     relevant : pandas.DataFrame
-        ``customer_id, product_id`` pairs that count as hits (:func:`relevant_items`).
+        (customer, product) pairs that count as hits (:func:`relevant_items`).
     k : int, default 10
         The length of the list judged.
+    customer_col, product_col : str
+        Column names of the customer and product in both frames (as the order lines named
+        them: ``recommend`` and :func:`relevant_items` keep their names).
 
     Returns
     -------
     pandas.DataFrame
-        One row per customer of ``relevant`` (sorted): ``n_relevant``, ``n_recommended``,
+        One row per customer of ``relevant`` (sorted; the index named ``customer_col``):
+        ``n_relevant``, ``n_recommended``,
         ``hits``, ``precision``, ``recall``, ``average_precision``, ``ndcg``, ``hit``. A
         customer with no recommendation scores 0.
     """
-    k = _check_k(k)
-    return _per_customer(*_ranked_lines(recommendations, relevant), k)
+    k = check_k(k)
+    lines, n_relevant = _ranked_lines(recommendations, relevant, customer_col, product_col)
+    return _per_customer(lines, n_relevant, k)
 
 
 def evaluate(
@@ -277,6 +295,8 @@ def evaluate(
     k: int = 10,
     *,
     n_products: int | None = None,
+    customer_col: str = s.CUSTOMER_ID,
+    product_col: str = s.PRODUCT_ID,
 ) -> pd.Series:
     """Average the ranking metrics at ``k`` over the scored customers; catalogue coverage.
 
@@ -286,6 +306,8 @@ def evaluate(
         As for :func:`ranking_metrics`.
     n_products : int, optional
         The catalogue's size, for coverage (NaN when not given).
+    customer_col, product_col : str
+        As for :func:`ranking_metrics`.
 
     Returns
     -------
@@ -294,8 +316,9 @@ def evaluate(
         ``coverage``: products recommended to scored customers / ``n_products``) and
         ``customers`` (how many were scored).
     """
-    k = _check_k(k)
-    return _summary(*_ranked_lines(recommendations, relevant), k, n_products)
+    k = check_k(k)
+    lines, n_relevant = _ranked_lines(recommendations, relevant, customer_col, product_col)
+    return _summary(lines, n_relevant, k, n_products)
 
 
 def metrics_by_k(
@@ -304,6 +327,8 @@ def metrics_by_k(
     ks: Iterable[int],
     *,
     n_products: int | None = None,
+    customer_col: str = s.CUSTOMER_ID,
+    product_col: str = s.PRODUCT_ID,
 ) -> pd.DataFrame:
     """Evaluate at several list lengths, from one list of the longest length.
 
@@ -315,14 +340,16 @@ def metrics_by_k(
         The lengths.
     n_products : int, optional
         The catalogue's size.
+    customer_col, product_col : str
+        As for :func:`ranking_metrics`.
 
     Returns
     -------
     pandas.DataFrame
         One row per ``k`` (index ``k``), the columns of :func:`evaluate`.
     """
-    lines, n_relevant = _ranked_lines(recommendations, relevant)
-    rows = {_check_k(k): _summary(lines, n_relevant, _check_k(k), n_products) for k in ks}
+    lines, n_relevant = _ranked_lines(recommendations, relevant, customer_col, product_col)
+    rows = {check_k(k): _summary(lines, n_relevant, check_k(k), n_products) for k in ks}
     return pd.DataFrame(rows).T.rename_axis("k")
 
 
@@ -344,7 +371,9 @@ def evaluate_recommenders(
     interactions : Interactions
         The training matrix (before the cutoff).
     relevant : pandas.DataFrame
-        What counts as a hit (:func:`relevant_items`); its customers are the ones scored.
+        What counts as a hit (:func:`relevant_items`); its customers are the ones scored. Its
+        customer and product columns are named as those the matrix was built from
+        (:attr:`Interactions.customer_col`, :attr:`Interactions.product_col`).
     k : int, default 10
         The list length judged.
     fit : bool, default True
@@ -361,9 +390,11 @@ def evaluate_recommenders(
     recommendations : dict of str to pandas.DataFrame
         Each recommender's recommendations to the scored customers.
     """
-    k = _check_k(k)
-    length = max(k, _check_k(n_recommended or k))
-    customers = pd.Index(relevant[s.CUSTOMER_ID].astype(str).unique())
+    k = check_k(k)
+    length = max(k, check_k(n_recommended or k))
+    names = {"customer_col": interactions.customer_col, "product_col": interactions.product_col}
+    require_columns(relevant, list(names.values()), "relevant")
+    customers = pd.Index(relevant[names["customer_col"]].astype(str).unique())
     rows, found = {}, {}
     for name, model in recommenders.items():
         if fit:
@@ -373,5 +404,5 @@ def evaluate_recommenders(
                 f"recommender {name!r} was not fitted on these interactions; pass fit=True"
             )
         found[name] = model.recommend(customers, length)
-        rows[name] = evaluate(found[name], relevant, k, n_products=interactions.shape[1])
+        rows[name] = evaluate(found[name], relevant, k, n_products=interactions.shape[1], **names)
     return pd.DataFrame(rows).T.rename_axis("method"), found

@@ -17,9 +17,17 @@ from helpers import schema as s
 from helpers.cleaning import clean_and_flag, clean_transactions, flag_transactions
 from helpers.customer_features import customer_features
 from helpers.customers import customer_summary
+from helpers.interactions import interaction_matrix
 from helpers.lookalike import prospect_features
 from helpers.non_products import non_product_lines
 from helpers.profiling import segment_profile
+from helpers.recommend import ContentRecommender, ItemCF, PopularityRecommender
+from helpers.recommend_eval import (
+    evaluate_recommenders,
+    ranking_metrics,
+    relevant_items,
+    time_split,
+)
 
 #: The canonical names and the caller's names of the frames below.
 OTHER = {
@@ -306,3 +314,118 @@ def test_churn_labels_and_snapshot_old_names_and_other_names():
             raw, cutoff="2024-01-04", horizon_days=1, data_end="2024-01-06", **RAW_NAMES
         )
     pd.testing.assert_frame_equal(before, snapshot)
+
+
+# --- interactions, recommendations and their evaluation ------------------------------------------
+
+MATRIX_COLS = {
+    "customer_col": "client",
+    "product_col": "sku",
+    "invoice_col": "order_no",
+    "date_col": "when",
+    "quantity_col": "qty",
+}
+MATRIX_OLD = {
+    "customer_id": "client",
+    "product_id": "sku",
+    "invoice_id": "order_no",
+    "invoice_date": "when",
+    "quantity": "qty",
+}
+
+
+def test_interaction_matrix_old_names_and_other_names():
+    with pytest.warns(FutureWarning, match="is now called"):
+        old = interaction_matrix(clean_lines(), value="count", **MATRIX_OLD)
+    new = interaction_matrix(clean_lines(), value="count", **MATRIX_COLS)
+    assert (old.matrix != new.matrix).nnz == 0
+    assert new.customers.name == "client" and new.products.name == "sku"
+    # K1 bought A on two invoices and B on one; K2 bought B once
+    cells = new.to_frame()
+    assert list(cells.columns) == ["client", "sku", "value"]
+    assert list(cells.itertuples(index=False, name=None)) == [
+        ("K1", "A", 2.0),
+        ("K1", "B", 1.0),
+        ("K2", "B", 1.0),
+    ]
+
+
+def test_recommend_writes_the_callers_names():
+    matrix = interaction_matrix(clean_lines(), **MATRIX_COLS)
+    # popularity: B has 2 buyers, A 1; K1 bought both, K2 only B -> K2 gets A
+    recs = PopularityRecommender().fit(matrix).recommend(k=1)
+    assert list(recs.columns) == ["client", "rank", "sku", "score"]
+    assert list(recs.itertuples(index=False, name=None)) == [("K2", 1, "A", 1.0)]
+    scores = PopularityRecommender().fit(matrix).score(["K2"])
+    assert scores.index.name == "client"
+    # item CF: cos(A, B) over the customer columns A = (1, 0), B = (1, 1) is 1 / sqrt(2)
+    item = ItemCF().fit(matrix)
+    recs = item.recommend(k=1)
+    assert recs["score"].tolist() == pytest.approx([2**-0.5])
+    why = item.explain(recs)
+    assert why[["client", "sku", "because_of"]].values.tolist() == [["K2", "A", "B"]]
+
+
+def test_content_recommender_old_names():
+    products = pd.DataFrame(
+        {"sku": ["A", "B"], "label": ["red mug", "red bag"], "kind": ["home", "bags"]}
+    )
+    matrix = interaction_matrix(clean_lines(), **MATRIX_COLS)
+    with pytest.warns(FutureWarning, match="is now called"):
+        old = ContentRecommender(
+            products, product_id="sku", description="label", category="kind"
+        ).fit(matrix)
+    new = ContentRecommender(
+        products, product_col="sku", description_col="label", category_col="kind"
+    ).fit(matrix)
+    pd.testing.assert_frame_equal(old.score(), new.score())
+    assert new.vocabulary_ == ["bag", "category_bags", "category_home", "mug", "red"]
+
+
+def test_time_split_and_relevant_items_old_names_and_other_names():
+    lines = pd.concat(
+        [
+            clean_lines(),
+            pd.DataFrame(
+                {
+                    "order_no": ["4"],
+                    "when": [pd.Timestamp("2024-01-12")],
+                    "client": ["K2"],
+                    "sku": ["A"],
+                    "qty": [1],
+                    "price": [5.0],
+                    "value": [5.0],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    old, new = old_and_new(
+        time_split,
+        lines,
+        old={"cutoff": "2024-01-05", "end": "2024-01-12", "invoice_date": "when"},
+        new={"test_start": "2024-01-05", "as_of": "2024-01-12", "date_col": "when"},
+    )
+    for before, after in zip(old, new, strict=True):
+        pd.testing.assert_frame_equal(before, after)
+    train, test = new
+    # as_of is exclusive: K2's purchase of 2024-01-12 is not in the test period
+    assert test["order_no"].tolist() == ["2"]
+    train, test = time_split(lines, "2024-01-05", date_col="when")
+    old, new = old_and_new(
+        relevant_items,
+        train,
+        test,
+        old={"customer_id": "client", "product_id": "sku"},
+        new={"customer_col": "client", "product_col": "sku"},
+    )
+    pd.testing.assert_frame_equal(old, new)
+    # K1 re-bought A (no hit); K2's A is new to K2
+    assert list(new.columns) == ["client", "sku"]
+    assert list(new.itertuples(index=False, name=None)) == [("K2", "A")]
+    matrix = interaction_matrix(train, **MATRIX_COLS)
+    table, found = evaluate_recommenders({"pop": PopularityRecommender()}, matrix, new, k=1)
+    assert list(found["pop"].columns) == ["client", "rank", "sku", "score"]
+    assert table.loc["pop", "precision"] == 1.0 and table.loc["pop", "hit_rate"] == 1.0
+    per = ranking_metrics(found["pop"], new, 1, customer_col="client", product_col="sku")
+    assert per.index.name == "client" and per["hits"].to_dict() == {"K2": 1}

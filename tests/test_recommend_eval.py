@@ -125,11 +125,11 @@ def test_time_split_and_relevant_items():
     assert list(relevant.itertuples(index=False, name=None)) == [("a", "P3"), ("b", "P4")]
     everything = e.relevant_items(train, test, new_items_only=False, known_customers_only=False)
     assert len(everything) == 4
-    _, short = e.time_split(LINES, "2024-02-01", end="2024-02-10")
+    _, short = e.time_split(LINES, "2024-02-01", as_of="2024-02-10")
     assert short["invoice_id"].unique().tolist() == ["3"]
     with pytest.raises(ValueError, match=r"leaves 7 training and 0 test lines"):
         e.time_split(LINES, "2025-01-01")
-    with pytest.raises(ValueError, match="must be dates"):
+    with pytest.raises(ValueError, match="test_start must be a date"):
         e.time_split(LINES, "soon")
 
 
