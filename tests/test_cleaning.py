@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import real_file
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from helpers import schema as s
@@ -600,6 +600,53 @@ clean_row = st.tuples(
 
 @settings(max_examples=200, deadline=None)
 @given(rows=st.lists(clean_row, min_size=1, max_size=25))
+# Pinned boundary cases, run on every test run whatever hypothesis draws:
+# a return at the very time of its purchase nets it;
+@example(
+    rows=[
+        ("1", "2024-01-01", "K1", "A", 3, 1.0, "X"),
+        ("C2", "2024-01-01", "K1", "A", -3, 1.0, "X"),
+    ]
+)
+# a return larger than the purchase nets it and leaves the excess unmatched;
+@example(
+    rows=[
+        ("1", "2024-01-01", "K1", "A", 2, 1.0, "X"),
+        ("C2", "2024-01-02", "K1", "A", -5, 1.0, "X"),
+    ]
+)
+# a return before any purchase (the day before, or hours before on the same day) nets nothing;
+@example(
+    rows=[
+        ("C2", "2024-01-01", "K1", "A", -2, 1.0, "X"),
+        ("1", "2024-01-02", "K1", "A", 2, 1.0, "X"),
+    ]
+)
+@example(
+    rows=[
+        ("C2", "2024-01-01", "K1", "A", -2, 1.0, "X"),
+        ("1", "2024-01-01 10:00", "K1", "A", 2, 1.0, "X"),
+    ]
+)
+# a line of zero quantity is a return of nothing: it nets nothing;
+@example(
+    rows=[("1", "2024-01-01", "K1", "A", 2, 1.0, "X"), ("2", "2024-01-02", "K1", "A", 0, 1.0, "X")]
+)
+# a return spans purchases, latest first; another price or customer is another product.
+@example(
+    rows=[
+        ("1", "2024-01-01", "K1", "A", 2, 1.0, "X"),
+        ("2", "2024-01-02", "K1", "A", 2, 1.0, "X"),
+        ("C3", "2024-02-01", "K1", "A", -3, 1.0, "X"),
+    ]
+)
+@example(
+    rows=[
+        ("1", "2024-01-01", "K1", "A", 2, 2.0, "X"),
+        ("1", "2024-01-01", "K2", "A", 2, 1.0, "X"),
+        ("C3", "2024-01-02", "K1", "A", -2, 1.0, "X"),
+    ]
+)
 def test_netting_agrees_with_a_row_by_row_reference(rows):
     df = lines(*rows)
     df["line"] = range(len(df))  # no exact duplicates: netting alone decides
