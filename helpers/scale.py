@@ -46,10 +46,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers import dates
 from helpers import scale_sql as q
 from helpers import schema as s
 from helpers.checks import example_row, require_columns
-from helpers.clv_data import period_days
+from helpers.clv_data import period_days, positional_last_day
+from helpers.deprecation import renamed_arguments
 from helpers.scale_sql import (
     ENGINES,
     Engine,
@@ -190,6 +192,12 @@ _CLV_DTYPES = {
 # --- the results -----------------------------------------------------------------------------
 
 
+@renamed_arguments(
+    customer_id="customer_col",
+    invoice_id="invoice_col",
+    invoice_date="date_col",
+    amount="amount_col",
+)
 def customer_summary(
     source: Source,
     *,
@@ -197,10 +205,10 @@ def customer_summary(
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
     file_format: str | None = None,
-    customer_id: str = s.CUSTOMER_ID,
-    invoice_id: str = s.INVOICE_ID,
-    invoice_date: str = s.INVOICE_DATE,
-    amount: str = s.AMOUNT,
+    customer_col: str = s.CUSTOMER_ID,
+    invoice_col: str = s.INVOICE_ID,
+    date_col: str = s.INVOICE_DATE,
+    amount_col: str = s.AMOUNT,
 ) -> pd.DataFrame:
     """Purchases, revenue and dates per customer, as :func:`helpers.customers.customer_summary`.
 
@@ -213,11 +221,13 @@ def customer_summary(
         Who runs the SQL; a name opens a default connection (:func:`duckdb_connect` without a
         memory limit, or :func:`spark_session`).
     start, end : str or pandas.Timestamp, optional
-        Keep lines with ``start <= invoice_date < end``.
+        Keep lines with ``start <= date < end`` (``end`` exclusive).
     file_format : {"parquet", "csv"}, optional
         Default: from the file names.
-    customer_id, invoice_id, invoice_date, amount : str
-        The input's column names; default the canonical names of :mod:`helpers.schema`.
+    customer_col, invoice_col, date_col, amount_col : str
+        The input's column names; default the canonical names of :mod:`helpers.schema`. The
+        old names ``customer_id``, ``invoice_id``, ``invoice_date`` and ``amount`` still work
+        for one release, with a FutureWarning.
 
     Returns
     -------
@@ -233,23 +243,21 @@ def customer_summary(
         has no lines, or the engine is unknown.
     """
     columns = {
-        s.CUSTOMER_ID: customer_id,
-        s.INVOICE_ID: invoice_id,
-        s.INVOICE_DATE: invoice_date,
-        s.AMOUNT: amount,
+        s.CUSTOMER_ID: customer_col,
+        s.INVOICE_ID: invoice_col,
+        s.INVOICE_DATE: date_col,
+        s.AMOUNT: amount_col,
     }
     run, _ = _open(source, engine, file_format, columns, ["customer", "positive"], "transactions")
     where = ["invoice_date IS NOT NULL"]
     if start is not None:
-        where.append(f"invoice_date >= {run.timestamp(pd.Timestamp(start))}")
+        where.append(f"invoice_date >= {run.timestamp(dates.to_timestamp(start, 'start'))}")
     if end is not None:
-        where.append(f"invoice_date < {run.timestamp(pd.Timestamp(end))}")
+        where.append(f"invoice_date < {run.timestamp(dates.to_timestamp(end, 'end'))}")
     out = run.run(q.CUSTOMER_SUMMARY, where=" AND ".join(where))
     if out.empty:
-        raise ValueError(
-            f"no order lines with {start or '-inf'} <= {invoice_date} < {end or 'inf'}"
-        )
-    return _typed(out, _SUMMARY_DTYPES, _unit(source, invoice_date))
+        raise ValueError(f"no order lines with {start or '-inf'} <= {date_col} < {end or 'inf'}")
+    return _typed(out, _SUMMARY_DTYPES, _unit(source, date_col))
 
 
 def _rfm(
@@ -267,7 +275,9 @@ def _rfm(
     checked = ["customer", "invoice", "date", "positive"]
     run, profile = _open(source, engine, file_format, columns, checked, what)
     last = pd.Timestamp(profile["last_line"])
-    as_of = last.normalize() + pd.Timedelta(days=1) if as_of is None else pd.Timestamp(as_of)
+    if as_of is None:
+        as_of = last.normalize() + pd.Timedelta(days=1)
+    as_of = dates.to_timestamp(as_of, "as_of")
     if not pd.Timestamp(profile["first_line"]) < as_of:
         raise ValueError(
             f"rfm_table: as_of {as_of} is at or before the first transaction "
@@ -375,10 +385,13 @@ def _rfm_columns(customer: str, invoice: str, date: str, amount: str) -> dict[st
     return {s.CUSTOMER_ID: customer, s.INVOICE_ID: invoice, s.INVOICE_DATE: date, s.AMOUNT: amount}
 
 
+@renamed_arguments(observation_end=("as_of", dates.day_after))
 def summary_data(
     source: Source,
-    observation_end: str | pd.Timestamp | None = None,
+    observation_end: dates.DateLike | None = None,
+    /,
     *,
+    as_of: dates.DateLike | None = None,
     period: str = "W",
     engine: Any = "duckdb",
     file_format: str | None = None,
@@ -392,8 +405,13 @@ def summary_data(
     ----------
     source : path, glob, list of paths or pandas.DataFrame
         Order lines with a customer, a date and an amount (see :func:`customer_summary`).
-    observation_end : str or pandas.Timestamp, optional
-        The last observed day, inclusive; default the day of the last line.
+    observation_end : date, optional, positional only
+        Deprecated: the old inclusive last observed day; pass ``as_of`` (the day after).
+    as_of : str, datetime.date or pandas.Timestamp, optional
+        The analysis date, exclusive, a day (midnight): the lines dated before it are
+        summarised, ``T`` runs to the day before. Default: midnight after the day of the last
+        line. The old keyword ``observation_end`` (the last day, inclusive) is read as the
+        day after it, with a FutureWarning.
     period : {"W", "D"}, default "W"
         The unit of ``recency`` and ``T``.
     engine : {"duckdb", "spark"}, duckdb connection or SparkSession, default "duckdb"
@@ -407,42 +425,38 @@ def summary_data(
     -------
     pandas.DataFrame
         Indexed by customer (sorted): ``frequency``, ``recency``, ``T``, ``monetary_value``,
-        ``first_purchase``, ``last_purchase``; ``attrs``: ``period``, ``observation_end``,
-        ``lines_after_end``.
+        ``first_purchase``, ``last_purchase``; ``attrs``: ``period``, ``as_of``,
+        ``last_day`` (inclusive) and ``lines_after_end``, as :func:`helpers.clv_data.summary_data`.
 
     Raises
     ------
     ValueError
-        If a column or value is missing, ``period`` is unknown, ``observation_end`` is not a
-        day or is before the first line, or for a bad input or engine.
+        If a column or value is missing, ``period`` is unknown, ``as_of`` is not a day
+        (midnight) or not after the first line's day, or for a bad input or engine.
     """
+    as_of = positional_last_day("summary_data", "observation_end", observation_end, "as_of", as_of)
     unit = period_days(period)
     columns = {s.CUSTOMER_ID: customer_col, s.INVOICE_DATE: date_col, s.AMOUNT: amount_col}
-    if observation_end is not None:
-        end = pd.Timestamp(observation_end)
-        if end != end.normalize():
-            raise ValueError(
-                f"observation_end is a day (the last observed day, inclusive); "
-                f"got {observation_end!r}"
-            )
+    if as_of is not None:  # a day: lines before it are those of the days up to the one before
+        as_of = dates.to_timestamp(as_of, "as_of", day=True)
+        end = dates.last_day(as_of)
     # amount: a number, of any sign, as helpers.clv_data.purchase_days allows
     checked = ["customer", "date", "number"]
-    after = (
-        {} if observation_end is None else {"after": f"CAST(invoice_date AS DATE) > {_day(end)}"}
-    )
+    after = {} if as_of is None else {"after": f"CAST(invoice_date AS DATE) > {_day(end)}"}
     run, profile = _open(source, engine, file_format, columns, checked, "transactions", after)
-    if observation_end is None:
+    if as_of is None:
         end = pd.Timestamp(profile["last_line"]).normalize()
+        as_of = dates.day_after(end)
     first = pd.Timestamp(profile["first_line"]).normalize()
     if end < first:
         raise ValueError(
-            f"observation_end {end:%Y-%m-%d} is before the first purchase ({first:%Y-%m-%d}); "
-            "no customer to summarise"
+            f"as_of {as_of} is not after the first purchase ({first:%Y-%m-%d}): no line is "
+            "dated before it, no customer to summarise"
         )
     out = run.run(q.CLV_SUMMARY, end=_day(end), period_days=f"CAST({unit:g} AS DOUBLE)")
     out = _typed(out, _CLV_DTYPES, _unit(source, date_col))
     lines_after = int(profile["after"] or 0) if after else 0
-    out.attrs.update(period=period, observation_end=end, lines_after_end=lines_after)
+    out.attrs.update(period=period, as_of=as_of, last_day=end, lines_after_end=lines_after)
     return out
 
 

@@ -137,8 +137,8 @@ def test_windows_as_of_and_options_equal_pandas(synthetic):
     assert_same(got, expected)
     assert got["recency"].min() == 0
     assert_same(scale.rfm_table(source, as_of), rfm.rfm_table(lines, as_of))
-    expected = clv_data.summary_data(lines, "2024-06-30", period="D")
-    got = scale.summary_data(source, "2024-06-30", period="D")
+    expected = clv_data.summary_data(lines, as_of="2024-07-01", period="D")
+    got = scale.summary_data(source, as_of="2024-07-01", period="D")
     assert_same(got, expected)
     assert got.attrs == expected.attrs
     assert got.attrs["lines_after_end"] == (lines["invoice_date"] >= "2024-07-01").sum()
@@ -147,8 +147,15 @@ def test_windows_as_of_and_options_equal_pandas(synthetic):
 def test_own_column_names(synthetic):
     lines, _, expected = synthetic
     renamed = lines.rename(columns={"customer_id": "Client", "amount": "Spend"})
-    got = scale.customer_summary(renamed, customer_id="Client", amount="Spend")
+    got = scale.customer_summary(renamed, customer_col="Client", amount_col="Spend")
     assert_same(got.rename_axis("customer_id"), expected["summary"])
+    with pytest.warns(FutureWarning) as caught:
+        old = scale.customer_summary(renamed, customer_id="Client", amount="Spend")
+    assert sorted(str(w.message).split(":")[1].split(";")[0] for w in caught) == [
+        " the argument 'amount' is now called 'amount_col'",
+        " the argument 'customer_id' is now called 'customer_col'",
+    ]
+    assert_same(old, got)
 
 
 def test_duckdb_spills_to_disk_under_a_small_memory_limit(tmp_path):
@@ -206,8 +213,10 @@ def test_bad_input_says_what_is_wrong(synthetic, tmp_path):
         scale.customer_summary(lines.iloc[:0])
     with pytest.raises(ValueError, match="at or before the first transaction"):
         scale.rfm_table(lines, "2020-01-01")
-    with pytest.raises(ValueError, match="is a day"):
-        scale.summary_data(lines, "2024-06-30 12:00")
+    with pytest.raises(ValueError, match="as_of must be a day"):
+        scale.summary_data(lines, as_of="2024-06-30 12:00")
+    with pytest.raises(ValueError, match="as_of 2020-01-01 00:00:00 is not after the first"):
+        scale.summary_data(lines, as_of="2020-01-01")
     with pytest.raises(ValueError, match="n_scores"):
         scale.rfm_scores(lines, n_scores=10)
 
