@@ -38,6 +38,7 @@ import scipy.sparse as sp
 from helpers import schema as s
 from helpers.checks import check_numbers, column_rule, require_columns
 from helpers.cleaning import NON_PRODUCT_CODES, NON_PRODUCT_PATTERN, non_product_lines
+from helpers.deprecation import renamed_arguments
 
 __all__ = [
     "RULE_COLUMNS",
@@ -68,16 +69,22 @@ RULE_COLUMNS: tuple[str, ...] = (
 # --- baskets -----------------------------------------------------------------------------------
 
 
+@renamed_arguments(
+    invoice_id="invoice_col",
+    product_id="product_col",
+    quantity="quantity_col",
+    description="description_col",
+)
 def basket_matrix(
     transactions: pd.DataFrame,
     *,
     sparse: bool = True,
     non_product_codes: Mapping[str, str | None] | Iterable[str] = NON_PRODUCT_CODES,
     non_product_pattern: str | None = NON_PRODUCT_PATTERN,
-    invoice_id: str = s.INVOICE_ID,
-    product_id: str = s.PRODUCT_ID,
-    quantity: str = s.QUANTITY,
-    description: str = s.DESCRIPTION,
+    invoice_col: str = s.INVOICE_ID,
+    product_col: str = s.PRODUCT_ID,
+    quantity_col: str = s.QUANTITY,
+    description_col: str = s.DESCRIPTION,
 ) -> pd.DataFrame:
     """One-hot basket matrix: one row per invoice, one boolean column per product.
 
@@ -95,14 +102,17 @@ def basket_matrix(
         holding nothing else is not a basket.
     non_product_pattern : str, optional
         A regular expression for more such codes (matched on the upper-cased code).
-    invoice_id, product_id, quantity, description : str
-        Column names (``quantity`` is checked only when present; ``description`` is used only
-        for codes that need one).
+    invoice_col, product_col, quantity_col, description_col : str
+        Column names (the quantity is checked only when present; the description is used
+        only for codes that need one); default the canonical names of :mod:`helpers.schema`
+        (the old names ``invoice_id``, ``product_id``, ``quantity``, ``description`` still
+        work, with a FutureWarning).
 
     Returns
     -------
     pandas.DataFrame
-        Index: invoice ids (sorted, named ``invoice_id``); columns: product ids (sorted).
+        Index: invoice ids (sorted, named ``invoice_col``); columns: product ids (sorted,
+        named ``product_col``).
 
     Raises
     ------
@@ -110,42 +120,42 @@ def basket_matrix(
         If a column is missing, an id is missing, a quantity is zero or negative (returns not
         netted: clean the lines first), or no product line is left.
     """
-    require_columns(transactions, [invoice_id, product_id], "transactions")
-    for column in (invoice_id, product_id):
+    require_columns(transactions, [invoice_col, product_col], "transactions")
+    for column in (invoice_col, product_col):
         column_rule(transactions, transactions[column].isna(), "transactions", column, "present")
-    if quantity in transactions.columns:
-        bad = ~(pd.to_numeric(transactions[quantity], errors="coerce") > 0)
+    if quantity_col in transactions.columns:
+        bad = ~(pd.to_numeric(transactions[quantity_col], errors="coerce") > 0)
         column_rule(
             transactions,
             bad,
             "transactions",
-            quantity,
+            quantity_col,
             "> 0 (returns netted against their purchases: clean the order lines first)",
         )
     keep = ~non_product_lines(
         transactions,
         non_product_codes=non_product_codes,
         non_product_pattern=non_product_pattern,
-        product_id=product_id,
-        description=description,
+        product_col=product_col,
+        description_col=description_col,
     )
-    lines = transactions.loc[keep, [invoice_id, product_id]].astype(str)
+    lines = transactions.loc[keep, [invoice_col, product_col]].astype(str)
     if lines.empty:
         raise ValueError(
             f"transactions: no product lines ({len(transactions):,} line(s), all of them "
             "non-product codes); there are no baskets"
         )
-    invoices = np.sort(lines[invoice_id].unique())
-    products = np.sort(lines[product_id].unique())
-    rows = np.searchsorted(invoices, lines[invoice_id].to_numpy())
-    cols = np.searchsorted(products, lines[product_id].to_numpy())
+    invoices = np.sort(lines[invoice_col].unique())
+    products = np.sort(lines[product_col].unique())
+    rows = np.searchsorted(invoices, lines[invoice_col].to_numpy())
+    cols = np.searchsorted(products, lines[product_col].to_numpy())
     matrix = sp.csc_matrix(
         (np.ones(len(lines), dtype=bool), (rows, cols)), shape=(len(invoices), len(products))
     )
     matrix.sum_duplicates()
     matrix.data[:] = True
-    index = pd.Index(invoices, name=invoice_id)
-    columns = pd.Index(products, name=product_id)
+    index = pd.Index(invoices, name=invoice_col)
+    columns = pd.Index(products, name=product_col)
     if sparse:
         return pd.DataFrame.sparse.from_spmatrix(matrix, index=index, columns=columns)
     return pd.DataFrame(matrix.toarray(), index=index, columns=columns)
@@ -367,11 +377,12 @@ def association_rules(
 # --- rules in words ----------------------------------------------------------------------------
 
 
+@renamed_arguments(product_id="product_col", description="description_col")
 def product_descriptions(
     transactions: pd.DataFrame,
     *,
-    product_id: str = s.PRODUCT_ID,
-    description: str = s.DESCRIPTION,
+    product_col: str = s.PRODUCT_ID,
+    description_col: str = s.DESCRIPTION,
 ) -> pd.Series:
     """Give each product its most frequent description (ties: alphabetical first).
 
@@ -382,24 +393,25 @@ def product_descriptions(
     ----------
     transactions : pandas.DataFrame
         Order lines (or a products table) with product ids and descriptions.
-    product_id, description : str
-        Column names.
+    product_col, description_col : str
+        Column names (old names ``product_id``, ``description``, with a FutureWarning).
 
     Returns
     -------
     pandas.Series
-        Description indexed by product id (sorted).
+        Description indexed by product id (sorted); the index is named ``product_col`` and
+        the Series ``description_col``.
     """
-    require_columns(transactions, [product_id, description], "transactions")
-    pairs = transactions[[product_id, description]].dropna().astype(str)
+    require_columns(transactions, [product_col, description_col], "transactions")
+    pairs = transactions[[product_col, description_col]].dropna().astype(str)
     counts = pairs.value_counts().rename("n").reset_index()
     counts = counts.sort_values(
-        [product_id, "n", description], ascending=[True, False, True], kind="stable"
+        [product_col, "n", description_col], ascending=[True, False, True], kind="stable"
     )
-    first = counts.drop_duplicates(product_id)
+    first = counts.drop_duplicates(product_col)
     return pd.Series(
-        first[description].to_numpy(), index=pd.Index(first[product_id], name=product_id)
-    ).rename(description)
+        first[description_col].to_numpy(), index=pd.Index(first[product_col], name=product_col)
+    ).rename(description_col)
 
 
 def _names(items: tuple, descriptions: pd.Series | None) -> str:
@@ -445,6 +457,7 @@ def explain_rules(
 # --- per group, and a check against known pairs ------------------------------------------------
 
 
+@renamed_arguments(invoice_id="invoice_col", product_id="product_col", customer_id="customer_col")
 def rules_by_group(
     transactions: pd.DataFrame,
     by: str | pd.Series,
@@ -454,9 +467,11 @@ def rules_by_group(
     min_lift: float = 1.0,
     max_len: int | None = None,
     min_baskets: int = 1,
-    invoice_id: str = s.INVOICE_ID,
-    product_id: str = s.PRODUCT_ID,
-    customer_id: str = s.CUSTOMER_ID,
+    invoice_col: str = s.INVOICE_ID,
+    product_col: str = s.PRODUCT_ID,
+    customer_col: str = s.CUSTOMER_ID,
+    quantity_col: str = s.QUANTITY,
+    description_col: str = s.DESCRIPTION,
 ) -> pd.DataFrame:
     """Association rules found separately within each group of invoices (segment, country).
 
@@ -476,8 +491,12 @@ def rules_by_group(
     min_baskets : int, default 1
         Groups with fewer baskets are not analysed (they are still listed, with no rules, in
         ``attrs["groups"]``).
-    invoice_id, product_id, customer_id : str
-        Column names.
+    invoice_col, product_col, customer_col : str
+        Column names (old names ``invoice_id``, ``product_id``, ``customer_id``, with a
+        FutureWarning).
+    quantity_col, description_col : str
+        Column names passed to :func:`basket_matrix` (quantity checked, description for the
+        non-product codes that need one).
 
     Returns
     -------
@@ -492,36 +511,40 @@ def rules_by_group(
         groups.
     """
     if isinstance(by, str):
-        require_columns(transactions, [invoice_id, product_id, by], "transactions")
+        require_columns(transactions, [invoice_col, product_col, by], "transactions")
         groups = transactions[by]
         column_rule(transactions, groups.isna(), "transactions", by, "present (a group per line)")
         name = by
     elif isinstance(by, pd.Series):
-        require_columns(transactions, [invoice_id, product_id, customer_id], "transactions")
-        missing = pd.Index(transactions[customer_id].unique()).difference(by.dropna().index)
+        require_columns(transactions, [invoice_col, product_col, customer_col], "transactions")
+        missing = pd.Index(transactions[customer_col].unique()).difference(by.dropna().index)
         if len(missing):
             raise ValueError(
                 f"by: {len(missing):,} customer(s) of the transactions have no group label, "
                 f"e.g. customer {missing[0]!r}; give every customer a label"
             )
-        groups = transactions[customer_id].map(by)
+        groups = transactions[customer_col].map(by)
         name = by.name or "group"
     else:
         raise ValueError(f"by must be a column name or a Series per customer, got {type(by)}")
     groups = groups.astype(str)
-    per_invoice = groups.groupby(transactions[invoice_id]).nunique()
+    per_invoice = groups.groupby(transactions[invoice_col]).nunique()
     if (per_invoice > 1).any():
         bad = per_invoice.index[per_invoice > 1][0]
-        seen = sorted(groups[transactions[invoice_id] == bad].unique())
+        seen = sorted(groups[transactions[invoice_col] == bad].unique())
         raise ValueError(f"by: invoice {bad!r} is in {len(seen)} groups {seen}; one per invoice")
-    sizes = transactions.groupby(groups, sort=True)[invoice_id].nunique()
+    sizes = transactions.groupby(groups, sort=True)[invoice_col].nunique()
     sizes = sizes.sort_values(ascending=False, kind="stable")
     found, summary = [], []
     for group, n in sizes.items():
         rules = pd.DataFrame(columns=list(RULE_COLUMNS))
         if n >= min_baskets:
             baskets = basket_matrix(
-                transactions[groups == group], invoice_id=invoice_id, product_id=product_id
+                transactions[groups == group],
+                invoice_col=invoice_col,
+                product_col=product_col,
+                quantity_col=quantity_col,
+                description_col=description_col,
             )
             rules = association_rules(
                 baskets,

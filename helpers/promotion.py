@@ -62,6 +62,8 @@ import pandas as pd
 
 from helpers import schema as s
 from helpers.checks import check_days, check_numbers, check_share, require_columns
+from helpers.dates import to_timestamp
+from helpers.deprecation import renamed_arguments
 from helpers.threshold_offers import threshold_offer
 
 __all__ = [
@@ -221,14 +223,15 @@ def best_duration(
     return float(days) if days.ndim == 0 else days
 
 
+@renamed_arguments(product_id="product_col", quantity="quantity_col", invoice_date="date_col")
 def sales_velocity(
     transactions: pd.DataFrame,
     as_of: str | pd.Timestamp,
     window_days: int = 90,
     *,
-    product_id: str = s.PRODUCT_ID,
-    quantity: str = s.QUANTITY,
-    invoice_date: str = s.INVOICE_DATE,
+    product_col: str = s.PRODUCT_ID,
+    quantity_col: str = s.QUANTITY,
+    date_col: str = s.INVOICE_DATE,
 ) -> pd.Series:
     """Units sold per day of each product over the ``window_days`` before ``as_of``.
 
@@ -240,20 +243,22 @@ def sales_velocity(
         End of the window (exclusive).
     window_days : int, default 90
         Length of the window.
-    product_id, quantity, invoice_date : str
-        Column names.
+    product_col, quantity_col, date_col : str
+        Column names; default the canonical names of :mod:`helpers.schema` (the old names
+        ``product_id``, ``quantity``, ``invoice_date`` still work, with a FutureWarning).
 
     Returns
     -------
     pandas.Series
-        ``velocity`` per product with a sale in the window.
+        ``velocity`` per product with a sale in the window (the index named
+        ``product_col``).
     """
-    require_columns(transactions, [product_id, quantity, invoice_date], "transactions")
+    require_columns(transactions, [product_col, quantity_col, date_col], "transactions")
     check_days("window_days", window_days)
-    end = pd.Timestamp(as_of)
-    dates = transactions[invoice_date]
+    end = to_timestamp(as_of, "as_of")
+    dates = transactions[date_col]
     window = transactions[(dates >= end - pd.Timedelta(days=int(window_days))) & (dates < end)]
-    units = window.groupby(product_id)[quantity].sum().astype(float)
+    units = window.groupby(product_col)[quantity_col].sum().astype(float)
     return (units / window_days).rename("velocity")
 
 

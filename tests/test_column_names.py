@@ -14,6 +14,7 @@ import pytest
 
 from helpers import churn
 from helpers import schema as s
+from helpers.baskets import basket_matrix, product_descriptions, rules_by_group
 from helpers.cleaning import clean_and_flag, clean_transactions, flag_transactions
 from helpers.customer_features import customer_features
 from helpers.customers import customer_summary
@@ -21,6 +22,7 @@ from helpers.interactions import interaction_matrix
 from helpers.lookalike import prospect_features
 from helpers.non_products import non_product_lines
 from helpers.profiling import segment_profile
+from helpers.promotion import sales_velocity
 from helpers.recommend import ContentRecommender, ItemCF, PopularityRecommender
 from helpers.recommend_eval import (
     evaluate_recommenders,
@@ -429,3 +431,70 @@ def test_time_split_and_relevant_items_old_names_and_other_names():
     assert table.loc["pop", "precision"] == 1.0 and table.loc["pop", "hit_rate"] == 1.0
     per = ranking_metrics(found["pop"], new, 1, customer_col="client", product_col="sku")
     assert per.index.name == "client" and per["hits"].to_dict() == {"K2": 1}
+
+
+# --- baskets and promotions --------------------------------------------------------------------
+
+
+def test_basket_matrix_and_rules_old_names_and_other_names():
+    lines = clean_lines()
+    old, new = old_and_new(
+        basket_matrix,
+        lines,
+        old={"invoice_id": "order_no", "product_id": "sku", "quantity": "qty"},
+        new={"invoice_col": "order_no", "product_col": "sku", "quantity_col": "qty"},
+    )
+    pd.testing.assert_frame_equal(old, new)
+    assert new.index.name == "order_no" and new.columns.name == "sku"
+    # order 1 holds A and B, order 2 A, order 3 B
+    assert new.sparse.to_dense().astype(int).values.tolist() == [[1, 1], [1, 0], [0, 1]]
+    with pytest.raises(ValueError, match="'qty' must be > 0"):
+        basket_matrix(
+            lines.assign(qty=[1, 1, -1, 1]),
+            invoice_col="order_no",
+            product_col="sku",
+            quantity_col="qty",
+        )
+    segments = pd.Series({"K1": "loyal", "K2": "new"}, name="segment")
+    old, new = old_and_new(
+        rules_by_group,
+        lines,
+        segments,
+        old={
+            "invoice_id": "order_no",
+            "product_id": "sku",
+            "customer_id": "client",
+            "min_support": 0.1,
+        },
+        new={
+            "invoice_col": "order_no",
+            "product_col": "sku",
+            "customer_col": "client",
+            "quantity_col": "qty",
+            "min_support": 0.1,
+        },
+    )
+    pd.testing.assert_frame_equal(old, new)
+    assert new.attrs["groups"]["baskets"].to_dict() == {"loyal": 2, "new": 1}
+    described = product_descriptions(
+        pd.DataFrame({"sku": ["A", "A", "B"], "label": ["MUG", "MUG", "BAG"]}),
+        product_col="sku",
+        description_col="label",
+    )
+    assert described.index.name == "sku" and described.name == "label"
+    assert described.to_dict() == {"A": "MUG", "B": "BAG"}
+
+
+def test_sales_velocity_old_names_and_other_names():
+    old, new = old_and_new(
+        sales_velocity,
+        clean_lines(),
+        "2024-01-11",
+        10,
+        old={"product_id": "sku", "quantity": "qty", "invoice_date": "when"},
+        new={"product_col": "sku", "quantity_col": "qty", "date_col": "when"},
+    )
+    pd.testing.assert_series_equal(old, new)
+    # 2024-01-01 .. 2024-01-10: A sold 1 + 2 units, B 1 + 3 units, over 10 days
+    assert new.index.name == "sku"
+    assert new.to_dict() == pytest.approx({"A": 0.3, "B": 0.4})
