@@ -34,7 +34,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers import dates
 from helpers import schema as s
+from helpers.clv_data import positional_last_day
+from helpers.deprecation import renamed_arguments
 
 __all__ = [
     "CAMPAIGN_DAYS",
@@ -48,7 +51,7 @@ __all__ = [
 CAMPAIGN_OFFER = "10% off every order for 30 days"
 #: Days after the campaign date in which an order counts as a response.
 CAMPAIGN_DAYS = 30
-#: Days before the end of the observed window on which the campaign was sent.
+#: Days before the last observed day on which the campaign was sent.
 _BEFORE_END = 91
 #: Per persona: (share of the active non-buyers the e-mail persuades, share of the buyers it
 #: puts off).
@@ -157,6 +160,32 @@ def campaign_tables(
     return history, truth
 
 
-def campaign_date(observation_end: pd.Timestamp) -> pd.Timestamp:
-    """Return the campaign date: 91 days before the end of the observed window."""
-    return observation_end - pd.Timedelta(days=_BEFORE_END)
+@renamed_arguments(observation_end=("as_of", dates.day_after))
+def campaign_date(
+    observation_end: dates.DateLike | None = None, /, *, as_of: dates.DateLike | None = None
+) -> pd.Timestamp:
+    """Return the campaign date: 91 days before the last observed day.
+
+    Parameters
+    ----------
+    observation_end : date, optional, positional only
+        Deprecated: the old inclusive last observed day; pass ``as_of`` (the day after).
+    as_of : str, datetime.date or pandas.Timestamp
+        The end of the observed window, exclusive (the last observed day is
+        :func:`helpers.dates.last_day` of it). The old keyword ``observation_end`` (the last
+        day, inclusive) is read as the day after it, with a FutureWarning.
+
+    Returns
+    -------
+    pandas.Timestamp
+        ``last_day(as_of) - 91 days``.
+
+    Examples
+    --------
+    >>> campaign_date(as_of="2011-12-10")
+    Timestamp('2011-09-09 00:00:00')
+    """
+    as_of = positional_last_day("campaign_date", "observation_end", observation_end, "as_of", as_of)
+    if as_of is None:
+        raise TypeError("campaign_date() missing the keyword argument 'as_of'")
+    return dates.last_day(as_of) - pd.Timedelta(days=_BEFORE_END)

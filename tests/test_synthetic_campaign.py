@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import synthetic_campaign
 from helpers.synthetic import make_synthetic
 from helpers.synthetic_campaign import CAMPAIGN_DAYS, PERSONA_EFFECTS
 
@@ -104,3 +105,14 @@ def test_the_chances_are_consistent_with_the_effects(joined):
     observed = (joined["spend_without"] > 0).groupby(band, observed=True).mean()
     predicted = joined.groupby(band, observed=True)["p_without"].mean()
     assert (observed - predicted).abs().max() < 0.06
+
+
+def test_campaign_date_is_91_days_before_the_last_observed_day():
+    # as_of 10 December (exclusive): last observed day 9 December; 91 days before is
+    # 9 September (21 days of September after the 9th, 31 + 30 in October and November, 9)
+    assert synthetic_campaign.campaign_date(as_of="2011-12-10") == pd.Timestamp("2011-09-09")
+    with pytest.warns(FutureWarning, match="'observation_end' is now called 'as_of'"):
+        old = synthetic_campaign.campaign_date(observation_end="2011-12-09")
+    assert old == pd.Timestamp("2011-09-09")
+    with pytest.warns(FutureWarning, match="passed by position is the old 'observation_end'"):
+        assert synthetic_campaign.campaign_date(pd.Timestamp("2011-12-09")) == old
