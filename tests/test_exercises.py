@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT
 
 from helpers import exercises
-from helpers.exercises import ch10_12, core
+from helpers.exercises import core, recommendation, strategy
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 #: Chapters whose exercises this suite requires: every chapter.
@@ -191,7 +191,7 @@ def test_notebook_exercises_match_the_registry_and_their_solutions_are_correct(p
     ) == len(registered)
 
 
-# --- chapters 10-12: the references themselves ---------------------------------------------------
+# --- chapters 10-11: the references themselves ---------------------------------------------------
 
 
 def test_the_break_even_reference_is_the_hand_formula():
@@ -221,8 +221,8 @@ def test_the_birthday_reference_crosses_new_year(monkeypatch):
         name="birth_date",
     )
     shop = SimpleNamespace(customers=pd.DataFrame({"birth_date": births}))
-    monkeypatch.setattr(ch10_12, "default_shop", lambda: shop)
-    assert ch10_12.birthdays_over_new_year() == 3
+    monkeypatch.setattr(strategy, "default_shop", lambda: shop)
+    assert strategy.birthdays_over_new_year() == 3
     start = pd.Timestamp("2024-12-20")
     assert int(((next_birthday(births, start) - start).dt.days < 30).sum()) == 3
 
@@ -231,14 +231,14 @@ def test_the_top_tier_keeps_ties_together_like_value_deciles():
     from helpers.tiers import value_deciles
 
     values = pd.Series([10, 9, 9, 5, 4, 3, 2, 1, 1, 0], index=list("abcdefghij"), dtype=float)
-    top = ch10_12._top_tier(values, 5)
+    top = strategy._top_tier(values, 5)
     assert list(top.index[top]) == ["a", "b", "c"]  # 2 of 10 is the fifth; the tie at 9 stays
     assert (top == (value_deciles(values, 5) == 1)).all()
 
 
 def test_the_ranking_reference_breaks_ties_by_the_lower_column_and_skips_zeros():
     scores = np.array([[0.5, 0.5, 0.0, 0.7], [0.0, 0.0, 0.2, 0.0]])
-    assert ch10_12._top(scores, 3).tolist() == [[3, 0, 1], [2, -1, -1]]
+    assert recommendation._top(scores, 3).tolist() == [[3, 0, 1], [2, -1, -1]]
 
 
 def test_chapter_11_checks_say_cannot_check_on_other_lines_and_never_raise():

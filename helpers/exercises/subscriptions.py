@@ -1,13 +1,16 @@
-"""Exercises of chapter 07: subscriptions (cohorts, the sBG model, survival curves).
+"""Exercises of chapter 07 (subscriptions): 07.1-07.3 and the judgement exercise 07.4.
 
 Each function is the reference computation of one exercise, in plain Python, numpy and pandas
-on the default data (the embedded gift box club and IBM Telco file); the notebook's solutions
-use ``helpers`` instead.
+on the default data (the embedded gift box club and IBM Telco file), without
+:mod:`helpers.survival`, :mod:`helpers.cohorts` or :mod:`helpers.retention`, which the chapter
+teaches; the Telco file is read with :func:`helpers.datasets.load_telco` (loading is not what
+the chapter practises).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from helpers.exercises.core import default_shop, exercise
 
@@ -67,3 +70,23 @@ def january_cohort_after_a_year() -> float:
     subscriptions = default_shop().subscriptions
     cohort = subscriptions[subscriptions["signup_month"] == "2023-01"]
     return float((cohort["months_active"] > 12).mean())
+
+
+@exercise(
+    "07.4",
+    "Fix the snippet that gives the share of sign-ups still subscribed 12 months after "
+    "signing up: what is the right share?",
+    "a subscription that signed up less than 12 months before the data end cannot have "
+    "paid for 13 months yet, whatever it will do: it is censored, not lost. Count only "
+    "the cohorts that could have been seen at month 12.",
+    abs=1e-9,
+)
+def share_after_a_year_censoring_fixed() -> float:
+    """Share with more than 12 months paid among the cohorts observed for 12 months or more."""
+    shop = default_shop()
+    subscriptions = shop.subscriptions
+    end = pd.Timestamp(shop.observation_end)
+    signup = pd.to_datetime(subscriptions["signup_month"] + "-01")
+    months_seen = (end.year - signup.dt.year) * 12 + (end.month - signup.dt.month)
+    seen = subscriptions[months_seen >= 12]
+    return float((seen["months_active"] > 12).mean())

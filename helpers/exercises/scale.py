@@ -1,7 +1,8 @@
-"""Exercises of chapter 13: the same questions asked of DuckDB in SQL.
+"""Exercises of chapter 13 (at scale): 13.1, 13.2 and the judgement exercise 13.3.
 
-The exercises run DuckDB over the embedded shop's clean order lines (small enough for pandas),
-so that the answer can be checked; the references compute them with plain pandas.
+The exercises run DuckDB (or Spark) over the embedded shop's clean order lines (small enough
+for pandas), so that the answer can be checked; the references compute them with plain
+pandas, without :mod:`helpers.scale` or :mod:`helpers.scale_sql`, which the chapter teaches.
 """
 
 from __future__ import annotations
@@ -35,3 +36,16 @@ def best_month_revenue() -> float:
     clean = default_clean()
     monthly = clean.groupby(clean["invoice_date"].dt.to_period("M"))["amount"].sum()
     return float(monthly.max())
+
+
+@exercise(
+    "13.3",
+    "Fix the colleague's SQL: how many customers bought in the month with the most customers?",
+    "a customer with ten order lines in a month is still one customer: look at what the "
+    "count in the SELECT counts.",
+)
+def busiest_month_customers() -> int:
+    """Largest number of distinct customers in one calendar month."""
+    clean = default_clean()
+    month = clean["invoice_date"].dt.to_period("M")
+    return int(clean.groupby(month)["customer_id"].nunique().max())
