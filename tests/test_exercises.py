@@ -250,3 +250,47 @@ def test_chapter_11_checks_say_cannot_check_on_other_lines_and_never_raise():
         for other in (earlier, clean.head(0)):
             assert exercises.check(exercise_id, answer, data=other).status == "cannot check"
             assert exercises.check(exercise_id, math.nan, data=other).status == "cannot check"
+
+
+# --- the shared references (helpers.exercises.reference) ------------------------------------------
+
+
+def test_quantile_scores_count_the_customers_with_a_lower_value():
+    from helpers.exercises.reference import quantile_score
+
+    # 0, 0, 2 and 3 customers below: floor(5 x below / 4) + 1
+    assert quantile_score(pd.Series([1.0, 1.0, 2.0, 3.0])).tolist() == [1, 1, 3, 4]
+    # 0.1 + 0.2 and 0.3 are the same money: one score
+    assert quantile_score(pd.Series([0.1 + 0.2, 0.3, 0.0])).tolist() == [2, 2, 1]
+
+
+def test_rfm_segments_by_hand_and_nothing_from_as_of_on():
+    from helpers.exercises.reference import last_purchase_days, rfm_segments
+
+    as_of = pd.Timestamp("2024-01-11")
+    rows = []
+    # customer, days before as_of of the last purchase, invoices: R and F from 5 down to 1
+    for customer, days, invoices in [
+        ("a", 1, 5),
+        ("b", 3, 4),
+        ("c", 5, 3),
+        ("d", 7, 2),
+        ("e", 9, 1),
+    ]:
+        for n in range(invoices):
+            when = as_of - pd.Timedelta(days=days + 20 * n) + pd.Timedelta(hours=23, minutes=59)
+            rows.append((customer, f"{customer}{n}", when))
+    rows += [("a", "late1", as_of), ("f", "late2", as_of + pd.Timedelta(hours=1))]  # not counted
+    lines = pd.DataFrame(rows, columns=["customer_id", "invoice_id", "invoice_date"])
+
+    recency = last_purchase_days(as_of, lines)
+    assert recency.to_dict() == {"a": 1, "b": 3, "c": 5, "d": 7, "e": 9}  # 23:59 is still a day
+    assert rfm_segments(lines, as_of).to_dict() == {
+        "a": "Champions",  # R 5, F 5
+        "b": "Loyal",  # R 4, F 4
+        "c": "Need Attention",  # R 3, F 3
+        "d": "Hibernating",  # R 2, F 2
+        "e": "Lost",  # R 1, F 1
+    }
+    before = lines[lines["invoice_date"] < as_of]
+    assert rfm_segments(before, as_of).equals(rfm_segments(lines, as_of))
