@@ -21,7 +21,9 @@ from helpers.exercises.reference import analysis_date
 MIN_CLUSTER_SHARE = 0.08
 
 #: Chapter 05's numeric features, in the order of its matrix: first the skewed counts and
-#: amounts that are put on a log scale (log1p), then those only standardised.
+#: amounts that are put on a log scale (log1p), then those only standardised. The lists restate
+#: the chapter's definitions (helpers.customer_features.LOG_FEATURES) on purpose: the reference
+#: does not read them from the helper it checks.
 LOGGED = (
     "frequency",
     "monetary",
