@@ -74,6 +74,16 @@ def _data_span(lines: pd.DataFrame, date_col: str, table: str) -> tuple[pd.Times
     return dates.min(), dates.max().normalize() + _DAY
 
 
+_LINE_COLUMNS = ("customer_col", "invoice_col", "date_col", "product_col", "quantity_col")
+_LINE_COLUMNS += ("price_col", "amount_col")
+
+
+def _cleaning_settings(settings: Mapping[str, object]) -> dict[str, object]:
+    """Pick the keywords of clean_transactions in a snapshot's settings (columns, cleaning)."""
+    columns = {name: settings[name] for name in _LINE_COLUMNS if name in settings}
+    return {**columns, **dict(settings.get("cleaning") or {})}
+
+
 # --- 1. labels and features ----------------------------------------------------------------------
 
 
@@ -341,10 +351,8 @@ def churn_snapshot(
     if clean is None:
         from helpers.cleaning import clean_transactions
 
-        names = ("invoice_col", "product_col", "quantity_col", "price_col", "amount_col")
-        settings = {name: features[name] for name in names if name in features}
-        settings.update(customer_col=customer_col, date_col=date_col)
-        clean, _ = clean_transactions(raw, **{**settings, **dict(features.get("cleaning") or {})})
+        settings = {**features, "customer_col": customer_col, "date_col": date_col}
+        clean, _ = clean_transactions(raw, **_cleaning_settings(settings))
     if data_end is None:
         data_end = _data_span(raw, date_col, "raw order lines")[1]
     labels = churn_labels(
@@ -467,9 +475,9 @@ def build_snapshots(
     if clean is None:
         from helpers.cleaning import clean_transactions
 
-        clean, _ = clean_transactions(raw, **dict(snapshot.get("cleaning") or {}))
+        clean, _ = clean_transactions(raw, **_cleaning_settings(snapshot))
     frames = {
-        pd.Timestamp(c): churn_snapshot(raw, c, horizon_days, clean=clean, **snapshot)
+        to_timestamp(c, "cutoffs"): churn_snapshot(raw, c, horizon_days, clean=clean, **snapshot)
         for c in cutoffs
     }
     out = pd.concat(frames, names=["cutoff"])
