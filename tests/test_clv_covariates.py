@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import real_file
-from sklearn.exceptions import ConvergenceWarning
+from helpers.clv import ConvergenceWarning
 
 from helpers import clv
 from helpers.clv import covariate_likelihood

@@ -70,6 +70,7 @@ from helpers.clv.bootstrap import parametric_bootstrap
 from helpers.clv.choice import PURCHASE_MODELS, ModelChoice, choose_purchase_model
 from helpers.clv.comparison import ModelComparison, compare_models
 from helpers.clv.covariates import CovariateModel, dummies
+from helpers.clv.fitting import ConvergenceWarning, NotFittedError, check_is_fitted
 from helpers.clv.gamma_gamma import GammaGamma
 from helpers.clv.intervals import customer_intervals, predictive_intervals
 from helpers.clv.laplace import parameter_draws
@@ -86,13 +87,16 @@ from helpers.clv.simulation import (
 __all__ = [
     "BetaGeoBetaBinomModel",
     "BetaGeoModel",
+    "ConvergenceWarning",
     "CovariateModel",
     "GammaGamma",
     "ModelChoice",
     "ModelComparison",
     "ModifiedBetaGeoModel",
+    "NotFittedError",
     "PURCHASE_MODELS",
     "ParetoNBDModel",
+    "check_is_fitted",
     "choose_purchase_model",
     "compare_models",
     "customer_intervals",

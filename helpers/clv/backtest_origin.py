@@ -11,12 +11,14 @@ from __future__ import annotations
 import copy
 import math
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from helpers import schema as s
 from helpers.clv.backtest_metrics import information_criteria
+from helpers.clv.fitting import ConvergenceWarning
 from helpers.clv_data import BTYD_FREQUENCY, BTYD_RECENCY, BTYD_T
 
 __all__: list[str] = []
@@ -49,10 +51,16 @@ def _parameters(model) -> str:
 
 
 def fit_at_origin(template, summary: pd.DataFrame) -> tuple[object, dict]:
-    """Fit a fresh copy of ``template`` on ``summary``; return it and its row of the fit table."""
+    """Fit a fresh copy of ``template`` on ``summary``; return it and its row of the fit table.
+
+    A fit that does not converge or runs away does not warn here (one warning per origin and
+    model would bury the reader): the row's ``converged`` and ``parameters`` report it.
+    """
     model = _fresh(template)
     started = time.perf_counter()
-    model.fit(summary)
+    with warnings.catch_warnings():  # reported in the row ("converged", "parameters")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(summary)
     seconds = time.perf_counter() - started
     k, n = len(model.params_), len(summary)
     aic, bic = information_criteria(model.log_likelihood_, k, n)

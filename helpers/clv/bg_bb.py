@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import special
 
 from helpers.checks import check_numbers
-from helpers.clv.fitting import PurchaseModel, summary_arrays
+from helpers.clv.fitting import DEFAULT_COLUMNS, PurchaseModel, summary_arrays
 from helpers.clv_data import BTYD_FREQUENCY, BTYD_RECENCY
 
 __all__ = ["BetaGeoBetaBinomModel", "PERIODS"]
@@ -60,6 +60,7 @@ class BetaGeoBetaBinomModel(PurchaseModel):
     """
 
     PARAMS = ("alpha", "beta", "gamma", "delta")
+    COLUMNS = {**DEFAULT_COLUMNS, "T_col": PERIODS}
 
     def fit(
         self,

@@ -52,6 +52,7 @@ class BetaGeoModel(PurchaseModel):
     """
 
     PARAMS = ("r", "alpha", "a", "b")
+    SCALES = ("alpha",)
 
     @staticmethod
     def _loglik(params, x, tx, t_obs):

@@ -9,6 +9,7 @@ log-parameters with the Laplace standard errors of the log-parameters that
 
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -16,9 +17,9 @@ import pandas as pd
 
 from helpers.clv.bg_bb import PERIODS, BetaGeoBetaBinomModel
 from helpers.clv.bg_nbd import BetaGeoModel
-from helpers.clv.fitting import Fitter, summary_arrays
+from helpers.clv.fitting import ConvergenceWarning, Fitter, convergence_problem, summary_arrays
 from helpers.clv.gamma_gamma import GammaGamma
-from helpers.clv.laplace import _check_fitted_model, log_covariance
+from helpers.clv.laplace import check_fitted_model, log_covariance
 from helpers.clv.mbg_nbd import ModifiedBetaGeoModel
 from helpers.clv.pareto_nbd import ParetoNBDModel
 from helpers.clv.simulation import (
@@ -124,8 +125,14 @@ def parametric_bootstrap(
     -------
     BootstrapResult
         ``params`` (one row per refit) and ``summary`` (one row per parameter).
+
+    Warns
+    -----
+    ConvergenceWarning
+        Once, with the counts, if some refits did not converge or ran away (the refits
+        themselves do not warn).
     """
-    _check_fitted_model(model, "model")
+    check_fitted_model(model, "model")
     if isinstance(n_refits, bool) or not isinstance(n_refits, int | np.integer) or n_refits < 2:
         raise ValueError(f"n_refits must be a whole number >= 2, e.g. 100; got {n_refits!r}")
     if isinstance(model, GammaGamma):
@@ -138,11 +145,26 @@ def parametric_bootstrap(
         columns = {"T": t_obs}
     params = model.params_.to_numpy(dtype=float)
     rng = np.random.default_rng(seed)
-    rows = []
+    rows, problems = [], []
     for _ in range(int(n_refits)):
         data = _simulate(model, params, columns, rng)
-        refit = type(model)(initial_params=params, max_iter=model.max_iter).fit(data)
+        with warnings.catch_warnings():  # one warning for all the refits, below
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            refit = type(model)(initial_params=params, max_iter=model.max_iter).fit(data)
         rows.append([*refit.params_.to_numpy(), bool(refit.converged_)])
+        problem = convergence_problem(type(model).__name__, refit.params_, True, model.SCALES)
+        problems.append((not refit.converged_, problem is not None))
+    failed, away = (sum(column) for column in zip(*problems, strict=True))
+    if failed or away:
+        warnings.warn(
+            f"parametric_bootstrap: of {int(n_refits)} refits of {type(model).__name__}, "
+            f"{failed} did not converge (left out of the bootstrap columns: see "
+            f"params['converged']) and {away} have a parameter that ran away (kept). "
+            "Many of either mean the model is at the edge of its parameter space for data like "
+            "these: the bootstrap's spread then says more than the Laplace standard errors.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     refits = pd.DataFrame(rows, columns=[*model.PARAMS, "converged"])
     refits.index.name = "refit"
     kept = np.log(refits.loc[refits["converged"], list(model.PARAMS)].to_numpy(dtype=float))

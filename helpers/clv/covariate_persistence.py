@@ -63,6 +63,7 @@ def model_payload(model: CovariateModel) -> dict:
             "customers": float(model.n_customers_),
             "distinct_rows": int(model.n_distinct_rows_),
             "period": getattr(model, "period_", None),
+            "columns": getattr(model, "columns_", None),
         },
         "settings": {
             "max_iter": int(model.max_iter),
@@ -151,5 +152,7 @@ def load_model(cls: type[CovariateModel], path: str | os.PathLike) -> CovariateM
     model.n_distinct_rows_ = int(data.get("distinct_rows", 0))
     if base_cls is not GammaGamma:  # as fit: the spend model has no period
         model.period_ = data.get("period")
+    if isinstance(data.get("columns"), dict):
+        model.columns_ = {str(k): str(v) for k, v in data["columns"].items()}
     model.saved_with_ = dict(payload.get("versions") or {})
     return model

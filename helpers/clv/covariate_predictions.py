@@ -18,9 +18,14 @@ import pandas as pd
 
 from helpers.clv.covariate_design import covariate_columns
 from helpers.clv.covariate_likelihood import pattern_rows
-from helpers.clv.fitting import Fitter, summary_arrays
+from helpers.clv.fitting import (
+    Fitter,
+    check_is_fitted,
+    check_period,
+    fit_columns,
+    summary_arrays,
+)
 from helpers.clv.gamma_gamma import GammaGamma
-from helpers.clv_data import BTYD_FREQUENCY, BTYD_MONETARY, BTYD_RECENCY, BTYD_T
 
 __all__: list[str] = []
 
@@ -29,8 +34,7 @@ class CustomerPredictions:
     """The per-customer methods of :class:`helpers.clv.covariates.CovariateModel`."""
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "params_"):
-            raise ValueError("this CovariateModel is not fitted yet; call fit(summary) first")
+        check_is_fitted(self)
 
     def customer_params(self, summary: pd.DataFrame) -> pd.DataFrame:
         """Return each customer's own base parameters, from their covariates.
@@ -94,7 +98,7 @@ class CustomerPredictions:
         self,
         what: str,
         summary: pd.DataFrame,
-        columns: list[str],
+        columns: dict[str, str | None],
         call: Callable[..., np.ndarray],
         name: str,
     ) -> pd.Series:
@@ -102,6 +106,7 @@ class CustomerPredictions:
 
         ``what`` (the method's name) says which kind of base model it needs: the spend
         model for ``conditional_expected_spend``, a purchase model for the others.
+        ``columns``: the caller's column names (None: the name given to ``fit``).
         """
         self._check_fitted()
         purchase = what != "conditional_expected_spend"
@@ -109,7 +114,9 @@ class CustomerPredictions:
             kind = "a purchase model" if purchase else "GammaGamma"
             raise ValueError(f"{what} needs {kind}; this CovariateModel is a {self._cls.__name__}")
         params = self.customer_params(summary).to_numpy()
-        arrays = summary_arrays(summary, columns)
+        if purchase:
+            check_period(self, summary.attrs.get("period"), "the summary's period")
+        arrays = summary_arrays(summary, list(fit_columns(self, **columns).values()))
         out = np.empty(len(summary))
         for rows in pattern_rows(params):
             model = self._model(params[rows[0]])
@@ -121,9 +128,9 @@ class CustomerPredictions:
         self,
         summary: pd.DataFrame,
         *,
-        frequency_col: str = BTYD_FREQUENCY,
-        recency_col: str = BTYD_RECENCY,
-        T_col: str = BTYD_T,  # noqa: N803
+        frequency_col: str | None = None,
+        recency_col: str | None = None,
+        T_col: str | None = None,  # noqa: N803
     ) -> pd.Series:
         """Return each customer's P(alive at T | x, t_x, T), with their own parameters.
 
@@ -131,7 +138,8 @@ class CustomerPredictions:
         ----------
         summary : pandas.DataFrame
             frequency, recency, T and the covariates per customer.
-        frequency_col, recency_col, T_col : str
+        frequency_col, recency_col, T_col : str, optional
+            Column names; default the names given to ``fit``.
 
         Returns
         -------
@@ -141,7 +149,7 @@ class CustomerPredictions:
         return self._per_pattern(
             "probability_alive",
             summary,
-            [frequency_col, recency_col, T_col],
+            {"frequency_col": frequency_col, "recency_col": recency_col, "T_col": T_col},
             lambda model, *cols: model.probability_alive(*cols),
             "p_alive",
         )
@@ -151,9 +159,9 @@ class CustomerPredictions:
         t: float,
         summary: pd.DataFrame,
         *,
-        frequency_col: str = BTYD_FREQUENCY,
-        recency_col: str = BTYD_RECENCY,
-        T_col: str = BTYD_T,  # noqa: N803
+        frequency_col: str | None = None,
+        recency_col: str | None = None,
+        T_col: str | None = None,  # noqa: N803
     ) -> pd.Series:
         """Return each customer's expected purchases in (T, T + t], with their own parameters.
 
@@ -163,7 +171,8 @@ class CustomerPredictions:
             Length of the future window, in the summary's period unit.
         summary : pandas.DataFrame
             frequency, recency, T and the covariates per customer.
-        frequency_col, recency_col, T_col : str
+        frequency_col, recency_col, T_col : str, optional
+            Column names; default the names given to ``fit``.
 
         Returns
         -------
@@ -173,7 +182,7 @@ class CustomerPredictions:
         return self._per_pattern(
             "conditional_expected_purchases",
             summary,
-            [frequency_col, recency_col, T_col],
+            {"frequency_col": frequency_col, "recency_col": recency_col, "T_col": T_col},
             lambda model, *cols: model.conditional_expected_purchases(t, *cols),
             "expected_purchases",
         )
@@ -218,7 +227,7 @@ class CustomerPredictions:
         return self._per_pattern(
             "expected_purchases",
             summary,
-            [],
+            {},
             lambda model: model.expected_purchases(t),
             "expected_purchases",
         )
@@ -227,8 +236,8 @@ class CustomerPredictions:
         self,
         summary: pd.DataFrame,
         *,
-        frequency_col: str = BTYD_FREQUENCY,
-        monetary_col: str = BTYD_MONETARY,
+        frequency_col: str | None = None,
+        monetary_col: str | None = None,
     ) -> pd.Series:
         """Return each customer's expected spend per purchase E[M | x, m], own parameters.
 
@@ -237,7 +246,8 @@ class CustomerPredictions:
         summary : pandas.DataFrame
             frequency, monetary_value and the covariates per customer (a customer with
             frequency 0 gets their pattern's population mean).
-        frequency_col, monetary_col : str
+        frequency_col, monetary_col : str, optional
+            Column names; default the names given to ``fit``.
 
         Returns
         -------
@@ -247,7 +257,7 @@ class CustomerPredictions:
         return self._per_pattern(
             "conditional_expected_spend",
             summary,
-            [frequency_col, monetary_col],
+            {"frequency_col": frequency_col, "monetary_col": monetary_col},
             lambda model, *cols: model.conditional_expected_spend(*cols),
             "expected_spend",
         )

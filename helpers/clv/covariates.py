@@ -89,7 +89,18 @@ from helpers.clv.covariate_likelihood import (
 )
 from helpers.clv.covariate_persistence import load_model, model_payload
 from helpers.clv.covariate_predictions import CustomerPredictions
-from helpers.clv.fitting import Z95, Fitter, check_rfm, summary_arrays, write_json
+from helpers.clv.fitting import (
+    Z95,
+    ConvergenceWarning,
+    Fitter,
+    check_rfm,
+    convergence_problem,
+    fit_overview,
+    outside_stacklevel,
+    overview_html,
+    summary_arrays,
+    write_json,
+)
 from helpers.clv.gamma_gamma import GammaGamma
 from helpers.clv_data import BTYD_FREQUENCY, BTYD_MONETARY, BTYD_RECENCY, BTYD_T
 
@@ -156,8 +167,10 @@ class CovariateModel(CustomerPredictions):
 
     Warns
     -----
-    sklearn.exceptions.ConvergenceWarning
-        If the search does not converge.
+    ConvergenceWarning
+        If the search does not converge or a base parameter runs away (see
+        :func:`helpers.clv.fitting.convergence_problem`); the fit without covariates that the
+        search starts from does not warn.
     """
 
     def __init__(
@@ -226,7 +239,7 @@ class CovariateModel(CustomerPredictions):
             monetary_value (Gamma-Gamma, fitted on the repeat buyers), and the covariate
             columns (numbers; one-hot a category with :func:`dummies`).
         frequency_col, recency_col, T_col, monetary_col : str
-            Column names.
+            Column names; kept in ``columns_``, the names the predictions read by default.
 
         Returns
         -------
@@ -240,18 +253,28 @@ class CovariateModel(CustomerPredictions):
             process are collinear.
         """
         cls, links = self._settings()
+        self.columns_ = {
+            "frequency_col": frequency_col,
+            "recency_col": recency_col,
+            "T_col": T_col,
+            "monetary_col": monetary_col,
+        }
         base = cls(initial_params=self.base.initial_params, max_iter=self.base.max_iter)
         if cls is GammaGamma:
             x, m, keep = GammaGamma._repeat_buyers(summary, frequency_col, monetary_col)
             data = [x[keep], m[keep]]
-            base.fit(summary, frequency_col=frequency_col, monetary_col=monetary_col)
+            with warnings.catch_warnings():  # the start of the search: this model warns below
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                base.fit(summary, frequency_col=frequency_col, monetary_col=monetary_col)
             who = "the repeat buyers"
         else:
             x, tx, t_obs = summary_arrays(summary, [frequency_col, recency_col, T_col])
             check_rfm(x, tx, t_obs)
             keep = np.ones(len(x), dtype=bool)
             data = [x, tx, t_obs]
-            base.fit(summary, frequency_col=frequency_col, recency_col=recency_col, T_col=T_col)
+            with warnings.catch_warnings():  # the start of the search: this model warns below
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                base.fit(summary, frequency_col=frequency_col, recency_col=recency_col, T_col=T_col)
             self.period_ = summary.attrs.get("period")
             who = "the customers"
         raw = []
@@ -275,16 +298,17 @@ class CovariateModel(CustomerPredictions):
         self._set_estimates(names, *problem.unscaled(v))
         self._effects(links)
         self._set_likelihood_ratio(problem.size - len(cls.PARAMS))
-        if not converged:
-            from sklearn.exceptions import ConvergenceWarning
-
-            warnings.warn(
-                f"CovariateModel({cls.__name__}): the likelihood search did not converge "
-                f"(log-likelihood {self.log_likelihood_:.4f}); the estimates and standard "
-                "errors are uncertain. Check the covariates' scales, or raise max_iter.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        problem = convergence_problem(
+            f"CovariateModel({cls.__name__})",
+            self.params_[list(cls.PARAMS)],
+            converged,
+            cls.SCALES,
+            self.max_iter,
+        )
+        if problem is not None:
+            if not converged:
+                problem += " Check the covariates' scales too."
+            warnings.warn(problem, ConvergenceWarning, stacklevel=outside_stacklevel())
         return self
 
     def _set_estimates(
@@ -421,15 +445,11 @@ class CovariateModel(CustomerPredictions):
     def summary_text(self) -> str:
         """Return the fit as text: data, log-likelihood, AIC, tests, parameters and effects."""
         self._check_fitted()
-        k = len(self.params_)
+        rows = fit_overview(self, len(self.params_))
+        width = max(len(label) for label, _ in rows)
         lr = self.likelihood_ratio_
-        lines = [
-            f"CovariateModel({self._cls.__name__}) with time-invariant covariates",
-            f"customers {self.n_customers_:,.0f} ({self.n_distinct_rows_:,} distinct rows)  "
-            f"log-likelihood {self.log_likelihood_:,.2f}  "
-            f"AIC {2 * k - 2 * self.log_likelihood_:,.2f}"
-            f"  converged {'yes' if self.converged_ else 'NO'}",
-        ]
+        lines = [f"CovariateModel({self._cls.__name__}) with time-invariant covariates"]
+        lines += [f"  {label:<{width}}  {value}" for label, value in rows]
         if lr["df"]:
             lines.append(
                 f"likelihood ratio vs no covariates: {lr['statistic']:.2f} on {lr['df']:.0f} df, "
@@ -458,6 +478,16 @@ class CovariateModel(CustomerPredictions):
     def print_summary(self) -> None:
         """Print :meth:`summary_text`."""
         print(self.summary_text())
+
+    def _repr_html_(self) -> str | None:
+        """Return the fitted model as HTML for a notebook (None when not fitted: plain repr)."""
+        if not hasattr(self, "params_"):
+            return None
+        return overview_html(
+            f"CovariateModel({self._cls.__name__}) with time-invariant covariates",
+            fit_overview(self, len(self.params_)),
+            self.summary_,
+        )
 
     def __repr__(self) -> str:
         cls = type(self.base).__name__

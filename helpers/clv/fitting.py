@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import cache
@@ -23,12 +24,206 @@ from scipy import optimize, special
 from threadpoolctl import ThreadpoolController
 
 from helpers.checks import check_numbers, require_columns
-from helpers.clv_data import BTYD_FREQUENCY, BTYD_RECENCY, BTYD_T
+from helpers.clv_data import BTYD_FREQUENCY, BTYD_MONETARY, BTYD_RECENCY, BTYD_T
 
-__all__: list[str] = []
+__all__ = ["ConvergenceWarning", "NotFittedError", "check_is_fitted"]
 
 Z95 = 1.959963984540054
 SAVE_FORMAT = 1  # version of the JSON written by Fitter.save
+#: The summary's column names a model reads unless told otherwise (see :func:`fit_columns`).
+DEFAULT_COLUMNS = {
+    "frequency_col": BTYD_FREQUENCY,
+    "recency_col": BTYD_RECENCY,
+    "T_col": BTYD_T,
+    "monetary_col": BTYD_MONETARY,
+}
+
+
+class ConvergenceWarning(UserWarning):
+    """A model's fit is not to be trusted: the search failed or a parameter ran away.
+
+    Issued by ``fit`` of every model of :mod:`helpers.clv` (as scikit-learn's
+    ``ConvergenceWarning``); the message names the model, the parameter and what to do.
+    Filter it like any warning, e.g. ``warnings.simplefilter("error", ConvergenceWarning)``.
+    """
+
+
+class NotFittedError(ValueError, AttributeError):
+    """A method that needs a fitted model was called before ``fit`` (or ``load``)."""
+
+
+#: Bounds beyond which a parameter has "run away" (see :func:`convergence_problem`): for a
+#: shape parameter (no unit) and for a scale parameter (in period or currency units).
+RUNAWAY_LOW, RUNAWAY_HIGH = 1e-6, 1e6
+SCALE_RUNAWAY_LOW, SCALE_RUNAWAY_HIGH = 1e-9, 1e9
+
+
+def check_is_fitted(model: object, name: str | None = None) -> None:
+    """Refuse a model that is not fitted: the one check, with one wording, of every model.
+
+    Parameters
+    ----------
+    model : object
+        A model of :mod:`helpers.clv` (or any estimator whose fitted state is ``params_``).
+    name : str, optional
+        The argument's name, put in front of the message (e.g. ``"purchase_model"``).
+
+    Raises
+    ------
+    NotFittedError
+        A ``ValueError``: "this BetaGeoModel is not fitted yet; call fit(summary) first, or
+        load a saved model".
+    """
+    if not hasattr(model, "params_"):
+        prefix = f"{name}: " if name else ""
+        raise NotFittedError(
+            f"{prefix}this {type(model).__name__} is not fitted yet; call fit(summary) first, "
+            "or load a saved model"
+        )
+
+
+def convergence_problem(
+    model: str,
+    params: pd.Series,
+    converged: bool,
+    scales: Sequence[str] = (),
+    max_iter: int | None = None,
+) -> str | None:
+    """Return why a fit is not to be trusted, as the warning's message, or None if it is.
+
+    Two reasons. The search failed (``converged`` is False: BFGS, then Nelder-Mead, stopped
+    without a maximum). Or a parameter ran away: the likelihood keeps rising towards the edge
+    of the parameter space, so there is no maximum inside it (the optimiser works on
+    log-parameters and has no bounds of its own short of floating-point overflow, so a
+    run-away parameter stops wherever the tolerance lets it: 1e7, 1e10, 1e15).
+
+    The bounds. A **shape** parameter (r, a, b, s, p, q and all four of BG/BB: no unit) has
+    run away below ``RUNAWAY_LOW`` = 1e-6 or above ``RUNAWAY_HIGH`` = 1e6: at 1e6 a gamma or
+    beta mixing distribution has a coefficient of variation near 1e-3, no heterogeneity left
+    (r and alpha of BG/NBD grow together when every customer buys at the same rate; b grows
+    and a falls when nobody drops out), and at 1e-6 nearly all its mass is at one end. A
+    **scale** parameter (alpha, beta in the period unit; Gamma-Gamma's gamma in the currency)
+    is allowed three more orders of magnitude for its unit (days vs years, pence vs pounds,
+    yen): ``SCALE_RUNAWAY_LOW`` = 1e-9, ``SCALE_RUNAWAY_HIGH`` = 1e9 (Pareto/NBD's beta runs
+    to 1e15 when nobody drops out, while s stays moderate). The course's fits have shapes
+    between 0.05 and 20 and scales below 1e3, five orders of magnitude inside the bounds.
+
+    Parameters
+    ----------
+    model : str
+        The model's name, for the message.
+    params : pandas.Series
+        The estimates, by name.
+    converged : bool
+        Whether the search reported a maximum.
+    scales : sequence of str, default ()
+        The names of the scale parameters (the others are shapes).
+    max_iter : int, optional
+        The iterations allowed, for the message.
+
+    Returns
+    -------
+    str or None
+    """
+    values = params.to_numpy(dtype=float)
+    scale = np.isin(params.index, list(scales))
+    low = np.where(scale, SCALE_RUNAWAY_LOW, RUNAWAY_LOW)
+    high = np.where(scale, SCALE_RUNAWAY_HIGH, RUNAWAY_HIGH)
+    away = np.flatnonzero(~((values >= low) & (values <= high)))
+    if len(away):
+        i = int(away[0])
+        name, value = str(params.index[i]), float(values[i])
+        upward = not value < high[i]
+        bound = f"above {high[i]:.0e}" if upward else f"below {low[i]:.0e}"
+        return (
+            f"{model}: parameter {name} = {value:.3g} ran away towards "
+            f"{'infinity' if upward else '0'} ({bound}; the search "
+            f"{'converged' if converged else 'did not converge'}): the likelihood has no "
+            "maximum inside the parameter space, so this estimate, its standard error and "
+            "what depends on it are not to be trusted. The data carry no information on that "
+            "part of the model (e.g. no spread in purchase rates, or no dropout visible): "
+            "check the summary (enough repeat buyers, a long enough observation, one period "
+            "unit), or use another model (see helpers.clv.compare_models)."
+        )
+    if not converged:
+        budget = f" within max_iter={max_iter}" if max_iter is not None else ""
+        return (
+            f"{model}: the likelihood search did not converge{budget}; the estimates and "
+            "standard errors are uncertain. Refit with a larger max_iter or other "
+            "initial_params, and check the summary data."
+        )
+    return None
+
+
+def outside_stacklevel() -> int:
+    """Return the ``stacklevel`` that points a warning at the first caller outside helpers.clv.
+
+    For ``warnings.warn`` called in this package: the count of frames, from the caller of
+    this function, up to the first frame whose file is not in :mod:`helpers.clv` (so a
+    warning from a model's ``fit`` names the user's line, however deep the call).
+    """
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == here:
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def fit_columns(model: object, **given: str | None) -> dict[str, str]:
+    """Return the column names to read: those given, else those ``fit`` was given, else defaults.
+
+    Parameters
+    ----------
+    model : object
+        A model with ``columns_`` (set by ``fit``: ``{"frequency_col": ..., ...}``); a model
+        fitted or saved before ``columns_`` existed uses the defaults.
+    **given : str or None
+        The caller's ``frequency_col=``, ``recency_col=``, ... (None: not given).
+
+    Returns
+    -------
+    dict
+        One name per key of ``given``.
+    """
+    fitted = getattr(model, "columns_", None) or {}
+    defaults = getattr(type(model), "COLUMNS", DEFAULT_COLUMNS)
+    return {
+        key: value if value is not None else fitted.get(key, defaults[key])
+        for key, value in given.items()
+    }
+
+
+def check_period(model: object, period: str | None, what: str = "period") -> None:
+    """Refuse a period unit that is not the one the model was fitted in.
+
+    A model fitted on weekly summaries has rates per week: used with days it would be off by
+    a factor of 7 without a word. ``model.period_`` is set by ``fit`` from the summary's
+    ``attrs["period"]``.
+
+    Parameters
+    ----------
+    model : object
+        A fitted purchase model (``period_``; None or absent: unknown, nothing is checked).
+    period : str or None
+        The unit of the data or horizon it is used with (None: unknown, nothing is checked).
+    what : str
+        What ``period`` is, for the message.
+
+    Raises
+    ------
+    ValueError
+        If both are known and differ.
+    """
+    fitted = getattr(model, "period_", None)
+    if fitted is not None and period is not None and period != fitted:
+        raise ValueError(
+            f"{what} is {period!r} but this {type(model).__name__} was fitted in periods of "
+            f"{fitted!r}: its rates are per {fitted!r}. Make the summary with "
+            f"summary_data(..., period={fitted!r}) (and give t and horizons in {fitted!r}), "
+            f"or refit the model on {period!r} data"
+        )
 
 
 def summary_arrays(
@@ -407,6 +602,11 @@ class Fitter:
     """
 
     PARAMS: tuple[str, ...] = ()
+    #: The parameters that carry a unit (period or currency): wider run-away bounds in
+    #: :func:`convergence_problem` than the shape parameters'.
+    SCALES: tuple[str, ...] = ()
+    #: The column names read by default (see :func:`fit_columns`).
+    COLUMNS: dict[str, str] = DEFAULT_COLUMNS
 
     def __init__(self, *, initial_params: Sequence[float] | None = None, max_iter: int = 5000):
         self.initial_params = initial_params
@@ -592,6 +792,7 @@ class Fitter:
                 "customers": float(self.n_customers_),
                 "distinct_rows": int(self.n_distinct_rows_),
                 "period": getattr(self, "period_", None),
+                "columns": getattr(self, "columns_", None),
             },
             "settings": {
                 "initial_params": None
@@ -652,14 +853,62 @@ class Fitter:
         model.n_distinct_rows_ = int(data.get("distinct_rows", 0))
         if isinstance(model, PurchaseModel):  # the spend model has no period
             model.period_ = data.get("period")
+        if isinstance(data.get("columns"), dict):
+            model.columns_ = {str(k): str(v) for k, v in data["columns"].items()}
         model.saved_with_ = dict(payload.get("versions") or {})
         return model
 
     def _check_fitted(self) -> None:
+        check_is_fitted(self)
+
+    def _report_convergence(self) -> None:
+        """Warn (:class:`ConvergenceWarning`) if the fit is not to be trusted.
+
+        Called at the end of ``fit``; see :func:`convergence_problem` for the rules.
+        """
+        problem = convergence_problem(
+            type(self).__name__, self.params_, self.converged_, self.SCALES, self.max_iter
+        )
+        if problem is not None:
+            warnings.warn(problem, ConvergenceWarning, stacklevel=outside_stacklevel())
+
+    def summary_text(self, decimals: int = 4) -> str:
+        """Return the fit as text: the data, the fit's measures and the parameters table.
+
+        As lifelines' ``print_summary``: customers, period unit, number of parameters k,
+        log-likelihood LL, AIC = 2k - 2 LL, BIC = k ln(n) - 2 LL (n customers), whether the
+        search converged, then ``summary_`` (estimate, standard error, 95% interval).
+
+        Parameters
+        ----------
+        decimals : int, default 4
+            Significant digits of the parameters table.
+
+        Returns
+        -------
+        str
+        """
+        check_is_fitted(self)
+        rows = fit_overview(self, len(self.PARAMS))
+        width = max(len(label) for label, _ in rows)
+        lines = [f"{type(self).__name__}, fitted by maximum likelihood"]
+        lines += [f"  {label:<{width}}  {value}" for label, value in rows]
+        lines += ["", self.summary_.to_string(float_format=f"{{:.{decimals}g}}".format)]
+        return "\n".join(lines)
+
+    def print_summary(self, decimals: int = 4) -> None:
+        """Print :meth:`summary_text` (the data, LL, AIC, BIC, convergence, parameters)."""
+        print(self.summary_text(decimals))
+
+    def _repr_html_(self) -> str | None:
+        """Return the fitted model as HTML for a notebook (None when not fitted: plain repr)."""
         if not hasattr(self, "params_"):
-            raise ValueError(
-                f"this {type(self).__name__} is not fitted yet; call fit(summary) first"
-            )
+            return None
+        return overview_html(
+            f"{type(self).__name__}, fitted by maximum likelihood",
+            fit_overview(self, len(self.PARAMS)),
+            self.summary_,
+        )
 
     def _loglik(self, params: np.ndarray, *cols: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -693,18 +942,26 @@ class PurchaseModel(Fitter):
         weights : array-like, optional
             Number of customers each row stands for (default 1 each).
         frequency_col, recency_col, T_col : str
-            Column names.
+            Column names; kept in ``columns_``, the names :meth:`predict` reads by default.
 
         Returns
         -------
         self
+
+        Warns
+        -----
+        ConvergenceWarning
+            If the search fails or a parameter runs away (see
+            :func:`convergence_problem`).
         """
         x, tx, t_obs = summary_arrays(summary, [frequency_col, recency_col, T_col])
         check_rfm(x, tx, t_obs)
         w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
         check_numbers("weights", w, ">= 0", lambda a: a >= 0)
         self.period_ = summary.attrs.get("period")
+        self.columns_ = {"frequency_col": frequency_col, "recency_col": recency_col, "T_col": T_col}
         self._minimise(np.column_stack([x, tx, t_obs]), w)
+        self._report_convergence()
         return self
 
     def log_likelihood(self, frequency, recency, T) -> np.ndarray:  # noqa: N803
@@ -723,24 +980,98 @@ class PurchaseModel(Fitter):
         x, tx, t_obs = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
         return self._loglik(self.params_.to_numpy(), x, tx, t_obs)
 
-    def predict(self, summary: pd.DataFrame, t: float) -> pd.Series:
+    def predict(
+        self,
+        summary: pd.DataFrame,
+        t: float,
+        *,
+        frequency_col: str | None = None,
+        recency_col: str | None = None,
+        T_col: str | None = None,  # noqa: N803
+    ) -> pd.Series:
         """Predict each customer's expected purchases in the next ``t`` periods.
 
         Parameters
         ----------
         summary : pandas.DataFrame
-            frequency, recency and T per customer.
+            frequency, recency and T per customer, in the period unit the model was fitted
+            in.
         t : float
-            Length of the future window, in the summary's period unit.
+            Length of the future window, in the model's period unit.
+        frequency_col, recency_col, T_col : str, optional
+            Column names; default the names given to :meth:`fit`.
 
         Returns
         -------
         pandas.Series
             ``expected_purchases`` indexed like ``summary``.
+
+        Raises
+        ------
+        ValueError
+            If the model is not fitted, a column is missing, or ``summary.attrs["period"]``
+            is not the period the model was fitted in (see :func:`check_period`).
         """
-        x, tx, t_obs = summary_arrays(summary, [BTYD_FREQUENCY, BTYD_RECENCY, BTYD_T])
+        check_is_fitted(self)
+        check_period(self, summary.attrs.get("period"), "the summary's period")
+        names = fit_columns(self, frequency_col=frequency_col, recency_col=recency_col, T_col=T_col)
+        x, tx, t_obs = summary_arrays(
+            summary, [names["frequency_col"], names["recency_col"], names["T_col"]]
+        )
         values = self.conditional_expected_purchases(t, x, tx, t_obs)
         return pd.Series(values, index=summary.index, name="expected_purchases")
+
+
+def fit_overview(model: object, k: int) -> list[tuple[str, str]]:
+    """Return the rows of a fitted model's overview: data, LL, AIC, BIC, k, period, converged.
+
+    The one source of :meth:`Fitter.summary_text`, :meth:`Fitter._repr_html_` and the
+    covariate model's. AIC and BIC are :func:`helpers.clv.backtest_metrics.information_criteria`
+    with n the customers fitted on.
+
+    Parameters
+    ----------
+    model : object
+        A fitted model (``log_likelihood_``, ``n_customers_``, ``n_distinct_rows_``,
+        ``converged_``; ``period_`` if a purchase model).
+    k : int
+        Number of estimated parameters.
+
+    Returns
+    -------
+    list of (label, value) pairs
+    """
+    from helpers.clv.backtest_metrics import information_criteria
+
+    ll, n = float(model.log_likelihood_), float(model.n_customers_)
+    aic, bic = information_criteria(ll, k, n)
+    period = getattr(model, "period_", None)
+    rows = [
+        ("customers", f"{n:,.0f} ({int(model.n_distinct_rows_):,} distinct rows)"),
+        ("period", "-" if period is None else str(period)),
+        ("parameters (k)", str(k)),
+        ("log-likelihood", f"{ll:,.2f}"),
+        ("AIC", f"{aic:,.2f}"),
+        ("BIC", f"{bic:,.2f}"),
+        ("converged", "yes" if model.converged_ else "NO"),
+    ]
+    if not hasattr(model, "period_"):  # the spend model has no period unit
+        rows = [row for row in rows if row[0] != "period"]
+    return rows
+
+
+def overview_html(title: str, rows: list[tuple[str, str]], table: pd.DataFrame) -> str:
+    """Return a model's overview as HTML: a title, the rows of :func:`fit_overview`, a table."""
+    from html import escape
+
+    head = "".join(
+        f"<tr><th style='text-align:left'>{escape(label)}</th><td>{escape(value)}</td></tr>"
+        for label, value in rows
+    )
+    return (
+        f"<div><p><strong>{escape(title)}</strong></p><table>{head}</table>"
+        f"{table.to_html(float_format='{:.4g}'.format)}</div>"
+    )
 
 
 # Old private names, still imported by helpers.clv_tables (_arrays) and helpers.retention

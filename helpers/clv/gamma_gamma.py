@@ -9,10 +9,7 @@ import pandas as pd
 from scipy import special
 
 from helpers.checks import check_numbers
-from helpers.clv.fitting import (
-    Fitter,
-    summary_arrays,
-)
+from helpers.clv.fitting import Fitter, check_is_fitted, fit_columns, summary_arrays
 from helpers.clv_data import BTYD_FREQUENCY, BTYD_MONETARY
 
 __all__ = ["GammaGamma"]
@@ -42,6 +39,7 @@ class GammaGamma(Fitter):
     """
 
     PARAMS = ("p", "q", "gamma")
+    SCALES = ("gamma",)
 
     @staticmethod
     def _loglik(params, x, m):
@@ -131,14 +129,22 @@ class GammaGamma(Fitter):
         summary : pandas.DataFrame
             frequency and average repeat spend per customer.
         frequency_col, monetary_col : str
-            Column names.
+            Column names; kept in ``columns_``, the names :meth:`predict` reads by default.
 
         Returns
         -------
         self
+
+        Warns
+        -----
+        ConvergenceWarning
+            If the search fails or a parameter runs away (see
+            :func:`helpers.clv.fitting.convergence_problem`).
         """
         x, m, keep = self._repeat_buyers(summary, frequency_col, monetary_col)
+        self.columns_ = {"frequency_col": frequency_col, "monetary_col": monetary_col}
         self._minimise(np.column_stack([x[keep], m[keep]]), np.ones(int(keep.sum())))
+        self._report_convergence()
         return self
 
     def independence(
@@ -205,21 +211,24 @@ class GammaGamma(Fitter):
         self,
         summary: pd.DataFrame,
         *,
-        frequency_col: str = BTYD_FREQUENCY,
-        monetary_col: str = BTYD_MONETARY,
+        frequency_col: str | None = None,
+        monetary_col: str | None = None,
     ) -> pd.Series:
         """Predict the expected spend per purchase of each customer of ``summary``.
 
         Parameters
         ----------
         summary : pandas.DataFrame
-        frequency_col, monetary_col : str
+        frequency_col, monetary_col : str, optional
+            Column names; default the names given to :meth:`fit`.
 
         Returns
         -------
         pandas.Series
             ``expected_spend`` indexed like ``summary``.
         """
-        x, m = summary_arrays(summary, [frequency_col, monetary_col])
+        check_is_fitted(self)
+        names = fit_columns(self, frequency_col=frequency_col, monetary_col=monetary_col)
+        x, m = summary_arrays(summary, [names["frequency_col"], names["monetary_col"]])
         values = self.conditional_expected_spend(x, m)
         return pd.Series(values, index=summary.index, name="expected_spend")

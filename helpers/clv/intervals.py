@@ -31,12 +31,18 @@ import numpy as np
 import pandas as pd
 
 from helpers.checks import check_numbers
-from helpers.clv.bg_bb import PERIODS, BetaGeoBetaBinomModel
+from helpers.clv.bg_bb import BetaGeoBetaBinomModel
 from helpers.clv.bg_nbd import BetaGeoModel
 from helpers.clv.draw_values import spend_draw_values, values_for
-from helpers.clv.fitting import check_rfm, one_blas_thread, summary_arrays
+from helpers.clv.fitting import (
+    check_period,
+    check_rfm,
+    fit_columns,
+    one_blas_thread,
+    summary_arrays,
+)
 from helpers.clv.gamma_gamma import GammaGamma
-from helpers.clv.laplace import _check_fitted_model, parameter_draws
+from helpers.clv.laplace import check_fitted_model, parameter_draws
 from helpers.clv.mbg_nbd import ModifiedBetaGeoModel
 from helpers.clv.pareto_nbd import ParetoNBDModel
 from helpers.clv.row_chunks import Quantiles, distinct_rows, resolve_n_jobs, run_chunks
@@ -89,16 +95,25 @@ def _add_bounds(
 
 
 def _purchase_rows(
-    purchase_model, summary: pd.DataFrame, frequency_col: str, recency_col: str, T_col: str | None
+    purchase_model,
+    summary: pd.DataFrame,
+    frequency_col: str | None,
+    recency_col: str | None,
+    T_col: str | None,  # noqa: N803
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-    _check_fitted_model(purchase_model, "purchase_model")
+    """Return x, t_x, T (and T's column) read with the fit's column names unless given."""
+    check_fitted_model(purchase_model, "purchase_model")
     if isinstance(purchase_model, GammaGamma):
         raise ValueError("purchase_model must be a purchase model, got a GammaGamma spend model")
-    if T_col is None:
-        T_col = PERIODS if isinstance(purchase_model, BetaGeoBetaBinomModel) else BTYD_T  # noqa: N806
-    x, tx, t_obs = summary_arrays(summary, [frequency_col, recency_col, T_col])
+    check_period(purchase_model, summary.attrs.get("period"), "the summary's period")
+    names = fit_columns(
+        purchase_model, frequency_col=frequency_col, recency_col=recency_col, T_col=T_col
+    )
+    x, tx, t_obs = summary_arrays(
+        summary, [names["frequency_col"], names["recency_col"], names["T_col"]]
+    )
     check_rfm(x, tx, t_obs)
-    return x, tx, t_obs, T_col
+    return x, tx, t_obs, names["T_col"]
 
 
 def _discount_weights(
@@ -159,10 +174,10 @@ def customer_intervals(
     n_draws: int = 500,
     seed: int = 0,
     n_jobs: int | None = None,
-    frequency_col: str = BTYD_FREQUENCY,
-    recency_col: str = BTYD_RECENCY,
+    frequency_col: str | None = None,
+    recency_col: str | None = None,
     T_col: str | None = None,  # noqa: N803
-    monetary_col: str = BTYD_MONETARY,
+    monetary_col: str | None = None,
 ) -> pd.DataFrame:
     """Give each customer's predictions with intervals from the uncertainty of the parameters.
 
@@ -206,8 +221,8 @@ def customer_intervals(
         Seed of the draws.
     n_jobs : int, optional
         Threads; default all cores this process may use.
-    frequency_col, recency_col, T_col, monetary_col : str
-        Column names (``T_col`` defaults to ``T``, or ``periods`` for BG/BB).
+    frequency_col, recency_col, T_col, monetary_col : str, optional
+        Column names; default the names given to the models' ``fit``.
 
     Returns
     -------
@@ -222,7 +237,8 @@ def customer_intervals(
     ------
     ValueError
         If a model is not fitted or has no finite covariance, a column or value is invalid, a
-        level is outside (0, 1), ``t`` <= 0, or a spend model comes without ``discount_rate``.
+        level is outside (0, 1), ``t`` <= 0, a spend model comes without ``discount_rate``, or
+        the period (``period`` or ``summary.attrs["period"]``) is not the model's.
     """
     x, tx, t_obs, T_col = _purchase_rows(purchase_model, summary, frequency_col, recency_col, T_col)  # noqa: N806
     levels, jobs, draws, quantiles = _setup(purchase_model, t, levels, n_draws, seed, n_jobs)
@@ -230,7 +246,7 @@ def customer_intervals(
     quantities = ["expected_purchases", "probability_alive"]
     columns = [x, tx, t_obs]
     if spend_model is not None:
-        _check_fitted_model(spend_model, "spend_model")
+        check_fitted_model(spend_model, "spend_model")
         if not isinstance(spend_model, GammaGamma):
             raise ValueError(f"spend_model must be a GammaGamma, got {type(spend_model).__name__}")
         if isinstance(purchase_model, BetaGeoBetaBinomModel):
@@ -242,7 +258,9 @@ def customer_intervals(
             raise ValueError("discount_rate is required with a spend model (a year), e.g. 0.1")
         horizon = t if horizon is None else horizon
         period = period or summary.attrs.get("period")
+        check_period(purchase_model, period, "the CLV's period")
         ends, weights = _discount_weights(horizon, discount_rate, margin_rate, period)
+        monetary_col = fit_columns(spend_model, monetary_col=monetary_col)["monetary_col"]
         (m,) = summary_arrays(summary, [monetary_col])
         m = np.where(x > 0, m, 0.0)
         spend_draws = parameter_draws(
@@ -360,8 +378,8 @@ def predictive_intervals(
     n_draws: int = 500,
     seed: int = 0,
     n_jobs: int | None = None,
-    frequency_col: str = BTYD_FREQUENCY,
-    recency_col: str = BTYD_RECENCY,
+    frequency_col: str | None = None,
+    recency_col: str | None = None,
     T_col: str | None = None,  # noqa: N803
 ) -> pd.DataFrame:
     """Give each customer an interval for their actual purchases in (T, T + t].
@@ -390,7 +408,8 @@ def predictive_intervals(
     seed : int, default 0
     n_jobs : int, optional
         Threads; default all cores this process may use.
-    frequency_col, recency_col, T_col : str
+    frequency_col, recency_col, T_col : str, optional
+        Column names; default the names given to the model's ``fit``.
 
     Returns
     -------

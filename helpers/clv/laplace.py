@@ -13,20 +13,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.clv.fitting import Fitter
+from helpers.clv.fitting import Fitter, check_is_fitted
 
 __all__ = ["parameter_draws"]
 
 
-def _check_fitted_model(model: object, name: str) -> None:
+def check_fitted_model(model: object, name: str) -> None:
+    """Refuse anything but a fitted model of :mod:`helpers.clv` as argument ``name``.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` is not a model of :mod:`helpers.clv`, or (:func:`check_is_fitted`'s
+        message) is not fitted.
+    """
     if not isinstance(model, Fitter):
         raise ValueError(
             f"{name} must be a model of helpers.clv (e.g. BetaGeoModel), got {type(model).__name__}"
         )
-    if not hasattr(model, "params_"):
-        raise ValueError(
-            f"{name}: this {type(model).__name__} is not fitted yet; call fit(summary) first"
-        )
+    check_is_fitted(model, name)
 
 
 def log_covariance(model: Fitter) -> np.ndarray:
@@ -82,7 +87,7 @@ def parameter_draws(
         If the model is not fitted, its covariance has a non-finite entry (the parameter is
         named) or is not positive semi-definite, or ``n_draws`` < 1.
     """
-    _check_fitted_model(model, "model")
+    check_fitted_model(model, "model")
     if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 1:
         raise ValueError(f"n_draws must be a whole number >= 1, e.g. 500; got {n_draws!r}")
     log_sigma = log_covariance(model)

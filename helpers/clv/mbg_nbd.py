@@ -60,6 +60,7 @@ class ModifiedBetaGeoModel(PurchaseModel):
     """
 
     PARAMS = ("r", "alpha", "a", "b")
+    SCALES = ("alpha",)
 
     @staticmethod
     def _loglik(params, x, tx, t_obs):

@@ -252,6 +252,7 @@ class ParetoNBDModel(PurchaseModel):
     """
 
     PARAMS = ("r", "alpha", "s", "beta")
+    SCALES = ("alpha", "beta")
 
     @staticmethod
     def _log_a0(params, x, tx, t_obs):
