@@ -20,7 +20,7 @@ from test_notebooks import run
 
 from helpers import exercises
 from helpers.datasets import load_synthetic, load_telco
-from helpers.exercises import subscriptions  # noqa: F401 - registers 07.x (also imported by the package)
+from helpers.exercises import subscriptions  # noqa: F401 - registers 07.x
 
 pytestmark = [
     pytest.mark.notebook,
