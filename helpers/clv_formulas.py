@@ -18,6 +18,9 @@ LTV/CAC                LTV / acquisition cost; CAC payback = CAC / monthly margi
 =====================  ==========================================================================
 
 Bad input raises a ``ValueError`` that names the argument, the rule and an offending value.
+The rules for the parameters every CLV shares, :func:`check_discount_rate`,
+:func:`check_margin_rate` and :func:`check_horizon_months`, are the library's and the
+report's (:mod:`helpers.report_inputs` checks its options with them).
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ from helpers.checks import check_numbers, check_share
 
 __all__ = [
     "cac_payback_months",
+    "check_discount_rate",
+    "check_horizon_months",
+    "check_margin_rate",
     "discounted_clv",
     "expected_lifetime",
     "income_value",
@@ -62,13 +68,79 @@ def _rate(name: str, value: object, meaning: str) -> None:
     check_share(name, value, meaning, include_one=False)
 
 
-def _margin_rate(value: object) -> None:
-    check_share("margin_rate", value, "a share of revenue")
+def check_discount_rate(value: object, name: str = "discount_rate", *, per: str = "a year") -> None:
+    """Check a discount rate: a share between 0 and 1 (0% to 100%) per year or per period.
+
+    A rate above 1 is refused: 100% a year halves a margin's value every year, and a rate
+    of 10 or 12 is almost surely a percentage typed as a whole number (10 for 0.1); the
+    message says so.
+
+    Parameters
+    ----------
+    value : number, array or Series
+        The rate(s).
+    name : str, default "discount_rate"
+        The argument's name, as the caller knows it (the report: "parameter DISCOUNT_RATE").
+    per : str, default "a year"
+        What the rate is per, for the message.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, the rule and an offending value.
+
+    Examples
+    --------
+    >>> check_discount_rate(0.1)
+    >>> check_discount_rate(10)
+    Traceback (most recent call last):
+    ...
+    ValueError: discount_rate must be between 0 and 1 (a share a year, e.g. 0.1 for 10%; a rate \
+above 1 is almost surely a percentage typed as a whole number: 10% is 0.1); got 10.0
+    """
+    rule = (
+        f"between 0 and 1 (a share {per}, e.g. 0.1 for 10%; a rate above 1 is almost surely "
+        "a percentage typed as a whole number: 10% is 0.1)"
+    )
+    check_numbers(name, value, rule, lambda a: (a >= 0) & (a <= 1))
 
 
-def _discount(value: object) -> None:
-    check_numbers("discount_rate", value, ">= 0 and finite (e.g. 0.1 for 10%)", lambda a: a >= 0)
-    _finite("discount_rate", value)
+def check_margin_rate(value: object, name: str = "margin_rate") -> None:
+    """Check a margin rate: a share of revenue in (0, 1].
+
+    Parameters
+    ----------
+    value : number, array or Series
+        The rate(s).
+    name : str, default "margin_rate"
+        The argument's name, as the caller knows it (the report: "parameter MARGIN").
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, the rule and an offending value.
+    """
+    check_numbers(
+        name, value, "a share in (0, 1] (of revenue, e.g. 0.3)", lambda a: (a > 0) & (a <= 1)
+    )
+
+
+def check_horizon_months(value: object, name: str = "horizon_months") -> None:
+    """Check a CLV horizon in months: a finite number > 0.
+
+    Parameters
+    ----------
+    value : number
+        The horizon.
+    name : str, default "horizon_months"
+        The argument's name, as the caller knows it (the report: "parameter HORIZON_MONTHS").
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, the rule and the value.
+    """
+    check_numbers(name, value, "> 0 and finite (months)", lambda a: (a > 0) & np.isfinite(a))
 
 
 def income_value(annual_income: Number, spending_capacity: Number) -> Number:
@@ -173,7 +245,7 @@ def simple_clv(arpu: Number, churn_rate: Number, margin_rate: Number = 1.0) -> N
     """
     _non_negative("arpu", arpu)
     _rate("churn_rate", churn_rate, "the share of customers lost per period")
-    _margin_rate(margin_rate)
+    check_margin_rate(margin_rate)
     return margin_rate * arpu / churn_rate
 
 
@@ -195,8 +267,8 @@ def retention_clv(margin: Number, retention_rate: Number, discount_rate: Number)
     retention_rate : float or array-like
         Share of customers who stay from one period to the next, strictly between 0 and 1.
     discount_rate : float or array-like
-        Discount rate per period (>= 0), in the same period as ``margin`` and
-        ``retention_rate`` (see :func:`period_discount_rate`).
+        Discount rate per period, between 0 and 1 (:func:`check_discount_rate`), in the
+        same period as ``margin`` and ``retention_rate`` (see :func:`period_discount_rate`).
 
     Returns
     -------
@@ -205,7 +277,7 @@ def retention_clv(margin: Number, retention_rate: Number, discount_rate: Number)
     """
     _finite("margin", margin)
     _rate("retention_rate", retention_rate, "the share of customers kept per period")
-    _discount(discount_rate)
+    check_discount_rate(discount_rate, per="a period")
     return margin * retention_rate / (1 + discount_rate - retention_rate)
 
 
@@ -218,7 +290,7 @@ def period_discount_rate(annual_rate: float, period_months: float) -> float:
     Parameters
     ----------
     annual_rate : float
-        Discount rate per year, >= 0.
+        Discount rate per year, between 0 and 1 (:func:`check_discount_rate`).
     period_months : float
         Length of one period in months, > 0 (12: a year; 6: a half-year; 1: a month).
 
@@ -226,9 +298,7 @@ def period_discount_rate(annual_rate: float, period_months: float) -> float:
     -------
     float
     """
-    check_numbers(
-        "annual_rate", annual_rate, ">= 0 and finite", lambda a: (a >= 0) & np.isfinite(a)
-    )
+    check_discount_rate(annual_rate, "annual_rate")
     _positive("period_months", period_months)
     return (1 + annual_rate) ** (period_months / 12) - 1
 
@@ -293,7 +363,7 @@ def discounted_clv(
         A float for 1-D profits; one value per row otherwise (a Series with the DataFrame's
         index).
     """
-    _discount(discount_rate)
+    check_discount_rate(discount_rate)
     _finite("profits", profits)
     rate = period_discount_rate(discount_rate, period_months)
     arr = np.asarray(profits, dtype=float)

@@ -27,6 +27,7 @@ from helpers.clv_data import (
     period_days,
     positional_last_day,
 )
+from helpers.clv_formulas import check_discount_rate, check_margin_rate
 from helpers.deprecation import renamed_arguments
 
 __all__ = [
@@ -74,7 +75,8 @@ def customer_lifetime_value(
     horizon : float
         Length of the future, in periods (e.g. 52 weeks).
     discount_rate : float
-        Annual discount rate, >= 0 (e.g. 0.1).
+        Annual discount rate, between 0 and 1 (e.g. 0.1;
+        :func:`helpers.clv_formulas.check_discount_rate`).
     margin_rate : float, default 1.0
         Share of spend that is margin, in (0, 1]; 1 gives revenue.
     period : {"W", "D"}, optional
@@ -92,8 +94,8 @@ def customer_lifetime_value(
         raise ValueError("period is unknown: pass period='W' or 'D' (summary.attrs has none)")
     unit = period_days(period)
     check_numbers("horizon", horizon, "> 0 (periods)", lambda a: a > 0)
-    check_numbers("discount_rate", discount_rate, ">= 0 (a year)", lambda a: a >= 0)
-    check_share("margin_rate", margin_rate, "margin share of spend")
+    check_discount_rate(discount_rate)
+    check_margin_rate(margin_rate)
     per_year = dates.DAYS_PER_YEAR / unit
     step = per_year / 12 if step is None else step
     check_numbers("step", step, "> 0 (periods)", lambda a: a > 0)

@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as s
+from helpers.clv_formulas import check_discount_rate, check_horizon_months, check_margin_rate
+from helpers.dates import to_timestamp
 from helpers.options import option
 
 __all__ = [
@@ -283,20 +285,21 @@ def validate_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
         params[name] = int(params[name])
     if params["N_SEGMENTS"] < 2:
         raise ValueError(f"parameter N_SEGMENTS must be at least 2; got {params['N_SEGMENTS']}")
-    for name in ("DISCOUNT_RATE", "MARGIN"):
+    check_horizon_months(params["HORIZON_MONTHS"], "parameter HORIZON_MONTHS")
+    # the library's rules (helpers.clv_formulas): the report accepts what the functions do
+    for name, rule in (("DISCOUNT_RATE", check_discount_rate), ("MARGIN", check_margin_rate)):
         value = params[name]
         if name == "MARGIN" and value is None:  # measured from the products' unit costs
             continue
-        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
-            raise ValueError(f"parameter {name} must be a share between 0 and 1; got {value!r}")
-    if params["MARGIN"] == 0:
-        raise ValueError("parameter MARGIN must be above 0 (a share of spend, e.g. 0.3)")
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ValueError(f"parameter {name} must be a number; got {value!r}")
+        rule(value, f"parameter {name}")
     _check_date_format(params["DATE_FORMAT"])
     _check_text_options(params)
     if params["AS_OF"] is not None:
         try:
-            as_of = pd.Timestamp(params["AS_OF"])
-        except (TypeError, ValueError):
+            as_of = to_timestamp(params["AS_OF"], "AS_OF")
+        except ValueError:
             as_of = pd.NaT
         if pd.isna(as_of) or as_of.tz is not None:
             raise ValueError(
@@ -472,7 +475,7 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
     dates = raw[s.INVOICE_DATE]
     future = 0
     if params["AS_OF"]:
-        as_of = pd.Timestamp(params["AS_OF"])
+        as_of = to_timestamp(params["AS_OF"], "AS_OF")
         after = (dates >= as_of).to_numpy(dtype=bool)
     else:
         as_of, after = analysis_end(dates)

@@ -29,11 +29,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from helpers.checks import check_numbers, require_columns
+from helpers import dates
+from helpers.checks import require_columns
+from helpers.clv_formulas import check_horizon_months
 
 __all__ = ["TierCheck", "lowest_tier_check", "risk_measures_text", "tier_values"]
-
-_DAYS_PER_YEAR = 365.25
 
 
 @dataclass(frozen=True)
@@ -158,14 +158,16 @@ def tier_values(
         that is not positive.
     """
     require_columns(view, ["tier", "revenue", "purchases", "clv"], "view")
-    check_numbers("horizon_months", horizon_months, "> 0", lambda h: h > 0)
-    days = (pd.Timestamp(as_of) - pd.Timestamp(first_order)) / pd.Timedelta(days=1)
+    check_horizon_months(horizon_months)
+    as_of = dates.to_timestamp(as_of, "as_of")
+    first_order = dates.to_timestamp(first_order, "first_order")
+    days = (as_of - first_order) / pd.Timedelta(days=1)
     if not days > 0:
         raise ValueError(
-            f"as_of {pd.Timestamp(as_of):%Y-%m-%d} must be after first_order "
-            f"{pd.Timestamp(first_order):%Y-%m-%d}: the observed period is empty"
+            f"as_of {as_of:%Y-%m-%d} must be after first_order "
+            f"{first_order:%Y-%m-%d}: the observed period is empty"
         )
-    years = days / _DAYS_PER_YEAR
+    years = days / dates.DAYS_PER_YEAR
     data = view.assign(
         clv=view["clv"].fillna(0.0),
         one_order=view["purchases"] == 1,

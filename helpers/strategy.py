@@ -60,7 +60,6 @@ from helpers import schema as s
 from helpers.checks import (
     add_notes,
     check_days,
-    check_numbers,
     check_share,
     require_columns,
     warn_notes,
@@ -70,6 +69,7 @@ from helpers.churn_models import make_models
 from helpers.clv import GammaGamma
 from helpers.clv.choice import choose_purchase_model
 from helpers.clv_data import summary_data
+from helpers.clv_formulas import check_discount_rate, check_horizon_months, check_margin_rate
 from helpers.clv_tables import customer_lifetime_value
 from helpers.customer_features import usable_features
 from helpers.tiers import value_deciles
@@ -278,7 +278,7 @@ def model_clv(
     horizon_months : float
         CLV horizon in months (> 0), of :data:`helpers.dates.WEEKS_PER_MONTH` weeks.
     discount_rate : float
-        Annual discount rate (>= 0).
+        Annual discount rate, between 0 and 1 (:func:`helpers.clv_formulas.check_discount_rate`).
     margin_rate : float
         Margin as a share of spend, in (0, 1].
     customer_col, date_col, amount_col : str
@@ -300,8 +300,9 @@ def model_clv(
         ``expected_purchases`` and ``clv`` are left missing), when a fit did not converge,
         and when a prediction is not a finite, non-negative number (left missing).
     """
-    check_numbers("horizon_months", horizon_months, "> 0", lambda a: a > 0)
-    check_share("margin_rate", margin_rate, "margin share of spend")
+    check_horizon_months(horizon_months)
+    check_margin_rate(margin_rate)
+    check_discount_rate(discount_rate)
     as_of = dates.to_timestamp(as_of, "as_of")
     columns = {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col}
     lines = clean[clean[date_col] < as_of]

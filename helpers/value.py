@@ -32,7 +32,7 @@ import pandas as pd
 from helpers import dates
 from helpers import schema as s
 from helpers.checks import check_share, column_rule, require_columns, unique_ids
-from helpers.clv_formulas import income_value
+from helpers.clv_formulas import check_margin_rate, income_value
 from helpers.customers import customer_summary
 from helpers.dates import to_timestamp
 
@@ -264,7 +264,7 @@ def line_margin(
             "give exactly one of products= (unit costs) and margin_rate= (a share of revenue)"
         )
     if margin_rate is not None:
-        check_share("margin_rate", margin_rate, "a share of revenue")
+        check_margin_rate(margin_rate)
         require_columns(transactions, [amount_col], "transactions")
         return (transactions[amount_col] * float(margin_rate)).rename("margin")
     require_columns(transactions, [product_col, quantity_col, price_col], "transactions")

@@ -76,11 +76,11 @@ def test_churn_rate_must_be_strictly_between_0_and_1(churn):
 def test_formula_errors_name_the_argument_the_rule_and_an_example():
     with pytest.raises(ValueError, match=r"retention_rate must be strictly between 0 and 1"):
         f.retention_clv(100, 1.0, 0.1)
-    with pytest.raises(ValueError, match=r"discount_rate must be >= 0.*got -0.05"):
+    with pytest.raises(ValueError, match=r"discount_rate must be between 0 and 1.*got -0.05"):
         f.retention_clv(100, 0.8, -0.05)
     with pytest.raises(ValueError, match=r"arpu must be >= 0; got -1.0"):
         f.simple_clv(-1, 0.2)
-    with pytest.raises(ValueError, match=r"margin_rate must be in \(0, 1\]"):
+    with pytest.raises(ValueError, match=r"margin_rate must be a share in \(0, 1\]"):
         f.simple_clv(100, 0.2, margin_rate=0)
     with pytest.raises(ValueError, match=r"lifetime must be > 0"):
         f.naive_clv(100, 0.2, 0)
@@ -128,7 +128,7 @@ def test_projected_profits_and_discounted_clv_per_customer():
 
 
 def test_discounted_clv_errors():
-    with pytest.raises(ValueError, match="discount_rate must be >= 0"):
+    with pytest.raises(ValueError, match="discount_rate must be between 0 and 1"):
         f.discounted_clv([100], -0.1)
     with pytest.raises(ValueError, match="at least one period"):
         f.discounted_clv([], 0.1)
@@ -152,3 +152,34 @@ def test_ltv_cac_ratio_and_payback_by_hand():
         f.cac_payback_months(120, 0)
     with pytest.raises(ValueError, match="cac must be >= 0"):
         f.cac_payback_months(-5, 10)
+
+
+@pytest.mark.parametrize("rate", [-0.01, 1.01, 10, 12.5, np.inf, np.nan])
+def test_a_discount_rate_outside_0_to_1_is_refused_everywhere_with_the_typo_hint(rate):
+    # one rule for the report (parameter DISCOUNT_RATE) and every formula that discounts
+    hint = r"a percentage typed as a whole number: 10% is 0.1"
+    with pytest.raises(ValueError, match=r"discount_rate must be between 0 and 1.*" + hint):
+        f.discounted_clv([100], rate)
+    with pytest.raises(
+        ValueError, match=r"discount_rate must be between 0 and 1 \(a share a period"
+    ):
+        f.retention_clv(100, 0.8, rate)
+    with pytest.raises(ValueError, match=r"annual_rate must be between 0 and 1"):
+        f.period_discount_rate(rate, 6)
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.1, 1.0])
+def test_the_discount_rate_bounds_are_included(rate):
+    f.check_discount_rate(rate)
+    assert f.discounted_clv([100], rate) == pytest.approx(100 / (1 + rate))
+
+
+def test_margin_and_horizon_rules():
+    f.check_margin_rate(1.0)
+    f.check_horizon_months(0.5)
+    for bad in (0, -0.2, 1.2):
+        with pytest.raises(ValueError, match=r"parameter MARGIN must be a share in \(0, 1\]"):
+            f.check_margin_rate(bad, "parameter MARGIN")
+    for bad in (0, -1, np.inf):
+        with pytest.raises(ValueError, match=r"horizon_months must be > 0 and finite"):
+            f.check_horizon_months(bad)

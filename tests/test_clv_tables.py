@@ -29,7 +29,7 @@ def test_clv_without_discounting_is_expected_purchases_times_spend_times_margin(
     )
     # a year at 10%: every purchase discounted by a factor between 1/1.1 and 1
     assert (discounted < value).all() and (discounted > value / 1.1).all()
-    with pytest.raises(ValueError, match="margin_rate must be in"):
+    with pytest.raises(ValueError, match="margin_rate must be a share in"):
         clv_tables.customer_lifetime_value(
             purchases, spend, summary, horizon=52, discount_rate=0.1, margin_rate=2
         )

@@ -221,3 +221,44 @@ def test_scores_reuse_the_cleaning_and_equal_a_fresh_one():
     assert (
         data["reasons"].notna().sum() == removed.loc[removed["action"] == "removed", "rows"].sum()
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "function", "argument"),
+    [
+        ("DISCOUNT_RATE", 10, "discounted_clv", "discount_rate"),
+        ("DISCOUNT_RATE", 1.5, "discounted_clv", "discount_rate"),
+        ("DISCOUNT_RATE", -0.1, "discounted_clv", "discount_rate"),
+        ("MARGIN", 1.5, "simple_clv", "margin_rate"),
+        ("MARGIN", 0, "simple_clv", "margin_rate"),
+    ],
+)
+def test_the_report_and_the_library_refuse_the_same_values_with_the_same_rule(
+    tmp_path, name, value, function, argument
+):
+    from helpers import clv_formulas
+
+    params = {"TRANSACTIONS_PATH": _write(pd.DataFrame({"a": [1]}), tmp_path / "x.csv")}
+    with pytest.raises(ValueError) as report:
+        ri.validate_parameters({**params, name: value})
+    call = {
+        "discounted_clv": lambda: clv_formulas.discounted_clv([100], value),
+        "simple_clv": lambda: clv_formulas.simple_clv(100, 0.2, margin_rate=value),
+    }[function]
+    with pytest.raises(ValueError) as library:
+        call()
+    # the same rule in both, only the name differs
+    assert str(report.value).startswith(f"parameter {name} must be ")
+    assert str(report.value).removeprefix(f"parameter {name}") == str(library.value).removeprefix(
+        argument
+    )
+    if name == "DISCOUNT_RATE" and value > 1:
+        assert "percentage typed as a whole number: 10% is 0.1" in str(report.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("DISCOUNT_RATE", 0), ("DISCOUNT_RATE", 1), ("MARGIN", 1)]
+)
+def test_the_bounds_the_library_accepts_the_report_accepts(tmp_path, name, value):
+    params = {"TRANSACTIONS_PATH": _write(pd.DataFrame({"a": [1]}), tmp_path / "x.csv")}
+    assert ri.validate_parameters({**params, name: value})[name] == value

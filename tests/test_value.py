@@ -154,7 +154,7 @@ def test_line_margin_errors(lines, products):
     with pytest.raises(ValueError, match="exactly one"):
         v.line_margin(lines, products, margin_rate=0.3)
     for rate in (0, 1.5, -0.2):
-        with pytest.raises(ValueError, match=r"margin_rate must be in \(0, 1\]"):
+        with pytest.raises(ValueError, match=r"margin_rate must be a share in \(0, 1\]"):
             v.line_margin(lines, margin_rate=rate)
     with pytest.raises(ValueError, match=r"'product_id' must be a product listed.*'P3'"):
         v.line_margin(lines, products[products["product_id"] != "P3"])
