@@ -62,10 +62,10 @@ from scipy import special
 from helpers.checks import check_numbers
 from helpers.clv.fitting import _Fitter, _hyp2f1
 from helpers.retention_counts import (
-    _whole,
     constant_retention_projection,
     survivor_rows,
     survivor_table,
+    whole_numbers,
 )
 
 __all__ = [
@@ -172,7 +172,7 @@ class ShiftedBetaGeoModel(_Fitter):
         -------
         self
         """
-        t = _whole("tenure", tenure, 1)
+        t = whole_numbers("tenure", tenure, 1)
         alive = np.asarray(active)
         if alive.shape != t.shape:
             raise ValueError(
@@ -263,7 +263,7 @@ class ShiftedBetaGeoModel(_Fitter):
         -------
         numpy.ndarray
         """
-        t = _whole("t", t, 1)
+        t = whole_numbers("t", t, 1)
         alpha, beta = self._ab()
         return np.exp(special.betaln(alpha + 1, beta + t - 1) - special.betaln(alpha, beta))
 
@@ -279,7 +279,7 @@ class ShiftedBetaGeoModel(_Fitter):
         -------
         numpy.ndarray
         """
-        t = _whole("t", t, 0)
+        t = whole_numbers("t", t, 0)
         alpha, beta = self._ab()
         return np.exp(special.betaln(alpha, beta + t) - special.betaln(alpha, beta))
 
@@ -295,7 +295,7 @@ class ShiftedBetaGeoModel(_Fitter):
         -------
         numpy.ndarray
         """
-        t = _whole("t", t, 1)
+        t = whole_numbers("t", t, 1)
         alpha, beta = self._ab()
         return (beta + t - 1) / (alpha + beta + t - 1)
 
@@ -318,8 +318,8 @@ class ShiftedBetaGeoModel(_Fitter):
             survivors x S(t) / S(age).
         """
         check_numbers("survivors", survivors, ">= 0", lambda a: a >= 0)
-        horizon = int(_whole("periods", periods, 0))
-        start = int(_whole("age", age, 0))
+        horizon = int(whole_numbers("periods", periods, 0))
+        start = int(whole_numbers("age", age, 0))
         t = np.arange(start, start + horizon + 1)
         values = float(survivors) * self.survival(t) / self.survival(start)
         return pd.Series(values, index=pd.Index(t, name="period"), name="expected_survivors")
@@ -345,7 +345,7 @@ class ShiftedBetaGeoModel(_Fitter):
             1 / (1 + d)).
         """
         d = _discount(discount_rate)
-        k = _whole("renewals", renewals, 0)
+        k = whole_numbers("renewals", renewals, 0)
         alpha, beta = self._ab()
         first = (beta + k) / (alpha + beta + k)
         return first * _hyp2f1_one(beta + k + 1, alpha + beta + k + 1, 1 / (1 + d))

@@ -180,7 +180,27 @@ def survivor_table(
     return counts
 
 
-def _whole(name: str, t: object, least: int) -> np.ndarray:
+def whole_numbers(name: str, t: object, least: int) -> np.ndarray:
+    """Check that ``t`` holds whole numbers >= ``least`` and return them as floats.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for the message.
+    t : number or array-like
+        The values (periods, renewals, tenures).
+    least : int
+        The smallest value allowed.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, the rule and an offending value.
+    """
     check_numbers(name, t, f"a whole number >= {least}", lambda a: (a >= least) & (a % 1 == 0))
     return np.asarray(t, dtype=float)
 
@@ -215,12 +235,12 @@ def constant_retention_projection(
     if len(cohorts) != 1:
         raise ValueError(f"survivors must be one cohort's counts; got {len(cohorts)} cohorts")
     counts = cohorts[0][1]
-    k = int(_whole("periods_used", periods_used, 1))
+    k = int(whole_numbers("periods_used", periods_used, 1))
     if k > len(counts) - 1:
         raise ValueError(
             f"periods_used must be at most the periods observed ({len(counts) - 1}); got {k}"
         )
-    horizon = int(_whole("periods", periods, 0))
+    horizon = int(whole_numbers("periods", periods, 0))
     rate = (counts[k] / counts[0]) ** (1 / k)
     t = np.arange(horizon + 1)
     out = pd.Series(

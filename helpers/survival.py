@@ -41,6 +41,7 @@ from helpers.clv_formulas import period_discount_rate
 __all__ = [
     "DURATION",
     "EVENT",
+    "check_survival_data",
     "expected_remaining",
     "kaplan_meier",
     "logrank_test",
@@ -55,17 +56,35 @@ EVENT = "churn"
 
 
 @contextmanager
-def _quiet_lifelines() -> Iterator[None]:
-    """Silence pandas' deprecation notices raised inside lifelines (its code, not the reader's)."""
+def quiet_lifelines() -> Iterator[None]:
+    """Silence pandas' deprecation notices raised inside lifelines (its code, not the reader's).
+
+    A context manager, for every module that calls lifelines (:mod:`helpers.survival_cox`).
+    """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"lifelines(\.|$)")
         yield
 
 
-def _check_data(
+def check_survival_data(
     df: pd.DataFrame, duration_col: str, event_col: str, others: Sequence[str] = ()
 ) -> None:
-    """Raise a ValueError unless durations are finite and >= 0 and events are True/False."""
+    """Raise a ValueError unless durations are finite and >= 0 and events are True/False.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Survival data, one row per subject.
+    duration_col, event_col : str
+        The duration and event columns.
+    others : sequence of str, optional
+        Other columns that must be present and not missing (groups, covariates).
+
+    Raises
+    ------
+    ValueError
+        Naming the column, the rule and an offending row.
+    """
     require_columns(df, [duration_col, event_col, *others], "survival data")
     durations = pd.to_numeric(df[duration_col], errors="coerce")
     bad = durations.isna() | ~np.isfinite(durations) | (durations < 0)
@@ -87,7 +106,7 @@ def _groups(df: pd.DataFrame, group_col: str | None) -> list[tuple[object, pd.Da
 def _km_fitter(part: pd.DataFrame, duration_col: str, event_col: str, alpha: float):
     from lifelines import KaplanMeierFitter
 
-    with _quiet_lifelines():
+    with quiet_lifelines():
         return KaplanMeierFitter(alpha=alpha).fit(
             part[duration_col].astype(float), part[event_col].astype(bool)
         )
@@ -126,7 +145,7 @@ def kaplan_meier(
         ``censored``, ``survival``, ``lower``, ``upper``.
     """
     check_share("alpha", alpha, "1 - the confidence level")
-    _check_data(df, duration_col, event_col, [group_col] if group_col else [])
+    check_survival_data(df, duration_col, event_col, [group_col] if group_col else [])
     tables = []
     for name, part in _groups(df, group_col):
         kmf = _km_fitter(part, duration_col, event_col, alpha)
@@ -180,7 +199,7 @@ def median_survival(
     from lifelines.utils import median_survival_times
 
     check_share("alpha", alpha, "1 - the confidence level")
-    _check_data(df, duration_col, event_col, [group_col] if group_col else [])
+    check_survival_data(df, duration_col, event_col, [group_col] if group_col else [])
     rows = {}
     for name, part in _groups(df, group_col):
         kmf = _km_fitter(part, duration_col, event_col, alpha)
@@ -227,14 +246,14 @@ def logrank_test(
     """
     from lifelines.statistics import multivariate_logrank_test
 
-    _check_data(df, duration_col, event_col, [group_col])
+    check_survival_data(df, duration_col, event_col, [group_col])
     n_groups = df[group_col].nunique()
     if n_groups < 2:
         raise ValueError(
             f"survival data: column {group_col!r} must have at least 2 groups to compare; "
             f"got {n_groups}"
         )
-    with _quiet_lifelines():
+    with quiet_lifelines():
         result = multivariate_logrank_test(
             df[duration_col].astype(float), df[group_col], df[event_col].astype(bool)
         )
@@ -437,7 +456,7 @@ def remaining_clv(
     """
     check_share("margin_rate", margin_rate, "a share of the monthly charge")
     others = [charges_col, *([curve_col] if curve_col else [])]
-    _check_data(df, duration_col, event_col, others)
+    check_survival_data(df, duration_col, event_col, others)
     check_numbers(charges_col, df[charges_col], ">= 0", lambda a: a >= 0)
     active = df.loc[~df[event_col].astype(bool)]
     tenure = active[duration_col]

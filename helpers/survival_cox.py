@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.checks import check_share
-from helpers.survival import DURATION, EVENT, _check_data, _quiet_lifelines
+from helpers.survival import DURATION, EVENT, check_survival_data, quiet_lifelines
 
 if TYPE_CHECKING:
     from lifelines import CoxPHFitter
@@ -116,7 +116,7 @@ class CoxModel:
 
         self._check_settings()
         columns = [*self._categorical(), *self.numeric, *self.strata]
-        _check_data(df, duration_col, event_col, columns)
+        check_survival_data(df, duration_col, event_col, columns)
         reference = dict(self.reference or {})
         levels = {}
         for column in self._categorical():
@@ -150,7 +150,7 @@ class CoxModel:
             design[column] = df[column]
         self.design_ = design
         self.fitter_: CoxPHFitter = CoxPHFitter(penalizer=self.penalizer, alpha=self.alpha)
-        with _quiet_lifelines():
+        with quiet_lifelines():
             self.fitter_.fit(design, duration_col, event_col, strata=list(self.strata) or None)
         bounds = self.fitter_.confidence_intervals_
         self.hazard_ratios_ = pd.DataFrame(
@@ -223,7 +223,7 @@ class CoxModel:
 
         self._fitted()
         check_share("alpha", alpha, "the test's level")
-        with _quiet_lifelines():
+        with quiet_lifelines():
             result = proportional_hazard_test(
                 self.fitter_, self.design_, time_transform=time_transform
             )
@@ -257,7 +257,7 @@ class CoxModel:
         design = self.transform(df)
         for column in self.strata:
             design[column] = df[column]
-        with _quiet_lifelines():
+        with quiet_lifelines():
             curves = self.fitter_.predict_survival_function(design, times=list(times))
         curves.columns = df.index
         curves.index = pd.Index(np.asarray(times, dtype=float), name="time")
