@@ -128,7 +128,7 @@ def test_predict_reads_the_column_names_given_to_fit(shop):
     spend = clv.GammaGamma().fit(renamed, frequency_col="repeats", monetary_col="spend")
     p, q, g = spend.params_
     x, m = shop["frequency"].to_numpy(), shop["monetary_value"].to_numpy()
-    # Fader, Hardie & Lee (2005b) eq. (5): a weighted mean of the population mean
+    # Fader, Hardie & Lee (2005b): a weighted mean of the population mean
     # p gamma / (q - 1) and the customer's own mean m; the population mean when x = 0
     weight = p * x / (p * x + q - 1)
     by_hand = (1 - weight) * p * g / (q - 1) + weight * np.where(x > 0, m, 0.0)
@@ -171,7 +171,7 @@ def test_a_period_that_is_not_the_models_is_refused(shop):
 
 
 def bg_nbd_loglik(params, x, tx, t_obs) -> np.ndarray:
-    """Fader, Hardie & Lee (2005), eq. (6), written here from the paper, in plain NumPy."""
+    """The BG/NBD likelihood of Fader, Hardie & Lee (2005), written here again in plain NumPy."""
     r, alpha, a, b = params
     front = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
     first = np.exp(

@@ -49,6 +49,31 @@ class BetaGeoModel(PurchaseModel):
 
     computed in log space. P(alive) is 1 when x = 0: in this model a customer can only drop
     out right after a purchase, and their first purchase is not a repeat purchase.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting Your Customers" the Easy
+    Way: An Alternative to the Pareto/NBD Model. *Marketing Science* 24(2), 275-284: the
+    likelihood in the Notes (``_loglik``, in log space), E[X(t)] (:meth:`expected_purchases`,
+    with Gauss's hypergeometric function), P(alive) (:meth:`probability_alive`) and
+    E[Y(t) | x, t_x, T] (:meth:`conditional_expected_purchases`).
+
+    Examples
+    --------
+    Fit on a shop drawn from the model's own story (2,000 customers observed 52 weeks):
+
+    >>> from helpers.clv import BetaGeoModel, simulate_bg_nbd
+    >>> shop = simulate_bg_nbd(2000, r=0.25, alpha=4.0, a=0.8, b=2.5, T=52.0, seed=1)
+    >>> model = BetaGeoModel().fit(shop)
+    >>> model.params_.round(2).to_dict()
+    {'r': 0.23, 'alpha': 3.65, 'a': 0.87, 'b': 2.52}
+    >>> model.predict(shop.head(3), t=10).round(2).tolist()
+    [0.11, 3.87, 0.04]
+    >>> model.probability_alive(shop["frequency"], shop["recency"], shop["T"])[:3].round(2)
+    array([0.52, 0.95, 1.  ])
+
+    ``print_summary()`` shows the customers, the period unit, the log-likelihood, AIC, BIC,
+    whether the search converged and the parameters with their 95% intervals.
     """
 
     PARAMS = ("r", "alpha", "a", "b")

@@ -36,6 +36,30 @@ class GammaGamma(Fitter):
         As in :class:`BetaGeoModel`.
     n_customers_ : float
         Repeat buyers the model was fitted on.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). RFM and CLV: Using Iso-Value Curves
+    for Customer Base Analysis. *Journal of Marketing Research* 42(4), 415-430: the spend
+    model and E[M | x, m] (:meth:`conditional_expected_spend`).
+
+    Fader, P. S. & Hardie, B. G. S. (2013). The Gamma-Gamma Model of Monetary Value.
+    http://brucehardie.com/notes/025/: its likelihood and the mean p gamma / (q - 1)
+    (:meth:`population_mean`).
+
+    Examples
+    --------
+    >>> from helpers.clv import GammaGamma, simulate_bg_nbd, simulate_gamma_gamma
+    >>> shop = simulate_bg_nbd(2000, r=0.25, alpha=4.0, a=0.8, b=2.5, T=52.0, seed=1)
+    >>> spend = simulate_gamma_gamma(shop["frequency"], p=6.0, q=4.0, gamma=15.0, seed=1)
+    >>> shop["monetary_value"] = spend
+    >>> model = GammaGamma().fit(shop)
+    >>> model.params_.round(2).to_dict()
+    {'p': 5.45, 'q': 4.0, 'gamma': 16.67}
+    >>> model.predict(shop.head(3)).round(2).tolist()
+    [20.31, 20.01, 30.27]
+    >>> print(round(model.population_mean(), 2))
+    30.27
     """
 
     PARAMS = ("p", "q", "gamma")

@@ -57,6 +57,29 @@ class ModifiedBetaGeoModel(PurchaseModel):
 
     (a+b+x)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; t/(alpha+T+t))]
     * P(alive).
+
+    References
+    ----------
+    Batislam, E. P., Denizel, M. & Filiztekin, A. (2007). Empirical validation and
+    comparison of models for customer base analysis. *International Journal of Research in
+    Marketing* 24(3), 201-209: the model and its likelihood (the Notes).
+
+    Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting Your Customers" the Easy
+    Way: An Alternative to the Pareto/NBD Model. *Marketing Science* 24(2), 275-284: the
+    BG/NBD it modifies.
+
+    Examples
+    --------
+    >>> from helpers.clv import ModifiedBetaGeoModel, simulate_bg_nbd
+    >>> shop = simulate_bg_nbd(2000, r=0.25, alpha=4.0, a=0.8, b=2.5, T=52.0, seed=1)
+    >>> model = ModifiedBetaGeoModel().fit(shop)
+    >>> model.params_.round(2).to_dict()
+    {'r': 0.4, 'alpha': 4.76, 'a': 1.16, 'b': 2.82}
+
+    Unlike BG/NBD, a customer without a repeat purchase (the third) may have left:
+
+    >>> model.probability_alive(shop["frequency"], shop["recency"], shop["T"])[:3].round(2)
+    array([0.52, 0.94, 0.47])
     """
 
     PARAMS = ("r", "alpha", "a", "b")

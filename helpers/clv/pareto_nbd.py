@@ -249,6 +249,28 @@ class ParetoNBDModel(PurchaseModel):
     Gamma(r) [A + s / (r+s+x) A0], with A0 = F(alpha+t_x) - F(alpha+T) for alpha >= beta,
     F(y) = 2F1(r+s+x, s+1; r+s+x+1; (alpha-beta)/y) / y^(r+s+x), and for alpha < beta the
     same with beta for alpha and r+x for s+1.
+
+    References
+    ----------
+    Schmittlein, D. C., Morrison, D. G. & Colombo, R. (1987). Counting Your Customers: Who
+    Are They and What Will They Do Next? *Management Science* 33(1), 1-24: the model.
+
+    Fader, P. S. & Hardie, B. G. S. (2005). A Note on Deriving the Pareto/NBD Model and
+    Related Expressions. http://brucehardie.com/notes/009/: the likelihood (the closed form
+    with Gauss's hypergeometric function, ``_loglik_closed_form``), P(alive) and the
+    conditional expectation used here.
+
+    Examples
+    --------
+    >>> from helpers.clv import ParetoNBDModel, simulate_bg_nbd
+    >>> shop = simulate_bg_nbd(2000, r=0.25, alpha=4.0, a=0.8, b=2.5, T=52.0, seed=1)
+    >>> model = ParetoNBDModel().fit(shop)
+    >>> model.params_.round(2).to_dict()
+    {'r': 0.49, 'alpha': 9.26, 's': 0.69, 'beta': 17.51}
+    >>> model.predict(shop.head(3), t=10).round(2).tolist()
+    [0.12, 3.77, 0.02]
+    >>> round(model.log_likelihood_, 2), model.converged_
+    (-11163.87, True)
     """
 
     PARAMS = ("r", "alpha", "s", "beta")
