@@ -57,11 +57,11 @@ def renamed_arguments(**renames: str | tuple[str, Callable[[Any], Any]]) -> Call
                 new, convert = table[old]
                 if new in kwargs:
                     raise TypeError(
-                        f"{func.__name__}() got both {old!r} and {new!r}; {old!r} is the old "
+                        f"{_name(func)}() got both {old!r} and {new!r}; {old!r} is the old "
                         f"name of {new!r}: pass only {new!r}"
                     )
                 warnings.warn(
-                    f"{func.__name__}: the argument {old!r} is now called {new!r}"
+                    f"{_name(func)}: the argument {old!r} is now called {new!r}"
                     + (" (with the new meaning; see the docstring)" if convert else "")
                     + f"; the old name will be removed in release {REMOVED_IN}",
                     FutureWarning,
@@ -75,3 +75,9 @@ def renamed_arguments(**renames: str | tuple[str, Callable[[Any], Any]]) -> Call
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _name(func: Callable[..., Any]) -> str:
+    """Name a function for a message: ``Class`` for a constructor, else its qualified name."""
+    qualname = getattr(func, "__qualname__", func.__name__)
+    return qualname.removesuffix(".__init__")

@@ -69,3 +69,13 @@ def test_renamed_argument_warns_and_passes_on():
     with pytest.raises(TypeError, match="got both 'customer_id' and 'customer_col'"):
         f([], customer_id="a", customer_col="b")
     assert f.__renamed_arguments__ == {"customer_id": "customer_col", "observation_end": "as_of"}
+
+
+def test_renamed_argument_of_a_constructor_names_the_class():
+    class Model:
+        @renamed_arguments(product_id="product_col")
+        def __init__(self, *, product_col="product_id"):
+            self.product_col = product_col
+
+    with pytest.warns(FutureWarning, match="^Model: the argument 'product_id'"):
+        assert Model(product_id="sku").product_col == "sku"
