@@ -79,5 +79,5 @@ def renamed_arguments(**renames: str | tuple[str, Callable[[Any], Any]]) -> Call
 
 def _name(func: Callable[..., Any]) -> str:
     """Name a function for a message: ``Class`` for a constructor, else its qualified name."""
-    qualname = getattr(func, "__qualname__", func.__name__)
+    qualname = getattr(func, "__qualname__", func.__name__).rpartition("<locals>.")[2]
     return qualname.removesuffix(".__init__")
