@@ -311,6 +311,27 @@ def positional_last_day(func: str, old: str, value: object, new: str, given: obj
     keyword's value. A positional date warns (FutureWarning) and becomes the day after it,
     so an old call keeps its meaning; both at once are refused. (A candidate for
     :mod:`helpers.deprecation`.)
+
+    Parameters
+    ----------
+    func : str
+        The function's name, for the messages.
+    old, new : str
+        The old positional argument's name and the new keyword's.
+    value : date or None
+        What came by position (None: nothing).
+    given : date or None
+        The new keyword's value.
+
+    Returns
+    -------
+    date or None
+        ``given``, or the day after ``value``.
+
+    Raises
+    ------
+    TypeError
+        If both a positional date and the new keyword were given.
     """
     if value is None:
         return given

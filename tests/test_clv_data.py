@@ -242,3 +242,12 @@ def test_old_constant_names_warn_and_give_the_same_column(old, new, column):
         clv_data.RECENCY_DAYS  # noqa: B018
     # RFM recency (days since the last purchase) keeps its own constant
     assert rfm.RECENCY == "recency" and not hasattr(rfm, "BTYD_RECENCY")
+
+
+def test_a_positional_date_and_as_of_together_are_refused(toy):
+    with pytest.raises(TypeError, match="got 'observation_end' by position and 'as_of'"):
+        summary_data(toy, "2024-03-31", as_of="2024-04-01")
+    with pytest.raises(TypeError, match="got both 'observation_end' and 'as_of'"):
+        summary_data(toy, observation_end="2024-03-31", as_of="2024-04-01")
+    with pytest.raises(TypeError, match="missing the keyword argument 'holdout_start'"):
+        calibration_holdout(toy, as_of="2024-04-01")
