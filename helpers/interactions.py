@@ -150,6 +150,12 @@ def interaction_matrix(
     if half_life_days is not None or as_of is not None:
         needed.append(date_col)
     require_columns(transactions, needed, "transactions")
+    if as_of is not None:  # lines at or after as_of are not looked at (a date must be there)
+        column_rule(
+            transactions, transactions[date_col].isna(), "transactions", date_col, "present"
+        )
+        as_of = to_timestamp(as_of, "as_of")
+        transactions = transactions[transactions[date_col] < as_of]
     for column in needed:
         column_rule(transactions, transactions[column].isna(), "transactions", column, "present")
     if quantity_col in transactions.columns:
@@ -157,9 +163,6 @@ def interaction_matrix(
         column_rule(
             transactions, bad, "transactions", quantity_col, "> 0 (clean the order lines first)"
         )
-    if as_of is not None:
-        as_of = to_timestamp(as_of, "as_of")
-        transactions = transactions[transactions[date_col] < as_of]
     lines = pd.DataFrame(
         {
             "c": transactions[customer_col].astype(str),

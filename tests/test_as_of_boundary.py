@@ -251,3 +251,17 @@ def test_the_boundary_lines_count_once_they_are_before_as_of(case):
     before = LINES[LINES["invoice_date"] < AS_OF]
     through = LINES[LINES["invoice_date"] <= AS_OF]
     assert _differs(_run(case, through, case.later), _run(case, before, case.later))
+
+
+def test_interaction_matrix_does_not_check_lines_it_does_not_use():
+    # A return (negative quantity) at as_of is after the analysis: it cannot stop the matrix,
+    # which equals the matrix of the lines cut before as_of; before as_of it is refused.
+    lines = LINES[LINES["quantity"] > 0].copy()
+    late = LINES[LINES["invoice_id"] == "C11"]
+    with_late = pd.concat([lines, late], ignore_index=True)
+    got = interactions.interaction_matrix(with_late, as_of=AS_OF)
+    want = interactions.interaction_matrix(lines[lines["invoice_date"] < AS_OF])
+    assert (got.matrix != want.matrix).nnz == 0
+    assert got.customers.equals(want.customers) and got.products.equals(want.products)
+    with pytest.raises(ValueError, match="quantity"):
+        interactions.interaction_matrix(with_late, as_of=DAY_LATER)
