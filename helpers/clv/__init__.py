@@ -30,6 +30,13 @@ All models take the summary data of :mod:`helpers.clv_data` (``frequency``, ``re
 which stay positive like the parameters). Fitting groups identical (frequency, recency, T) rows and
 weighs each by its count, so a large customer base costs little more than its distinct rows.
 
+As lifelines' and scikit-learn's: a fit whose search fails or whose parameters run away
+warns with :class:`ConvergenceWarning`; ``model.print_summary()`` (and a notebook's display
+of a fitted model) shows the customers, period unit, log-likelihood, AIC, BIC, convergence
+and the parameters; a method that needs a fitted model raises :class:`NotFittedError`
+(:func:`check_is_fitted`); ``predict`` reads the column names given to ``fit`` and refuses
+a summary in another period unit than the model's ``period_``.
+
 Every model is fitted with the exact gradient of its log-likelihood (BFGS on log-parameters,
 value and gradient in one vectorized pass); Pareto/NBD's, whose closed form has a
 hypergeometric function of its parameters, through the integral form of its likelihood by
