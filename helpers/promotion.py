@@ -269,6 +269,10 @@ def promotion_candidates(
     min_cover_days: int = 120,
     min_margin: float = 0.35,
     n: int = 10,
+    product_col: str = s.PRODUCT_ID,
+    price_col: str = s.UNIT_PRICE,
+    cost_col: str = s.UNIT_COST,
+    stock_col: str = s.STOCK_ON_HAND,
 ) -> pd.DataFrame:
     """Choose products for a promotion by stock on hand, sales velocity and margin.
 
@@ -286,29 +290,32 @@ def promotion_candidates(
         Smallest margin (share of price) that leaves room for a discount.
     n : int, default 10
         How many products to choose.
+    product_col, price_col, cost_col, stock_col : str
+        Column names of ``products`` (default the canonical names of :mod:`helpers.schema`).
 
     Returns
     -------
     pandas.DataFrame
-        Every product with ``margin``, ``velocity``, ``days_of_cover``, ``excess_stock_value``
-        (stock beyond ``min_cover_days`` of sales, at cost), ``selected`` and ``why`` (the
-        first rule a product fails, or "selected"); selected products first, by excess value.
+        Indexed by ``product_col``: every product with ``margin``, ``velocity``,
+        ``days_of_cover``, ``excess_stock_value`` (stock beyond ``min_cover_days`` of sales,
+        at cost), ``selected`` and ``why`` (the first rule a product fails, or "selected");
+        selected products first, by excess value.
     """
-    needed = [s.PRODUCT_ID, s.UNIT_PRICE, s.UNIT_COST, s.STOCK_ON_HAND]
+    needed = [product_col, price_col, cost_col, stock_col]
     require_columns(products, needed, "products")
     check_days("min_cover_days", min_cover_days)
     check_share("min_margin", min_margin)
-    table = products.set_index(s.PRODUCT_ID)
-    price = table[s.UNIT_PRICE].astype(float)
-    check_numbers("products['unit_price']", price, "> 0", lambda p: p > 0)
+    table = products.set_index(product_col)
+    price = table[price_col].astype(float)
+    check_numbers(f"products[{price_col!r}]", price, "> 0", lambda p: p > 0)
     table = table.assign(
-        margin=(price - table[s.UNIT_COST]) / price,
+        margin=(price - table[cost_col]) / price,
         velocity=velocity.reindex(table.index).fillna(0.0).astype(float),
     )
     with np.errstate(divide="ignore"):
-        table["days_of_cover"] = table[s.STOCK_ON_HAND] / table["velocity"]
-    excess = table[s.STOCK_ON_HAND] - table["velocity"] * min_cover_days
-    table["excess_stock_value"] = excess.clip(lower=0) * table[s.UNIT_COST]
+        table["days_of_cover"] = table[stock_col] / table["velocity"]
+    excess = table[stock_col] - table["velocity"] * min_cover_days
+    table["excess_stock_value"] = excess.clip(lower=0) * table[cost_col]
     why = np.select(
         [
             table["velocity"] <= 0,
@@ -332,7 +339,7 @@ def promotion_candidates(
     table = table.assign(_order=order).sort_values(
         ["_order", "excess_stock_value"], ascending=[True, False], kind="mergesort"
     )
-    return table.drop(columns="_order").rename_axis(s.PRODUCT_ID)
+    return table.drop(columns="_order").rename_axis(product_col)
 
 
 def promotion_effect(
@@ -343,6 +350,9 @@ def promotion_effect(
     *,
     max_lift: float = MAX_LIFT,
     half_life_days: float = HALF_LIFE_DAYS,
+    price_col: str = s.UNIT_PRICE,
+    cost_col: str = s.UNIT_COST,
+    stock_col: str = s.STOCK_ON_HAND,
 ) -> pd.DataFrame:
     """Compute the profit effect of a discount on each product, against no promotion.
 
@@ -364,6 +374,8 @@ def promotion_effect(
         Lift per unit of discount for small discounts (:func:`promotion_lift`).
     max_lift, half_life_days : float
         The rest of the response curve (:func:`promotion_lift`, :func:`lift_days`).
+    price_col, cost_col, stock_col : str
+        Column names of ``candidates`` (default the canonical names of :mod:`helpers.schema`).
 
     Returns
     -------
@@ -373,11 +385,9 @@ def promotion_effect(
         ``baseline_profit``, ``promo_profit``, ``profit_effect``.
     """
     check_days("duration_days", duration_days)
-    require_columns(
-        candidates, [s.UNIT_PRICE, s.UNIT_COST, s.STOCK_ON_HAND, "velocity"], "candidates"
-    )
-    price, cost = candidates[s.UNIT_PRICE].astype(float), candidates[s.UNIT_COST].astype(float)
-    stock = candidates[s.STOCK_ON_HAND].astype(float)
+    require_columns(candidates, [price_col, cost_col, stock_col, "velocity"], "candidates")
+    price, cost = candidates[price_col].astype(float), candidates[cost_col].astype(float)
+    stock = candidates[stock_col].astype(float)
     margin = (price - cost) / price
     lift = promotion_lift(depth, elasticity, max_lift)
     extra_days = lift * lift_days(duration_days, half_life_days)
@@ -409,6 +419,9 @@ def plan_promotion(
     elasticity: float = ELASTICITY,
     max_lift: float = MAX_LIFT,
     half_life_days: float = HALF_LIFE_DAYS,
+    price_col: str = s.UNIT_PRICE,
+    cost_col: str = s.UNIT_COST,
+    stock_col: str = s.STOCK_ON_HAND,
 ) -> pd.DataFrame:
     """Try every depth x duration on the selected products; the best pays most in total.
 
@@ -424,6 +437,8 @@ def plan_promotion(
         Lift per unit of discount for small discounts (:func:`promotion_lift`).
     max_lift, half_life_days : float
         The rest of the response curve (:func:`promotion_lift`, :func:`lift_days`).
+    price_col, cost_col, stock_col : str
+        Column names of ``candidates`` (see :func:`promotion_effect`).
 
     Returns
     -------
@@ -436,10 +451,11 @@ def plan_promotion(
     """
     chosen = candidates[candidates["selected"]] if "selected" in candidates else candidates
     curve = {"elasticity": elasticity, "max_lift": max_lift, "half_life_days": half_life_days}
+    columns = {"price_col": price_col, "cost_col": cost_col, "stock_col": stock_col}
     rows = []
     for depth in depths:
         for days in durations:
-            effect = promotion_effect(chosen, depth, days, **curve)
+            effect = promotion_effect(chosen, depth, days, **curve, **columns)
             paying = effect[effect["profit_effect"] > 0]
             rows.append(
                 {
@@ -468,6 +484,9 @@ def promotion_list(
     *,
     max_lift: float = MAX_LIFT,
     half_life_days: float = HALF_LIFE_DAYS,
+    price_col: str = s.UNIT_PRICE,
+    cost_col: str = s.UNIT_COST,
+    stock_col: str = s.STOCK_ON_HAND,
 ) -> pd.DataFrame:
     """Turn the promotion into a campaign list: a row per product whose profit effect is > 0.
 
@@ -477,12 +496,15 @@ def promotion_list(
         :func:`promotion_candidates` (selected rows are used).
     depth, duration_days, elasticity, max_lift, half_life_days
         The chosen promotion and the response curve (see :func:`plan_promotion`).
+    price_col, cost_col, stock_col : str
+        Column names of ``candidates`` (see :func:`promotion_effect`).
 
     Returns
     -------
     pandas.DataFrame
-        ``product_id``, ``action``, ``offer``, ``expected_value`` (profit effect),
-        ``reason``, ``break_even_lift``, ``expected_lift``.
+        The product (named as ``candidates``' index, default ``product_id``), ``action``,
+        ``offer``, ``expected_value`` (profit effect), ``reason``, ``break_even_lift``,
+        ``expected_lift``.
     """
     chosen = candidates[candidates["selected"]] if "selected" in candidates else candidates
     effect = promotion_effect(
@@ -492,11 +514,14 @@ def promotion_list(
         elasticity,
         max_lift=max_lift,
         half_life_days=half_life_days,
+        price_col=price_col,
+        cost_col=cost_col,
+        stock_col=stock_col,
     )
     effect = effect[effect["profit_effect"] > 0]
     out = pd.DataFrame(
         {
-            s.PRODUCT_ID: effect.index,
+            candidates.index.name or s.PRODUCT_ID: effect.index,
             "action": "limited-time promotion",
             "offer": f"{depth:.0%} off for {duration_days} days",
             "expected_value": effect["profit_effect"].to_numpy(),

@@ -213,3 +213,25 @@ def test_threshold_offer_by_hand():
     assert high.loc[0, "gain"] == pytest.approx(0.5 * (0.4 * 20 - 5))
     with pytest.raises(ValueError, match="stretch"):
         promotion.threshold_offer(orders, [50.0], 5.0, margin_rate=0.4, stretch=1.5)
+
+
+def test_a_products_table_with_other_column_names():
+    names = {"product_id": "sku", "unit_price": "price", "unit_cost": "cost",
+             "stock_on_hand": "stock"}  # fmt: skip
+    columns = {"product_col": "sku", "price_col": "price", "cost_col": "cost",
+               "stock_col": "stock"}  # fmt: skip
+    velocity = pd.Series({"A": 1.0, "B": 1.0, "C": 1.0, "E": 1.0})
+    theirs = promotion.promotion_candidates(
+        _products().rename(columns=names), velocity, n=1, **columns
+    )
+    ours = promotion.promotion_candidates(_products(), velocity, n=1)
+    assert theirs.index.name == "sku"
+    assert theirs["why"].tolist() == ours["why"].tolist()
+    effect_cols = {k: v for k, v in columns.items() if k != "product_col"}
+    listed = promotion.promotion_list(theirs, 0.1, 7, promotion.ELASTICITY, **effect_cols)
+    assert list(listed.columns[:2]) == ["sku", "action"]
+    expected = promotion.promotion_list(ours, 0.1, 7, promotion.ELASTICITY)
+    assert listed["sku"].tolist() == expected["product_id"].tolist() == ["A"]
+    np.testing.assert_allclose(listed["expected_value"], expected["expected_value"])
+    grid = promotion.plan_promotion(theirs, **effect_cols)
+    pd.testing.assert_frame_equal(grid, promotion.plan_promotion(ours))
