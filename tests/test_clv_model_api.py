@@ -259,3 +259,14 @@ def test_the_covariate_model_says_the_same(shop):
     with pytest.raises(clv.NotFittedError) as caught:
         model.predict(shop, 1.0)
     assert str(caught.value) == NOT_FITTED.format("CovariateModel")
+
+
+def test_the_issues_case_a_runs_away_when_everyone_drops_out_alike():
+    """Issue 27's fit ended with a = 7.8e6: a and b grow together when the dropout
+    probability is the same for every customer (here 0.3: a beta with a = 3e7, b = 7e7)."""
+    shop = clv.simulate_bg_nbd(4000, r=2.0, alpha=8.0, a=3e7, b=7e7, T=52.0, seed=1)
+    with pytest.warns(clv.ConvergenceWarning, match=r"^BetaGeoModel: parameter (a|b) = "):
+        model = clv.BetaGeoModel().fit(shop)
+    a, b = model.params_["a"], model.params_["b"]
+    assert a > 1e5 and b > 1e6
+    assert a / (a + b) == pytest.approx(0.3, abs=0.03)  # the common dropout probability
