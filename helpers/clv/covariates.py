@@ -261,7 +261,7 @@ class CovariateModel(CustomerPredictions):
         }
         base = cls(initial_params=self.base.initial_params, max_iter=self.base.max_iter)
         if cls is GammaGamma:
-            x, m, keep = GammaGamma._repeat_buyers(summary, frequency_col, monetary_col)
+            x, m, keep = GammaGamma.repeat_buyers(summary, frequency_col, monetary_col)
             data = [x[keep], m[keep]]
             with warnings.catch_warnings():  # the start of the search: this model warns below
                 warnings.simplefilter("ignore", ConvergenceWarning)

@@ -117,9 +117,18 @@ class GammaGamma(Fitter):
         return total
 
     @staticmethod
-    def _repeat_buyers(
+    def repeat_buyers(
         summary: pd.DataFrame, frequency_col: str, monetary_col: str
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return frequency, average spend and the mask of repeat buyers, checked.
+
+        Shared with :class:`helpers.clv.covariates.CovariateModel` (a Gamma-Gamma base).
+
+        Raises
+        ------
+        ValueError
+            If no customer has a repeat purchase, or a repeat buyer's spend is not > 0.
+        """
         x, m = summary_arrays(summary, [frequency_col, monetary_col])
         check_numbers(
             f"summary column {frequency_col!r}", x, "a whole number >= 0", lambda a: a % 1 == 0
@@ -165,7 +174,7 @@ class GammaGamma(Fitter):
             If the search fails or a parameter runs away (see
             :func:`helpers.clv.fitting.convergence_problem`).
         """
-        x, m, keep = self._repeat_buyers(summary, frequency_col, monetary_col)
+        x, m, keep = self.repeat_buyers(summary, frequency_col, monetary_col)
         self.columns_ = {"frequency_col": frequency_col, "monetary_col": monetary_col}
         self._minimise(np.column_stack([x[keep], m[keep]]), np.ones(int(keep.sum())))
         self._report_convergence()
@@ -193,7 +202,7 @@ class GammaGamma(Fitter):
             ``pearson`` and ``spearman`` correlation of frequency and average spend, and
             ``n`` repeat buyers.
         """
-        x, m, keep = self._repeat_buyers(summary, frequency_col, monetary_col)
+        x, m, keep = self.repeat_buyers(summary, frequency_col, monetary_col)
         frame = pd.DataFrame({"x": x[keep], "m": m[keep]})
         return pd.Series(
             {
