@@ -49,7 +49,7 @@ import pandas as pd
 from helpers import dates
 from helpers import schema as s
 from helpers.checks import column_rule, require_columns
-from helpers.deprecation import REMOVED_IN, renamed_arguments
+from helpers.deprecation import REMOVED_IN, positional_last_day, renamed_arguments
 from helpers.id_runs import customer_runs
 
 __all__ = [
@@ -301,50 +301,6 @@ def _wall_clock(stamp: pd.Timestamp, parsed: pd.api.extensions.ExtensionDtype | 
 def _day_number(stamp: pd.Timestamp) -> int:
     """Return the day of a (naive) timestamp as a count of days since 1970-01-01."""
     return int(stamp.to_datetime64().astype("datetime64[D]").astype(np.int64))
-
-
-def positional_last_day(func: str, old: str, value: object, new: str, given: object) -> object:
-    """Read a date passed by position in the slot of an old inclusive last-day argument.
-
-    For the functions whose positional ``old`` (a last day, inclusive) became the keyword
-    ``new`` (exclusive, the day after): ``value`` is what came by position, ``given`` the new
-    keyword's value. A positional date warns (FutureWarning) and becomes the day after it,
-    so an old call keeps its meaning; both at once are refused. (A candidate for
-    :mod:`helpers.deprecation`.)
-
-    Parameters
-    ----------
-    func : str
-        The function's name, for the messages.
-    old, new : str
-        The old positional argument's name and the new keyword's.
-    value : date or None
-        What came by position (None: nothing).
-    given : date or None
-        The new keyword's value.
-
-    Returns
-    -------
-    date or None
-        ``given``, or the day after ``value``.
-
-    Raises
-    ------
-    TypeError
-        If both a positional date and the new keyword were given.
-    """
-    if value is None:
-        return given
-    if given is not None:
-        raise TypeError(f"{func}() got {old!r} by position and {new!r}: pass only {new!r}")
-    warnings.warn(
-        f"{func}: the date passed by position is the old {old!r} (a last day, inclusive); "
-        f"pass {new}= by keyword instead, the day after it (exclusive: lines dated before "
-        f"{new} are used); the positional form will be removed in release {REMOVED_IN}",
-        FutureWarning,
-        stacklevel=3,
-    )
-    return dates.day_after(value, old)
 
 
 def _as_of_lines(

@@ -25,10 +25,9 @@ from helpers.clv_data import (
     BTYD_RECENCY,
     BTYD_T,
     period_days,
-    positional_last_day,
 )
 from helpers.clv_formulas import check_discount_rate, check_margin_rate
-from helpers.deprecation import renamed_arguments
+from helpers.deprecation import positional_last_day, renamed_arguments
 
 __all__ = [
     "calibration_holdout_table",

@@ -14,6 +14,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from helpers.dates import day_after
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The release that removes the old names.
@@ -81,3 +83,46 @@ def _name(func: Callable[..., Any]) -> str:
     """Name a function for a message: ``Class`` for a constructor, else its qualified name."""
     qualname = getattr(func, "__qualname__", func.__name__).rpartition("<locals>.")[2]
     return qualname.removesuffix(".__init__")
+
+
+def positional_last_day(func: str, old: str, value: object, new: str, given: object) -> object:
+    """Read a date passed by position in the slot of an old inclusive last-day argument.
+
+    For the functions whose positional ``old`` (a last day, inclusive) became the keyword
+    ``new`` (exclusive, the day after): ``value`` is what came by position, ``given`` the new
+    keyword's value. A positional date warns (FutureWarning) and becomes the day after it,
+    so an old call keeps its meaning; both at once are refused.
+
+    Parameters
+    ----------
+    func : str
+        The function's name, for the messages.
+    old, new : str
+        The old positional argument's name and the new keyword's.
+    value : date or None
+        What came by position (None: nothing).
+    given : date or None
+        The new keyword's value.
+
+    Returns
+    -------
+    date or None
+        ``given``, or the day after ``value``.
+
+    Raises
+    ------
+    TypeError
+        If both a positional date and the new keyword were given.
+    """
+    if value is None:
+        return given
+    if given is not None:
+        raise TypeError(f"{func}() got {old!r} by position and {new!r}: pass only {new!r}")
+    warnings.warn(
+        f"{func}: the date passed by position is the old {old!r} (a last day, inclusive); "
+        f"pass {new}= by keyword instead, the day after it (exclusive: lines dated before "
+        f"{new} are used); the positional form will be removed in release {REMOVED_IN}",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return day_after(value, old)

@@ -50,8 +50,8 @@ from helpers import dates
 from helpers import scale_sql as q
 from helpers import schema as s
 from helpers.checks import example_row, require_columns
-from helpers.clv_data import period_days, positional_last_day
-from helpers.deprecation import renamed_arguments
+from helpers.clv_data import period_days
+from helpers.deprecation import positional_last_day, renamed_arguments
 from helpers.scale_sql import (
     ENGINES,
     Engine,

@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as s
+from helpers.dates import day_after
 from helpers.synthetic_campaign import CAMPAIGN_DAYS, campaign_date, campaign_tables
 from helpers.synthetic_customers import (
     _CHANNELS,
@@ -333,7 +334,7 @@ def _campaign(
     owner, times = purchases
     line_owner, line_time, line_invoice, line_value = lines
     n = len(customers)
-    date = campaign_date(end_ts)
+    date = campaign_date(as_of=day_after(end_ts))
     start, stop = date.to_datetime64(), (date + pd.Timedelta(days=CAMPAIGN_DAYS)).to_datetime64()
     active = lives > np.bincount(owner[times < start], minlength=n)
     in_window = (times >= start) & (times < stop)

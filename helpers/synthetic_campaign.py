@@ -36,8 +36,7 @@ import pandas as pd
 
 from helpers import dates
 from helpers import schema as s
-from helpers.clv_data import positional_last_day
-from helpers.deprecation import renamed_arguments
+from helpers.deprecation import positional_last_day, renamed_arguments
 
 __all__ = [
     "CAMPAIGN_DAYS",

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import schema as s
+from helpers.dates import day_after
 
 __all__ = ["RetailData", "read_synthetic", "write_synthetic"]
 
@@ -56,6 +57,9 @@ class RetailData:
         beta distribution): see :mod:`helpers.synthetic_subscriptions`.
     observation_end, future_end : pandas.Timestamp
         Last day of the observed window and of the future window (both inclusive).
+    as_of, future_as_of : pandas.Timestamp
+        Midnight after each: the analysis dates (exclusive, :mod:`helpers.dates`) that see the
+        whole observed window, and the whole future window.
     """
 
     order_lines: pd.DataFrame
@@ -73,6 +77,16 @@ class RetailData:
     subscriptions_truth: pd.DataFrame
     observation_end: pd.Timestamp
     future_end: pd.Timestamp
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """Midnight after :attr:`observation_end`: the analysis date that sees every line."""
+        return day_after(self.observation_end)
+
+    @property
+    def future_as_of(self) -> pd.Timestamp:
+        """Midnight after :attr:`future_end`."""
+        return day_after(self.future_end)
 
 
 #: The tables written to disk, and the columns of each read as dates and as text.

@@ -340,7 +340,7 @@ def test_planted_channel_effects_against_the_covariate_models(planted):
         invoice_date=pd.to_datetime(planted.order_lines["invoice_date"])
     )
     clean, _ = clean_transactions(lines)
-    summary = clv_data.summary_data(clean, planted.observation_end, period="W")
+    summary = clv_data.summary_data(clean, as_of=planted.as_of, period="W")
     channel = planted.customers.set_index("customer_id")["acquisition_channel"]
     group = channel.reindex(summary.index).where(lambda c: c.isin(list(PLANTED)), "other")
     z = clv.dummies(group, reference="other", prefix="channel")
@@ -368,3 +368,10 @@ def test_channel_effects_are_checked():
         make_synthetic(n_customers=10, channel_effects={"tv": (1, 1, 1)})
     with pytest.raises(ValueError, match=r"channel_effects\['email'\] must be three factors > 0"):
         make_synthetic(n_customers=10, channel_effects={"email": (1, 0, 1)})
+
+
+def test_as_of_is_midnight_after_the_observed_window(data, lines):
+    assert data.as_of == data.observation_end + pd.Timedelta(days=1)
+    assert data.future_as_of == data.future_end + pd.Timedelta(days=1)
+    assert lines["parsed"].max() < data.as_of
+    assert lines["parsed"].max() >= data.observation_end  # the last day has lines

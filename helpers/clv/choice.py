@@ -22,8 +22,8 @@ from helpers.clv.bg_nbd import BetaGeoModel
 from helpers.clv.comparison import ModelComparison, compare_models
 from helpers.clv.mbg_nbd import ModifiedBetaGeoModel
 from helpers.clv.pareto_nbd import ParetoNBDModel
-from helpers.clv_data import positional_last_day, summary_data
-from helpers.deprecation import renamed_arguments
+from helpers.clv_data import summary_data
+from helpers.deprecation import positional_last_day, renamed_arguments
 
 __all__ = ["PURCHASE_MODELS", "ModelChoice", "choose_purchase_model"]
 
