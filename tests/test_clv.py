@@ -250,7 +250,9 @@ def test_fit_rejects_recency_after_t_naming_the_column():
 @pytest.fixture(scope="module")
 def cdnow():
     path = real_file("cdnow_sample.txt")
-    return calibration_holdout(load_cdnow(path), "1997-09-30", "1998-06-30", period="W")
+    return calibration_holdout(
+        load_cdnow(path), holdout_start="1997-10-01", as_of="1998-07-01", period="W"
+    )
 
 
 @pytest.mark.realdata

@@ -96,7 +96,9 @@ def test_fit_recovers_simulated_parameters():
 @pytest.mark.realdata
 def test_cdnow_published_estimates():
     path = real_file("cdnow_sample.txt")
-    cdnow = calibration_holdout(load_cdnow(path), "1997-09-30", "1998-06-30", period="W")
+    cdnow = calibration_holdout(
+        load_cdnow(path), holdout_start="1997-10-01", as_of="1998-07-01", period="W"
+    )
     model = clv.ModifiedBetaGeoModel().fit(cdnow)
     # Batislam, Denizel & Filiztekin (2007), as BTYDplus and lifetimes report them
     published = {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}

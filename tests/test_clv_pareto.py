@@ -118,7 +118,9 @@ def test_quadrature_matches_adaptive_integration_on_extreme_rows(params, row):
 
 def test_cdnow_rows_match_the_closed_form():
     path = real_file("cdnow_sample.txt")
-    cdnow = calibration_holdout(load_cdnow(path), "1997-09-30", "1998-06-30", period="W")
+    cdnow = calibration_holdout(
+        load_cdnow(path), holdout_start="1997-10-01", as_of="1998-07-01", period="W"
+    )
     x, tx, t_obs = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     for params in [(0.553, 10.578, 0.606, 11.669), (1.0, 1.0, 1.0, 1.0), (0.3, 30.0, 2.0, 5.0)]:
         quadrature = Model._loglik(np.array(params), x, tx, t_obs)
@@ -222,7 +224,9 @@ class _ClosedFormOnDifferences(Model):
 @pytest.mark.realdata
 def test_cdnow_estimates_are_the_published_ones_and_those_of_the_closed_form():
     path = real_file("cdnow_sample.txt")
-    cdnow = calibration_holdout(load_cdnow(path), "1997-09-30", "1998-06-30", period="W")
+    cdnow = calibration_holdout(
+        load_cdnow(path), holdout_start="1997-10-01", as_of="1998-07-01", period="W"
+    )
     model = Model().fit(cdnow)
     assert model.converged_
     published = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
