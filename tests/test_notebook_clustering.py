@@ -25,7 +25,13 @@ def test_clustering_chapter_with_k_fixed_to_the_number_of_personas(tmp_path):
     assert results["dataset"] == "synthetic"
     assert results["k"] == 5  # set by the parameter, whatever the rule says
     assert 3 <= results["k_rule"] <= 8
-    # clusters overlap on customer data; a silhouette far outside this means broken scaling
+    # clusters overlap on customer data; a silhouette far outside this means broken scaling.
+    # Kept loose on purpose (issue 27): the silhouette has no true value here. The generator
+    # draws each persona's rates and spends from overlapping Gamma mixtures (the personas are
+    # found with ARI ~0.3 only, below), and the silhouette depends on the chapter's feature
+    # transforms and scaling, not on the personas. The bounds catch the failures that matter:
+    # unscaled features (one money column dominates the distances, and a split along it looks
+    # well separated) and clusters no better than chance (near 0 or negative).
     assert 0.05 < results["silhouette"] < 0.5
     # the synthetic data has one customer per truth row, all but those without a clean line
     assert 0.95 * len(truth) <= results["n_customers"] <= len(truth)

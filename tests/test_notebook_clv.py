@@ -34,10 +34,19 @@ def test_clv_chapter_in_days_on_the_synthetic_shop(tmp_path):
     assert 0.1 < bg["r"] < 2 and bg["a"] > 0 and bg["b"] > 0
     gg = results["params"]["Gamma-Gamma"]
     assert gg["q"] > 1 and gg["p"] > 0 and gg["gamma"] > 0
-    # the mean spend per purchase implied by Gamma-Gamma is near the truth's spend per invoice
+    # p gamma / (q - 1) is Gamma-Gamma's mean over customers of each customer's mean spend per
+    # purchase: its truth is that average over the customers who buy in the holdout (not the
+    # spend per invoice, which weights frequent buyers more: 81.2 against 75.9 here, 7% more).
+    # Tolerance from the sampling error (issue 27): the customers' means spread with sd 84.6
+    # over 1,148 holdout buyers, se 84.6 / sqrt(1148) = 2.5 (3.3%); the fitted mean's delta-
+    # method se from the covariance of (p, q, gamma) is 1.6 (2.3%); together sqrt(3.3^2 +
+    # 2.3^2) = 4.0%. The fit gives 69.5 (8% under, two se: the holdout buyers are the more
+    # active customers, who spend a little more); 15% is under four se, a wrong mean (e.g.
+    # p gamma / q, 38% lower here) fails.
     implied = gg["p"] * gg["gamma"] / (gg["q"] - 1)
-    per_invoice = truth["future_spend"].sum() / truth["future_purchases"].sum()
-    assert implied == pytest.approx(per_invoice, rel=0.35)
+    buyers = truth[truth["future_purchases"] > 0]
+    per_customer = (buyers["future_spend"] / buyers["future_purchases"]).mean()
+    assert implied == pytest.approx(per_customer, rel=0.15)
     # holdout actuals are the truth table's, for the customers the models know
     assert 0.98 * truth["future_purchases"].sum() <= results["holdout_actual_purchases"]
     assert results["holdout_actual_purchases"] <= truth["future_purchases"].sum()

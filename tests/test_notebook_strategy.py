@@ -42,9 +42,18 @@ def test_strategy_chapter_on_the_synthetic_shop(tmp_path):
     assert sizes["cross_sell"] <= strategies["upgrade"]
     assert sizes["expansion"] <= strategies["expansion"]
     assert results["retention_min_value"] > 0
+    # Why only "> 0" (issue 27): a campaign's value is a sum of expected margins under the
+    # chapter's assumed take, save and lift rates (take_rate=0.05, SAVE_RATE, ELASTICITY, ...),
+    # which the synthetic generator does not draw from, so there is no true value to be near;
+    # the sign is the decision the chapter draws (worth running), and the per-line formulas are
+    # checked by hand in test_campaigns.py and test_promotion.py. What the recorded numbers must
+    # satisfy by construction is checked too: every retention line is worth at least the
+    # smallest one.
     assert all(
         value > 0 for name, value in results["campaign_values"].items() if name != "birthday"
     )
+    retention_value = results["campaign_values"]["retention"]
+    assert retention_value >= sizes["retention"] * results["retention_min_value"] - 0.01
     # birthdays within the 10 days from 2025-01-01
     assert all(0 <= d < 10 for d in results["birthday_days_ahead"])
     depth, days = results["promotion_best"]
