@@ -41,6 +41,7 @@ and the retention campaign in :mod:`helpers.churn_campaign`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -49,7 +50,8 @@ from helpers import schema as s
 from helpers.checks import check_days, check_numbers, require_columns
 from helpers.customer_features import customer_features
 from helpers.dates import to_timestamp
-from helpers.deprecation import renamed_arguments
+from helpers.deprecation import REMOVED_IN, renamed_arguments
+from helpers.snapshot import LINE_COLUMNS, Snapshot
 
 __all__ = [
     "CHURN",
@@ -172,7 +174,7 @@ def churn_labels(
     cost="cost_col",
 )
 def churn_features(
-    raw: pd.DataFrame,
+    raw: pd.DataFrame | Snapshot,
     as_of: str | pd.Timestamp,
     *,
     products: pd.DataFrame | None = None,
@@ -195,12 +197,16 @@ def churn_features(
 
     The raw lines are cut at ``as_of`` (lines dated before it are kept) and only then cleaned
     (:func:`helpers.cleaning.clean_transactions`), so a return or an outlier at or after
-    ``as_of`` cannot change a feature (see the module docstring for the feature list).
+    ``as_of`` cannot change a feature (see the module docstring for the feature list). Given
+    a :class:`helpers.snapshot.Snapshot`, its lines are used as they are cleaned when
+    ``as_of`` is the snapshot's date, and :meth:`~helpers.snapshot.Snapshot.at` cleans the
+    lines before an earlier ``as_of`` once: the result is the same.
 
     Parameters
     ----------
-    raw : pandas.DataFrame
-        Raw order lines (canonical columns, dates parsed), as loaded.
+    raw : pandas.DataFrame or helpers.snapshot.Snapshot
+        Raw order lines (canonical columns, dates parsed), as loaded; or a snapshot of them
+        at ``as_of`` or later (its cleaning settings and column names are then used).
     as_of : str or pandas.Timestamp
         The moment of the snapshot (the cutoff), exclusive. Old name ``cutoff`` (same
         meaning).
@@ -215,10 +221,9 @@ def churn_features(
     cleaning : mapping, optional
         Settings passed to :func:`helpers.cleaning.clean_transactions`.
     cleaned : (pandas.DataFrame, pandas.Series), optional
-        The clean lines and the reasons of :func:`helpers.cleaning.clean_and_flag` for
-        ``raw`` when every line of ``raw`` is dated before ``as_of`` (or has no date): the
-        lines are then not cleaned again. The caller vouches that they come from ``raw``
-        with these ``cleaning`` settings.
+        Deprecated (a FutureWarning; removed in release 0.2): pass a snapshot as ``raw``. The
+        clean lines and the reasons of :func:`helpers.cleaning.clean_and_flag` for ``raw``,
+        whose origin nothing checked.
     customer_col, date_col, amount_col, contact_date_col, cost_col : str
         Column names (old names ``customer_id``, ``invoice_date``, ``amount``,
         ``contact_date``, ``cost``); ``amount_col`` names the clean lines' amount.
@@ -239,6 +244,38 @@ def churn_features(
     """
     from helpers.cleaning import clean_and_flag
 
+    snapshot = None
+    if isinstance(raw, Snapshot):
+        if cleaning is not None or cleaned is not None:
+            raise TypeError(
+                "churn_features: a snapshot holds its cleaning; do not pass cleaning or cleaned"
+            )
+        given = {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col,
+                 "invoice_col": invoice_col, "product_col": product_col,
+                 "quantity_col": quantity_col, "price_col": price_col}  # fmt: skip
+        mine = raw.columns
+        for name, value in given.items():
+            if value not in (mine[name], LINE_COLUMNS[name]):
+                raise ValueError(
+                    f"churn_features: {name}={value!r} but the snapshot's lines were cleaned "
+                    f"with {name}={mine[name]!r}; leave {name} out"
+                )
+        customer_col, date_col, amount_col = (
+            mine["customer_col"],
+            mine["date_col"],
+            mine["amount_col"],
+        )
+        invoice_col, product_col = mine["invoice_col"], mine["product_col"]
+        quantity_col, price_col = mine["quantity_col"], mine["price_col"]
+        snapshot = raw.at(as_of)
+        raw = snapshot.raw
+    elif cleaned is not None:
+        warnings.warn(
+            "churn_features: cleaned= is deprecated and will be removed in release "
+            f"{REMOVED_IN}; pass a snapshot (helpers.snapshot.take_snapshot) as the lines",
+            FutureWarning,
+            stacklevel=3,
+        )
     require_columns(raw, [customer_col, date_col], "raw order lines")
     as_of = to_timestamp(as_of, "as_of")
     check_numbers("trend_days", trend_days, ">= 1", lambda d: d >= 1)
@@ -257,7 +294,9 @@ def churn_features(
         "quantity_col": quantity_col,
         "price_col": price_col,
     }
-    if cleaned is None:
+    if snapshot is not None:  # cleaned once, at as_of
+        clean, reasons = snapshot.clean, snapshot.reasons.loc[before.index]
+    elif cleaned is None:
         settings = {**columns, "amount_col": amount_col, **dict(cleaning or {})}
         clean, _, reasons = clean_and_flag(before, **settings)
     else:  # the same rules on the same lines: reuse them
@@ -309,7 +348,7 @@ def churn_features(
     invoice_date="date_col",
 )
 def churn_snapshot(
-    raw: pd.DataFrame,
+    raw: pd.DataFrame | Snapshot,
     as_of: str | pd.Timestamp,
     horizon_days: int,
     *,
@@ -323,8 +362,10 @@ def churn_snapshot(
 
     Parameters
     ----------
-    raw : pandas.DataFrame
-        Raw order lines (features are cleaned from these, cut at ``as_of``).
+    raw : pandas.DataFrame or helpers.snapshot.Snapshot
+        Raw order lines (features are cleaned from these, cut at ``as_of``); or a snapshot
+        at the end of the data, whose clean lines give the labels and whose
+        :meth:`~helpers.snapshot.Snapshot.at` gives the features (one cleaning at ``as_of``).
     as_of : str or pandas.Timestamp
         The snapshot's moment (the cutoff), exclusive for the features; the label window
         starts there. Old name ``cutoff`` (same meaning).
@@ -348,6 +389,11 @@ def churn_snapshot(
         One row per customer active before ``as_of``: features, then ``churn``; ``attrs``:
         ``as_of`` (also under its old name ``cutoff``) and ``window_end``.
     """
+    if isinstance(raw, Snapshot):
+        if clean is not None:
+            raise TypeError("churn_snapshot: a snapshot holds its clean lines; leave clean out")
+        clean, data_end = raw.clean, raw.as_of if data_end is None else data_end
+        customer_col, date_col = raw.columns["customer_col"], raw.columns["date_col"]
     if clean is None:
         from helpers.cleaning import clean_transactions
 

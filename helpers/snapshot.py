@@ -30,7 +30,18 @@ from helpers import schema as s
 from helpers.checks import require_columns
 from helpers.dates import DateLike, to_timestamp
 
-__all__ = ["Snapshot", "take_snapshot"]
+__all__ = ["LINE_COLUMNS", "Snapshot", "take_snapshot"]
+
+#: The column-name settings of the cleaning, and their defaults.
+LINE_COLUMNS: dict[str, str] = {
+    "customer_col": s.CUSTOMER_ID,
+    "invoice_col": s.INVOICE_ID,
+    "date_col": s.INVOICE_DATE,
+    "product_col": s.PRODUCT_ID,
+    "quantity_col": s.QUANTITY,
+    "price_col": s.UNIT_PRICE,
+    "amount_col": s.AMOUNT,
+}
 
 
 @dataclass(frozen=True)
@@ -61,9 +72,24 @@ class Snapshot:
     raw: pd.DataFrame
     clean: pd.DataFrame
     reasons: pd.Series
-    report: pd.DataFrame
+    report: pd.DataFrame | None
     as_of: pd.Timestamp
     cleaning: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """The column names the lines were cleaned with, as ``*_col`` keywords.
+
+        Returns
+        -------
+        dict
+            ``customer_col``, ``invoice_col``, ``date_col``, ``product_col``,
+            ``quantity_col``, ``price_col`` and ``amount_col`` (the settings' or the
+            canonical names of :mod:`helpers.schema`).
+        """
+        return {
+            name: str(self.cleaning.get(name, default)) for name, default in LINE_COLUMNS.items()
+        }
 
     def at(self, as_of: DateLike) -> Snapshot:
         """Return the snapshot at an earlier (or the same) analysis date.
@@ -143,7 +169,7 @@ def take_snapshot(
     """
     from helpers.cleaning import clean_and_flag
 
-    date_col = str(cleaning.get("date_col", s.INVOICE_DATE))
+    date_col = str(cleaning.get("date_col", LINE_COLUMNS["date_col"]))
     require_columns(raw, [date_col], "raw order lines", allow_empty=True)
     dates = raw[date_col]
     if as_of is None:

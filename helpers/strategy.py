@@ -19,12 +19,11 @@ The strategies (:data:`STRATEGIES`)
                    cross-sell and upgrade offers (recommendations of chapter 10)
 =================  ==========================================================================
 
-The scores the playbook needs come from the earlier chapters' helpers:
-:func:`churn_risk` fits chapter 06's logistic regression on one snapshot (features before
-``as_of - window``, label: no purchase in the window) and scores every customer at ``as_of``;
-:func:`model_clv` fits chapter 08's purchase model (BG/NBD, Modified BG/NBD or Pareto/NBD,
-chosen by a backtest on the same lines) and Gamma-Gamma, and values each customer over a
-horizon.
+The scores the playbook needs come from the earlier chapters' helpers, run on one snapshot of
+the order lines by :mod:`helpers.scoring`: :func:`helpers.scoring.churn_risk` (chapter 06),
+:func:`helpers.scoring.model_clv` (chapter 08) and :func:`helpers.scoring.score_customers`,
+which joins them with tiers and RFM segments in :func:`customer_view`. (They lived here before
+release 0.2; their old names and signatures still work, with a FutureWarning.)
 
 When the data are too plain for a step
 --------------------------------------
@@ -50,6 +49,7 @@ each result, collected in the view's ``attrs["notes"]`` by :func:`score_customer
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -58,20 +58,11 @@ import pandas as pd
 from helpers import dates
 from helpers import schema as s
 from helpers.checks import (
-    add_notes,
-    check_days,
     check_share,
     require_columns,
     warn_notes,
 )
-from helpers.churn import churn_features, churn_snapshot
-from helpers.churn_models import make_models
-from helpers.clv import GammaGamma
-from helpers.clv.choice import choose_purchase_model
-from helpers.clv_data import summary_data
-from helpers.clv_formulas import check_discount_rate, check_horizon_months, check_margin_rate
-from helpers.clv_tables import customer_lifetime_value
-from helpers.customer_features import usable_features
+from helpers.deprecation import REMOVED_IN
 from helpers.tiers import value_deciles
 
 __all__ = [
@@ -80,11 +71,8 @@ __all__ = [
     "PLAYBOOK",
     "STRATEGIES",
     "assign_strategies",
-    "churn_risk",
     "customer_view",
-    "model_clv",
     "playbook_table",
-    "score_customers",
 ]
 
 #: RFM segments (chapter 04) of customers who have stopped or are stopping buying.
@@ -132,239 +120,6 @@ PLAYBOOK: tuple[tuple[str, str, str, str], ...] = (
 
 #: The strategy names, in playbook order.
 STRATEGIES: tuple[str, ...] = tuple(rule[0] for rule in PLAYBOOK)
-
-
-def churn_risk(
-    raw: pd.DataFrame,
-    as_of: str | pd.Timestamp,
-    window_days: int,
-    *,
-    clean: pd.DataFrame | None = None,
-    reasons: pd.Series | None = None,
-    seed: int = 0,
-    model: str = "logistic regression",
-    customer_col: str = s.CUSTOMER_ID,
-    date_col: str = s.INVOICE_DATE,
-    **tables: pd.DataFrame | None,
-) -> tuple[pd.Series, pd.DataFrame]:
-    """Fit a churn model on one snapshot and score every customer at ``as_of``.
-
-    The training snapshot is at ``cutoff = as_of - window_days``: features from the raw lines
-    before it, label ``churn`` = no purchase in ``[cutoff, as_of)``
-    (:func:`helpers.churn.churn_snapshot`). The model (one of
-    :func:`helpers.churn_models.make_models`) is then applied to the features at ``as_of``.
-
-    Parameters
-    ----------
-    raw : pandas.DataFrame
-        Raw order lines (canonical columns, dates parsed); lines at or after ``as_of`` are
-        not used.
-    as_of : str or pandas.Timestamp
-        The moment of the analysis (exclusive).
-    window_days : int
-        Churn window: no purchase in this many days means churned.
-    clean : pandas.DataFrame, optional
-        Clean lines of ``raw`` (for the labels); cleaned here when not given.
-    reasons : pandas.Series, optional
-        With ``clean``, when both come from :func:`helpers.cleaning.clean_and_flag` on
-        ``raw`` cut at ``as_of``: the reasons per raw line. The features at ``as_of`` then
-        reuse them instead of cleaning the same lines again.
-    seed : int, default 0
-        Random state of the model.
-    model : str, default "logistic regression"
-        Which of :data:`helpers.churn_models.MODEL_NAMES` to fit.
-    customer_col, date_col : str
-        Column names of ``raw`` and ``clean``; default the canonical names of
-        :mod:`helpers.schema` (the cleaning rules read the other canonical columns).
-    **tables
-        ``products``, ``customers``, ``contacts``: passed to
-        :func:`helpers.churn.churn_features`.
-
-    Returns
-    -------
-    p_churn : pandas.Series
-        P(churn in the next ``window_days``) per customer active before ``as_of``.
-        ``attrs``: ``cutoff``, ``churn_rate`` and ``n_train`` of the training snapshot,
-        ``modelled`` (False when the fallback below was used) and ``notes`` (list of str:
-        features left out, a model skipped).
-    features : pandas.DataFrame
-        Their features at ``as_of``; ``attrs["notes"]`` as ``p_churn``'s.
-
-    Warns
-    -----
-    helpers.checks.DataWarning
-        For each note: a feature every training customer shares is left out of the model
-        (:func:`helpers.customer_features.usable_features`); when the training snapshot holds only
-        churners or only stayers, or no feature tells its customers apart, no model is
-        fitted and every customer gets the churn rate of the snapshot, smoothed by Laplace's
-        rule of succession: (churners + 1) / (customers + 2).
-
-    Raises
-    ------
-    ValueError
-        If the data before ``as_of - window_days`` is empty (no history to learn from).
-    """
-    check_days("window_days", window_days)
-    as_of = dates.to_timestamp(as_of, "as_of")
-    cutoff = as_of - pd.Timedelta(days=int(window_days))
-    raw = raw[raw[date_col] < as_of]
-    if clean is not None:
-        clean = clean[clean[date_col] < as_of]
-    columns = {"customer_col": customer_col, "date_col": date_col}
-    train = churn_snapshot(
-        raw, cutoff, window_days, clean=clean, data_end=as_of, **columns, **tables
-    )
-    labels = train.pop("churn")
-    reuse = (clean, reasons) if clean is not None and reasons is not None else None
-    now = churn_features(raw, as_of, cleaned=reuse, **columns, **tables)
-    kept, notes = usable_features(train, list(train.columns))
-    n, churners = len(labels), int(labels.sum())
-    why = ""
-    if labels.nunique() < 2:
-        did = "made no purchase" if churners else "bought again"
-        nobody = "stayers" if churners else "churners"
-        who = "the one customer" if n == 1 else f"all {n:,} customers"
-        why = (
-            f"{who} active before the training cutoff {cutoff:%Y-%m-%d} {did} in the "
-            f"{window_days} days after it, so there are no {nobody} to learn from"
-        )
-        notes = []  # the features do not matter when no model is fitted
-    elif not kept:
-        why = f"no feature tells the customers at the training cutoff {cutoff:%Y-%m-%d} apart"
-    if why:
-        rate = (churners + 1) / (n + 2)
-        notes.append(
-            f"churn risk not modelled: {why}; every customer gets P(churn) = "
-            f"({churners:,} + 1) / ({n:,} + 2) = {rate:.2f}, the churn rate then, smoothed "
-            "(Laplace's rule of succession)"
-        )
-        p_churn = pd.Series(rate, index=now.index, dtype=float)
-    else:
-        fitted = make_models(train[kept], seed=seed)[model].fit(train[kept], labels)
-        p_churn = pd.Series(fitted.predict_proba(now[kept])[:, 1], index=now.index)
-    warn_notes(notes)
-    p_churn.attrs.update(
-        cutoff=cutoff, churn_rate=float(labels.mean()), n_train=n, modelled=not why, notes=notes
-    )
-    now.attrs["notes"] = list(notes)
-    return p_churn.rename("p_churn"), now
-
-
-def model_clv(
-    clean: pd.DataFrame,
-    as_of: str | pd.Timestamp,
-    *,
-    horizon_months: float,
-    discount_rate: float,
-    margin_rate: float,
-    customer_col: str = s.CUSTOMER_ID,
-    date_col: str = s.INVOICE_DATE,
-    amount_col: str = s.AMOUNT,
-) -> pd.DataFrame:
-    """Fit the chosen purchase model and Gamma-Gamma on the lines before ``as_of``; value all.
-
-    The purchase model is BG/NBD, Modified BG/NBD or Pareto/NBD, whichever a backtest on
-    the same lines favours (:func:`helpers.clv.choice.choose_purchase_model`); which one and
-    why are in ``attrs``.
-
-    Parameters
-    ----------
-    clean : pandas.DataFrame
-        Clean order lines.
-    as_of : str or pandas.Timestamp
-        The analysis moment (exclusive): the lines before it are summarised
-        (:func:`helpers.clv_data.summary_data` with this ``as_of``); the last observed day is
-        :func:`helpers.dates.last_day`.
-    horizon_months : float
-        CLV horizon in months (> 0), of :data:`helpers.dates.WEEKS_PER_MONTH` weeks.
-    discount_rate : float
-        Annual discount rate, between 0 and 1 (:func:`helpers.clv_formulas.check_discount_rate`).
-    margin_rate : float
-        Margin as a share of spend, in (0, 1].
-    customer_col, date_col, amount_col : str
-        Column names of ``clean``; default the canonical names of :mod:`helpers.schema`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by customer: chapter 08's summary columns (frequency, recency, T,
-        monetary_value, ...), ``p_alive``, ``expected_purchases`` over the horizon and
-        ``clv``. ``attrs``: ``params`` of both models (empty when not fitted), ``notes``
-        (list of str), ``purchase_model`` (its name) and ``model_reason`` (one sentence; both
-        None when not fitted).
-
-    Warns
-    -----
-    helpers.checks.DataWarning
-        When nobody bought twice (the models learn from repeat purchases: ``p_alive``,
-        ``expected_purchases`` and ``clv`` are left missing), when a fit did not converge,
-        and when a prediction is not a finite, non-negative number (left missing).
-    """
-    check_horizon_months(horizon_months)
-    check_margin_rate(margin_rate)
-    check_discount_rate(discount_rate)
-    as_of = dates.to_timestamp(as_of, "as_of")
-    columns = {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col}
-    lines = clean[clean[date_col] < as_of]
-    table = summary_data(lines, as_of=as_of, period="W", **columns)
-    out = table.copy()
-    scores = ["p_alive", "expected_purchases", "clv"]
-    if not (table["frequency"] > 0).any():
-        out[scores] = np.nan
-        notes = [
-            f"CLV not modelled: none of the {len(table):,} customers bought twice before "
-            f"{as_of:%Y-%m-%d}; the purchase models and Gamma-Gamma learn purchase rates, "
-            "dropout and spend from repeat purchases, so p_alive, expected_purchases and clv "
-            "are left missing"
-        ]
-        warn_notes(notes)
-        out.attrs.update(params={}, notes=notes, purchase_model=None, model_reason=None)
-        return out
-    choice = choose_purchase_model(lines, as_of=as_of, summary=table, **columns)
-    purchases = choice.model
-    spend = GammaGamma().fit(table)
-    models = {choice.name: purchases, "Gamma-Gamma": spend}
-    horizon = float(horizon_months) * dates.WEEKS_PER_MONTH
-    x, tx, t_obs = (table[c].to_numpy() for c in ("frequency", "recency", "T"))
-    with np.errstate(all="ignore"):
-        out["p_alive"] = purchases.probability_alive(x, tx, t_obs)
-        out["expected_purchases"] = purchases.conditional_expected_purchases(horizon, x, tx, t_obs)
-        out["clv"] = customer_lifetime_value(
-            purchases,
-            spend,
-            table,
-            horizon=horizon,
-            discount_rate=discount_rate,
-            margin_rate=margin_rate,
-        )
-    notes = [
-        f"the {name} fit did not converge; its parameters, and the CLV built on them, are uncertain"
-        for name, model in models.items()
-        if not model.converged_
-    ]
-    bad = ~(np.isfinite(out["clv"]) & (out["clv"] >= 0))
-    if bad.any():
-        fitted = "; ".join(
-            f"{name} " + ", ".join(f"{k}={v:.3g}" for k, v in model.params_.items())
-            for name, model in models.items()
-        )
-        notes.append(
-            f"clv missing for {int(bad.sum()):,} of {len(out):,} customers: the fitted models "
-            f"give no finite, non-negative value for them ({fitted}); parameters at the edge "
-            "of their range mean too few customers, or too little variety in how often and "
-            "how much they buy, to fit the models"
-        )
-        out.loc[bad, "clv"] = np.nan
-    for column in scores:
-        out[column] = out[column].where(np.isfinite(out[column]))
-    warn_notes(notes)
-    out.attrs.update(
-        params={name: model.params_.round(4).to_dict() for name, model in models.items()},
-        notes=notes,
-        purchase_model=choice.name,
-        model_reason=choice.reason,
-    )
-    return out
 
 
 def customer_view(
@@ -422,114 +177,6 @@ def customer_view(
     warn_notes(notes)
     view.attrs["notes"] = notes
     return view
-
-
-def score_customers(
-    raw: pd.DataFrame,
-    clean: pd.DataFrame,
-    as_of: str | pd.Timestamp,
-    *,
-    window_days: int = 90,
-    horizon_months: float = 12,
-    discount_rate: float = 0.1,
-    margin_rate: float = 0.3,
-    n_tiers: int = 5,
-    seed: int = 0,
-    reasons: pd.Series | None = None,
-    customer_col: str = s.CUSTOMER_ID,
-    invoice_col: str = s.INVOICE_ID,
-    date_col: str = s.INVOICE_DATE,
-    amount_col: str = s.AMOUNT,
-    **tables: pd.DataFrame | None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Score every customer at ``as_of`` with chapters 03-08: tier, segment, churn risk, CLV.
-
-    :func:`helpers.customers.customer_summary` and :func:`helpers.rfm.rfm_analysis` on the
-    clean lines before ``as_of``, :func:`churn_risk` and :func:`model_clv`, joined by
-    :func:`customer_view`.
-
-    Parameters
-    ----------
-    raw, clean : pandas.DataFrame
-        Raw order lines and their clean version.
-    as_of : str or pandas.Timestamp
-        The analysis moment (exclusive).
-    window_days, horizon_months, discount_rate, margin_rate, n_tiers, seed
-        See :func:`churn_risk`, :func:`model_clv` and :func:`customer_view`.
-    reasons : pandas.Series, optional
-        When ``clean`` is :func:`helpers.cleaning.clean_and_flag` of ``raw`` cut at
-        ``as_of``, its reasons: the churn features reuse the cleaning (:func:`churn_risk`).
-    customer_col, invoice_col, date_col, amount_col : str
-        Column names of ``raw`` and ``clean``; default the canonical names of
-        :mod:`helpers.schema`. The results are indexed by the customer ids as given.
-    **tables
-        ``products``, ``customers``, ``contacts`` for the churn features (None is skipped).
-
-    Returns
-    -------
-    view : pandas.DataFrame
-        :func:`customer_view` with the purchase model's ``p_alive`` and
-        ``expected_purchases`` over the horizon, and ``average_amount`` per purchase;
-        ``attrs`` also hold the churn model's ``cutoff``,
-        ``churn_rate``, ``n_train`` and ``modelled``, the CLV models' ``params``, the
-        ``purchase_model`` chosen and the ``model_reason``, and
-        ``notes``: every note of the run (features left out, models skipped, see
-        :func:`churn_risk`, :func:`model_clv` and :func:`customer_view`), a list of str.
-    features : pandas.DataFrame
-        The churn features at ``as_of`` (for look-alikes and value at risk).
-    rfm : pandas.DataFrame
-        :func:`helpers.rfm.rfm_analysis` at ``as_of``.
-
-    Raises
-    ------
-    ValueError
-        If fewer than two customers have clean order lines before ``as_of``: tiers,
-        segments and models compare customers with each other.
-    """
-    from helpers.customers import customer_summary
-    from helpers.rfm import rfm_analysis
-
-    tables = {k: v for k, v in tables.items() if v is not None}
-    as_of = dates.to_timestamp(as_of, "as_of")
-    lines = clean[clean[date_col] < as_of]
-    who = lines[customer_col].unique()
-    if len(who) < 2:
-        found = f"one, {who[0]!r}" if len(who) else "none"
-        raise ValueError(
-            f"score_customers needs at least 2 customers with clean order lines before "
-            f"as_of {as_of:%Y-%m-%d}; found {found}. Tiers, RFM segments, the "
-            "churn model and the CLV models compare customers with each other: give the "
-            "order lines of more customers, or a later as_of"
-        )
-    columns = {"customer_col": customer_col, "date_col": date_col}
-    summary = customer_summary(lines, invoice_col=invoice_col, amount_col=amount_col, **columns)
-    rfm = rfm_analysis(lines, as_of, invoice_col=invoice_col, amount_col=amount_col, **columns)
-    p_churn, features = churn_risk(
-        raw, as_of, window_days, clean=clean, reasons=reasons, seed=seed, **columns, **tables
-    )
-    clv = model_clv(
-        clean,
-        as_of,
-        horizon_months=horizon_months,
-        discount_rate=discount_rate,
-        margin_rate=margin_rate,
-        amount_col=amount_col,
-        **columns,
-    )
-    view = customer_view(summary, rfm["segment"], p_churn, clv["clv"], n_tiers=n_tiers)
-    view["p_alive"] = clv["p_alive"].reindex(view.index)
-    view["expected_purchases"] = clv["expected_purchases"].reindex(view.index)
-    view["average_amount"] = summary["average_amount"]
-    tier_notes = view.attrs.pop("notes", [])
-    view.attrs.update(
-        {k: v for k, v in p_churn.attrs.items() if k != "notes"},
-        params=clv.attrs["params"],
-        purchase_model=clv.attrs["purchase_model"],
-        model_reason=clv.attrs["model_reason"],
-        as_of=as_of,
-    )
-    add_notes(view, [*p_churn.attrs["notes"], *clv.attrs["notes"], *tier_notes])
-    return view, features, rfm
 
 
 def assign_strategies(
@@ -643,3 +290,69 @@ def playbook_table(
     table.insert(3, "share", table["customers"] / max(len(assigned), 1))
     table.insert(5, "clv_share", table["clv"] / total_clv if total_clv else np.nan)
     return table
+
+
+# --- moved to helpers.scoring (release 0.2): the old signatures, for one release -------------
+
+
+def _snapshot(raw, clean, as_of, reasons, columns):  # noqa: ANN001, ANN202
+    """Make a snapshot of the old arguments: the given clean lines and reasons, or clean."""
+    from helpers.snapshot import Snapshot, take_snapshot
+
+    as_of = dates.to_timestamp(as_of, "as_of")
+    date_col = columns.get("date_col", s.INVOICE_DATE)
+    if clean is None or reasons is None:
+        return take_snapshot(raw, as_of, **columns)
+    before = raw[~(raw[date_col] >= as_of).to_numpy(dtype=bool)]
+    kept = clean[clean[date_col] < as_of]
+    return Snapshot(before, kept, reasons.loc[before.index], None, as_of, dict(columns))
+
+
+def _moved(name: str) -> str:
+    return (
+        f"helpers.strategy.{name} moved to helpers.scoring.{name}, which takes a snapshot of "
+        "the order lines (helpers.snapshot.take_snapshot(raw, as_of)) instead of raw, clean "
+        f"and as_of; the old form will be removed in release {REMOVED_IN}"
+    )
+
+
+def _old_columns(kwargs: dict) -> dict:
+    names = ("customer_col", "invoice_col", "date_col", "amount_col")
+    return {k: kwargs.pop(k) for k in names if k in kwargs}
+
+
+def _churn_risk(raw, as_of, window_days, *, clean=None, reasons=None, **kwargs):  # noqa: ANN001, ANN202
+    from helpers import scoring
+
+    warnings.warn(_moved("churn_risk"), FutureWarning, stacklevel=2)
+    snapshot = _snapshot(raw, clean, as_of, reasons, _old_columns(kwargs))
+    return scoring.churn_risk(snapshot, window_days, **kwargs)
+
+
+def _model_clv(clean, as_of, **kwargs):  # noqa: ANN001, ANN202
+    from helpers import scoring
+    from helpers.snapshot import Snapshot
+
+    warnings.warn(_moved("model_clv"), FutureWarning, stacklevel=2)
+    columns = _old_columns(kwargs)
+    as_of = dates.to_timestamp(as_of, "as_of")
+    kept = clean[clean[columns.get("date_col", s.INVOICE_DATE)] < as_of]
+    snapshot = Snapshot(None, kept, None, None, as_of, columns)
+    return scoring.model_clv(snapshot, **kwargs)
+
+
+def _score_customers(raw, clean, as_of, *, reasons=None, **kwargs):  # noqa: ANN001, ANN202
+    from helpers import scoring
+
+    warnings.warn(_moved("score_customers"), FutureWarning, stacklevel=2)
+    snapshot = _snapshot(raw, clean, as_of, reasons, _old_columns(kwargs))
+    return scoring.score_customers(snapshot, **kwargs)
+
+
+_MOVED = {"churn_risk": _churn_risk, "model_clv": _model_clv, "score_customers": _score_customers}
+
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED:
+        return _MOVED[name]
+    raise AttributeError(f"module 'helpers.strategy' has no attribute {name!r}")

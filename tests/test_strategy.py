@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from conftest import order_lines
 
-from helpers import strategy
+from helpers import scoring, strategy
 from helpers.checks import DataWarning
-from helpers.cleaning import clean_transactions
+from helpers.snapshot import Snapshot, take_snapshot
 
 
 def _view(rows: list[tuple]) -> pd.DataFrame:
@@ -123,18 +123,17 @@ def test_customer_view_tiers_and_missing_scores():
 
 
 def test_scores_on_a_small_synthetic_shop():
-    from helpers.cleaning import clean_transactions
     from helpers.synthetic import make_synthetic
 
     shop = make_synthetic(seed=3, n_customers=400)
     raw = shop.order_lines.copy()
     raw["invoice_date"] = pd.to_datetime(raw["invoice_date"], errors="coerce")
-    clean, _ = clean_transactions(raw)
     as_of = pd.Timestamp("2025-01-01")
-    view, features, rfm = strategy.score_customers(
-        raw, clean, as_of, window_days=60, horizon_months=6, n_tiers=4
+    snapshot = take_snapshot(raw, as_of)
+    view, features, rfm = scoring.score_customers(
+        snapshot, window_days=60, horizon_months=6, n_tiers=4
     )
-    assert len(view) == clean["customer_id"].nunique() == len(rfm)
+    assert len(view) == snapshot.clean["customer_id"].nunique() == len(rfm)
     assert view["p_churn"].between(0, 1).all()
     assert (view["clv"] >= 0).all() and view["clv"].sum() > 0
     assert view.attrs["cutoff"] == as_of - pd.Timedelta(days=60)
@@ -164,7 +163,7 @@ def test_churn_risk_without_stayers_gives_the_smoothed_churn_rate_and_a_note():
     # before it and none bought again by 2 May; D is new.
     # P(churn) = (3 churners + 1) / (3 customers + 2) = 0.8
     with pytest.warns(DataWarning, match="churn risk not modelled"):
-        p_churn, features = strategy.churn_risk(raw, "2024-05-02", 90)
+        p_churn, features = scoring.churn_risk(take_snapshot(raw, "2024-05-02"), 90)
     assert p_churn.to_dict() == pytest.approx({"A": 0.8, "B": 0.8, "C": 0.8, "D": 0.8})
     assert p_churn.attrs["modelled"] is False
     assert p_churn.attrs["n_train"] == 3 and p_churn.attrs["churn_rate"] == 1.0
@@ -178,11 +177,9 @@ def test_churn_risk_without_stayers_gives_the_smoothed_churn_rate_and_a_note():
 
 
 def test_model_clv_without_repeat_buyers_leaves_clv_missing_with_a_note():
-    clean, _ = clean_transactions(_bought_once())
+    snapshot = take_snapshot(_bought_once(), "2024-05-02")
     with pytest.warns(DataWarning, match="CLV not modelled"):
-        out = strategy.model_clv(
-            clean, "2024-05-02", horizon_months=12, discount_rate=0.1, margin_rate=0.3
-        )
+        out = scoring.model_clv(snapshot, horizon_months=12, discount_rate=0.1, margin_rate=0.3)
     assert out[["p_alive", "expected_purchases", "clv"]].isna().all().all()
     assert out.attrs["params"] == {}
     assert out.attrs["notes"] == [
@@ -195,11 +192,10 @@ def test_model_clv_without_repeat_buyers_leaves_clv_missing_with_a_note():
 def test_score_customers_needs_two_customers():
     raw = _bought_once()
     one = raw[raw["customer_id"] == "A"]
-    clean, _ = clean_transactions(one)
     with pytest.raises(ValueError, match=r"at least 2 customers .* found one, 'A'\. Tiers"):
-        strategy.score_customers(one, clean, "2024-05-02")
-    with pytest.raises(ValueError, match="found none"):
-        strategy.score_customers(one, clean, "2023-12-01")
+        scoring.score_customers(take_snapshot(one, "2024-05-02"))
+    with pytest.raises(ValueError, match="no line is dated before as_of 2023-12-01"):
+        take_snapshot(one, "2023-12-01")
 
 
 def test_customer_view_notes_when_every_customer_is_in_one_tier():
@@ -227,7 +223,10 @@ def test_model_clv_uses_the_model_the_backtest_chooses_and_says_why():
 
     lines = simulated_lines(800, seed=5)
     as_of = pd.Timestamp("2021-07-01")  # exclusive: the last observed day is 2021-06-30
-    out = strategy.model_clv(lines, as_of, horizon_months=12, discount_rate=0.1, margin_rate=0.5)
+    # the simulated lines are clean already (customer, date, amount): a snapshot of them as is
+    kept = pd.Series(pd.NA, index=lines.index, dtype=object)
+    snapshot = Snapshot(lines, lines, kept, None, as_of)
+    out = scoring.model_clv(snapshot, horizon_months=12, discount_rate=0.1, margin_rate=0.5)
     choice = clv.choose_purchase_model(lines, as_of="2021-07-01")
     assert out.attrs["purchase_model"] == choice.name
     assert out.attrs["model_reason"] == choice.reason
