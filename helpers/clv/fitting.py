@@ -252,9 +252,9 @@ def check_rfm(frequency: np.ndarray, recency: np.ndarray, t_obs: np.ndarray) -> 
 
 
 def hyp2f1(a, b, c, z) -> np.ndarray:
-    """Gauss's hypergeometric function 2F1(a, b; c; z), elementwise, for |z| < 1.
+    """Gauss's hypergeometric function 2F1(a, b; c; z), elementwise, for abs(z) < 1.
 
-    SciPy's ``hyp2f1``; where it gives no finite value and |z| < 1/2, the power series
+    SciPy's ``hyp2f1``; where it gives no finite value and abs(z) < 1/2, the power series
     sum_k (a)_k (b)_k / ((c)_k k!) z^k, summed term by term. SciPy fails when the parameters
     run into the millions, as a BG/NBD fit at the edge of its range has them (no spread in
     purchase rates: r and alpha grow without bound at a fixed ratio; no dropout: a tends to
