@@ -8,7 +8,7 @@ from conftest import order_lines
 from helpers.cleaning import clean_transactions
 
 
-def test_the_report_counts_rows_in_whole_numbers():
+def test_the_report_has_its_documented_columns_and_counts_rows_in_whole_numbers():
     raw = order_lines(
         [
             ("1", "2024-01-01 10:00", "A", "P1", 2, 5.0),
@@ -18,6 +18,8 @@ def test_the_report_counts_rows_in_whole_numbers():
     )
     raw["description"] = "ITEM"
     _, report = clean_transactions(raw)
+    # the documented columns, nothing more
+    assert list(report.columns) == ["reason", "action", "rows", "revenue"]
     assert report["rows"].dtype == np.int64
     rows = report.set_index("reason")["rows"]
     assert rows["exact duplicate"] == 1 and rows["cancellation netted"] == 1

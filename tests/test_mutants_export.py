@@ -42,6 +42,19 @@ def test_export_campaign_writes_floats_with_two_decimals_and_dates_as_days(tmp_p
     )
 
 
+def test_a_column_of_days_is_written_as_days_and_numbers_stay_numbers(tmp_path):
+    df = pd.DataFrame(
+        {
+            "day": pd.to_datetime(["2024-01-31", "2024-02-29"]),
+            "n": [1, -2],
+            "label": ["=x", "y"],
+        }
+    )
+    path = write_csv(df, tmp_path / "days.csv")
+    # pandas writes a datetime column of midnights as bare days; a negative number is a number
+    assert read_text(path) == "day,n,label\r\n2024-01-31,1,'=x\r\n2024-02-29,-2,y\r\n"
+
+
 def test_an_empty_campaign_is_written_as_its_header(tmp_path):
     df = pd.DataFrame({"customer_id": pd.Series([], dtype=str), "channel": []})
     path = export_campaign(df, tmp_path / "empty.csv")
