@@ -440,9 +440,9 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``raw`` (order lines before the analysis date, as loaded), ``clean`` and ``cleaning``
-        (the cleaning report, the set-aside lines as its first row), ``reasons`` (why each
-        line of ``raw`` was removed: :func:`helpers.cleaning.clean_and_flag`), ``customers`` and
+        ``snapshot`` (:class:`helpers.snapshot.Snapshot`: the order lines before the analysis
+        date as loaded, cleaned once, with why each line was removed), ``cleaning`` (the
+        cleaning report, the set-aside lines as its first row), ``customers`` and
         ``products`` (None when not given), ``as_of`` (Timestamp), ``loading`` (what reading
         the file did: :func:`helpers.datasets.load_transactions`), ``after`` (number of lines
         set aside), ``after_examples`` (up to 3 of them, as text), ``future`` (how many of
@@ -456,8 +456,8 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
         order line, or an ``AS_OF`` that leaves no history before it (it must be after the
         first order line plus the churn window).
     """
-    from helpers.cleaning import clean_and_flag
     from helpers.datasets import load_transactions
+    from helpers.snapshot import take_snapshot
 
     raw = load_transactions(
         params["TRANSACTIONS_PATH"],
@@ -502,8 +502,9 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
             f"{params['TRANSACTIONS_PATH']}: no order line is dated before the analysis date "
             f"{as_of:%Y-%m-%d}"
         )
-    clean, cleaning, reasons = clean_and_flag(kept)
-    cleaning = _set_aside(raw, after, cleaning)
+    snapshot = take_snapshot(kept, as_of)
+    clean = snapshot.clean
+    cleaning = _set_aside(raw, after, snapshot.report)
     if clean.empty:
         raise ValueError(
             f"{params['TRANSACTIONS_PATH']}: no order line survives cleaning; removed: "
@@ -538,10 +539,8 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
     if params["PRODUCTS_PATH"]:
         products = _read_table(params["PRODUCTS_PATH"], PRODUCT_COLUMNS, "products", params)
     return {
-        "raw": kept,
-        "clean": clean,
+        "snapshot": snapshot,
         "cleaning": cleaning,
-        "reasons": reasons,
         "customers": customers,
         "products": products,
         "as_of": as_of,

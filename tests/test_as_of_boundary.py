@@ -33,10 +33,11 @@ from helpers import (
     profiling,
     promotion,
     rfm,
-    strategy,
+    scoring,
 )
 from helpers import customer_features as cf
 from helpers import report_subscriptions as rs
+from helpers.snapshot import take_snapshot
 
 AS_OF = pd.Timestamp("2024-07-01")
 DAY_LATER = AS_OF + pd.Timedelta(days=1)
@@ -178,19 +179,23 @@ CASES = [
         _section,
     ),
     Case(
-        "strategy.churn_risk",
-        lambda d, t: strategy.churn_risk(d, t, 60),
+        "snapshot.take_snapshot",
+        lambda d, t: take_snapshot(d, t).clean,
+    ),
+    Case(
+        "scoring.churn_risk",
+        lambda d, t: scoring.churn_risk(take_snapshot(d, t), 60),
         view=_scored,
     ),
     Case(
-        "strategy.model_clv",
-        lambda d, t: strategy.model_clv(
-            _clean(d), t, horizon_months=12, discount_rate=0.1, margin_rate=0.3
+        "scoring.model_clv",
+        lambda d, t: scoring.model_clv(
+            take_snapshot(d, t), horizon_months=12, discount_rate=0.1, margin_rate=0.3
         ),
     ),
     Case(
-        "strategy.score_customers",
-        lambda d, t: strategy.score_customers(d, _clean(d), t, window_days=60, n_tiers=2),
+        "scoring.score_customers",
+        lambda d, t: scoring.score_customers(take_snapshot(d, t), window_days=60, n_tiers=2),
     ),
 ]
 

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 from test_clv_comparison import FixedBetaGeo, hand_lines, simulated_lines
 
-from helpers import clv, clv_data, clv_tables, dates, scale, strategy, synthetic_campaign
+from helpers import clv, clv_data, clv_tables, dates, scale, scoring, synthetic_campaign
+from helpers.snapshot import Snapshot
 
 AS_OF = pd.Timestamp("2024-01-15")  # the last observed day is 14 January
 
@@ -202,24 +203,16 @@ def test_choose_purchase_model_old_date_means_the_day_after():
         pd.testing.assert_frame_equal(old.summary, new.summary)
 
 
-def test_model_clv_summarises_the_lines_before_as_of_as_summary_data_does():
+def test_model_clv_summarises_the_snapshot_as_summary_data_does():
     frame = simulated_lines(400, seed=5, weeks=40)
     as_of = pd.Timestamp("2020-09-01")
-    # a purchase exactly at as_of by a customer who bought before: not used
-    someone = frame.loc[frame["invoice_date"] < as_of, "customer_id"].iloc[0]
-    boundary = pd.DataFrame({"customer_id": [someone], "invoice_date": [as_of], "amount": [1e6]})
+    before = frame[frame["invoice_date"] < as_of]
+    # the simulated lines are clean already (customer, date, amount): a snapshot of them
+    kept = pd.Series(pd.NA, index=before.index, dtype=object)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=UserWarning)  # the models' data notes
-        out = strategy.model_clv(
-            pd.concat([frame, boundary], ignore_index=True),
-            as_of,
-            horizon_months=6,
-            discount_rate=0.1,
-            margin_rate=0.3,
-        )
-        plain = strategy.model_clv(
-            frame[frame["invoice_date"] < as_of],
-            as_of,
+        out = scoring.model_clv(
+            Snapshot(before, before, kept, None, as_of),
             horizon_months=6,
             discount_rate=0.1,
             margin_rate=0.3,
@@ -232,4 +225,3 @@ def test_model_clv_summarises_the_lines_before_as_of_as_summary_data_does():
     t_by_hand = (dates.last_day(as_of) - first).dt.days / 7
     np.testing.assert_allclose(out["T"], t_by_hand)
     assert dates.day_after(dates.last_day(as_of)) == as_of
-    pd.testing.assert_series_equal(out["clv"], plain["clv"])

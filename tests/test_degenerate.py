@@ -19,11 +19,12 @@ import pandas as pd
 import pytest
 from scipy import integrate, stats
 
-from helpers import campaigns, churn_campaign, promotion, rfm, strategy, tiers
+from helpers import campaigns, churn_campaign, promotion, rfm, scoring, strategy, tiers
 from helpers.checks import DataWarning
 from helpers.cleaning import clean_transactions
 from helpers.clv import BetaGeoModel
 from helpers.recommend import ItemCF, interaction_matrix
+from helpers.snapshot import take_snapshot
 
 DAY0 = pd.Timestamp("2024-01-01")
 COLUMNS = ["invoice_id", "invoice_date", "customer_id", "product_id", "quantity", "unit_price"]
@@ -248,10 +249,8 @@ def report_steps(shop: Shop) -> SimpleNamespace:
     lines = clean[clean["invoice_date"] < as_of]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)
-        view, features, rfm_table = strategy.score_customers(
-            raw,
-            clean,
-            as_of,
+        view, features, rfm_table = scoring.score_customers(
+            take_snapshot(raw, as_of),
             window_days=WINDOW,
             horizon_months=HORIZON,
             discount_rate=0.1,

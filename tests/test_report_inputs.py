@@ -10,7 +10,8 @@ from conftest import ROOT
 
 from helpers import report_inputs as ri
 from helpers.options import command_line_words
-from helpers.strategy import score_customers
+from helpers.scoring import score_customers
+from helpers.snapshot import take_snapshot
 from helpers.synthetic import make_synthetic
 
 SYNTHETIC = ROOT / "datasets" / "synthetic" / "order_lines.csv.gz"
@@ -136,7 +137,7 @@ def test_mapping_rules():
 
 
 def _same_inputs(full: dict, cut: dict) -> None:
-    pd.testing.assert_frame_equal(full["clean"], cut["clean"])
+    pd.testing.assert_frame_equal(full["snapshot"].clean, cut["snapshot"].clean)
     a, b = full["cleaning"].iloc[1:], cut["cleaning"].iloc[1:]  # row 0: the set-aside lines
     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
     assert cut["cleaning"]["rows"].iloc[0] == 0
@@ -162,9 +163,7 @@ def test_as_of_run_equals_the_file_cut_there_small_shop(tmp_path, as_of):
     cut = _inputs(_write(_cut(lines, as_of), tmp_path / "cut.csv"), as_of)
     assert full["after"] > 0 and cut["after"] == 0
     _same_inputs(full, cut)
-    scores = [
-        score_customers(x["raw"], x["clean"], x["as_of"], horizon_months=6)[0] for x in (full, cut)
-    ]
+    scores = [score_customers(x["snapshot"], horizon_months=6)[0] for x in (full, cut)]
     pd.testing.assert_frame_equal(scores[0], scores[1])
 
 
@@ -174,9 +173,7 @@ def test_as_of_run_equals_the_file_cut_there_synthetic_shop(tmp_path):
     full = _inputs(str(SYNTHETIC), as_of)
     cut = _inputs(_write(_cut(lines, as_of), tmp_path / "cut.csv"), as_of)
     _same_inputs(full, cut)
-    scores = [
-        score_customers(x["raw"], x["clean"], x["as_of"], horizon_months=6)[0] for x in (full, cut)
-    ]
+    scores = [score_customers(x["snapshot"], horizon_months=6)[0] for x in (full, cut)]
     pd.testing.assert_frame_equal(scores[0], scores[1])
 
 
@@ -199,27 +196,27 @@ def test_later_lines_are_set_aside_before_cleaning(tmp_path):
         }
     )
     got = _inputs(_write(lines, tmp_path / "x.csv"), "2024-08-01", window=30)
-    assert got["clean"]["quantity"].tolist() == [1, 2, 3, 1]  # the purchase of 3 is whole
+    assert got["snapshot"].clean["quantity"].tolist() == [1, 2, 3, 1]  # the purchase of 3 is whole
     first = got["cleaning"].iloc[0]
     assert first["reason"] == "dated on or after the analysis date"
     assert (first["rows"], first["revenue"]) == (1, -6.0)
     assert got["after"] == 1 and "1 order line(s) dated on or after" in got["notes"][-1]
 
 
-def test_scores_reuse_the_cleaning_and_equal_a_fresh_one():
-    # the report cleans once; the churn features at as_of reuse it (reasons), and the scores
-    # are those of cleaning again inside churn_risk (the synthetic shop has NaT dates, returns,
-    # duplicates: every rule is exercised)
+def test_the_report_snapshot_is_the_cleaning_of_the_lines_before_as_of():
+    # the report cleans once, into a snapshot the scores reuse (the synthetic shop has NaT
+    # dates, returns, duplicates: every rule is exercised); it equals a fresh snapshot of the
+    # loaded lines, and its reasons reconcile with the cleaning report
     data = _inputs(str(SYNTHETIC), "2024-12-01")
-    args = (data["raw"], data["clean"], data["as_of"])
-    reused = score_customers(*args, horizon_months=6, reasons=data["reasons"])
-    fresh = score_customers(*args, horizon_months=6)
-    pd.testing.assert_frame_equal(reused[0], fresh[0])
-    pd.testing.assert_frame_equal(reused[1], fresh[1])
-    assert len(data["reasons"]) == len(data["raw"])
+    snapshot = data["snapshot"]
+    assert snapshot.as_of == data["as_of"] == pd.Timestamp("2024-12-01")
+    fresh = take_snapshot(snapshot.raw, data["as_of"])
+    pd.testing.assert_frame_equal(snapshot.clean, fresh.clean)
+    pd.testing.assert_series_equal(snapshot.reasons, fresh.reasons)
+    assert len(snapshot.reasons) == len(snapshot.raw)
     removed = data["cleaning"].iloc[1:]  # the first row: lines set aside, not in raw
     assert (
-        data["reasons"].notna().sum() == removed.loc[removed["action"] == "removed", "rows"].sum()
+        snapshot.reasons.notna().sum() == removed.loc[removed["action"] == "removed", "rows"].sum()
     )
 
 

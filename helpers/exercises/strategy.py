@@ -6,7 +6,7 @@ birthday and playbook rules by their definitions in plain pandas and numpy, with
 :mod:`helpers.tiers` or the playbook of :mod:`helpers.strategy`. The RFM segments come from
 :func:`helpers.exercises.reference.rfm_segments`. Exercise 11.3 starts from two model scores
 that are chapters 06 and 08's work, not what it practises (the playbook's rules): P(churn) of
-:func:`helpers.strategy.churn_risk` and P(alive) of :func:`helpers.strategy.model_clv`.
+:func:`helpers.scoring.churn_risk` and P(alive) of :func:`helpers.scoring.model_clv`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.exercises.core import default_clean, default_raw, default_shop, exercise
+from helpers.exercises.core import default_raw, default_shop, exercise
 from helpers.exercises.reference import analysis_date, rfm_segments
 
 
@@ -61,17 +61,19 @@ def _top_tier(values: pd.Series, n_tiers: int) -> pd.Series:
 )
 def care_at_threshold_seven() -> int:
     """Top fifth by revenue, P(churn) below 0.7, P(alive) at least 0.1, not lapsed."""
-    from helpers.strategy import churn_risk, model_clv
+    from helpers.scoring import churn_risk, model_clv
+    from helpers.snapshot import take_snapshot
 
-    as_of, clean, shop = analysis_date(), default_clean(), default_shop()
-    lines = clean[clean["invoice_date"] < as_of]
+    as_of, shop = analysis_date(), default_shop()
+    snapshot = take_snapshot(default_raw(), as_of)
+    lines = snapshot.clean
     revenue = lines.groupby("customer_id")["amount"].sum()
-    p_churn, _ = churn_risk(default_raw(), as_of, 90, clean=clean, seed=0, customers=shop.customers)
+    p_churn, _ = churn_risk(snapshot, 90, seed=0, customers=shop.customers)
     segment = rfm_segments(lines, as_of).reindex(revenue.index)
     lapsed = segment.isin(["At Risk", "Can't Lose", "Hibernating", "Lost"])
     risky = p_churn.reindex(revenue.index).fillna(0.0) >= 0.7
     # P(alive) of the chapter's purchase model (the horizon and rates do not change it)
-    alive = model_clv(clean, as_of, horizon_months=12, discount_rate=0.1, margin_rate=0.3)
+    alive = model_clv(snapshot, horizon_months=12, discount_rate=0.1, margin_rate=0.3)
     gone = alive["p_alive"].reindex(revenue.index).fillna(1.0) < 0.1
     return int((_top_tier(revenue, 5) & ~risky & ~lapsed & ~gone).sum())
 
