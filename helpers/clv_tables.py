@@ -19,7 +19,7 @@ import pandas as pd
 from helpers import dates
 from helpers.checks import check_numbers, check_share, require_columns
 from helpers.clv import BetaGeoModel, GammaGamma, ParetoNBDModel
-from helpers.clv.fitting import _arrays
+from helpers.clv.fitting import check_period, summary_arrays
 from helpers.clv_data import (
     BTYD_FREQUENCY,
     BTYD_RECENCY,
@@ -91,6 +91,7 @@ def customer_lifetime_value(
     period = period or summary.attrs.get("period")
     if period is None:
         raise ValueError("period is unknown: pass period='W' or 'D' (summary.attrs has none)")
+    check_period(purchase_model, period, "the CLV's period")
     unit = period_days(period)
     check_numbers("horizon", horizon, "> 0 (periods)", lambda a: a > 0)
     check_discount_rate(discount_rate)
@@ -98,7 +99,7 @@ def customer_lifetime_value(
     per_year = dates.DAYS_PER_YEAR / unit
     step = per_year / 12 if step is None else step
     check_numbers("step", step, "> 0 (periods)", lambda a: a > 0)
-    x, tx, t_obs = _arrays(summary, [BTYD_FREQUENCY, BTYD_RECENCY, BTYD_T])
+    x, tx, t_obs = summary_arrays(summary, [BTYD_FREQUENCY, BTYD_RECENCY, BTYD_T])
     ends = np.minimum(np.arange(1, math.ceil(horizon / step - 1e-9) + 1) * step, horizon)
     cumulative = np.column_stack(
         [purchase_model.conditional_expected_purchases(t, x, tx, t_obs) for t in ends]
@@ -130,7 +131,7 @@ def expected_repeat_counts(
     pandas.DataFrame
         Index ``0, 1, ..., "7+"``; columns ``observed``, ``expected``.
     """
-    x, t_obs = _arrays(summary, [BTYD_FREQUENCY, BTYD_T])
+    x, t_obs = summary_arrays(summary, [BTYD_FREQUENCY, BTYD_T])
     expected = [model.probability_of_purchases(t_obs, n).sum() for n in range(max_frequency)]
     expected.append(len(x) - sum(expected))
     observed = [(x == n).sum() for n in range(max_frequency)] + [(x >= max_frequency).sum()]
@@ -255,7 +256,7 @@ def calibration_holdout_table(
     pandas.DataFrame
         Index ``0, 1, ..., "7+"``; columns ``customers``, ``actual``, ``predicted`` (means).
     """
-    (x,) = _arrays(summary, [BTYD_FREQUENCY])
+    (x,) = summary_arrays(summary, [BTYD_FREQUENCY])
     require_columns(summary, [actual_col], "summary")
     labels = [str(n) for n in range(max_frequency)] + [f"{max_frequency}+"]
     group = pd.Series(np.minimum(x, max_frequency).astype(int), index=summary.index)

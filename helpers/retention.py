@@ -60,7 +60,7 @@ import pandas as pd
 from scipy import special
 
 from helpers.checks import check_numbers
-from helpers.clv.fitting import _Fitter, _hyp2f1
+from helpers.clv.fitting import ConvergenceWarning, Fitter, hyp2f1
 from helpers.retention_counts import (
     constant_retention_projection,
     survivor_rows,
@@ -79,7 +79,7 @@ __all__ = [
 def _hyp2f1_one(b: float, c: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Return 2F1(1, b; c; z) elementwise (b, c > 0, 0 < z < 1), as DERL and DEL need it.
 
-    SciPy's ``hyp2f1`` (through :func:`helpers.clv.fitting._hyp2f1`); where it gives no
+    SciPy's ``hyp2f1`` (through :func:`helpers.clv.fitting.hyp2f1`); where it gives no
     finite value (b and c in the hundreds of thousands, a fit to a cohort whose subscribers
     all churn alike), the series sum_j prod_{i<j} (b + i) / (c + i) z, whose terms shrink
     at least as fast as z^j, summed in blocks until they are below 1e-17 of the total.
@@ -87,7 +87,7 @@ def _hyp2f1_one(b: float, c: np.ndarray, z: np.ndarray) -> np.ndarray:
     b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (b, c, z)))
     shape = b.shape
     b, c, z = b.ravel(), c.ravel(), z.ravel()
-    out = np.array(_hyp2f1(1.0, b, c, z), dtype=float)
+    out = np.array(hyp2f1(1.0, b, c, z), dtype=float)
     for i in np.flatnonzero(~np.isfinite(out)):
         total, log_term, start = 0.0, 0.0, 0
         while True:
@@ -107,7 +107,7 @@ def _discount(discount_rate: object) -> np.ndarray:
     return np.asarray(discount_rate, dtype=float)
 
 
-class ShiftedBetaGeoModel(_Fitter):
+class ShiftedBetaGeoModel(Fitter):
     """Shifted-beta-geometric retention model (Fader & Hardie 2007), by maximum likelihood.
 
     Parameters
@@ -196,8 +196,6 @@ class ShiftedBetaGeoModel(_Fitter):
         self._minimise(data, rows["count"].to_numpy(dtype=float))
         self.aic_ = 2 * len(self.PARAMS) - 2 * self.log_likelihood_
         if not self.converged_:
-            from sklearn.exceptions import ConvergenceWarning
-
             warnings.warn(
                 f"ShiftedBetaGeoModel: the likelihood search did not converge (log-likelihood "
                 f"{self.log_likelihood_:.4f}, alpha {self.params_['alpha']:.4g}, beta "

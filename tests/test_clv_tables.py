@@ -35,6 +35,23 @@ def test_clv_without_discounting_is_expected_purchases_times_spend_times_margin(
         )
 
 
+def test_clv_refuses_a_summary_in_another_period_than_the_fit():
+    # a model fitted on weeks has rates per week: on a daily summary it would be 7x off
+    purchases = fitted(clv.BetaGeoModel(), [0.5, 3.0, 1.5, 2.5])
+    purchases.period_ = "W"
+    spend = fitted(clv.GammaGamma(), [6.0, 3.5, 15.0])
+    daily = clv_summary([[2, 70.0, 210.0, 40.0]], period="D")
+    with pytest.raises(ValueError, match="the CLV's period is 'D' but this BetaGeoModel was"):
+        clv_tables.customer_lifetime_value(purchases, spend, daily, horizon=365, discount_rate=0)
+    weekly = clv_summary([[2, 10.0, 30.0, 40.0]], period="W")
+    assert (
+        clv_tables.customer_lifetime_value(
+            purchases, spend, weekly, horizon=52, discount_rate=0
+        ).iloc[0]
+        > 0
+    )
+
+
 def test_probability_alive_history_and_matrix():
     model = fitted(clv.BetaGeoModel(), [0.24, 4.4, 0.79, 2.4])
     dates = ["2024-01-01", "2024-01-15", "2024-01-15 18:00", "2024-03-02"]  # last: too late

@@ -248,7 +248,7 @@ def test_print_summary(capsys):
 
 
 def test_a_failed_search_warns():
-    from sklearn.exceptions import ConvergenceWarning
+    from helpers.clv import ConvergenceWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

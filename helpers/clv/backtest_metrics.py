@@ -273,7 +273,3 @@ def error_difference(
     out["lower"], out["upper"] = out["difference"] - half, out["difference"] + half
     out.index.name = "origin"
     return out.drop(columns="sd")
-
-
-# Old private name, still imported by helpers.clv.comparison; remove once it imports decile_table.
-_deciles = decile_table

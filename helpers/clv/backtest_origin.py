@@ -131,10 +131,3 @@ def predict_at_origin(
             )
         )
     return pd.DataFrame(predicted), pd.concat(tables, ignore_index=True)
-
-
-# Old private names, still imported by helpers.clv.comparison; remove once it imports the
-# public ones (CalibrationRate, fit_at_origin, predict_at_origin).
-_CalibrationRate = CalibrationRate
-_fit = fit_at_origin
-_predict = predict_at_origin

@@ -126,9 +126,3 @@ def rule_summary(
     table["rank"] = pd.array(list(range(1, len(order) + 1)) + [None] * len(rest), dtype="Int64")
     table.index.name = "model"
     return table, order[0]
-
-
-# Old private names, still imported by helpers.clv.comparison; remove once it imports the
-# public ones (choice_reason, rule_summary).
-_reason = choice_reason
-_summary = rule_summary

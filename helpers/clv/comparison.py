@@ -38,14 +38,14 @@ from helpers import dates
 from helpers import schema as s
 from helpers.checks import check_numbers
 from helpers.clv.backtest_metrics import (
-    _deciles,
     capture_curve,
+    decile_table,
     information_criteria,
     normalized_gini,
     score_predictions,
 )
-from helpers.clv.backtest_origin import _CalibrationRate, _fit, _predict
-from helpers.clv.backtest_rule import BENCHMARK, _reason, _summary
+from helpers.clv.backtest_origin import CalibrationRate, fit_at_origin, predict_at_origin
+from helpers.clv.backtest_rule import BENCHMARK, choice_reason, rule_summary
 from helpers.clv.bg_nbd import BetaGeoModel
 from helpers.clv.mbg_nbd import ModifiedBetaGeoModel
 from helpers.clv.pareto_nbd import ParetoNBDModel
@@ -338,12 +338,12 @@ def compare_models(
         summaries[origin] = summary
         predictors = {}
         for name, template in models.items():
-            model, row = _fit(template, summary)
+            model, row = fit_at_origin(template, summary)
             fit_rows.append({"origin": origin, "model": name, **row})
             fitted[(origin, name)] = predictors[name] = model
         if benchmark:
-            predictors[BENCHMARK] = _CalibrationRate()
-        frame, tracking = _predict(predictors, summary, days_table, origin, span, unit)
+            predictors[BENCHMARK] = CalibrationRate()
+        frame, tracking = predict_at_origin(predictors, summary, days_table, origin, span, unit)
         actual = summary[HOLDOUT_PURCHASES].astype(float)
         scores = score_predictions(frame, actual, top_share=top_share).reset_index()
         scores.insert(0, "origin", origin)
@@ -351,7 +351,7 @@ def compare_models(
         score_tables.append(scores)
         track_tables.append(tracking)
         for name in frame.columns:
-            table = _deciles(frame[name], actual.to_numpy())
+            table = decile_table(frame[name], actual.to_numpy())
             table.insert(0, "model", name)
             table.insert(0, "origin", origin)
             decile_tables.append(table)
@@ -363,10 +363,10 @@ def compare_models(
 
     fit_table = pd.DataFrame(fit_rows)
     score_table = pd.concat(score_tables, ignore_index=True)
-    summary_table, chosen = _summary(fit_table, score_table, tolerance)
+    summary_table, chosen = rule_summary(fit_table, score_table, tolerance)
     predictions = pd.concat(prediction_tables)
     holdout_text = f"{length:.3g}-{'week' if period == 'W' else 'day'}"
-    reason = _reason(summary_table, predictions, chosen, holdout_text, tolerance)
+    reason = choice_reason(summary_table, predictions, chosen, holdout_text, tolerance)
     return ModelComparison(
         fit=fit_table,
         scores=score_table,

@@ -1072,10 +1072,3 @@ def overview_html(title: str, rows: list[tuple[str, str]], table: pd.DataFrame) 
         f"<div><p><strong>{escape(title)}</strong></p><table>{head}</table>"
         f"{table.to_html(float_format='{:.4g}'.format)}</div>"
     )
-
-
-# Old private names, still imported by helpers.clv_tables (_arrays) and helpers.retention
-# (_Fitter, _hyp2f1); to be removed once those import the public names.
-_arrays = summary_arrays
-_Fitter = Fitter
-_hyp2f1 = hyp2f1
