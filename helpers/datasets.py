@@ -30,12 +30,12 @@ from helpers.order_log import ID_FIX, MONEY_FIX, load_transactions
 from helpers.public_data import ONLINE_RETAIL_COLUMNS as ONLINE_RETAIL_COLUMNS
 from helpers.public_data import TELCO_COLUMNS as TELCO_COLUMNS
 from helpers.public_data import (
-    _parse_order_lines,
     data_dir,
     load_cdnow,
     load_donations,
     load_online_retail,
     load_telco,
+    parse_order_lines,
 )
 from helpers.synthetic import (
     DEFAULT_N_CUSTOMERS,
@@ -94,7 +94,7 @@ def load_synthetic(
         data = read_synthetic(folder)
     if not parse_dates:
         return data
-    lines = _parse_order_lines(data.order_lines, None, True)
+    lines = parse_order_lines(data.order_lines, None, True)
     return RetailData(**{**data.__dict__, "order_lines": lines})
 
 

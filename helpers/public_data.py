@@ -127,9 +127,7 @@ def _read_csv(path: Path, **kwargs) -> pd.DataFrame:
     return df
 
 
-def _parse_order_lines(
-    df: pd.DataFrame, date_format: str | None, parse_dates: bool
-) -> pd.DataFrame:
+def parse_order_lines(df: pd.DataFrame, date_format: str | None, parse_dates: bool) -> pd.DataFrame:
     """Type the order lines of a known file; text is left as written for cleaning to count.
 
     Customer ids that a spreadsheet saved as floats ("17850.0", every present id ending in
@@ -189,7 +187,7 @@ def load_online_retail(
             f"the file has {list(raw.columns)}"
         )
     df = raw.rename(columns=ONLINE_RETAIL_COLUMNS)[list(ONLINE_RETAIL_COLUMNS.values())]
-    return _parse_order_lines(df, None, parse_dates)
+    return parse_order_lines(df, None, parse_dates)
 
 
 def load_cdnow(path: str | os.PathLike | None = None) -> pd.DataFrame:

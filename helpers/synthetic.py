@@ -61,17 +61,17 @@ from helpers import schema as s
 from helpers.dates import day_after
 from helpers.synthetic_campaign import CAMPAIGN_DAYS, campaign_date, campaign_tables
 from helpers.synthetic_customers import (
-    _CHANNELS,
-    _PERSONAS,
-    _make_customers,
-    _purchase_times,
-    _season,
+    CHANNELS,
+    PERSONAS,
+    make_customers,
     personas,
+    purchase_times,
+    season,
 )
-from helpers.synthetic_dirt import DIRT_KINDS, _add_dirt, _finish_order_lines
+from helpers.synthetic_dirt import DIRT_KINDS, add_dirt, finish_order_lines
 from helpers.synthetic_dirt import TEST_ACCOUNT as TEST_ACCOUNT
 from helpers.synthetic_products import CATEGORIES as CATEGORIES
-from helpers.synthetic_products import _baskets, _make_products, _plant_pairs, _returns
+from helpers.synthetic_products import make_baskets, make_products, make_returns, plant_pairs
 from helpers.synthetic_prospects import n_prospects, prospect_tables
 from helpers.synthetic_subscriptions import subscription_tables
 from helpers.synthetic_tables import RetailData, read_synthetic, write_synthetic
@@ -100,11 +100,11 @@ def _channel_factors(effects: Mapping[str, Sequence[float]] | None) -> np.ndarra
     """Check ``channel_effects`` and return one row of three factors per channel, or None."""
     if effects is None:
         return None
-    factors = np.ones((len(_CHANNELS), 3))
+    factors = np.ones((len(CHANNELS), 3))
     for channel, values in effects.items():
-        if channel not in _CHANNELS:
+        if channel not in CHANNELS:
             raise ValueError(
-                f"channel_effects: unknown channel {channel!r}; the channels are {_CHANNELS}"
+                f"channel_effects: unknown channel {channel!r}; the channels are {CHANNELS}"
             )
         row = np.asarray(values, dtype=float)
         if row.shape != (3,) or not np.all(np.isfinite(row) & (row > 0)):
@@ -112,7 +112,7 @@ def _channel_factors(effects: Mapping[str, Sequence[float]] | None) -> np.ndarra
                 f"channel_effects[{channel!r}] must be three factors > 0 (purchase rate, "
                 f"dropout odds, spend); got {values!r}"
             )
-        factors[_CHANNELS.index(channel)] = row
+        factors[CHANNELS.index(channel)] = row
     return factors
 
 
@@ -164,16 +164,16 @@ def make_synthetic(
         )
     factors = _channel_factors(channel_effects)
     rng = np.random.default_rng(seed)
-    products = _make_products(rng)
-    customers, persona = _make_customers(
+    products = make_products(rng)
+    customers, persona = make_customers(
         rng, n_customers, start_ts, end_ts, independent_channels=factors is not None
     )
     effect = np.ones((n_customers, 3))
     if factors is not None:
-        channel = customers[s.ACQUISITION_CHANNEL].map({c: i for i, c in enumerate(_CHANNELS)})
+        channel = customers[s.ACQUISITION_CHANNEL].map({c: i for i, c in enumerate(CHANNELS)})
         effect = factors[channel.to_numpy()]
 
-    p = _PERSONAS
+    p = PERSONAS
     shape = np.array([x.rate_shape for x in p])[persona]
     rate = rng.gamma(shape, np.array([x.rate_mean for x in p])[persona] / shape)
     dropout = rng.beta(
@@ -183,15 +183,15 @@ def make_synthetic(
     odds = dropout / (1 - dropout) * effect[:, 1]
     dropout = odds / (1 + odds)
     power = np.array([x.season_power for x in p])[persona]
-    owner, times, lives = _purchase_times(
+    owner, times, lives = purchase_times(
         rng, pd.DatetimeIndex(customers[s.SIGNUP_DATE]), rate, dropout, power, future_ts
     )
     # Round invoice times to the minute.
     times = times.astype("datetime64[m]").astype("datetime64[ns]")
 
-    pairs = _plant_pairs(rng, products)
+    pairs = plant_pairs(rng, products)
     capacity = customers[s.SPENDING_CAPACITY].to_numpy()
-    lines = _baskets(
+    lines = make_baskets(
         rng,
         persona[owner],
         capacity[owner],
@@ -199,7 +199,7 @@ def make_synthetic(
         pairs,
         None if factors is None else effect[owner, 2],
     )
-    returns = _returns(rng, lines, np.array([x.return_rate for x in p])[persona[owner]])
+    returns = make_returns(rng, lines, np.array([x.return_rate for x in p])[persona[owner]])
 
     observed_until = end_ts + pd.Timedelta(days=1)
     future_until = future_ts + pd.Timedelta(days=1)
@@ -272,8 +272,8 @@ def make_synthetic(
     )
     frame = pd.concat([purchase, cancellation], ignore_index=True)
     if dirt:
-        frame = _add_dirt(rng, frame, products, customers, start_ts, observed_until)
-    order_lines, dirt_table = _finish_order_lines(frame, products)
+        frame = add_dirt(rng, frame, products, customers, start_ts, observed_until)
+    order_lines, dirt_table = finish_order_lines(frame, products)
 
     contacts = _make_contacts(rng, customers, owner, times, persona, cancellation, observed_until)
     bought_together = pd.DataFrame(
@@ -345,9 +345,9 @@ def _campaign(
     orders = np.bincount(owner, minlength=n)  # one invoice a purchase, each with lines
     order_value = np.bincount(line_owner, weights=line_value, minlength=n) / np.maximum(orders, 1)
     days = pd.date_range(date, periods=CAMPAIGN_DAYS)
-    season = (_season(days)[None, :] ** power[:, None]).mean(axis=1)
-    expected_orders = rate * season * CAMPAIGN_DAYS / 7
-    names = np.array([x.name for x in _PERSONAS], dtype=object)[persona]
+    seasonal = (season(days)[None, :] ** power[:, None]).mean(axis=1)
+    expected_orders = rate * seasonal * CAMPAIGN_DAYS / 7
+    names = np.array([x.name for x in PERSONAS], dtype=object)[persona]
     return campaign_tables(
         seed,
         customers[s.CUSTOMER_ID].to_numpy(),

@@ -5,8 +5,8 @@ Every customer of :func:`helpers.synthetic.make_synthetic` belongs to one latent
 dropout probability (beta), basket size, quantities, favourite categories, how often they
 return goods, their income and their acquisition channel. This module holds the personas, the
 shop's calendar (a busy Christmas season), its regions and acquisition channels, and the two
-draws that depend on them: the customers table (:func:`_make_customers`) and every customer's
-purchase times (:func:`_purchase_times`, a buy-till-you-die process with seasonality). The
+draws that depend on them: the customers table (:func:`make_customers`) and every customer's
+purchase times (:func:`purchase_times`, a buy-till-you-die process with seasonality). The
 prospects of :mod:`helpers.synthetic_prospects` are drawn by the same functions.
 """
 
@@ -25,7 +25,7 @@ __all__ = ["personas"]
 _SEASON = np.array([0.7, 0.75, 0.9, 0.9, 0.95, 0.9, 0.85, 0.9, 1.0, 1.15, 1.6, 1.8])
 
 _REGIONS = (["North", "South", "East", "West", "London"], [0.22, 0.25, 0.15, 0.18, 0.20])
-_CHANNELS = ["search", "social", "referral", "email", "store"]
+CHANNELS = ["search", "social", "referral", "email", "store"]
 _CHANNEL_COST = {"search": 42.0, "social": 30.0, "referral": 15.0, "email": 8.0, "store": 22.0}
 
 
@@ -42,12 +42,12 @@ class _Persona:
     return_rate: float  # share of invoices partly or fully returned
     income_median: float
     season_power: float  # 1 = the shop's season; 2 = twice as seasonal
-    channel_weights: tuple[float, ...]  # over _CHANNELS
+    channel_weights: tuple[float, ...]  # over CHANNELS
     favourites: tuple[str, ...]
     description: str
 
 
-_PERSONAS: tuple[_Persona, ...] = (
+PERSONAS: tuple[_Persona, ...] = (
     _Persona(
         "loyal regular",
         0.20,
@@ -145,35 +145,35 @@ def personas() -> pd.DataFrame:
     """
     return pd.DataFrame(
         {
-            "persona": [p.name for p in _PERSONAS],
-            "share": [p.share for p in _PERSONAS],
-            "purchases_per_week": [p.rate_mean for p in _PERSONAS],
+            "persona": [p.name for p in PERSONAS],
+            "share": [p.share for p in PERSONAS],
+            "purchases_per_week": [p.rate_mean for p in PERSONAS],
             "dropout_probability": [
-                round(p.dropout_a / (p.dropout_a + p.dropout_b), 3) for p in _PERSONAS
+                round(p.dropout_a / (p.dropout_a + p.dropout_b), 3) for p in PERSONAS
             ],
-            "products_per_invoice": [p.lines_mean for p in _PERSONAS],
-            "quantity_per_line": [p.quantity_mean for p in _PERSONAS],
-            "return_rate": [p.return_rate for p in _PERSONAS],
-            "annual_income": [p.income_median for p in _PERSONAS],
-            "favourite_categories": [", ".join(p.favourites) for p in _PERSONAS],
-            "description": [p.description for p in _PERSONAS],
+            "products_per_invoice": [p.lines_mean for p in PERSONAS],
+            "quantity_per_line": [p.quantity_mean for p in PERSONAS],
+            "return_rate": [p.return_rate for p in PERSONAS],
+            "annual_income": [p.income_median for p in PERSONAS],
+            "favourite_categories": [", ".join(p.favourites) for p in PERSONAS],
+            "description": [p.description for p in PERSONAS],
         }
     )
 
 
-def _season(times: pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+def season(times: pd.DatetimeIndex | np.ndarray) -> np.ndarray:
     return _SEASON[pd.DatetimeIndex(times).month.to_numpy() - 1]
 
 
-def _make_customers(
+def make_customers(
     rng: np.random.Generator,
     n: int,
     start: pd.Timestamp,
     end: pd.Timestamp,
     independent_channels: bool = False,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    shares = np.array([p.share for p in _PERSONAS])
-    persona = rng.choice(len(_PERSONAS), size=n, p=shares / shares.sum())
+    shares = np.array([p.share for p in PERSONAS])
+    persona = rng.choice(len(PERSONAS), size=n, p=shares / shares.sum())
     ids = np.array([str(10001 + i) for i in range(n)], dtype=object)
     # A third of the customers are the existing base, signed up in the first two months;
     # the rest arrive evenly until two weeks before the end of the observed window.
@@ -187,17 +187,17 @@ def _make_customers(
     gender = rng.choice(np.array(["F", "M", "X"], dtype=object), size=n, p=[0.52, 0.46, 0.02])
     gender = np.where(rng.random(n) < 0.02, None, gender)
     region = rng.choice(np.array(_REGIONS[0], dtype=object), size=n, p=_REGIONS[1])
-    median = np.array([p.income_median for p in _PERSONAS])[persona]
+    median = np.array([p.income_median for p in PERSONAS])[persona]
     income = (median * rng.lognormal(0.0, 0.35, n) / 100).round() * 100
     capacity = 1 / (1 + np.exp(-(np.log(income / 45_000) / 0.4 + rng.normal(0, 0.5, n))))
     income = np.where(rng.random(n) < 0.06, np.nan, income)
-    weights = np.array([p.channel_weights for p in _PERSONAS])[persona]
+    weights = np.array([p.channel_weights for p in PERSONAS])[persona]
     if independent_channels:  # the shop's overall shares, whatever the persona
-        overall = shares @ np.array([p.channel_weights for p in _PERSONAS]) / shares.sum()
+        overall = shares @ np.array([p.channel_weights for p in PERSONAS]) / shares.sum()
         weights = np.broadcast_to(overall, weights.shape)
     channel_index = (weights.cumsum(axis=1) < rng.random((n, 1))).sum(axis=1)
-    channel = np.array(_CHANNELS, dtype=object)[channel_index]
-    cost = np.array([_CHANNEL_COST[c] for c in _CHANNELS])[channel_index]
+    channel = np.array(CHANNELS, dtype=object)[channel_index]
+    cost = np.array([_CHANNEL_COST[c] for c in CHANNELS])[channel_index]
     opt_in = rng.random(n) < np.where(persona == 0, 0.75, 0.55)
     customers = pd.DataFrame(
         {
@@ -217,7 +217,7 @@ def _make_customers(
     return customers, persona
 
 
-def _purchase_times(
+def purchase_times(
     rng: np.random.Generator,
     signup: pd.DatetimeIndex,
     rate: np.ndarray,
@@ -239,7 +239,7 @@ def _purchase_times(
     owner = np.repeat(np.arange(n), counts)
     offset = rng.random(len(owner)) * weeks.to_numpy()[owner]
     times = first.to_numpy()[owner] + (offset * 7 * 86_400e9).astype("timedelta64[ns]")
-    keep = rng.random(len(owner)) < _season(times) ** power[owner] / peak[owner]
+    keep = rng.random(len(owner)) < season(times) ** power[owner] / peak[owner]
     owner, times = owner[keep], times[keep]
     # The first purchase is on the signup day; then the candidates in time order.
     owner = np.concatenate([np.arange(n), owner])

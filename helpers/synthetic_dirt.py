@@ -1,10 +1,10 @@
 """The dirt injected into the synthetic order lines for the cleaning chapter, and its record.
 
-:func:`_add_dirt` adds dirty lines to the clean purchases and returns (guest orders without
+:func:`add_dirt` adds dirty lines to the clean purchases and returns (guest orders without
 a customer, postage, bank charges and manual adjustments, free samples at price 0, negative
 prices, extreme quantities, a test account, cancellations with nothing to match, exact
 duplicates) and marks some clean lines to be dirtied in place (bad dates, messy text);
-:func:`_finish_order_lines` orders the lines, numbers the invoices ("C" in front of a
+:func:`finish_order_lines` orders the lines, numbers the invoices ("C" in front of a
 return, as in Online Retail), writes the dates as text, spoils the marked ones and lists every
 dirty line with its kind (:data:`DIRT_KINDS`) for :attr:`helpers.synthetic_tables.RetailData.dirt`.
 """
@@ -37,7 +37,7 @@ DIRT_KINDS: tuple[str, ...] = (
 TEST_ACCOUNT = "TEST01"
 
 
-def _add_dirt(
+def add_dirt(
     rng: np.random.Generator,
     frame: pd.DataFrame,
     products: pd.DataFrame,
@@ -136,7 +136,7 @@ def _add_dirt(
     return frame
 
 
-def _finish_order_lines(
+def finish_order_lines(
     frame: pd.DataFrame, products: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Order the lines by time, number the invoices, write dates as text, list the dirt."""

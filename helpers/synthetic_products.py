@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as s
-from helpers.synthetic_customers import _PERSONAS
+from helpers.synthetic_customers import PERSONAS
 
 __all__ = ["CATEGORIES"]
 
@@ -54,7 +54,7 @@ _PRICE = {
 }
 
 
-def _make_products(rng: np.random.Generator, per_category: int = 40) -> pd.DataFrame:
+def make_products(rng: np.random.Generator, per_category: int = 40) -> pd.DataFrame:
     rows = []
     for category in CATEGORIES:
         names = [f"{style} {noun}" for noun in _NOUNS[category] for style in _STYLES]
@@ -87,14 +87,14 @@ def _pick_products(
     return order[np.minimum(position, len(order) - 1)]
 
 
-def _plant_pairs(rng: np.random.Generator, products: pd.DataFrame, n_pairs: int = 12) -> np.ndarray:
+def plant_pairs(rng: np.random.Generator, products: pd.DataFrame, n_pairs: int = 12) -> np.ndarray:
     """Choose product pairs (row positions) that are bought together, among popular products."""
     popular = np.argsort(-products["_popularity"].to_numpy(), kind="stable")[: 6 * n_pairs]
     chosen = rng.choice(popular, size=2 * n_pairs, replace=False)
     return chosen.reshape(n_pairs, 2)
 
 
-def _baskets(
+def make_baskets(
     rng: np.random.Generator,
     invoice_persona: np.ndarray,
     invoice_capacity: np.ndarray,
@@ -106,19 +106,19 @@ def _baskets(
 
     ``spend_factor`` (one per invoice) multiplies the mean quantity of its lines.
     """
-    lines_mean = np.array([p.lines_mean for p in _PERSONAS])[invoice_persona]
+    lines_mean = np.array([p.lines_mean for p in PERSONAS])[invoice_persona]
     n_lines = 1 + rng.poisson(lines_mean - 1)
     invoice = np.repeat(np.arange(len(invoice_persona)), n_lines)
     persona = invoice_persona[invoice]
     # Categories: half the time a favourite of the persona, otherwise any category.
-    width = max(len(p.favourites) for p in _PERSONAS)
+    width = max(len(p.favourites) for p in PERSONAS)
     favourites = np.array(
         [
             [CATEGORIES.index(p.favourites[j % len(p.favourites)]) for j in range(width)]
-            for p in _PERSONAS
+            for p in PERSONAS
         ]
     )
-    n_favourites = np.array([len(p.favourites) for p in _PERSONAS])
+    n_favourites = np.array([len(p.favourites) for p in PERSONAS])
     any_category = rng.integers(0, len(CATEGORIES), len(invoice))
     which = (rng.random(len(invoice)) * n_favourites[persona]).astype("int64")
     favourite = favourites[persona, which]
@@ -133,7 +133,7 @@ def _baskets(
     lines = pd.DataFrame({"invoice": invoice, "product": product})
     lines = lines.drop_duplicates().sort_values(["invoice"], kind="stable")
     persona = invoice_persona[lines["invoice"].to_numpy()]
-    quantity_mean = np.array([p.quantity_mean for p in _PERSONAS])[persona]
+    quantity_mean = np.array([p.quantity_mean for p in PERSONAS])[persona]
     scale = 0.6 + 0.8 * invoice_capacity[lines["invoice"].to_numpy()]
     if spend_factor is not None:
         scale = scale * spend_factor[lines["invoice"].to_numpy()]
@@ -145,7 +145,7 @@ def _baskets(
     return lines.reset_index(drop=True)
 
 
-def _returns(
+def make_returns(
     rng: np.random.Generator, lines: pd.DataFrame, invoice_return_rate: np.ndarray
 ) -> pd.DataFrame:
     """Pick returned lines: (line position, returned quantity, days after the purchase)."""

@@ -80,12 +80,12 @@ def prospect_tables(
     from helpers import synthetic as shop
 
     rng = np.random.default_rng([seed, 30])
-    people, persona = shop._make_customers(rng, n, start, end)
+    people, persona = shop.make_customers(rng, n, start, end)
     ids = np.array([f"PR{10001 + i}" for i in range(n)], dtype=object)
     prospects = people[list(_COLUMNS)].copy()
     prospects.insert(0, PROSPECT_ID, ids)
 
-    kinds = shop._PERSONAS
+    kinds = shop.PERSONAS
     shape = np.array([x.rate_shape for x in kinds])[persona]
     rate = rng.gamma(shape, np.array([x.rate_mean for x in kinds])[persona] / shape)
     dropout = rng.beta(
@@ -95,12 +95,14 @@ def prospect_tables(
     power = np.array([x.season_power for x in kinds])[persona]
     join = end + pd.Timedelta(days=1)
     year_end = join + pd.Timedelta(days=364)
-    owner, _, _ = shop._purchase_times(
+    owner, _, _ = shop.purchase_times(
         rng, pd.DatetimeIndex(np.repeat(join, n)), rate, dropout, power, year_end
     )
     capacity = people[s.SPENDING_CAPACITY].to_numpy()
-    lines = shop._baskets(rng, persona[owner], capacity[owner], products, pairs)
-    returns = shop._returns(rng, lines, np.array([x.return_rate for x in kinds])[persona[owner]])
+    lines = shop.make_baskets(rng, persona[owner], capacity[owner], products, pairs)
+    returns = shop.make_returns(
+        rng, lines, np.array([x.return_rate for x in kinds])[persona[owner]]
+    )
     quantity = lines["quantity"].to_numpy().copy()
     np.subtract.at(quantity, returns["line"].to_numpy(), returns["returned"].to_numpy())
     price = products[s.UNIT_PRICE].to_numpy()[lines["product"].to_numpy()]
@@ -109,7 +111,7 @@ def prospect_tables(
     # expected orders: the first on joining, then Poisson(L) candidates, each made while the
     # customer stays (left with probability p after every purchase)
     days = pd.date_range(join, year_end)
-    weeks = (shop._season(days)[None, :] ** power[:, None]).sum(axis=1) / 7
+    weeks = (shop.season(days)[None, :] ** power[:, None]).sum(axis=1) / 7
     load = rate * weeks
     expected = 1 + (1 - dropout) / dropout * -np.expm1(-load * dropout)
     truth = pd.DataFrame(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers.plots._common import _axes
+from helpers.plots._common import figure_axes
 
 __all__ = ["plot_calibration", "plot_campaign", "plot_roc_curves"]
 
@@ -28,7 +28,7 @@ def plot_roc_curves(y_true, scores: dict, *, ax: Axes | None = None) -> Axes:
     """
     from sklearn.metrics import roc_auc_score, roc_curve
 
-    ax = _axes(ax, (5.5, 5.0))
+    ax = figure_axes(ax, (5.5, 5.0))
     for name, score in scores.items():
         fpr, tpr, _ = roc_curve(y_true, score)
         ax.plot(fpr, tpr, label=f"{name} (AUC {roc_auc_score(y_true, score):.3f})")
@@ -60,7 +60,7 @@ def plot_calibration(y_true, scores: dict, *, n_bins: int = 10, ax: Axes | None 
     """
     from sklearn.calibration import calibration_curve
 
-    ax = _axes(ax, (5.5, 5.0))
+    ax = figure_axes(ax, (5.5, 5.0))
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly calibrated")
     for name, score in scores.items():
         observed, predicted = calibration_curve(y_true, score, n_bins=n_bins, strategy="quantile")
@@ -87,7 +87,7 @@ def plot_campaign(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax, (7.0, 4.0))
+    ax = figure_axes(ax, (7.0, 4.0))
     ax.plot(table["rank"], table["cumulative_value"], color="tab:blue")
     ax.axhline(0, color="grey", linewidth=0.8)
     size, value = table.attrs.get("size", 0), table.attrs.get("value", 0.0)

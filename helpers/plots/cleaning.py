@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers.plots._common import _axes
+from helpers.plots._common import figure_axes
 
 __all__ = ["plot_cleaning_steps", "plot_cleaning_waterfall"]
 
@@ -43,7 +43,7 @@ def plot_cleaning_waterfall(
         changes = np.where(steps["action"] == "removed", -steps[measure], steps[measure])
     labels = ["raw", *steps["reason"], "clean"]
     tops = np.concatenate([[start], start + np.cumsum(changes)])
-    ax = _axes(ax, (max(6.0, 0.9 * len(labels)), 4.0))
+    ax = figure_axes(ax, (max(6.0, 0.9 * len(labels)), 4.0))
     x = np.arange(len(labels))
     ax.bar(x[0], start, color="#4C72B0")
     for i, (top, change) in enumerate(zip(tops[:-1], changes, strict=True), start=1):
@@ -93,7 +93,7 @@ def plot_cleaning_steps(report: pd.DataFrame, *, ax: Axes | None = None) -> Axes
     labels = ["raw order lines", *(f"removed: {r}" for r in steps["reason"]), "clean order lines"]
     values = np.array([start, *steps["rows"].astype(int), end], dtype=float)
     colors = ["#4C72B0", *["#C44E52"] * len(steps), "#4C72B0"]
-    ax = _axes(ax, (9.0, 0.45 * len(labels) + 1.4))
+    ax = figure_axes(ax, (9.0, 0.45 * len(labels) + 1.4))
     y = np.arange(len(labels))[::-1]
     ax.barh(y, values, left=0.0, color=colors)
     ax.set_xscale("log")

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers.plots._common import _axes
+from helpers.plots._common import figure_axes
 
 __all__ = ["plot_cluster_map", "plot_cluster_profiles", "plot_k_selection"]
 
@@ -95,7 +95,7 @@ def plot_cluster_profiles(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.log2(centres / base)
     colour = np.ma.masked_invalid(ratio.to_numpy().clip(-2, 2))
-    ax = _axes(ax, (1.0 * len(columns) + 4, 0.6 * len(centres) + 1.8))
+    ax = figure_axes(ax, (1.0 * len(columns) + 4, 0.6 * len(centres) + 1.8))
     image = ax.imshow(colour, cmap="RdBu_r", vmin=-2, vmax=2, aspect="auto")
     for (i, j), value in np.ndenumerate(centres.to_numpy()):
         text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
@@ -141,7 +141,7 @@ def plot_cluster_map(
     if coords.shape[1] != 2:
         raise ValueError(f"coords must have exactly 2 columns; got {list(coords.columns)}")
     labels = labels.reindex(coords.index)
-    ax = _axes(ax, (7.0, 5.0))
+    ax = figure_axes(ax, (7.0, 5.0))
     for cluster in sorted(labels.dropna().unique()):
         points = coords[labels == cluster]
         label = f"{names[cluster]} (n={len(points):,})" if names is not None else str(cluster)

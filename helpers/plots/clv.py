@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers.plots._common import _axes
+from helpers.plots._common import figure_axes
 
 __all__ = [
     "plot_alive_history",
@@ -30,7 +30,7 @@ def plot_repeat_counts(counts: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax, (6.5, 4.0))
+    ax = figure_axes(ax, (6.5, 4.0))
     position = np.arange(len(counts))
     ax.bar(position - 0.2, counts["observed"], width=0.4, label="observed")
     ax.bar(position + 0.2, counts["expected"], width=0.4, label="expected by the model")
@@ -57,7 +57,7 @@ def plot_calibration_holdout(table: pd.DataFrame, *, ax: Axes | None = None) -> 
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax, (6.5, 4.0))
+    ax = figure_axes(ax, (6.5, 4.0))
     labels = [str(label) for label in table.index]
     ax.plot(labels, table["actual"], marker="o", label="actual")
     ax.plot(labels, table["predicted"], marker="s", linestyle="--", label="predicted")
@@ -82,7 +82,7 @@ def plot_alive_matrix(matrix: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax, (7.0, 4.5))
+    ax = figure_axes(ax, (7.0, 4.5))
     image = ax.imshow(
         matrix.to_numpy(dtype=float),
         origin="lower",
@@ -117,7 +117,7 @@ def plot_alive_history(
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax, (8.0, 3.2))
+    ax = figure_axes(ax, (8.0, 3.2))
     ax.plot(history.index, history.to_numpy(), label="P(alive)")
     if purchases is not None:
         for i, day in enumerate(pd.to_datetime(pd.Series(purchases)).dt.normalize().unique()):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers.plots._common import _axes
+from helpers.plots._common import figure_axes
 
 if TYPE_CHECKING:  # helpers.plots does not import the models (SciPy) until a plot needs them
     from helpers.clv.comparison import ModelComparison
@@ -72,7 +72,7 @@ def plot_tracking(
 
     day = _origin(result, origin)
     names = _names(result, model)
-    ax = _axes(ax, (8.0, 4.0))
+    ax = figure_axes(ax, (8.0, 4.0))
     table = result.tracking[result.tracking["origin"] == day]
     suffix = "_cumulative" if cumulative else ""
     first = table[table["model"] == names[0]]
@@ -122,7 +122,7 @@ def plot_decile_calibration(
     """
     day = _origin(result, origin)
     (name,) = _names(result, result.chosen if model is None else model)
-    ax = _axes(ax, (7.0, 4.0))
+    ax = figure_axes(ax, (7.0, 4.0))
     deciles = result.deciles
     table = deciles[(deciles["origin"] == day) & (deciles["model"] == name)]
     position = table["decile"].to_numpy()
@@ -168,7 +168,7 @@ def plot_capture_curve(
 
     day = _origin(result, origin)
     names = _names(result, model)
-    ax = _axes(ax, (6.0, 5.0))
+    ax = figure_axes(ax, (6.0, 5.0))
     frame = result.predictions.xs(day, level="origin")
     actual = frame["actual"].to_numpy()
     best = capture_curve(actual, actual)

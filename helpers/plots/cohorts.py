@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers.plots._common import _axes
+from helpers.plots._common import figure_axes
 
 __all__ = ["plot_cohort_heatmap", "plot_cumulative_value"]
 
@@ -51,7 +51,7 @@ def plot_cohort_heatmap(
         raise ValueError("matrix must be a non-empty DataFrame (cohorts x periods)")
     values = matrix.to_numpy(dtype=float)
     n_rows, n_cols = values.shape
-    ax = _axes(ax, (min(16.0, 0.6 * n_cols + 3), min(12.0, 0.4 * n_rows + 2)))
+    ax = figure_axes(ax, (min(16.0, 0.6 * n_cols + 3), min(12.0, 0.4 * n_rows + 2)))
     grid = np.ma.masked_invalid(values)
     scale = 100.0 if percent else 1.0
     # period 0 is 100% retention by definition: colour the later periods' range
@@ -114,7 +114,7 @@ def plot_cumulative_value(
     """
     if not isinstance(curves, pd.DataFrame) or curves.empty:
         raise ValueError("curves must be a non-empty DataFrame (groups x ages)")
-    ax = _axes(ax, (8.0, 4.5))
+    ax = figure_axes(ax, (8.0, 4.5))
     x = np.asarray(curves.columns, dtype=float)
     # more lines than the default colour cycle: one colour map, oldest to newest
     colours = (

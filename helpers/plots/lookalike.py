@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers.plots._common import _axes
+from helpers.plots._common import figure_axes
 
 __all__ = ["plot_gains"]
 
@@ -45,7 +45,7 @@ def plot_gains(
     """
     from helpers.clv.backtest_metrics import capture_curve
 
-    ax = _axes(ax, (6.0, 4.5))
+    ax = figure_axes(ax, (6.0, 4.5))
     values = actual.astype(float)
     best = capture_curve(values.to_numpy(), values.to_numpy())
     ax.plot(best["customers"], best["captured"], color="black", linewidth=0.8, label="perfect")

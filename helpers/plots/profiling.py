@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers.plots._common import _axes
+from helpers.plots._common import figure_axes
 
 __all__ = ["plot_persona_cards", "plot_profile_heatmap", "plot_rules"]
 
@@ -231,7 +231,7 @@ def plot_profile_heatmap(
     table = table[table.notna().any(axis=1)]
     with np.errstate(divide="ignore"):  # an index of 0 is coloured as the lowest
         values = np.log2(table.to_numpy(dtype=float) / 100)
-    ax = _axes(ax, (0.85 * len(cols) + 4.0, 0.28 * len(table) + 1.8))
+    ax = figure_axes(ax, (0.85 * len(cols) + 4.0, 0.28 * len(table) + 1.8))
     image = ax.imshow(
         np.ma.masked_invalid(np.clip(values, -2, 2)), cmap="RdBu", vmin=-2, vmax=2, aspect="auto"
     )
@@ -285,7 +285,7 @@ def plot_rules(
             raise ValueError(f"plot_rules: missing column {column!r}")
     if rules.empty:
         raise ValueError("plot_rules: no rules to plot (lower the thresholds)")
-    ax = _axes(ax, (8.0, 5.0))
+    ax = figure_axes(ax, (8.0, 5.0))
     points = ax.scatter(
         rules["support"],
         rules["confidence"],

@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
 from helpers.checks import require_columns
-from helpers.plots._common import _axes
+from helpers.plots._common import figure_axes
 
 __all__ = ["plot_metrics_by_k", "plot_recommender_metrics"]
 
@@ -41,7 +41,7 @@ def plot_recommender_metrics(
     matplotlib.axes.Axes
     """
     require_columns(table, list(metrics), "table")
-    ax = _axes(ax, (9, 4.5))
+    ax = figure_axes(ax, (9, 4.5))
     n_methods = len(table)
     width = 0.8 / max(n_methods, 1)
     x = np.arange(len(metrics))
@@ -80,7 +80,7 @@ def plot_metrics_by_k(
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax, (7, 4))
+    ax = figure_axes(ax, (7, 4))
     for method, frame in curves.items():
         require_columns(frame, [metric], f"curves[{method!r}]")
         ax.plot(frame.index, frame[metric], marker="o", markersize=3, label=str(method))

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers.plots._common import _axes
+from helpers.plots._common import figure_axes
 
 __all__ = ["plot_migration_heatmap", "plot_rf_heatmap", "plot_segment_summary"]
 
@@ -66,7 +66,7 @@ def plot_rf_heatmap(
     grouped = rfm.groupby([r_col, f_col])[value]
     grid = grouped.agg(agg).unstack().reindex(index=scores[::-1], columns=scores)
     counts = grouped.size().unstack().reindex(index=scores[::-1], columns=scores).fillna(0)
-    ax = _axes(ax, (6.5, 5.0))
+    ax = figure_axes(ax, (6.5, 5.0))
     image = ax.imshow(np.ma.masked_invalid(grid.to_numpy(dtype=float)), cmap="YlGnBu")
     texts = np.where(
         counts.to_numpy() > 0,
@@ -104,7 +104,7 @@ def plot_segment_summary(summary: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     for column in ("share", "revenue_share", "customers"):
         if column not in summary.columns:
             raise ValueError(f"plot_segment_summary: missing column {column!r}")
-    ax = _axes(ax, (7.5, 0.45 * len(summary) + 1.5))
+    ax = figure_axes(ax, (7.5, 0.45 * len(summary) + 1.5))
     y = np.arange(len(summary))[::-1]
     height = 0.4
     customers = ax.barh(y + height / 2, summary["share"], height, label="share of customers")
@@ -153,7 +153,7 @@ def plot_migration_heatmap(
         shares = np.where(totals > 0, values / totals, np.nan)
     if counts is None:
         counts = matrix.shape[1] <= 6
-    ax = _axes(ax, (0.9 * matrix.shape[1] + 3.5, 0.5 * matrix.shape[0] + 2.0))
+    ax = figure_axes(ax, (0.9 * matrix.shape[1] + 3.5, 0.5 * matrix.shape[0] + 2.0))
     image = ax.imshow(np.ma.masked_invalid(shares), cmap="Blues", vmin=0, vmax=1, aspect="auto")
     percent = 100 * np.nan_to_num(shares)
     if counts:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers.plots._common import _axes
+from helpers.plots._common import figure_axes
 
 __all__ = [
     "plot_break_even",
@@ -34,7 +34,7 @@ def plot_strategy_mix(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax, (7.0, 3.8))
+    ax = figure_axes(ax, (7.0, 3.8))
     y = np.arange(len(table))
     ax.barh(y - 0.2, table["share"], height=0.4, label="share of customers")
     ax.barh(y + 0.2, table["clv_share"].fillna(0), height=0.4, label="share of CLV")
@@ -71,7 +71,7 @@ def plot_risk_value(
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax, (7.0, 4.5))
+    ax = figure_axes(ax, (7.0, 4.5))
     for name, group in assigned.groupby("strategy", sort=False):
         ax.scatter(group["p_churn"], group["clv"].clip(lower=0.01), s=6, alpha=0.5, label=name)
     threshold = (
@@ -122,7 +122,7 @@ def plot_break_even(
     from helpers.promotion import MAX_LIFT, break_even_lift, elasticity_lift, promotion_lift
 
     ceiling = MAX_LIFT if max_lift is None else max_lift
-    ax = _axes(ax, (6.5, 4.2))
+    ax = figure_axes(ax, (6.5, 4.2))
     d = np.asarray(depths if depths is not None else np.linspace(0.01, margin * 0.9, 60))
     ax.plot(
         d, break_even_lift(d, margin), color="black", label=f"break-even lift, margin {margin:.0%}"
@@ -168,7 +168,7 @@ def plot_promotion_plan(plan: pd.DataFrame, *, currency: str = "£", ax: Axes | 
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax, (6.5, 4.2))
+    ax = figure_axes(ax, (6.5, 4.2))
     for depth, rows in plan.sort_values("duration_days").groupby("depth"):
         ax.plot(rows["duration_days"], rows["profit_effect"], marker="o", label=f"{depth:.0%} off")
     best = plan.attrs.get("best")
@@ -209,7 +209,7 @@ def plot_campaign_sizes(
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax, (7.0, 3.5))
+    ax = figure_axes(ax, (7.0, 3.5))
     names = list(lists)
     values = [float(lists[n]["expected_value"].sum()) for n in names]
     bars = ax.barh(names, values)

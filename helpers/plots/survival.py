@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from helpers.checks import require_columns
-from helpers.plots._common import _axes
+from helpers.plots._common import figure_axes
 
 __all__ = ["plot_remaining_clv", "plot_survival_curves"]
 
@@ -32,7 +32,7 @@ def plot_survival_curves(
     matplotlib.axes.Axes
     """
     require_columns(km, ["group", "time", "survival", "lower", "upper"], "Kaplan-Meier table")
-    ax = _axes(ax, (7.0, 4.5))
+    ax = figure_axes(ax, (7.0, 4.5))
     for name, part in km.groupby("group", sort=False):
         line = ax.step(part["time"], part["survival"], where="post", label=str(name))[0]
         ax.fill_between(
@@ -83,7 +83,7 @@ def plot_remaining_clv(
     values = np.asarray(clv, dtype=float)
     if values.size == 0:
         raise ValueError("remaining CLV: no subscribers to plot")
-    ax = _axes(ax, (7.0, 4.0))
+    ax = figure_axes(ax, (7.0, 4.0))
     ax.hist(values, bins=bins, color="tab:blue", alpha=0.8)
     median = float(np.median(values))
     ax.axvline(median, color="black", linestyle="--", label=f"median {currency}{median:,.0f}")

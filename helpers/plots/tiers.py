@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers.plots._common import _axes
+from helpers.plots._common import figure_axes
 
 __all__ = ["plot_lorenz_curve", "plot_pareto_curve", "plot_tier_bars"]
 
@@ -28,7 +28,7 @@ def plot_lorenz_curve(values: pd.Series, *, ax: Axes | None = None) -> Axes:
     from helpers.tiers import gini, lorenz_curve
 
     curve = lorenz_curve(values)
-    ax = _axes(ax, (5.5, 5.0))
+    ax = figure_axes(ax, (5.5, 5.0))
     x, y = curve["customer_share"], curve["value_share"]
     ax.plot([0, 1], [0, 1], color="grey", linewidth=1, linestyle="--", label="perfect equality")
     ax.plot(x, y, color="#4C72B0", linewidth=2, label="Lorenz curve")
@@ -70,7 +70,7 @@ def plot_pareto_curve(
     x = 1 - curve["customer_share"].to_numpy()[::-1]
     y = 1 - curve["value_share"].to_numpy()[::-1]
     name = values.name or "value"
-    ax = _axes(ax, (5.5, 5.0))
+    ax = figure_axes(ax, (5.5, 5.0))
     ax.plot([0, 1], [0, 1], color="grey", linewidth=1, linestyle="--", label="perfect equality")
     ax.plot(x, y, color="#C44E52", linewidth=2, label="top customers' share")
     title = f"Pareto curve of {name} (Gini {gini(values):.2f})"
@@ -128,7 +128,7 @@ def plot_tier_bars(
         raise ValueError(
             f"summary: column(s) {sorted(missing)} missing (use helpers.tiers.tier_summary)"
         )
-    ax = _axes(ax, (max(5.0, 0.8 * len(summary) + 2), 4.0))
+    ax = figure_axes(ax, (max(5.0, 0.8 * len(summary) + 2), 4.0))
     x = np.arange(len(summary))
     width = 0.4
     for offset, column, label, color in (

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers.plots._common import _axes
+from helpers.plots._common import figure_axes
 
 __all__ = ["plot_qini", "plot_targeting_value"]
 
@@ -31,7 +31,7 @@ def plot_qini(
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax, (7.0, 4.2))
+    ax = figure_axes(ax, (7.0, 4.2))
     for name, curve in curves.items():
         ax.plot(curve["share"], curve["qini"], label=name)
     first = next(iter(curves.values()))
@@ -63,7 +63,7 @@ def plot_targeting_value(
     -------
     matplotlib.axes.Axes
     """
-    ax = _axes(ax, (7.0, 4.2))
+    ax = figure_axes(ax, (7.0, 4.2))
     for name, row in table.iterrows():
         ax.plot([0.0, *row.index.astype(float)], [0.0, *row.to_numpy()], marker="o", label=name)
     ax.axhline(0, color="black", linewidth=0.6)

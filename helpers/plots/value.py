@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from helpers.plots._common import _axes
+from helpers.plots._common import figure_axes
 
 __all__ = ["plot_channel_economics", "plot_rank_correlation"]
 
@@ -33,7 +33,7 @@ def plot_rank_correlation(
     if corr.shape[0] != corr.shape[1]:
         raise ValueError(f"corr must be square; got shape {corr.shape}")
     n = len(corr)
-    ax = _axes(ax, (1.2 * n + 2.5, 1.0 * n + 1.5))
+    ax = figure_axes(ax, (1.2 * n + 2.5, 1.0 * n + 1.5))
     values = corr.to_numpy(dtype=float)
     image = ax.imshow(values, cmap="RdBu", vmin=-1, vmax=1)
     for i in range(n):
@@ -76,7 +76,7 @@ def plot_channel_economics(table: pd.DataFrame, *, ax: Axes | None = None) -> Ax
     if missing:
         raise ValueError(f"table: column {missing[0]!r} is required but missing")
     ordered = table.sort_values("ltv_cac", ascending=False)
-    ax = _axes(ax, (max(5.0, 1.1 * len(ordered) + 2), 4.0))
+    ax = figure_axes(ax, (max(5.0, 1.1 * len(ordered) + 2), 4.0))
     x = np.arange(len(ordered))
     ratios = ordered["ltv_cac"].to_numpy(dtype=float)
     ax.bar(x, ratios, color=np.where(ratios >= 1, "#4C72B0", "#C44E52"))
