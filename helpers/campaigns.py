@@ -224,7 +224,7 @@ def expansion_list(
     A logistic regression (:class:`helpers.lookalike.LookalikeModel`) learns "top tier or
     not" on the established customers (everybody not in ``candidates``), from features that
     do not grow with tenure (:data:`LOOKALIKE_FEATURES`), with chapter 05's preprocessing
-    (:func:`helpers.customer_features.feature_pipeline`). Its probability for a candidate is the
+    (:func:`helpers.features.feature_pipeline`). Its probability for a candidate is the
     look-alike score: how much they resemble the top tier. A development campaign turns a
     share ``develop_rate`` of look-alikes into customers worth ``target_value``, so
     ``expected_value = score x develop_rate x target_value - contact_cost``.
@@ -232,7 +232,7 @@ def expansion_list(
     Parameters
     ----------
     features : pandas.DataFrame
-        One row per customer (:func:`helpers.customer_features.customer_features` or
+        One row per customer (:func:`helpers.features.customer_features` or
         :func:`helpers.churn.churn_features`).
     top : pandas.Series of bool
         True for top-tier customers (aligned with ``features``).
@@ -266,7 +266,7 @@ def expansion_list(
     -----
     helpers.checks.DataWarning
         For each look-alike feature that every established customer shares or nobody has
-        (:func:`helpers.customer_features.usable_features`): it is left out of the model.
+        (:func:`helpers.features.usable_features`): it is left out of the model.
 
     Raises
     ------

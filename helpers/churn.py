@@ -24,7 +24,7 @@ tests check exactly this.
 
 Features (one row per customer active before the cutoff)
 --------------------------------------------------------
-- everything of :func:`helpers.customer_features.customer_features` at the cutoff: RFM, tenure,
+- everything of :func:`helpers.features.customer_features` at the cutoff: RFM, tenure,
   mean inter-purchase time, basket size, range bought, return rate and, when a customers
   table is given, demographics;
 - ``spend_recent`` and ``spend_earlier``: net spend in the ``trend_days`` before the cutoff
@@ -48,9 +48,9 @@ import pandas as pd
 
 from helpers import schema as s
 from helpers.checks import check_days, check_numbers, require_columns
-from helpers.customer_features import customer_features
 from helpers.dates import to_timestamp
 from helpers.deprecation import REMOVED_IN, renamed_arguments
+from helpers.features import customer_features
 from helpers.snapshot import LINE_COLUMNS, Snapshot
 
 __all__ = [
@@ -211,7 +211,7 @@ def churn_features(
         The moment of the snapshot (the cutoff), exclusive. Old name ``cutoff`` (same
         meaning).
     products, customers : pandas.DataFrame, optional
-        Passed to :func:`helpers.customer_features.customer_features` (category breadth,
+        Passed to :func:`helpers.features.customer_features` (category breadth,
         demographics).
     contacts : pandas.DataFrame, optional
         Service contacts with ``customer_id``, ``contact_date`` and ``cost``: adds

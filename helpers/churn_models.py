@@ -2,7 +2,7 @@
 
 :func:`make_models` builds the comparison of chapter 06 (logistic regression, decision tree,
 random forest, histogram gradient boosting), each a scikit-learn ``Pipeline`` of
-:func:`helpers.customer_features.feature_pipeline` and the classifier, with fixed seeds and
+:func:`helpers.features.feature_pipeline` and the classifier, with fixed seeds and
 ``n_jobs=1``. :class:`RecencyRule` is the baseline: churned when the last purchase is older
 than a threshold. Their inputs are the snapshots of :mod:`helpers.churn`; their scores are
 judged by :mod:`helpers.churn_metrics`. :class:`LogisticRecalibration` maps a model's scores
@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.tree import DecisionTreeClassifier
 
 from helpers.checks import require_columns
-from helpers.customer_features import LOG_FEATURES, feature_pipeline
+from helpers.features import LOG_FEATURES, feature_pipeline
 
 __all__ = [
     "CHURN_LOG_FEATURES",
@@ -168,14 +168,14 @@ def make_models(
     and 15 leaves per tree. Seeds fixed, ``n_jobs=1``.
 
     The preprocessing is built once from ``X`` and copied into each model, so a column
-    every training customer shares (see :func:`helpers.customer_features.usable_features`) is left
+    every training customer shares (see :func:`helpers.features.usable_features`) is left
     out of all four, with one :class:`helpers.checks.DataWarning` saying why.
 
     Parameters
     ----------
     X : pandas.DataFrame
         The training features (used to pick the columns, see
-        :func:`helpers.customer_features.feature_pipeline`).
+        :func:`helpers.features.feature_pipeline`).
     seed : int, default 0
         Random state of every model.
     numeric, categorical : sequence of str, optional
@@ -190,7 +190,7 @@ def make_models(
     ------
     ValueError
         If no column can tell the customers apart, or for the other errors of
-        :func:`helpers.customer_features.feature_pipeline`.
+        :func:`helpers.features.feature_pipeline`.
     """
     classifiers = {
         "logistic regression": LogisticRegression(C=1.0, max_iter=2000),

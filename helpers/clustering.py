@@ -2,17 +2,17 @@
 
 RFM (chapter 04) sorts customers into segments by fixed rules. Clustering lets the data draw
 the segments instead: describe each customer by a handful of numbers, put them on one scale,
-and group customers who are close. The first two steps live in
-:mod:`helpers.customer_features` (the churn models and the campaigns use them too) and are
-re-exported here; this module holds the others:
+and group customers who are close. The first two steps live in :mod:`helpers.features`
+(chapters 05, 06 and 11 use them: the churn models and the campaigns too); this module holds
+the others:
 
-1. :func:`customer_features`: one row per customer at an analysis date ``as_of`` (exclusive):
-   RFM, tenure, mean inter-purchase time, basket size, range bought, return rate and
-   demographics (every feature is defined in :mod:`helpers.customer_features`);
-2. :func:`feature_pipeline`: imputes, takes ``log1p`` of the skewed counts and amounts,
-   standardises every number and one-hot encodes the categorical attributes, so that the
-   distances below compare like with like; :func:`usable_features` leaves out the features
-   every customer shares;
+1. :func:`helpers.features.customer_features`: one row per customer at an analysis date
+   ``as_of`` (exclusive): RFM, tenure, mean inter-purchase time, basket size, range bought,
+   return rate and demographics;
+2. :func:`helpers.features.feature_pipeline`: imputes, takes ``log1p`` of the skewed counts
+   and amounts, standardises every number and one-hot encodes the categorical attributes, so
+   that the distances below compare like with like;
+   :func:`helpers.features.usable_features` leaves out the features every customer shares;
 3. :func:`k_selection` and :func:`choose_k`: inertia (elbow), silhouette and
    Calinski-Harabasz for k-means, BIC and AIC for Gaussian mixtures, over a range of k, and a
    documented rule for k;
@@ -25,6 +25,7 @@ re-exported here; this module holds the others:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -34,38 +35,22 @@ from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, silhou
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
+from helpers import features as _features
 from helpers import schema as s
 from helpers.checks import check_numbers, require_columns
-from helpers.customer_features import (
-    BEHAVIOUR_FEATURES,
-    DEMOGRAPHIC_FEATURES,
-    LOG_FEATURES,
-    customer_features,
-    demographic_features,
-    feature_pipeline,
-    is_numeric,
-    usable_features,
-)
+from helpers.deprecation import REMOVED_IN
 
 __all__ = [
-    "BEHAVIOUR_FEATURES",
-    "DEMOGRAPHIC_FEATURES",
-    "LOG_FEATURES",
     "NAME_FACTOR",
     "adjusted_rand",
     "choose_k",
     "cluster_profiles",
-    "customer_features",
-    "demographic_features",
-    "feature_pipeline",
     "fit_predict",
-    "is_numeric",
     "k_selection",
     "make_clusterer",
     "name_clusters",
     "seed_stability",
     "silhouette",
-    "usable_features",
 ]
 
 #: :func:`name_clusters` calls a cluster's value high when its centre is at least this many
@@ -84,7 +69,7 @@ def _matrix(X: pd.DataFrame | np.ndarray, n_clusters: int | Iterable[int]) -> np
     if not np.isfinite(arr).all():
         row, col = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(
-            f"X must be finite (impute and scale first, see feature_pipeline); "
+            f"X must be finite (impute and scale first, see helpers.features.feature_pipeline); "
             f"row {row}, column {col} is {arr[row, col]!r}"
         )
     ks = [n_clusters] if isinstance(n_clusters, int | np.integer) else list(n_clusters)
@@ -119,7 +104,7 @@ def k_selection(
     Parameters
     ----------
     X : pandas.DataFrame or numpy.ndarray
-        Preprocessed features (the output of :func:`feature_pipeline`).
+        Preprocessed features (the output of :func:`helpers.features.feature_pipeline`).
     k_range : iterable of int, default range(2, 9)
         The numbers of clusters to try (each >= 2 and < the number of customers).
     seed : int, default 0
@@ -410,7 +395,7 @@ def cluster_profiles(
     Parameters
     ----------
     features : pandas.DataFrame
-        One row per customer, original units (:func:`customer_features`).
+        One row per customer, original units (:func:`helpers.features.customer_features`).
     labels : pandas.Series or numpy.ndarray
         Cluster of each customer (a Series is aligned on the index; an array on row order).
     columns : sequence of str, optional
@@ -424,7 +409,7 @@ def cluster_profiles(
         ``"overall"`` holds the overall medians (a Series) the names are read against.
     """
     if columns is None:
-        columns = [c for c in features.columns if is_numeric(features[c])]
+        columns = [c for c in features.columns if _features.is_numeric(features[c])]
     require_columns(features, list(columns), "features")
     if isinstance(labels, pd.Series):
         if not labels.index.equals(features.index):
@@ -552,3 +537,16 @@ def name_clusters(
             break
     count = names.groupby(names).cumcount() + 1
     return names.where(count == 1, names + " (" + count.astype(str) + ")").rename("name")
+
+
+def __getattr__(name: str) -> object:
+    """Return a feature name this module re-exported before release 0.2, with a FutureWarning."""
+    if name in _features.__all__:
+        warnings.warn(
+            f"helpers.clustering.{name} is helpers.features.{name}: import it from there; "
+            f"the re-export will be removed in release {REMOVED_IN}",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return getattr(_features, name)
+    raise AttributeError(f"module 'helpers.clustering' has no attribute {name!r}")

@@ -26,8 +26,8 @@ from helpers.clv_data import (
     BTYD_T,
     period_days,
 )
-from helpers.clv_formulas import check_discount_rate, check_margin_rate
 from helpers.deprecation import positional_last_day, renamed_arguments
+from helpers.value_formulas import check_discount_rate, check_margin_rate
 
 __all__ = [
     "calibration_holdout_table",
@@ -75,7 +75,7 @@ def customer_lifetime_value(
         Length of the future, in periods (e.g. 52 weeks).
     discount_rate : float
         Annual discount rate, between 0 and 1 (e.g. 0.1;
-        :func:`helpers.clv_formulas.check_discount_rate`).
+        :func:`helpers.value_formulas.check_discount_rate`).
     margin_rate : float, default 1.0
         Share of spend that is margin, in (0, 1]; 1 gives revenue.
     period : {"W", "D"}, optional

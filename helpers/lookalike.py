@@ -2,7 +2,7 @@
 
 A look-alike model is a logistic regression of "top tier or not" on features that do not
 grow with tenure, fitted on established customers with chapter 05's preprocessing
-(:func:`helpers.customer_features.feature_pipeline`). Its probability for someone else is
+(:func:`helpers.features.feature_pipeline`). Its probability for someone else is
 their **look-alike score**. :class:`LookalikeModel` fits and scores it;
 :func:`validate_lookalike` fits it on a training split of the established customers and
 measures it on the held-out rest: ROC-AUC (with a bootstrap interval) and the lift of the
@@ -26,7 +26,9 @@ from sklearn.metrics import roc_auc_score
 from helpers import schema as s
 from helpers.checks import check_numbers, check_share, warn_notes
 from helpers.churn_metrics import top_share
-from helpers.customer_features import (
+from helpers.dates import to_timestamp
+from helpers.deprecation import renamed_arguments
+from helpers.features import (
     DEMOGRAPHIC_FEATURES,
     LOG_FEATURES,
     demographic_features,
@@ -34,8 +36,6 @@ from helpers.customer_features import (
     is_numeric,
     usable_features,
 )
-from helpers.dates import to_timestamp
-from helpers.deprecation import renamed_arguments
 
 __all__ = [
     "LOOKALIKE_FEATURES",
@@ -48,7 +48,7 @@ __all__ = [
     "validate_lookalike",
 ]
 
-#: Features of :func:`helpers.customer_features.customer_features` that describe *how* someone buys
+#: Features of :func:`helpers.features.customer_features` that describe *how* someone buys
 #: and who they are, not how long they have been buying: the look-alike model uses those
 #: present, so that a new customer is not judged by the history they cannot have yet.
 LOOKALIKE_FEATURES: tuple[str, ...] = (
@@ -79,7 +79,7 @@ class LookalikeModel:
     columns : sequence of str, optional
         Candidate features; default those of :data:`LOOKALIKE_FEATURES` present at ``fit``.
         Features every training customer shares, or nobody has, are left out
-        (:func:`helpers.customer_features.usable_features`).
+        (:func:`helpers.features.usable_features`).
     C : float, default 1.0
         Inverse strength of the L2 penalty.
     seed : int, default 0
@@ -471,7 +471,7 @@ def prospect_features(
     """Build the profile features of a prospects table, as :func:`customer_features` does.
 
     ``age`` (years at ``as_of``) from the birth date and the columns of
-    :data:`helpers.customer_features.DEMOGRAPHIC_FEATURES` present.
+    :data:`helpers.features.DEMOGRAPHIC_FEATURES` present.
 
     Parameters
     ----------

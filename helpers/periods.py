@@ -3,7 +3,7 @@
 :func:`period_values` sums a per-line value (revenue by default, or a line margin) per customer
 over whole periods counted back from an analysis date; :func:`retention_table` and
 :func:`retention_rate` say how many of a period's buyers bought again in the next one. The CLV
-formulas that use them are in :mod:`helpers.clv_formulas`.
+formulas that use them are in :mod:`helpers.value_formulas`.
 """
 
 from __future__ import annotations

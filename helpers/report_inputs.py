@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as s
-from helpers.clv_formulas import check_discount_rate, check_horizon_months, check_margin_rate
 from helpers.dates import to_timestamp
 from helpers.options import option
+from helpers.value_formulas import check_discount_rate, check_horizon_months, check_margin_rate
 
 __all__ = [
     "CANONICAL",
@@ -286,7 +286,7 @@ def validate_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
     if params["N_SEGMENTS"] < 2:
         raise ValueError(f"parameter N_SEGMENTS must be at least 2; got {params['N_SEGMENTS']}")
     check_horizon_months(params["HORIZON_MONTHS"], "parameter HORIZON_MONTHS")
-    # the library's rules (helpers.clv_formulas): the report accepts what the functions do
+    # the library's rules (helpers.value_formulas): the report accepts what the functions do
     for name, rule in (("DISCOUNT_RATE", check_discount_rate), ("MARGIN", check_margin_rate)):
         value = params[name]
         if name == "MARGIN" and value is None:  # measured from the products' unit costs

@@ -31,7 +31,7 @@ import pandas as pd
 
 from helpers import dates
 from helpers.checks import require_columns
-from helpers.clv_formulas import check_horizon_months
+from helpers.value_formulas import check_horizon_months
 
 __all__ = ["TierCheck", "lowest_tier_check", "risk_measures_text", "tier_values"]
 

@@ -19,8 +19,8 @@ import pandas as pd
 
 from helpers import schema as s
 from helpers.checks import check_share, require_columns
-from helpers.clv_formulas import period_discount_rate
 from helpers.retention import ShiftedBetaGeoModel, survivor_table
+from helpers.value_formulas import period_discount_rate
 
 __all__ = [
     "SUBSCRIPTION_ID",

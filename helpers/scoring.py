@@ -31,11 +31,11 @@ from helpers.churn_models import make_models
 from helpers.clv import GammaGamma
 from helpers.clv.choice import choose_purchase_model
 from helpers.clv_data import summary_data
-from helpers.clv_formulas import check_discount_rate, check_horizon_months, check_margin_rate
 from helpers.clv_tables import customer_lifetime_value
-from helpers.customer_features import usable_features
+from helpers.features import usable_features
 from helpers.snapshot import Snapshot
 from helpers.strategy import customer_view
+from helpers.value_formulas import check_discount_rate, check_horizon_months, check_margin_rate
 
 __all__ = ["churn_risk", "model_clv", "score_customers"]
 
@@ -87,7 +87,7 @@ def churn_risk(
     -----
     helpers.checks.DataWarning
         For each note: a feature every training customer shares is left out of the model
-        (:func:`helpers.customer_features.usable_features`); when the training snapshot holds only
+        (:func:`helpers.features.usable_features`); when the training snapshot holds only
         churners or only stayers, or no feature tells its customers apart, no model is
         fitted and every customer gets the churn rate of the snapshot, smoothed by Laplace's
         rule of succession: (churners + 1) / (customers + 2).
@@ -159,7 +159,7 @@ def model_clv(
     horizon_months : float
         CLV horizon in months (> 0), of :data:`helpers.dates.WEEKS_PER_MONTH` weeks.
     discount_rate : float
-        Annual discount rate, between 0 and 1 (:func:`helpers.clv_formulas.check_discount_rate`).
+        Annual discount rate, between 0 and 1 (:func:`helpers.value_formulas.check_discount_rate`).
     margin_rate : float
         Margin as a share of spend, in (0, 1].
 

@@ -33,7 +33,7 @@ each result, collected in the view's ``attrs["notes"]`` by :func:`score_customer
 :class:`helpers.checks.DataWarning`):
 
 - a churn feature every customer shares (no returns: ``return_rate`` 0) is left out of the
-  model (:func:`helpers.customer_features.usable_features`);
+  model (:func:`helpers.features.usable_features`);
 - when every customer of the training snapshot churned, or every one stayed, a model has
   nothing to tell apart: each customer gets the churn rate of then, smoothed by Laplace's
   rule of succession, (churners + 1) / (customers + 2), so that 40 churners of 40 give

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.checks import check_numbers, check_share, column_rule, require_columns
-from helpers.clv_formulas import period_discount_rate
+from helpers.value_formulas import period_discount_rate
 
 __all__ = [
     "DURATION",

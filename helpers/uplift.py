@@ -29,8 +29,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.pipeline import Pipeline
 
 from helpers.checks import check_numbers
-from helpers.customer_features import feature_pipeline
 from helpers.experiment_readout import campaign_gain
+from helpers.features import feature_pipeline
 
 __all__ = [
     "SpendModel",
@@ -94,7 +94,7 @@ class TwoModelUplift:
     Attributes
     ----------
     treated_model_, control_model_ : sklearn.pipeline.Pipeline
-        The preprocessing (:func:`helpers.customer_features.feature_pipeline`) and the
+        The preprocessing (:func:`helpers.features.feature_pipeline`) and the
         model, fitted on each group.
     """
 

@@ -17,7 +17,7 @@ channel economics      LTV/CAC and CAC payback months per acquisition channel
 Purchases, revenue and average amount per customer come from
 :func:`helpers.customers.customer_summary` (a *purchase* is an invoice: the order lines of one
 ``invoice_id``). The formulas on numbers (CLV, lifetime, LTV/CAC, ...) are in
-:mod:`helpers.clv_formulas`; values per period and retention in :mod:`helpers.periods`. Bad
+:mod:`helpers.value_formulas`; values per period and retention in :mod:`helpers.periods`. Bad
 input raises a ``ValueError`` that names the argument or column, the rule and an offending
 example.
 """
@@ -32,9 +32,9 @@ import pandas as pd
 from helpers import dates
 from helpers import schema as s
 from helpers.checks import check_share, column_rule, require_columns, unique_ids
-from helpers.clv_formulas import check_margin_rate, income_value
 from helpers.customers import customer_summary
 from helpers.dates import to_timestamp
+from helpers.value_formulas import check_margin_rate, income_value
 
 __all__ = [
     "ASSUMED_MARGIN_RATE",

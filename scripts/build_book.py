@@ -254,10 +254,19 @@ def gallery_page(chapters: list[Path], images: Path) -> str:
 
 
 def api_page() -> str:
-    """The API reference: one page per module of ``helpers``, from the docstrings."""
+    """The API reference: which chapter teaches which module, then one page per module."""
+    from helpers import CHAPTER_MODULES
+
+    rows = "\n".join(
+        f"| {chapter} | " + ", ".join(f"{{py:mod}}`{name} <helpers.{name}>`" for name in names) + " |"
+        for chapter, names in CHAPTER_MODULES.items()
+    )
     return (
         "# API reference\n\n"
         "Every public function and class of the `helpers` package, from its docstring.\n\n"
+        "## Modules by chapter\n\n"
+        f"| Chapter | Modules |\n|---|---|\n{rows}\n\n"
+        "## All modules\n\n"
         "```{eval-rst}\n.. autosummary::\n   :toctree: api\n   :recursive:\n\n   helpers\n```\n"
     )
 

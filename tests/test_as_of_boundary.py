@@ -35,7 +35,7 @@ from helpers import (
     rfm,
     scoring,
 )
-from helpers import customer_features as cf
+from helpers import features as cf
 from helpers import report_subscriptions as rs
 from helpers.snapshot import take_snapshot
 

@@ -9,8 +9,8 @@ from conftest import order_lines
 
 from helpers import churn
 from helpers.cleaning import clean_transactions
-from helpers.customer_features import customer_features
 from helpers.datasets import load_synthetic
+from helpers.features import customer_features
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from helpers import clustering as cl
-from helpers import customer_features
+from helpers import features
 
 
 def blobs(k: int = 4, per: int = 50, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
@@ -22,13 +22,16 @@ def blobs(k: int = 4, per: int = 50, seed: int = 1) -> tuple[pd.DataFrame, np.nd
     return pd.DataFrame(points[order], columns=["a", "b", "c"]), truth[order]
 
 
-# --- features and preprocessing: re-exported from helpers.customer_features ------------------
+# --- features and preprocessing: in helpers.features, re-exported for one release -------------
 
 
-def test_feature_names_are_re_exported_for_chapter_05():
-    for name in customer_features.__all__:
-        assert name in cl.__all__
-        assert getattr(cl, name) is getattr(customer_features, name)
+def test_feature_names_are_no_longer_exported_here_but_still_work_with_a_warning():
+    for name in features.__all__:
+        assert name not in cl.__all__
+        with pytest.warns(FutureWarning, match="import it from there"):
+            assert getattr(cl, name) is getattr(features, name)
+    with pytest.raises(AttributeError, match="no attribute 'kmeans'"):
+        cl.kmeans  # noqa: B018
 
 
 # --- choosing k, models, stability -------------------------------------------------------------

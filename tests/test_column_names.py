@@ -16,8 +16,8 @@ from helpers import churn
 from helpers import schema as s
 from helpers.baskets import basket_matrix, product_descriptions, rules_by_group
 from helpers.cleaning import clean_and_flag, clean_transactions, flag_transactions
-from helpers.customer_features import customer_features
 from helpers.customers import customer_summary
+from helpers.features import customer_features
 from helpers.interactions import interaction_matrix
 from helpers.lookalike import prospect_features
 from helpers.non_products import non_product_lines

@@ -233,14 +233,14 @@ def test_the_report_snapshot_is_the_cleaning_of_the_lines_before_as_of():
 def test_the_report_and_the_library_refuse_the_same_values_with_the_same_rule(
     tmp_path, name, value, function, argument
 ):
-    from helpers import clv_formulas
+    from helpers import value_formulas
 
     params = {"TRANSACTIONS_PATH": _write(pd.DataFrame({"a": [1]}), tmp_path / "x.csv")}
     with pytest.raises(ValueError) as report:
         ri.validate_parameters({**params, name: value})
     call = {
-        "discounted_clv": lambda: clv_formulas.discounted_clv([100], value),
-        "simple_clv": lambda: clv_formulas.simple_clv(100, 0.2, margin_rate=value),
+        "discounted_clv": lambda: value_formulas.discounted_clv([100], value),
+        "simple_clv": lambda: value_formulas.simple_clv(100, 0.2, margin_rate=value),
     }[function]
     with pytest.raises(ValueError) as library:
         call()

@@ -3,7 +3,7 @@
 Each function is the reference computation of one exercise on the default data. The chapter's
 feature matrix X is rebuilt here in plain pandas and numpy (:func:`cluster_matrix`: the
 features' definitions, ``log1p`` of the skewed ones, median imputation, standardisation and
-one-hot encoding), not with :mod:`helpers.customer_features` or :mod:`helpers.clustering`,
+one-hot encoding), not with :mod:`helpers.features` or :mod:`helpers.clustering`,
 which the chapter teaches; the models come from scikit-learn, as in the chapter.
 """
 
@@ -22,7 +22,7 @@ MIN_CLUSTER_SHARE = 0.08
 
 #: Chapter 05's numeric features, in the order of its matrix: first the skewed counts and
 #: amounts that are put on a log scale (log1p), then those only standardised. The lists restate
-#: the chapter's definitions (helpers.customer_features.LOG_FEATURES) on purpose: the reference
+#: the chapter's definitions (helpers.features.LOG_FEATURES) on purpose: the reference
 #: does not read them from the helper it checks.
 LOGGED = (
     "frequency",

@@ -2,7 +2,7 @@
 
 Each function is the reference computation of one exercise, in plain pandas on the default
 clean lines and the truth table, without :mod:`helpers.periods`, :mod:`helpers.value` or
-:mod:`helpers.clv_formulas`, which the chapter teaches.
+:mod:`helpers.value_formulas`, which the chapter teaches.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tests of helpers.customer_features: expected values by hand, never from the code."""
+"""Tests of helpers.features: expected values by hand, never from the code."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from conftest import order_lines
 
 from helpers.checks import DataWarning
 from helpers.cleaning import clean_transactions
-from helpers.customer_features import customer_features, feature_pipeline, usable_features
+from helpers.features import customer_features, feature_pipeline, usable_features
 
 # --- features ----------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""helpers.clv_formulas: every value formula on numbers computed by hand, and its errors."""
+"""helpers.value_formulas: every value formula on numbers computed by hand, and its errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import clv_formulas as f
+from helpers import value_formulas as f
 
 # --- income value -------------------------------------------------------------------------------
 
