@@ -257,10 +257,11 @@ def api_page() -> str:
     """The API reference: which chapter teaches which module, then one page per module."""
     from helpers import CHAPTER_MODULES
 
-    rows = "\n".join(
-        f"| {chapter} | " + ", ".join(f"{{py:mod}}`{name} <helpers.{name}>`" for name in names) + " |"
+    links = {
+        chapter: ", ".join(f"{{py:mod}}`{name} <helpers.{name}>`" for name in names)
         for chapter, names in CHAPTER_MODULES.items()
-    )
+    }
+    rows = "\n".join(f"| {chapter} | {text} |" for chapter, text in links.items())
     return (
         "# API reference\n\n"
         "Every public function and class of the `helpers` package, from its docstring.\n\n"
