@@ -18,6 +18,7 @@ import pandas as pd
 from harness import write_json
 
 from helpers import clv, datasets
+from helpers.dates import day_after
 
 #: (name, loader of clean lines, observation end): the synthetic shop's observed two years,
 #: CDNOW's 78 weeks, Online Retail's year.
@@ -38,7 +39,7 @@ def backtest(name: str) -> dict | None:
         print(f"{name}: skipped ({err})")
         return None
     start = time.perf_counter()
-    choice = clv.choose_purchase_model(lines, end)
+    choice = clv.choose_purchase_model(lines, as_of=day_after(end))
     seconds = time.perf_counter() - start
     result = {"chosen": choice.name, "reason": choice.reason, "seconds": seconds}
     comparison = choice.comparison

@@ -45,6 +45,7 @@ import pandas as pd  # noqa: E402
 from helpers import clv, clv_data  # noqa: E402
 from helpers.cleaning import clean_transactions  # noqa: E402
 from helpers.datasets import load_cdnow  # noqa: E402
+from helpers.dates import day_after  # noqa: E402
 from helpers.synthetic import make_synthetic  # noqa: E402
 
 #: key -> (label, our class, lifetimes' fitter, our parameter name -> lifetimes')
@@ -182,7 +183,7 @@ def main() -> None:
     summary_seconds = {}
     for name, (frame, end) in transactions.items():
         summary_seconds[name], summary = timed(
-            clv_data.summary_data, frame, end, period="W", repeat=1
+            clv_data.summary_data, frame, as_of=day_after(end), period="W", repeat=1
         )
         datasets[name] = (summary, len(frame), PURCHASE)
     donations = Path(args.donations or Path(os.environ.get("CVL_DATA_DIR", ".")) / "donations.csv")

@@ -155,12 +155,11 @@ def synthetic_shop(refits: int) -> dict:
     print("\n== 3. the synthetic shop: actual purchases in the truth table's future window ==")
     shop = datasets.load_synthetic()
     clean, _ = datasets.load_clean_transactions("synthetic")
-    end = shop.observation_end
-    lines = clean[clean["invoice_date"] < end + pd.Timedelta(days=1)]
-    summary = clv_data.summary_data(lines, end, period="W")
+    lines = clean[clean["invoice_date"] < shop.as_of]
+    summary = clv_data.summary_data(lines, as_of=shop.as_of, period="W")
     truth = shop.truth.set_index("customer_id")
     actual = truth["future_purchases"].reindex(summary.index)
-    t = (shop.future_end - end).days / 7
+    t = (shop.future_end - shop.observation_end).days / 7
     model = clv.BetaGeoModel().fit(summary)
     out = clv.customer_intervals(model, summary, t=t)
     pred = clv.predictive_intervals(model, summary, t=t)

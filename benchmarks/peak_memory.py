@@ -46,7 +46,7 @@ try:  # reset the high-water mark, so that VmHWM is the summary's own peak
 except OSError:
     reset = False
 start = time.perf_counter()
-summary = summary_data(lines, lines["invoice_date"].max().normalize())
+summary = summary_data(lines)  # as_of: midnight after the last line's day
 seconds = time.perf_counter() - start
 during = status_gb("VmHWM") if reset else None
 print(json.dumps({

@@ -173,7 +173,8 @@ def bench_size(n_rows: int, folder: Path, python: str, apply_rate: float | None)
     label = size_label(n_rows)
     load = os.getloadavg()[0]
     repeat, peer_repeat = repeats(n_rows)
-    ours_s, ours = best_of(lambda: summary_data(lines, end, period="W"), repeat)
+    as_of = end + pd.Timedelta(days=1)  # midnight after the last line's day
+    ours_s, ours = best_of(lambda: summary_data(lines, as_of=as_of, period="W"), repeat)
     row = {
         "rows": n_rows,
         "customers": len(ours),

@@ -1,8 +1,8 @@
 """Customer Value Lab helpers: the code the course's chapters import, one module per topic.
 
 Which modules each chapter teaches (the course's notebooks are ``notebooks/NN_name.ipynb``;
-every chapter also uses :mod:`helpers.datasets`, :mod:`helpers.exercises`,
-:mod:`helpers.notebook` and :mod:`helpers.plots`):
+every chapter may also use :mod:`helpers.datasets`, :mod:`helpers.dates`,
+:mod:`helpers.exercises`, :mod:`helpers.notebook` and :mod:`helpers.plots`):
 
 =====================  ==========================================================================
 Chapter                Modules

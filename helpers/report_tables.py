@@ -7,7 +7,15 @@ with thousands separators, money with its currency, shares as percentages, no in
 a missing value instead of ``nan``. :class:`Prose` shows sentences as paragraphs or a list.
 Both render as HTML in a notebook and as plain text elsewhere; every text is escaped.
 
-    >>> report_table(tiers, {"value": "money", "value_share": "share"}, currency="£")
+    >>> import pandas as pd
+    >>> tiers = pd.DataFrame(
+    ...     {"customers": [120, 880], "value": [5400.0, 3100.0], "value_share": [0.635, 0.365]},
+    ...     index=pd.Index([1, 2], name="tier"),
+    ... )
+    >>> print(report_table(tiers, {"value": "money", "value_share": "share"}, currency="£"))
+    tier customers  value value share
+       1       120 £5,400       63.5%
+       2       880 £3,100       36.5%
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "helpers"
 
 #: Modules every chapter may use without teaching them.
-COMMON = {"datasets", "exercises", "notebook", "plots", "checks"}
+COMMON = {"datasets", "dates", "exercises", "notebook", "plots", "checks"}
 
 #: Modules no chapter teaches, and why.
 SUPPORT = {

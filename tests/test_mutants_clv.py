@@ -38,14 +38,13 @@ def test_predictions_are_series_named_for_what_they_hold():
 BG = {"r": 0.5, "alpha": 4.0, "a": 0.8, "b": 2.5}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 27 mutation run: probability_of_purchases(0, n >= 1) is nan (-inf * 0 in "
-    "the sum's j = 0 term) and its first term is not 0 at t = 0; should be 0",
-)
 def test_bg_nbd_nobody_buys_in_a_window_of_length_zero():
+    # found by the mutation run: at t = 0 the sum's j = 0 term was -inf x 0 = nan
     bg = fitted(clv.BetaGeoModel(), BG)
-    assert float(bg.probability_of_purchases(0.0, 2)) == pytest.approx(0.0)
+    assert float(bg.probability_of_purchases(0.0, 2)) == 0.0
+    got = bg.probability_of_purchases(np.array([0.0, 0.0, 3.0]), 1)
+    assert got[:2].tolist() == [0.0, 0.0] and 0 < got[2] < 1
+    assert np.isnan(bg.probability_of_purchases(-1.0, 0))
 
 
 def test_bg_nbd_probability_of_purchases_closed_form_and_total():

@@ -235,8 +235,11 @@ class BetaGeoModel(PurchaseModel):
         self._check_fitted()
         r, alpha, a, b = self.params_.to_numpy()
         t = np.asarray(t, dtype=float)
-        log_q = np.log(t / (alpha + t))
-        log_p0 = r * np.log(alpha / (alpha + t))
+        # In a window of length 0 nobody buys: P(X(0) = n) is 1 for n = 0, else 0. The formula
+        # is evaluated at t = 1 there (a placeholder: log q would be -inf, and -inf x 0 nan).
+        window = np.where(t > 0, t, 1.0)
+        log_q = np.log(window / (alpha + window))
+        log_p0 = r * np.log(alpha / (alpha + window))
         first = np.exp(
             special.betaln(a, b + n)
             - special.betaln(a, b)
@@ -244,7 +247,7 @@ class BetaGeoModel(PurchaseModel):
             - special.gammaln(r)
             - special.gammaln(n + 1)
             + log_p0
-            + n * np.where(t > 0, log_q, 0.0)
+            + n * log_q
         )
         if n > 0 and t.size:
             j = np.arange(n)
@@ -252,11 +255,11 @@ class BetaGeoModel(PurchaseModel):
                 special.gammaln(r + j)
                 - special.gammaln(r)
                 - special.gammaln(j + 1)
-                + np.multiply.outer(np.where(t > 0, log_q, -np.inf), j)
+                + np.multiply.outer(log_q, j)
             )
             if t.ndim == 0:
                 terms = terms.reshape(1, -1)
             partial = terms.sum(axis=-1).reshape(t.shape)
             dead = np.exp(special.betaln(a + 1, b + n - 1) - special.betaln(a, b))
             first = first + dead * (1 - np.exp(log_p0) * partial)
-        return first
+        return np.where(t > 0, first, np.where(t == 0, float(n == 0), np.nan))
