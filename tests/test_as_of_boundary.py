@@ -25,6 +25,10 @@ import pytest
 from conftest import order_lines
 
 from helpers import (
+    churn,
+    clv,
+    clv_data,
+    clv_tables,
     cohorts,
     experiments,
     interactions,
@@ -32,6 +36,7 @@ from helpers import (
     periods,
     profiling,
     promotion,
+    recommend_eval,
     rfm,
     scoring,
 )
@@ -82,6 +87,11 @@ CUSTOMERS = pd.DataFrame(
         ),
     }
 )
+
+
+#: A BG/NBD model with plausible daily parameters (r, alpha, a, b), as if fitted.
+BG = clv.BetaGeoModel()
+BG.params_ = pd.Series([0.5, 30.0, 0.8, 2.5], index=list(BG.PARAMS))
 
 
 def _clean(lines: pd.DataFrame) -> pd.DataFrame:
@@ -177,6 +187,27 @@ CASES = [
         lambda d, t: rs.subscription_section(d, t, margin_rate=0.3, discount_rate=0.1),
         MONTH_LATER,
         _section,
+    ),
+    Case("churn.churn_features", lambda d, t: churn.churn_features(d, t)),
+    Case(
+        "clv_data.summary_data",
+        lambda d, t: clv_data.summary_data(_clean(d), as_of=t, period="D"),
+    ),
+    Case(
+        "clv_data.calibration_holdout",
+        lambda d, t: clv_data.calibration_holdout(
+            _clean(d), holdout_start="2024-04-01", as_of=t, period="D"
+        ),
+    ),
+    Case(
+        "clv_tables.probability_alive_history",
+        lambda d, t: clv_tables.probability_alive_history(
+            BG, d.loc[d["customer_id"] == "c2", "invoice_date"], as_of=t, period="D"
+        ),
+    ),
+    Case(
+        "recommend_eval.time_split",
+        lambda d, t: recommend_eval.time_split(d, "2024-06-01", as_of=t),
     ),
     Case(
         "snapshot.take_snapshot",
