@@ -38,7 +38,7 @@ import scipy.sparse as sp
 from helpers import schema as s
 from helpers.checks import check_numbers, column_rule, require_columns
 from helpers.cleaning import NON_PRODUCT_CODES, NON_PRODUCT_PATTERN, non_product_lines
-from helpers.deprecation import renamed_arguments
+from helpers.deprecation import LINE_COLUMN_RENAMES, renamed_arguments
 
 __all__ = [
     "RULE_COLUMNS",
@@ -69,12 +69,7 @@ RULE_COLUMNS: tuple[str, ...] = (
 # --- baskets -----------------------------------------------------------------------------------
 
 
-@renamed_arguments(
-    invoice_id="invoice_col",
-    product_id="product_col",
-    quantity="quantity_col",
-    description="description_col",
-)
+@renamed_arguments(**LINE_COLUMN_RENAMES)
 def basket_matrix(
     transactions: pd.DataFrame,
     *,
@@ -457,7 +452,7 @@ def explain_rules(
 # --- per group, and a check against known pairs ------------------------------------------------
 
 
-@renamed_arguments(invoice_id="invoice_col", product_id="product_col", customer_id="customer_col")
+@renamed_arguments(**LINE_COLUMN_RENAMES)
 def rules_by_group(
     transactions: pd.DataFrame,
     by: str | pd.Series,

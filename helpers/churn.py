@@ -49,7 +49,7 @@ import pandas as pd
 from helpers import schema as s
 from helpers.checks import check_days, check_numbers, require_columns
 from helpers.dates import to_timestamp
-from helpers.deprecation import REMOVED_IN, renamed_arguments
+from helpers.deprecation import LINE_COLUMN_RENAMES, REMOVED_IN, renamed_arguments
 from helpers.features import customer_features
 from helpers.snapshot import LINE_COLUMNS, Snapshot
 
@@ -166,12 +166,7 @@ def churn_labels(
 
 
 @renamed_arguments(
-    cutoff="as_of",
-    customer_id="customer_col",
-    invoice_date="date_col",
-    amount="amount_col",
-    contact_date="contact_date_col",
-    cost="cost_col",
+    **LINE_COLUMN_RENAMES, cutoff="as_of", contact_date="contact_date_col", cost="cost_col"
 )
 def churn_features(
     raw: pd.DataFrame | Snapshot,

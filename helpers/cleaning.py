@@ -94,7 +94,7 @@ import pandas as pd
 
 from helpers import schema as s
 from helpers.adjustments import MANUAL_ADJUSTMENT_CODES, match_manual_credits
-from helpers.deprecation import renamed_arguments
+from helpers.deprecation import LINE_COLUMN_RENAMES, renamed_arguments
 from helpers.extreme_quantities import (
     DEFAULT_OUTLIER_MIN_QUANTITY,
     DEFAULT_OUTLIER_Z,
@@ -138,18 +138,6 @@ REASONS: tuple[str, ...] = (
 FIXES: tuple[str, ...] = ("whitespace/case normalised", "partially returned purchase")
 
 DEFAULT_TEST_ACCOUNTS: tuple[str, ...] = ("TEST01",)
-
-
-_LINE_COLUMNS = {
-    "invoice_id": "invoice_col",
-    "invoice_date": "date_col",
-    "customer_id": "customer_col",
-    "product_id": "product_col",
-    "quantity": "quantity_col",
-    "unit_price": "price_col",
-    "description": "description_col",
-    "country": "country_col",
-}
 
 
 @dataclass
@@ -266,7 +254,7 @@ def _analyse(
     )
 
 
-@renamed_arguments(**_LINE_COLUMNS)
+@renamed_arguments(**LINE_COLUMN_RENAMES)
 def flag_transactions(
     df: pd.DataFrame,
     *,
@@ -357,7 +345,7 @@ def flag_transactions(
     return pd.Series(analysis.reason, index=df.index, name="reason", dtype="str")
 
 
-@renamed_arguments(**_LINE_COLUMNS, amount="amount_col")
+@renamed_arguments(**LINE_COLUMN_RENAMES)
 def clean_transactions(
     df: pd.DataFrame,
     *,
@@ -544,7 +532,7 @@ def _finish(
     return clean, report
 
 
-@renamed_arguments(**_LINE_COLUMNS, amount="amount_col")
+@renamed_arguments(**LINE_COLUMN_RENAMES)
 def clean_and_flag(
     df: pd.DataFrame, **settings: object
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:

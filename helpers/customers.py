@@ -13,7 +13,7 @@ import pandas as pd
 from helpers import schema as s
 from helpers.checks import column_rule, require_columns
 from helpers.dates import to_timestamp
-from helpers.deprecation import renamed_arguments
+from helpers.deprecation import LINE_COLUMN_RENAMES, renamed_arguments
 
 __all__ = ["SUMMARY_COLUMNS", "customer_summary"]
 
@@ -28,14 +28,7 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 )
 
 
-@renamed_arguments(
-    customer_id="customer_col",
-    invoice_id="invoice_col",
-    invoice_date="date_col",
-    amount="amount_col",
-    product_id="product_col",
-    quantity="quantity_col",
-)
+@renamed_arguments(**LINE_COLUMN_RENAMES)
 def customer_summary(
     transactions: pd.DataFrame,
     *,

@@ -10,6 +10,7 @@ warns once per call site. A call that gives both names is refused.
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -21,6 +22,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: The release that removes the old names.
 REMOVED_IN = "0.2"
 
+#: The old keyword names of the order lines' columns and their ``*_col`` names (release 0.2):
+#: ``@renamed_arguments(**LINE_COLUMN_RENAMES)`` accepts those of them the function takes.
+LINE_COLUMN_RENAMES: dict[str, str] = {
+    "customer_id": "customer_col",
+    "invoice_id": "invoice_col",
+    "invoice_date": "date_col",
+    "product_id": "product_col",
+    "quantity": "quantity_col",
+    "unit_price": "price_col",
+    "amount": "amount_col",
+    "description": "description_col",
+    "country": "country_col",
+}
+
 
 def renamed_arguments(**renames: str | tuple[str, Callable[[Any], Any]]) -> Callable[[F], F]:
     """Accept old keyword names of a function, warning that they were renamed.
@@ -29,7 +44,9 @@ def renamed_arguments(**renames: str | tuple[str, Callable[[Any], Any]]) -> Call
     ----------
     **renames : str or (str, callable)
         ``old_name="new_name"``, or ``old_name=("new_name", convert)`` when the value changes
-        meaning too (``convert`` turns an old value into a new one).
+        meaning too (``convert`` turns an old value into a new one). A rename whose new name
+        the function does not take is left out (so one table of renames serves many
+        functions, e.g. :data:`LINE_COLUMN_RENAMES`).
 
     Returns
     -------
@@ -53,10 +70,14 @@ def renamed_arguments(**renames: str | tuple[str, Callable[[Any], Any]]) -> Call
     table = {old: (new, None) if isinstance(new, str) else new for old, new in renames.items()}
 
     def decorate(func: F) -> F:
+        takes = inspect.signature(func).parameters
+        anything = any(p.kind is p.VAR_KEYWORD for p in takes.values())  # **settings
+        mine = {old: rename for old, rename in table.items() if anything or rename[0] in takes}
+
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            for old in table.keys() & kwargs.keys():
-                new, convert = table[old]
+            for old in mine.keys() & kwargs.keys():
+                new, convert = mine[old]
                 if new in kwargs:
                     raise TypeError(
                         f"{_name(func)}() got both {old!r} and {new!r}; {old!r} is the old "
@@ -73,7 +94,7 @@ def renamed_arguments(**renames: str | tuple[str, Callable[[Any], Any]]) -> Call
                 kwargs[new] = convert(value) if convert is not None and value is not None else value
             return func(*args, **kwargs)
 
-        wrapper.__renamed_arguments__ = {old: new for old, (new, _) in table.items()}  # type: ignore[attr-defined]
+        wrapper.__renamed_arguments__ = {old: new for old, (new, _) in mine.items()}  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate

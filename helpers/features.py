@@ -86,7 +86,7 @@ from helpers import rfm
 from helpers import schema as s
 from helpers.checks import check_numbers, require_columns, warn_notes
 from helpers.dates import DAYS_PER_YEAR
-from helpers.deprecation import renamed_arguments
+from helpers.deprecation import LINE_COLUMN_RENAMES, renamed_arguments
 
 __all__ = [
     "BEHAVIOUR_FEATURES",
@@ -145,17 +145,7 @@ _RETURNED = "cancellation netted"
 # --- 1. features ---------------------------------------------------------------------------------
 
 
-@renamed_arguments(
-    customer_id="customer_col",
-    invoice_id="invoice_col",
-    invoice_date="date_col",
-    amount="amount_col",
-    product_id="product_col",
-    quantity="quantity_col",
-    category="category_col",
-    country="country_col",
-    birth_date="birth_date_col",
-)
+@renamed_arguments(**LINE_COLUMN_RENAMES, category="category_col", birth_date="birth_date_col")
 def customer_features(
     transactions: pd.DataFrame,
     as_of: str | pd.Timestamp | None = None,

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from helpers import schema as s
 from helpers.checks import check_numbers, column_rule, require_columns
 from helpers.dates import to_timestamp
-from helpers.deprecation import renamed_arguments
+from helpers.deprecation import LINE_COLUMN_RENAMES, renamed_arguments
 
 __all__ = ["Interactions", "interaction_matrix"]
 
@@ -84,13 +84,7 @@ class Interactions:
         ).sort_values([customer, product], ignore_index=True)
 
 
-@renamed_arguments(
-    customer_id="customer_col",
-    product_id="product_col",
-    invoice_id="invoice_col",
-    invoice_date="date_col",
-    quantity="quantity_col",
-)
+@renamed_arguments(**LINE_COLUMN_RENAMES)
 def interaction_matrix(
     transactions: pd.DataFrame,
     *,

@@ -36,7 +36,7 @@ from helpers import schema as s
 from helpers.checks import column_rule, require_columns
 from helpers.customers import customer_summary
 from helpers.dates import to_timestamp
-from helpers.deprecation import renamed_arguments
+from helpers.deprecation import LINE_COLUMN_RENAMES, renamed_arguments
 
 __all__ = [
     "AGE_BANDS",
@@ -171,14 +171,7 @@ def _check_labels(labels: pd.Series, customers: pd.Index) -> pd.Series:
 
 
 @renamed_arguments(
-    customer_id="customer_col",
-    invoice_id="invoice_col",
-    invoice_date="date_col",
-    amount="amount_col",
-    product_id="product_col",
-    quantity="quantity_col",
-    description="description_col",
-    country="country_col",
+    **LINE_COLUMN_RENAMES,
     birth_date="birth_date_col",
     gender="gender_col",
     annual_income="annual_income_col",

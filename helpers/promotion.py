@@ -63,7 +63,7 @@ import pandas as pd
 from helpers import schema as s
 from helpers.checks import check_days, check_numbers, check_share, require_columns
 from helpers.dates import to_timestamp
-from helpers.deprecation import renamed_arguments
+from helpers.deprecation import LINE_COLUMN_RENAMES, renamed_arguments
 from helpers.threshold_offers import threshold_offer
 
 __all__ = [
@@ -223,7 +223,7 @@ def best_duration(
     return float(days) if days.ndim == 0 else days
 
 
-@renamed_arguments(product_id="product_col", quantity="quantity_col", invoice_date="date_col")
+@renamed_arguments(**LINE_COLUMN_RENAMES)
 def sales_velocity(
     transactions: pd.DataFrame,
     as_of: str | pd.Timestamp,

@@ -51,7 +51,7 @@ from helpers import scale_sql as q
 from helpers import schema as s
 from helpers.checks import example_row, require_columns
 from helpers.clv_data import period_days
-from helpers.deprecation import positional_last_day, renamed_arguments
+from helpers.deprecation import LINE_COLUMN_RENAMES, positional_last_day, renamed_arguments
 from helpers.scale_sql import (
     ENGINES,
     Engine,
@@ -192,12 +192,7 @@ _CLV_DTYPES = {
 # --- the results -----------------------------------------------------------------------------
 
 
-@renamed_arguments(
-    customer_id="customer_col",
-    invoice_id="invoice_col",
-    invoice_date="date_col",
-    amount="amount_col",
-)
+@renamed_arguments(**LINE_COLUMN_RENAMES)
 def customer_summary(
     source: Source,
     *,

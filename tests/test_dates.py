@@ -79,3 +79,20 @@ def test_renamed_argument_of_a_constructor_names_the_class():
 
     with pytest.warns(FutureWarning, match="^Model: the argument 'product_id'"):
         assert Model(product_id="sku").product_col == "sku"
+
+
+def test_a_table_of_renames_serves_functions_that_take_some_of_them():
+    from helpers.deprecation import LINE_COLUMN_RENAMES
+
+    @renamed_arguments(**LINE_COLUMN_RENAMES)
+    def count(rows, *, customer_col="customer_id", date_col="invoice_date"):
+        return customer_col, date_col
+
+    assert count.__renamed_arguments__ == {
+        "customer_id": "customer_col",
+        "invoice_date": "date_col",
+    }
+    with pytest.warns(FutureWarning, match="'invoice_date' is now called 'date_col'"):
+        assert count([], invoice_date="when") == ("customer_id", "when")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'unit_price'"):
+        count([], unit_price="p")  # not a name this function ever took
