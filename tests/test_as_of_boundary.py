@@ -136,7 +136,7 @@ CASES = [
     Case("rfm.rfm_table", lambda d, t: rfm.rfm_table(_clean(d), t)),
     Case("rfm.rfm_analysis", lambda d, t: rfm.rfm_analysis(_clean(d), t, n_scores=2)),
     Case(
-        "customer_features.customer_features",
+        "features.customer_features",
         lambda d, t: cf.customer_features(_clean(d), t, raw=d),
     ),
     Case(
