@@ -24,7 +24,7 @@ lines at or after ``as_of`` are not in the summary (``attrs["lines_after_end"]``
 The column names ``frequency``, ``recency``, ``T`` and ``monetary_value`` are the field's
 (lifetimes, pymc-marketing); this module's constants for them are :data:`BTYD_FREQUENCY`,
 :data:`BTYD_RECENCY`, :data:`BTYD_T` and :data:`BTYD_MONETARY`, so that BTYD recency (first to
-last purchase, in periods) is not mistaken for :data:`helpers.rfm.RECENCY` (days since the last
+last purchase, in periods) is not mistaken for ``helpers.rfm.RECENCY`` (days since the last
 purchase).
 
 :func:`calibration_holdout` splits the time line at ``holdout_start``: the summary of the

@@ -411,7 +411,7 @@ def usable_features(features: pd.DataFrame, columns: Iterable[str]) -> tuple[lis
     has a value has the same one (imputing the missing values would then make it constant):
     it cannot separate customers, and standardising it would divide by 0. This is the one
     place where the helpers decide which features to drop; :func:`feature_pipeline`,
-    :func:`helpers.churn_models.make_models`, :func:`helpers.strategy.churn_risk` and
+    :func:`helpers.churn_models.make_models`, :func:`helpers.scoring.churn_risk` and
     :func:`helpers.campaigns.expansion_list` all call it.
 
     Parameters

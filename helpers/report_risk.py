@@ -2,11 +2,11 @@
 
 The report shows two probabilities that sound alike and answer different questions:
 
-- **P(churn)**, from the churn classifier (:func:`helpers.strategy.churn_risk`): the chance
+- **P(churn)**, from the churn classifier (:func:`helpers.scoring.churn_risk`): the chance
   that a customer buys nothing in the next churn window (90 days by default). It learned
   from what customers actually did in the window after a past date.
 - **P(alive)**, from the purchase model (BG/NBD, Modified BG/NBD or Pareto/NBD, chosen by a
-  backtest: :func:`helpers.strategy.model_clv`): the chance that the customer still buys
+  backtest: :func:`helpers.scoring.model_clv`): the chance that the customer still buys
   from the shop at all, however rarely.
 
 A customer who orders twice a year will probably buy nothing in the next 90 days (high
