@@ -1,0 +1,389 @@
+"""Translations of the course as gettext catalogues: extract, apply, check.
+
+    python scripts/i18n.py extract      # locale/zh_CN/LC_MESSAGES/*.po from the English sources
+    python scripts/i18n.py apply --out build/notebooks-zh   # Chinese notebooks and guides
+    python scripts/i18n.py check        # every message translated, nothing lost
+
+The English notebooks and guides are the sources; a translation is a catalogue per source
+(``locale/zh_CN/LC_MESSAGES/04_rfm.po``, ``docs-teaching.po``), one message per block of
+Markdown (a paragraph, a heading, a list, a table), so a translator (or Poedit, Weblate) works
+on the usual gettext files and code cells and outputs are shared, never copied.
+
+- ``extract`` rewrites the catalogues from the sources. A block that is new gets an empty
+  translation; a block whose English changed keeps its old translation marked **fuzzy**, with
+  the old English as ``#| msgid`` (the closest former block of the same source, as msgmerge
+  does), so nobody publishes a translation of a sentence that no longer exists.
+- A number the prose glues to a recorded result (``0.557<!-- glue: churn_rate | .3f -->``, see
+  ``scripts/prose_glue.py``) is not part of the message: the message keeps the comment, and
+  ``apply`` writes the English source's current number before it. Re-running a chapter never
+  makes its translation stale.
+- ``apply`` writes the translated notebooks (code cells and outputs as executed) and guides.
+- ``check`` fails on an untranslated or fuzzy message, a catalogue that ``extract`` would
+  change, and a translation that does not keep the source's numbers, code spans, formulas,
+  link targets, glue comments and heading level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import polib
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_course import ROOT, course_notebooks  # noqa: E402
+from prose_glue import GLUED, NUMBER_TEXT  # noqa: E402
+
+#: The language of the translation, and where its catalogues live.
+LANGUAGE = "zh_CN"
+LOCALE = ROOT / "locale" / LANGUAGE / "LC_MESSAGES"
+#: The guides translated besides the chapters: (source, catalogue name).
+GUIDES = [
+    (ROOT / "docs" / "teaching.md", "docs-teaching"),
+    (ROOT / "docs" / "sources.md", "docs-sources"),
+    (ROOT / "docs" / "glossary.md", "docs-glossary"),
+]
+#: A former message this close to a new one (difflib ratio) passes on its translation, fuzzy.
+FUZZY_RATIO = 0.6
+
+FENCE = re.compile(r"^\s*(```|~~~)")
+CODE_SPAN = re.compile(r"`[^`\n]+`")
+LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
+MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S)
+COMMENT = re.compile(r"<!--.*?-->", re.S)
+NUMBER = re.compile(rf"(?<![\w.]){NUMBER_TEXT}(?![\w])")
+HEADING = re.compile(r"^(#{1,6})\s")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One translatable block of a Markdown text: its message and where it stands."""
+
+    msgid: str
+    place: str
+
+
+def split_blocks(markdown: str) -> list[tuple[str, bool]]:
+    """Cut Markdown into blocks at blank lines: (text, translatable).
+
+    Fenced code, display math (``$$`` ... ``$$``) and blocks that are only an HTML comment
+    or a rule are kept as they are (not translatable); a fence or a display formula is one
+    block even when it holds blank lines.
+    """
+    blocks: list[tuple[str, bool]] = []
+    lines = markdown.split("\n")
+    current: list[str] = []
+    i = 0
+
+    def close() -> None:
+        if current:
+            text = "\n".join(current)
+            blocks.append((text, _translatable(text)))
+            current.clear()
+
+    while i < len(lines):
+        line = lines[i]
+        fence = FENCE.match(line)
+        if fence or line.strip() == "$$":
+            close()
+            end = fence.group(1) if fence else "$$"
+            j = i + 1
+            while j < len(lines) and not lines[j].strip().startswith(end):
+                j += 1
+            blocks.append(("\n".join(lines[i : j + 1]), False))
+            i = j + 1
+            continue
+        if not line.strip():
+            close()
+            blocks.append((line, False))  # the blank line itself, kept
+        else:
+            current.append(line)
+        i += 1
+    close()
+    return blocks
+
+
+def _translatable(text: str) -> bool:
+    bare = COMMENT.sub("", text).strip()
+    return bool(bare) and bare not in ("---", "***") and not bare.startswith("$$")
+
+
+def join_blocks(blocks: Iterable[str]) -> str:
+    """Put blocks back together (the inverse of :func:`split_blocks`)."""
+    return "\n".join(blocks)
+
+
+def message(block: str) -> str:
+    """The message of a block: the glued numbers taken out, their comments kept."""
+    return GLUED.sub(lambda m: m.group("comment"), block)
+
+
+def refill(translation: str, source: str) -> str:
+    """Put the source block's glued numbers before the same comments in the translation."""
+    numbers = {m.group("comment"): m.group("number") for m in GLUED.finditer(source)}
+    return COMMENT.sub(lambda m: numbers.get(m.group(0), "") + m.group(0), translation)
+
+
+# --- the sources ----------------------------------------------------------------------------
+
+
+def sources() -> list[tuple[Path, str]]:
+    """Every translated source and its catalogue name: the chapters, then the guides."""
+    return [(path, path.stem) for path in course_notebooks()] + GUIDES
+
+
+def markdown_texts(path: Path) -> list[tuple[str, str]]:
+    """The Markdown of a source: (place, text), one per notebook Markdown cell or the file."""
+    if path.suffix == ".ipynb":
+        nb = nbformat.read(path, as_version=4)
+        return [
+            (f"cell {i}", c.source) for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+        ]
+    return [("file", path.read_text(encoding="utf-8"))]
+
+
+def source_blocks(path: Path) -> list[Block]:
+    """The translatable blocks of a source, in order."""
+    out = []
+    for place, text in markdown_texts(path):
+        out += [Block(message(b), place) for b, ok in split_blocks(text) if ok]
+    return out
+
+
+# --- catalogues -------------------------------------------------------------------------------
+
+
+def catalogue_path(name: str, locale: Path = LOCALE) -> Path:
+    return locale / f"{name}.po"
+
+
+def merged(name: str, blocks: list[Block], old: polib.POFile | None) -> polib.POFile:
+    """The catalogue of ``blocks``, keeping the translations of ``old`` (fuzzy when changed)."""
+    po = polib.POFile(wrapwidth=0)
+    po.metadata = {
+        "Project-Id-Version": "Customer Value Lab",
+        "Language": LANGUAGE,
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+    }
+    known = {e.msgid: e for e in old} if old is not None else {}
+    unused = [e for e in known.values() if e.msgstr] if old is not None else []
+    wanted = {b.msgid for b in blocks}
+    unused = [e for e in unused if e.msgid not in wanted]
+    seen: dict[str, polib.POEntry] = {}
+    for block in blocks:
+        if block.msgid in seen:
+            seen[block.msgid].occurrences.append((name, block.place))
+            continue
+        entry = polib.POEntry(msgid=block.msgid, msgstr="", occurrences=[(name, block.place)])
+        if block.msgid in known:
+            before = known[block.msgid]
+            entry.msgstr, entry.flags = before.msgstr, list(before.flags)
+            entry.previous_msgid = before.previous_msgid
+        else:
+            closest = _closest(block.msgid, unused)
+            if closest is not None:
+                entry.msgstr, entry.flags = closest.msgstr, ["fuzzy"]
+                entry.previous_msgid = closest.msgid
+        seen[block.msgid] = entry
+        po.append(entry)
+    return po
+
+
+def _closest(msgid: str, candidates: list[polib.POEntry]) -> polib.POEntry | None:
+    best, score = None, FUZZY_RATIO
+    for entry in candidates:
+        ratio = difflib.SequenceMatcher(None, msgid, entry.msgid, autojunk=False).ratio()
+        if ratio >= score:
+            best, score = entry, ratio
+    return best
+
+
+def read_catalogue(path: Path) -> polib.POFile | None:
+    return polib.pofile(str(path), wrapwidth=0) if path.is_file() else None
+
+
+def extract(locale: Path = LOCALE, only: Iterable[str] | None = None) -> list[Path]:
+    """Write the catalogues of every source (or of the names in ``only``); return them."""
+    locale.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path, name in sources():
+        if only is not None and name not in set(only):
+            continue
+        target = catalogue_path(name, locale)
+        po = merged(name, source_blocks(path), read_catalogue(target))
+        po.save(str(target))
+        written.append(target)
+    return written
+
+
+# --- applying ---------------------------------------------------------------------------------
+
+
+def translate(markdown: str, po: polib.POFile, missing: list[str]) -> str:
+    """Translate every block that the catalogue translates (finished, not fuzzy)."""
+    table = {e.msgid: e.msgstr for e in po if e.msgstr and not e.fuzzy}
+    out = []
+    for block, ok in split_blocks(markdown):
+        if ok:
+            translation = table.get(message(block))
+            if translation is None:
+                missing.append(block)
+            else:
+                block = refill(translation, block)
+        out.append(block)
+    return join_blocks(out)
+
+
+def apply(source_dir: Path, out: Path, locale: Path = LOCALE) -> dict[str, int]:
+    """Write the translated chapters of ``source_dir`` and the guides into ``out``.
+
+    Returns
+    -------
+    dict
+        Per catalogue, the number of blocks left in English (no catalogue, or untranslated).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    left = {}
+    for path, name in sources():
+        po = read_catalogue(catalogue_path(name, locale)) or polib.POFile()
+        missing: list[str] = []
+        if path.suffix == ".ipynb":
+            nb = nbformat.read(source_dir / path.name, as_version=4)
+            for cell in nb.cells:
+                if cell.cell_type == "markdown":
+                    cell.source = translate(cell.source, po, missing)
+            nb.metadata.setdefault("customer_value_lab", {})["language"] = LANGUAGE
+            nbformat.write(nb, out / path.name)
+        else:
+            (out / "docs").mkdir(exist_ok=True)
+            text = translate(path.read_text(encoding="utf-8"), po, missing)
+            (out / "docs" / path.name).write_text(text, encoding="utf-8")
+        left[name] = len(missing)
+    return left
+
+
+# --- checking ---------------------------------------------------------------------------------
+
+
+def invariants(text: str) -> dict[str, Counter]:
+    """What a translation must keep: glue comments, code, formulas, link targets, numbers."""
+    comments = COMMENT.findall(text)
+    rest = COMMENT.sub(" ", text)
+    code = CODE_SPAN.findall(rest)
+    rest = CODE_SPAN.sub(" ", rest)
+    math = MATH.findall(rest)
+    rest = MATH.sub(" ", rest)
+    links = LINK_TARGET.findall(rest)
+    rest = LINK_TARGET.sub("] ", rest)
+    numbers = [n.replace("−", "-") for n in NUMBER.findall(rest)]
+    heading = HEADING.match(text)
+    return {
+        "glue comments": Counter(comments),
+        "code spans": Counter(code),
+        "formulas": Counter(math),
+        "link targets": Counter(links),
+        "numbers": Counter(numbers),
+        "heading level": Counter([heading.group(1)] if heading else []),
+    }
+
+
+def entry_problems(entry: polib.POEntry) -> list[str]:
+    """Why a catalogue entry is not publishable, in words (empty: it is)."""
+    if not entry.msgstr:
+        return ["untranslated"]
+    problems = ["fuzzy: the English changed since it was translated"] if entry.fuzzy else []
+    source, target = invariants(entry.msgid), invariants(entry.msgstr)
+    for kind, want in source.items():
+        got = target[kind]
+        if got != want:
+            lost, extra = want - got, got - want
+            said = []
+            if lost:
+                said.append("lost " + ", ".join(sorted(lost)))
+            if extra:
+                said.append("added " + ", ".join(sorted(extra)))
+            problems.append(f"{kind}: {'; '.join(said)}")
+    return problems
+
+
+def check(locale: Path = LOCALE, names: Iterable[str] | None = None) -> list[str]:
+    """Every problem of the catalogues (of ``names``, default all sources), one line each."""
+    problems = []
+    wanted = None if names is None else set(names)
+    for path, name in sources():
+        if wanted is not None and name not in wanted:
+            continue
+        target = catalogue_path(name, locale)
+        po = read_catalogue(target)
+        if po is None:
+            problems.append(f"{name}: no catalogue (run scripts/i18n.py extract)")
+            continue
+        current = merged(name, source_blocks(path), po)
+        if [e.msgid for e in current] != [e.msgid for e in po]:
+            problems.append(f"{name}: out of date with its source (run scripts/i18n.py extract)")
+        for entry in current:
+            for problem in entry_problems(entry):
+                where = ", ".join(place for _, place in entry.occurrences)
+                problems.append(f"{name} ({where}): {problem}: {_short(entry.msgid)}")
+    return problems
+
+
+def _short(text: str, width: int = 70) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= width else one[: width - 1] + "…"
+
+
+def summary(locale: Path = LOCALE) -> Iterator[str]:
+    """One line per catalogue: messages, translated, fuzzy."""
+    for _, name in sources():
+        po = read_catalogue(catalogue_path(name, locale))
+        if po is None:
+            yield f"{name:32} no catalogue"
+            continue
+        done = sum(1 for e in po if e.msgstr and not e.fuzzy)
+        fuzzy = len(po.fuzzy_entries())
+        yield f"{name:32} {len(po):5} messages, {done:5} translated, {fuzzy:3} fuzzy"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    ex = commands.add_parser("extract", help="update the catalogues from the English sources")
+    ex.add_argument("names", nargs="*", help="catalogue names (default: all)")
+    ap = commands.add_parser("apply", help="write translated notebooks and guides")
+    ap.add_argument("--from", dest="source", type=Path, default=ROOT / "notebooks")
+    ap.add_argument("--out", type=Path, default=ROOT / "build" / "notebooks-zh")
+    ch = commands.add_parser("check", help="fail on untranslated, fuzzy or unfaithful messages")
+    ch.add_argument("names", nargs="*", help="catalogue names (default: all)")
+    commands.add_parser("status", help="count the messages of each catalogue")
+    args = parser.parse_args(argv)
+    if args.command == "extract":
+        for path in extract(only=args.names or None):
+            print(path.relative_to(ROOT))
+        return 0
+    if args.command == "apply":
+        left = apply(args.source, args.out)
+        print(f"translated notebooks and guides in {args.out}")
+        for name, count in left.items():
+            if count:
+                print(f"  {name}: {count} block(s) left in English")
+        return 0
+    if args.command == "status":
+        print("\n".join(summary()))
+        return 0
+    problems = check(names=args.names or None)
+    print("\n".join(problems) if problems else "every message translated and faithful")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
