@@ -39,7 +39,7 @@ import polib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_course import ROOT, course_notebooks  # noqa: E402
-from prose_glue import GLUED, NUMBER_TEXT  # noqa: E402
+from prose_glue import GLUED  # noqa: E402
 
 #: The language of the translation, and where its catalogues live.
 LANGUAGE = "zh_CN"
@@ -58,7 +58,9 @@ CODE_SPAN = re.compile(r"`[^`\n]+`")
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
 MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S)
 COMMENT = re.compile(r"<!--.*?-->", re.S)
-NUMBER = re.compile(rf"(?<![\w.]){NUMBER_TEXT}(?![\w])")
+#: A number of the prose (as prose_glue's NUMBER_TEXT, without a trailing comma: "1, 2"), with
+#: ASCII boundaries so that a number written against Chinese text counts (共2,495位).
+NUMBER = re.compile(r"(?<![A-Za-z0-9_.])[-−]?\d(?:[\d,]*\d)?(?:\.\d+)?%?(?![A-Za-z0-9_])")
 HEADING = re.compile(r"^(#{1,6})\s")
 
 
