@@ -27,6 +27,7 @@ extensions = [
     "sphinx_togglebutton",
     "offline_mathjax",
     "reexports",
+    "editions",
 ]
 
 # the chapters and guides; the assembled source folder holds nothing else

@@ -51,6 +51,49 @@ PAGES = {
     "README.md": "index.md",
     "benchmarks/RESULTS.md": "benchmarks.md",
 }
+#: The book's own words in each edition (the chapters and guides come translated from the
+#: catalogues of scripts/i18n.py).
+TEXTS = {
+    "en": {
+        "language": "en",
+        "edition": "Each chapter shows its outputs on the embedded synthetic dataset; every "
+        "exercise's solution is folded under *Show the solution*.",
+        "student": "This is the **student edition**: the exercises are to solve, without "
+        "solutions or outputs.",
+        "course": "Course",
+        "guides": "Guides",
+        "reference": "Reference",
+        "chapters": "The chapters",
+        "guides_heading": "Guides and reference",
+        "guides_text": "The [teacher's guide](teaching.md), the [glossary](glossary.md) (English "
+        "and Chinese), [running the report on your own data](report.md), the [data "
+        "dictionary](data.md), a [gallery](gallery.md) of every figure, the [benchmarks]"
+        "(benchmarks.md), the [source articles](sources.md) and the [API reference](api.md) of "
+        "`helpers`.",
+        "show": "Show the solution",
+        "hide": "Hide the solution",
+        "other": "中文版",
+        "chapter": "(chapter {})",
+    },
+    "zh": {
+        "language": "zh_CN",
+        "edition": "每一章都附有在内置模拟数据集上运行的输出；每道练习的参考答案折叠在"
+        "“显示参考答案”之下。",
+        "student": "这是**学生版**：练习留给你来做，不附参考答案和输出。",
+        "course": "课程",
+        "guides": "指南",
+        "reference": "参考",
+        "chapters": "各章",
+        "guides_heading": "指南与参考",
+        "guides_text": "[教师指南](teaching.md)、[术语表](glossary.md)（中英对照）、"
+        "[在自己的数据上运行报告](report.md)、[数据字典](data.md)、全部图表的[图库](gallery.md)、"
+        "[基准测试](benchmarks.md)、[原始文章](sources.md)，以及 `helpers` 的 [API 参考](api.md)。",
+        "show": "显示参考答案",
+        "hide": "隐藏参考答案",
+        "other": "English",
+        "chapter": "（第 {} 章）",
+    },
+}
 #: A Markdown link's target.
 LINK = re.compile(r"(\]\()([^)\s]+)(\))")
 #: An inline code span holding a dotted name, maybe called: `rfm.rfm_table()`.
@@ -133,6 +176,7 @@ def book_notebook(
     student: bool,
     terms: dict[str, str] | None = None,
     link_names: bool = True,
+    lang: str = "en",
 ) -> nbformat.NotebookNode:
     """A chapter as the book shows it: learner view, folded solutions, linked names and terms."""
     chapter = student_notebook(notebook, name) if student else learner_notebook(notebook)
@@ -145,8 +189,8 @@ def book_notebook(
         elif SOLUTION_TAG in cell.metadata.get("tags", []):
             cell.metadata["tags"] = [*cell.metadata["tags"], "hide-input"]
             cell.metadata["mystnb"] = {
-                "code_prompt_show": "Show the solution",
-                "code_prompt_hide": "Hide the solution",
+                "code_prompt_show": TEXTS[lang]["show"],
+                "code_prompt_hide": TEXTS[lang]["hide"],
             }
     return chapter
 
@@ -162,15 +206,21 @@ def glossary_entry(line: str) -> tuple[str, str, str, str] | None:
     return english, chinese, chapter, meaning
 
 
-def glossary_page(markdown: str) -> str:
-    """docs/glossary.md (tables of English, 中文, chapter, meaning) as a Sphinx glossary."""
+def glossary_page(markdown: str, lang: str = "en") -> str:
+    """docs/glossary.md (tables of English, 中文, chapter, meaning) as a Sphinx glossary.
+
+    A table's first row is its header, whatever its language (the row above the separator).
+    """
     out: list[str] = []
     in_table = False
-    for line in markdown.splitlines():
-        entry = glossary_entry(line)
+    lines = markdown.splitlines()
+    for i, line in enumerate(lines):
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        header = following.startswith("|") and set(following) <= set("|-: ")
+        entry = None if header else glossary_entry(line)
         if entry is not None:
             english, chinese, chapter, meaning = entry
-            out += [english, chinese, f"  {meaning} (chapter {chapter})", ""]
+            out += [english, chinese, f"  {meaning} {TEXTS[lang]['chapter'].format(chapter)}", ""]
         elif line.startswith("|"):  # a table's header, then its separator opens the glossary
             if not in_table and set(line) <= set("|-: "):
                 out.append(":::{glossary}")
@@ -272,49 +322,44 @@ def api_page() -> str:
     )
 
 
-def index_page(chapters: list[Path], student: bool, full: bool = True) -> str:
+def index_page(chapters: list[Path], student: bool, full: bool = True, lang: str = "en") -> str:
     """The landing page: what the course is, and the table of contents."""
+    words = TEXTS[lang]
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     intro = readme.split("\n## ", 1)[0].split("\n", 1)[1].strip()
-    edition = (
-        "This is the **student edition**: the exercises are to solve, without solutions or outputs."
-        if student
-        else "Each chapter shows its outputs on the embedded synthetic dataset; every "
-        "exercise's solution is folded under *Show the solution*."
-    )
+    edition = words["student"] if student else words["edition"]
     toc = "\n".join(path.stem for path in chapters)
     guides = "\n".join(
         ["teaching", "glossary", "report", "data", "gallery", "benchmarks", "sources"]
     )
     page = f"# Customer Value Lab\n\n{relink(intro, '.')}\n\n{edition}\n\n"
     # the sidebar's tables of contents; the page itself lists each chapter with its goal
-    page += f"```{{toctree}}\n:caption: Course\n:maxdepth: 1\n:hidden:\n\n{toc}\n```\n\n"
+    toctree = "```{{toctree}}\n:caption: {}\n:maxdepth: 1\n:hidden:\n\n{}\n```\n\n"
+    page += toctree.format(words["course"], toc)
     if full:
-        page += f"```{{toctree}}\n:caption: Guides\n:maxdepth: 1\n:hidden:\n\n{guides}\n```\n\n"
-        page += "```{toctree}\n:caption: Reference\n:maxdepth: 1\n:hidden:\n\napi\n```\n\n"
-    page += "## The chapters\n\n"
+        page += toctree.format(words["guides"], guides)
+        page += toctree.format(words["reference"], "api")
+    page += f"## {words['chapters']}\n\n"
     for path in chapters:
         title, goal = title_and_goal(path)
         goal = relink(goal, "notebooks")
         page += f"### [{title}]({path.name})\n\n{link_api(goal) if full else goal}\n\n"
     if full:
-        page += (
-            "## Guides and reference\n\n"
-            "The [teacher's guide](teaching.md), the [glossary](glossary.md) (English and "
-            "Chinese), [running the report on your own data](report.md), the "
-            "[data dictionary](data.md), a [gallery](gallery.md) of every figure, the "
-            "[benchmarks](benchmarks.md), the [source articles](sources.md) and the "
-            "[API reference](api.md) of `helpers`.\n"
-        )
+        page += f"## {words['guides_heading']}\n\n{words['guides_text']}\n"
     return page
 
 
-def write_guides(src: Path, chapters: list[Path], student: bool) -> None:
-    """The pages besides the chapters: guides, glossary, report, data, gallery, API."""
+def write_guides(
+    src: Path, chapters: list[Path], student: bool, docs: Path = DOCS, lang: str = "en"
+) -> None:
+    """The pages besides the chapters: guides, glossary, report, data, gallery, API.
+
+    ``docs`` holds the guides (``docs/``, or their translation by ``scripts/i18n.py apply``).
+    """
     for file, page in GUIDES:
-        text = (DOCS / file).read_text(encoding="utf-8")
+        text = (docs / file).read_text(encoding="utf-8")
         (src / f"{page}.md").write_text(relink(text, "docs"), encoding="utf-8")
-    glossary = glossary_page((DOCS / "glossary.md").read_text(encoding="utf-8"))
+    glossary = glossary_page((docs / "glossary.md").read_text(encoding="utf-8"), lang)
     (src / "glossary.md").write_text(glossary, encoding="utf-8")
     report = readme_section("Run the report on your own data", "Layout")
     (src / "report.md").write_text(relink(report, "."), encoding="utf-8")
@@ -327,11 +372,19 @@ def write_guides(src: Path, chapters: list[Path], student: bool) -> None:
     (src / "api.md").write_text(api_page(), encoding="utf-8")
 
 
-def assemble(chapters: list[Path], src: Path, student: bool = False, full: bool = True) -> Path:
+def assemble(
+    chapters: list[Path],
+    src: Path,
+    student: bool = False,
+    full: bool = True,
+    lang: str = "en",
+    docs: Path = DOCS,
+) -> Path:
     """Write the book's sources into ``src`` (emptied first); return ``src``.
 
     ``full=False`` makes a quick book of the chapters alone (for the tests of a page): no
-    guides, gallery or API reference, and names in code are not linked.
+    guides, gallery or API reference, and names in code are not linked. ``lang`` is the
+    edition ("en", "zh": the chapters and ``docs`` given are then the translated ones).
     """
     if src.exists():
         shutil.rmtree(src)
@@ -342,29 +395,44 @@ def assemble(chapters: list[Path], src: Path, student: bool = False, full: bool 
     terms = glossary_terms((DOCS / "glossary.md").read_text(encoding="utf-8")) if full else {}
     for path in chapters:
         notebook = nbformat.read(path, as_version=4)
-        chapter = book_notebook(notebook, path.name, student, terms, link_names=full)
+        chapter = book_notebook(notebook, path.name, student, terms, link_names=full, lang=lang)
         nbformat.write(chapter, src / path.name)
     if full:
-        write_guides(src, chapters, student)
-    (src / "index.md").write_text(index_page(chapters, student, full), encoding="utf-8")
+        write_guides(src, chapters, student, docs, lang)
+    (src / "index.md").write_text(index_page(chapters, student, full, lang), encoding="utf-8")
     return src
 
 
 def build(
-    chapters: list[Path], out: Path, student: bool = False, jobs: int = 2, full: bool = True
+    chapters: list[Path],
+    out: Path,
+    student: bool = False,
+    jobs: int = 2,
+    full: bool = True,
+    lang: str = "en",
+    docs: Path = DOCS,
+    other: str | None = None,
 ) -> Path:
     """Assemble the sources next to ``out`` and build the book into ``out``; return index.html.
+
+    ``lang``, ``docs``: the edition and its guides (see :func:`assemble`). ``other``: the
+    other edition's folder relative to this one's (``../site-zh``): every page then links to
+    the same page there.
 
     Raises
     ------
     RuntimeError
         If Sphinx fails or warns (a broken link or reference); the message has its output.
     """
-    src = assemble(chapters, out.parent / f"{out.name}-src", student, full)
+    src = assemble(chapters, out.parent / f"{out.name}-src", student, full, lang, docs)
     if out.exists():
         shutil.rmtree(out)
+    settings = ["-D", f"language={TEXTS[lang]['language']}"]
+    if other:
+        settings += ["-D", f"edition_other_root={other}"]
+        settings += ["-D", f"edition_other_label={TEXTS[lang]['other']}"]
     command = [
-        sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-q",
+        sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-q", *settings,
         "-j", str(jobs), "-d", str(out.parent / f"{out.name}-doctrees"), str(src), str(out),
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -384,12 +452,37 @@ def main(argv: list[str] | None = None) -> int:
         help="a folder of executed chapters (default: the committed notebooks/)",
     )
     parser.add_argument("--student", action="store_true", help="the student edition")
+    parser.add_argument(
+        "--lang",
+        choices=sorted(TEXTS),
+        default="en",
+        help="the edition: zh translates the chapters and guides with locale/ first",
+    )
+    parser.add_argument(
+        "--other",
+        default=None,
+        help="the other edition's folder, relative to --out's (e.g. ../site-zh): pages link to it",
+    )
     args = parser.parse_args(argv)
     chapters = course_notebooks()
     if args.source is not None:
         chapters = [args.source / path.name for path in chapters]
+    docs = DOCS
     started = time.perf_counter()
-    index = build(chapters, args.out.resolve(), args.student)
+    if args.lang != "en":
+        from i18n import apply
+
+        translated = args.out.resolve().parent / f"{args.out.name}-translated"
+        if translated.exists():
+            shutil.rmtree(translated)
+        left = apply(chapters[0].parent, translated)
+        untranslated = {name: n for name, n in left.items() if n}
+        if untranslated:
+            print(f"left in English (blocks): {untranslated}", flush=True)
+        chapters, docs = [translated / path.name for path in chapters], translated / "docs"
+    index = build(
+        chapters, args.out.resolve(), args.student, lang=args.lang, docs=docs, other=args.other
+    )
     print(f"book built in {time.perf_counter() - started:.0f} s; open {index}", flush=True)
     return 0
 

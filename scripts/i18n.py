@@ -62,6 +62,8 @@ COMMENT = re.compile(r"<!--.*?-->", re.S)
 #: ASCII boundaries so that a number written against Chinese text counts (共2,495位).
 NUMBER = re.compile(r"(?<![A-Za-z0-9_.])[-−]?\d(?:[\d,]*\d)?(?:\.\d+)?%?(?![A-Za-z0-9_])")
 HEADING = re.compile(r"^(#{1,6})\s")
+#: A month written as a number in a Chinese date (English writes the month as a word).
+CHINESE_MONTH = re.compile(r"(?<![0-9])(?:1[0-2]|0?[1-9])\s*月")
 
 
 @dataclass(frozen=True)
@@ -286,6 +288,7 @@ def invariants(text: str) -> dict[str, Counter]:
     rest = MATH.sub(" ", rest)
     links = LINK_TARGET.findall(rest)
     rest = LINK_TARGET.sub("] ", rest)
+    rest = CHINESE_MONTH.sub("月", rest)  # "3月1日" for "1 March": the month is a word in English
     numbers = [n.replace("−", "-") for n in NUMBER.findall(rest)]
     heading = HEADING.match(text)
     return {
