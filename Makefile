@@ -15,8 +15,11 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # The real public datasets ship in datasets/; CVL_DATA_DIR may point at other copies (CI: ../shared).
 SHARED_DATA := $(abspath $(CURDIR)/../shared/datasets)
 export CVL_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
+# `make course LANG=zh` / `make site LANG=zh` add the Chinese book (LANG is also the locale
+# variable, e.g. C.UTF-8: only the value zh selects the edition).
+ZH := $(filter zh zh_CN zh-CN,$(LANG))
 
-.PHONY: help venv course test test-lowest test-scale unit lint format execute data report lab student site bench clean
+.PHONY: help venv course test test-lowest test-scale unit lint format execute data report lab student site notebooks-zh bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,8 +35,11 @@ $(STAMP): pyproject.toml
 		--display-name "Python 3 (Customer Value Lab)" > /dev/null
 	touch $(STAMP)
 
-course: $(STAMP)  ## execute every notebook into build/notebooks and build the book from them in build/html
-	$(BIN)/python scripts/build_course.py --out build
+course: $(STAMP)  ## execute every notebook into build/notebooks and build the book from them in build/html (LANG=zh: also the Chinese book in build/html-zh)
+	$(BIN)/python scripts/build_course.py --out build $(if $(ZH),--other ../html-zh)
+ifdef ZH
+	$(BIN)/python scripts/build_book.py --lang zh --from build/notebooks --out build/html-zh --other ../html
+endif
 
 test: $(STAMP)  ## unit tests and notebook tests (what CI runs)
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
@@ -91,8 +97,14 @@ student: $(STAMP)  ## the student edition: notebooks in build/student, its book 
 	$(BIN)/python scripts/student_edition.py --out build/student
 	$(BIN)/python scripts/build_book.py --student --out build/student-book
 
-site: $(STAMP)  ## build the book from the committed notebooks (no execution) in build/site
-	$(BIN)/python scripts/build_book.py --out build/site
+site: $(STAMP)  ## build the book from the committed notebooks (no execution) in build/site (LANG=zh: also the Chinese book in build/site-zh)
+	$(BIN)/python scripts/build_book.py --out build/site $(if $(ZH),--other ../site-zh)
+ifdef ZH
+	$(BIN)/python scripts/build_book.py --lang zh --out build/site-zh --other ../site
+endif
+
+notebooks-zh: $(STAMP)  ## the Chinese notebooks (the catalogues of locale/ applied to notebooks/) in build/notebooks-zh, for JupyterLab
+	$(BIN)/python scripts/i18n.py apply --from notebooks --out build/notebooks-zh
 
 bench: $(STAMP)  ## run every benchmark and write benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/run_all.py

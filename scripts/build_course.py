@@ -132,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         default=min(2, os.cpu_count() or 1),
         help="notebooks executed at a time (default: one per core, at most two)",
     )
+    parser.add_argument(
+        "--other",
+        default=None,
+        help="the other edition's book, relative to this book (../html-zh): pages link to it",
+    )
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every chapter")
     args = parser.parse_args(argv)
     notebooks = [p.resolve() for p in args.notebooks] or course_notebooks()
@@ -147,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         notebooks, partial(build_one, executed_dir=executed_dir, progress=args.jobs <= 1), args.jobs
     )
     executed = [executed_dir / path.name for path in notebooks]
-    index = build_book(executed, (args.out / "html").resolve(), jobs=args.jobs)
+    index = build_book(executed, (args.out / "html").resolve(), jobs=args.jobs, other=args.other)
     print(
         f"executed {len(executed)} notebooks and built the book in "
         f"{time.perf_counter() - started:.0f} s; open {index}",

@@ -54,7 +54,7 @@ GUIDES = [
 FUZZY_RATIO = 0.6
 
 FENCE = re.compile(r"^\s*(```|~~~)")
-CODE_SPAN = re.compile(r"`[^`\n]+`")
+CODE_SPAN = re.compile(r"`[^`]+`")  # may wrap over a line: compared with spaces collapsed
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
 MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S)
 COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -282,7 +282,7 @@ def invariants(text: str) -> dict[str, Counter]:
     """What a translation must keep: glue comments, code, formulas, link targets, numbers."""
     comments = COMMENT.findall(text)
     rest = COMMENT.sub(" ", text)
-    code = CODE_SPAN.findall(rest)
+    code = [" ".join(span.split()) for span in CODE_SPAN.findall(rest)]
     rest = CODE_SPAN.sub(" ", rest)
     math = MATH.findall(rest)
     rest = MATH.sub(" ", rest)
