@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import os
 import pkgutil
 import re
 import sys
@@ -29,6 +30,7 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_book  # noqa: E402
+import i18n  # noqa: E402
 from build_course import course_notebooks  # noqa: E402
 
 pytestmark = pytest.mark.notebook  # builds the book from the notebooks (not in make test-lowest)
@@ -155,12 +157,28 @@ def test_prices_stay_prose_and_only_tex_is_a_formula(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("book") / "site"
+def editions(tmp_path_factory) -> tuple[Path, Path]:
+    """The English book and the Chinese one, side by side, each linking to the other."""
+    root = tmp_path_factory.mktemp("book")
+    out, zh = root / "site", root / "site-zh"
     started = time.perf_counter()
-    build_book.build(course_notebooks(), out)
-    print(f"book built in {time.perf_counter() - started:.0f} s")
-    return out
+    build_book.build(course_notebooks(), out, other="../site-zh")
+    translated = root / "translated"
+    i18n.apply(ROOT / "notebooks", translated)
+    chapters = [translated / path.name for path in course_notebooks()]
+    build_book.build(chapters, zh, lang="zh", docs=translated / "docs", other="../site")
+    print(f"both books built in {time.perf_counter() - started:.0f} s")
+    return out, zh
+
+
+@pytest.fixture(scope="module")
+def book(editions) -> Path:
+    return editions[0]
+
+
+@pytest.fixture(scope="module")
+def book_zh(editions) -> Path:
+    return editions[1]
 
 
 def test_every_chapter_and_guide_is_a_page(book):
@@ -315,6 +333,9 @@ def test_the_book_in_a_real_browser(book, chromium):
                 ".map(a => a.getAttribute('href'))"
             )
             await tools.screenshot(SCREENSHOTS / "book_search.png")
+            chinese = await _inspect(tools, (book.with_name("site-zh") / "04_rfm.html").as_uri())
+            await tools.screenshot(SCREENSHOTS / "book_zh_chapter_04.png")
+            seen["zh/04_rfm.html"] = chinese
             return seen, {**search, "hits": hits}, tools.requests()
 
     seen, search, requests = asyncio.run(visit())
@@ -343,7 +364,8 @@ def test_the_book_in_a_real_browser(book, chromium):
             file, fragment = target
             if file.is_dir():
                 file = file / "index.html"
-            assert file.is_file() and book in file.parents, f"{name}: broken link {link}"
+            inside = book in file.parents or book.with_name("site-zh") in file.parents
+            assert file.is_file() and inside, f"{name}: broken link {link}"
             if fragment and file.suffix == ".html":
                 assert f'id="{fragment}"' in file.read_text(encoding="utf-8"), (name, link)
     # the chapters in order, each a sidebar link away from every other
@@ -352,6 +374,57 @@ def test_the_book_in_a_real_browser(book, chromium):
         local_target(link)[0].name for link in seen["index.html"]["links"] if local_target(link)
     ]
     assert [c for c in home if c in chapters][: len(chapters)] == chapters
-    for shot in ("book_home.png", "book_chapter_08.png", "book_search.png"):
+    # the Chinese chapter: Chinese text, its solutions folded under a Chinese prompt
+    chinese = seen["zh/04_rfm.html"]
+    assert sum("\u4e00" <= ch <= "\u9fff" for ch in chinese["text"]) > 1000
+    assert "显示参考答案" in chinese["solutionText"]
+    shots = ("book_home.png", "book_chapter_08.png", "book_search.png", "book_zh_chapter_04.png")
+    for shot in shots:
         data = (SCREENSHOTS / shot).read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 10_000, shot
+
+
+# --- the Chinese edition ------------------------------------------------------------------------
+
+
+def _edition_link(page: Path) -> Path | None:
+    match = re.search(
+        r'<p class="edition-link"><a href="([^"]+)"', page.read_text(encoding="utf-8")
+    )
+    return None if match is None else (page.parent / unquote(match[1])).resolve()
+
+
+def test_the_editions_link_to_each_other_page_by_page(book, book_zh):
+    for here, there in ((book, book_zh), (book_zh, book)):
+        pages = sorted(here.rglob("*.html"))
+        assert len(pages) > 50
+        for page in pages:
+            counterpart = (there / page.relative_to(here)).resolve()
+            assert _edition_link(page) == counterpart, page.relative_to(here)
+            assert counterpart.is_file(), counterpart
+
+
+def test_the_chinese_edition_is_in_chinese(book_zh):
+    home = (book_zh / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN"' in home and "各章" in home
+    for chapter in course_notebooks():
+        text = re.sub(r"<[^>]+>", " ", (book_zh / f"{chapter.stem}.html").read_text("utf-8"))
+        assert sum("\u4e00" <= ch <= "\u9fff" for ch in text) > 500, chapter.stem
+    for guide in ("teaching", "sources", "glossary"):
+        text = (book_zh / f"{guide}.html").read_text(encoding="utf-8")
+        assert sum("\u4e00" <= ch <= "\u9fff" for ch in text) > 300, guide
+
+
+def test_a_font_for_chinese_is_installed():
+    # Chromium draws Chinese with the system's fonts: without a CJK font the pages show boxes
+    import shutil
+    import subprocess
+
+    if shutil.which("fc-list") is None:
+        pytest.skip("fontconfig is not installed")
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+    if not fonts.strip():
+        reason = "no font for Chinese (apt-get install fonts-noto-cjk; .ci/run does it)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
