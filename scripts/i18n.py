@@ -144,13 +144,17 @@ def sources() -> list[tuple[Path, str]]:
 
 
 def markdown_texts(path: Path) -> list[tuple[str, str]]:
-    """The Markdown of a source: (place, text), one per notebook Markdown cell or the file."""
+    """The Markdown of a source: (place, text), one per notebook Markdown cell or the file.
+
+    The place is the file, relative to the repository, and for a notebook the cell's number
+    (``notebooks/04_rfm.ipynb:12``): a catalogue's ``#:`` reference.
+    """
+    file = path.resolve().relative_to(ROOT).as_posix()
     if path.suffix == ".ipynb":
         nb = nbformat.read(path, as_version=4)
-        return [
-            (f"cell {i}", c.source) for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
-        ]
-    return [("file", path.read_text(encoding="utf-8"))]
+        cells = enumerate(nb.cells)
+        return [(f"{file}:{i}", c.source) for i, c in cells if c.cell_type == "markdown"]
+    return [(file, path.read_text(encoding="utf-8"))]
 
 
 def source_blocks(path: Path) -> list[Block]:
@@ -185,9 +189,9 @@ def merged(name: str, blocks: list[Block], old: polib.POFile | None) -> polib.PO
     seen: dict[str, polib.POEntry] = {}
     for block in blocks:
         if block.msgid in seen:
-            seen[block.msgid].occurrences.append((name, block.place))
+            seen[block.msgid].occurrences.append(_reference(block.place))
             continue
-        entry = polib.POEntry(msgid=block.msgid, msgstr="", occurrences=[(name, block.place)])
+        entry = polib.POEntry(msgid=block.msgid, msgstr="", occurrences=[_reference(block.place)])
         if block.msgid in known:
             before = known[block.msgid]
             entry.msgstr, entry.flags = before.msgstr, list(before.flags)
@@ -200,6 +204,11 @@ def merged(name: str, blocks: list[Block], old: polib.POFile | None) -> polib.PO
         seen[block.msgid] = entry
         po.append(entry)
     return po
+
+
+def _reference(place: str) -> tuple[str, str]:
+    file, colon, cell = place.rpartition(":")
+    return (file, cell) if colon else (place, "")
 
 
 def _closest(msgid: str, candidates: list[polib.POEntry]) -> polib.POEntry | None:
@@ -337,7 +346,9 @@ def check(locale: Path = LOCALE, names: Iterable[str] | None = None) -> list[str
             problems.append(f"{name}: out of date with its source (run scripts/i18n.py extract)")
         for entry in current:
             for problem in entry_problems(entry):
-                where = ", ".join(place for _, place in entry.occurrences)
+                where = ", ".join(
+                    f"cell {cell}" if cell else file for file, cell in entry.occurrences
+                )
                 problems.append(f"{name} ({where}): {problem}: {_short(entry.msgid)}")
     return problems
 
