@@ -36,6 +36,8 @@ from learner_view import learner_notebook  # noqa: E402
 from student_edition import SOLUTION_TAG, student_notebook  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+from i18n import README_PARTS  # noqa: E402
+from i18n import readme_parts as i18n_parts  # noqa: E402
 from reexports import find_object  # noqa: E402
 
 BOOK = ROOT / "book"
@@ -260,12 +262,20 @@ def link_terms(markdown: str, terms: dict[str, str], linked: set[str]) -> str:
     return re.sub(r"\*\*([^*`{}<>\n]+?)\*\*", replace, markdown)
 
 
-def readme_section(first: str, before: str) -> str:
-    """The README from the heading ``first`` up to (without) the heading ``before``."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index(f"\n## {first}\n")
-    end = text.index(f"\n## {before}\n", start)
-    return "#" + text[start + 3 : end].replace("\n### ", "\n## ") + "\n"
+def readme_parts(root: Path = ROOT) -> dict[str, str]:
+    """The README's parts for learners (``intro``, ``report``: :data:`i18n.README_PARTS`).
+
+    ``root`` is the repository, or a folder of translations (``scripts/i18n.py apply``), which
+    holds them as ``README.intro.md`` and ``README.report.md``.
+    """
+    if (root / "README.intro.md").is_file():
+        return {name: (root / f"README.{name}.md").read_text("utf-8") for name in README_PARTS}
+    return i18n_parts((root / "README.md").read_text(encoding="utf-8"))
+
+
+def report_page(part: str) -> str:
+    """The README's part on running the report as a page: its heading the page's title."""
+    return "#" + part.strip()[2:].replace("\n### ", "\n## ") + "\n"
 
 
 def gallery_page(chapters: list[Path], images: Path) -> str:
@@ -322,11 +332,12 @@ def api_page() -> str:
     )
 
 
-def index_page(chapters: list[Path], student: bool, full: bool = True, lang: str = "en") -> str:
-    """The landing page: what the course is, and the table of contents."""
+def index_page(
+    chapters: list[Path], student: bool, full: bool = True, lang: str = "en", root: Path = ROOT
+) -> str:
+    """The landing page: what the course is (the README's introduction), and the contents."""
     words = TEXTS[lang]
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    intro = readme.split("\n## ", 1)[0].split("\n", 1)[1].strip()
+    intro = readme_parts(root)["intro"].strip().split("\n", 1)[1].strip()
     edition = words["student"] if student else words["edition"]
     toc = "\n".join(path.stem for path in chapters)
     guides = "\n".join(
@@ -350,20 +361,21 @@ def index_page(chapters: list[Path], student: bool, full: bool = True, lang: str
 
 
 def write_guides(
-    src: Path, chapters: list[Path], student: bool, docs: Path = DOCS, lang: str = "en"
+    src: Path, chapters: list[Path], student: bool, root: Path = ROOT, lang: str = "en"
 ) -> None:
     """The pages besides the chapters: guides, glossary, report, data, gallery, API.
 
-    ``docs`` holds the guides (``docs/``, or their translation by ``scripts/i18n.py apply``).
+    ``root`` holds the texts (the repository, or the translations of ``scripts/i18n.py apply``).
     """
+    docs = root / "docs"
     for file, page in GUIDES:
         text = (docs / file).read_text(encoding="utf-8")
         (src / f"{page}.md").write_text(relink(text, "docs"), encoding="utf-8")
     glossary = glossary_page((docs / "glossary.md").read_text(encoding="utf-8"), lang)
     (src / "glossary.md").write_text(glossary, encoding="utf-8")
-    report = readme_section("Run the report on your own data", "Layout")
+    report = report_page(readme_parts(root)["report"])
     (src / "report.md").write_text(relink(report, "."), encoding="utf-8")
-    data = (ROOT / "datasets" / "README.md").read_text(encoding="utf-8")
+    data = (root / "datasets" / "README.md").read_text(encoding="utf-8")
     (src / "data.md").write_text(relink(data, "datasets"), encoding="utf-8")
     results = (ROOT / "benchmarks" / "RESULTS.md").read_text(encoding="utf-8")
     (src / "benchmarks.md").write_text(relink(results, "benchmarks"), encoding="utf-8")
@@ -378,13 +390,13 @@ def assemble(
     student: bool = False,
     full: bool = True,
     lang: str = "en",
-    docs: Path = DOCS,
+    root: Path = ROOT,
 ) -> Path:
     """Write the book's sources into ``src`` (emptied first); return ``src``.
 
     ``full=False`` makes a quick book of the chapters alone (for the tests of a page): no
     guides, gallery or API reference, and names in code are not linked. ``lang`` is the
-    edition ("en", "zh": the chapters and ``docs`` given are then the translated ones).
+    edition ("en", "zh": the chapters given and the texts in ``root`` are then translated).
     """
     if src.exists():
         shutil.rmtree(src)
@@ -398,8 +410,9 @@ def assemble(
         chapter = book_notebook(notebook, path.name, student, terms, link_names=full, lang=lang)
         nbformat.write(chapter, src / path.name)
     if full:
-        write_guides(src, chapters, student, docs, lang)
-    (src / "index.md").write_text(index_page(chapters, student, full, lang), encoding="utf-8")
+        write_guides(src, chapters, student, root, lang)
+    index = index_page(chapters, student, full, lang, root)
+    (src / "index.md").write_text(index, encoding="utf-8")
     return src
 
 
@@ -410,12 +423,12 @@ def build(
     jobs: int = 2,
     full: bool = True,
     lang: str = "en",
-    docs: Path = DOCS,
+    root: Path = ROOT,
     other: str | None = None,
 ) -> Path:
     """Assemble the sources next to ``out`` and build the book into ``out``; return index.html.
 
-    ``lang``, ``docs``: the edition and its guides (see :func:`assemble`). ``other``: the
+    ``lang``, ``root``: the edition and where its texts are (see :func:`assemble`). ``other``: the
     other edition's folder relative to this one's (``../site-zh``): every page then links to
     the same page there.
 
@@ -424,7 +437,7 @@ def build(
     RuntimeError
         If Sphinx fails or warns (a broken link or reference); the message has its output.
     """
-    src = assemble(chapters, out.parent / f"{out.name}-src", student, full, lang, docs)
+    src = assemble(chapters, out.parent / f"{out.name}-src", student, full, lang, root)
     if out.exists():
         shutil.rmtree(out)
     settings = ["-D", f"language={TEXTS[lang]['language']}"]
@@ -467,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     chapters = course_notebooks()
     if args.source is not None:
         chapters = [args.source / path.name for path in chapters]
-    docs = DOCS
+    root = ROOT
     started = time.perf_counter()
     if args.lang != "en":
         from i18n import apply
@@ -479,9 +492,9 @@ def main(argv: list[str] | None = None) -> int:
         untranslated = {name: n for name, n in left.items() if n}
         if untranslated:
             print(f"left in English (blocks): {untranslated}", flush=True)
-        chapters, docs = [translated / path.name for path in chapters], translated / "docs"
+        chapters, root = [translated / path.name for path in chapters], translated
     index = build(
-        chapters, args.out.resolve(), args.student, lang=args.lang, docs=docs, other=args.other
+        chapters, args.out.resolve(), args.student, lang=args.lang, root=root, other=args.other
     )
     print(f"book built in {time.perf_counter() - started:.0f} s; open {index}", flush=True)
     return 0

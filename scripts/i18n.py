@@ -49,7 +49,15 @@ GUIDES = [
     (ROOT / "docs" / "teaching.md", "docs-teaching"),
     (ROOT / "docs" / "sources.md", "docs-sources"),
     (ROOT / "docs" / "glossary.md", "docs-glossary"),
+    (ROOT / "datasets" / "README.md", "datasets-readme"),
+    (ROOT / "README.md", "readme"),
 ]
+#: The parts of README.md for learners, which the book shows (its home page's introduction and
+#: its page on running the report): name -> (first heading, next heading); "" is the top.
+README_PARTS = {
+    "intro": ("", "Quick start"),
+    "report": ("Run the report on your own data", "Layout"),
+}
 #: A former message this close to a new one (difflib ratio) passes on its translation, fuzzy.
 FUZZY_RATIO = 0.6
 
@@ -143,6 +151,16 @@ def sources() -> list[tuple[Path, str]]:
     return [(path, path.stem) for path in course_notebooks()] + GUIDES
 
 
+def readme_parts(text: str) -> dict[str, str]:
+    """The learners' parts of a README (:data:`README_PARTS`), each from its heading line."""
+    parts = {}
+    for name, (first, before) in README_PARTS.items():
+        start = 0 if not first else text.index(f"\n## {first}\n") + 1
+        end = text.index(f"\n## {before}\n", start) + 1
+        parts[name] = text[start:end]
+    return parts
+
+
 def markdown_texts(path: Path) -> list[tuple[str, str]]:
     """The Markdown of a source: (place, text), one per notebook Markdown cell or the file.
 
@@ -154,7 +172,10 @@ def markdown_texts(path: Path) -> list[tuple[str, str]]:
         nb = nbformat.read(path, as_version=4)
         cells = enumerate(nb.cells)
         return [(f"{file}:{i}", c.source) for i, c in cells if c.cell_type == "markdown"]
-    return [(file, path.read_text(encoding="utf-8"))]
+    text = path.read_text(encoding="utf-8")
+    if path == ROOT / "README.md":
+        return [(f"{file}:{name}", part) for name, part in readme_parts(text).items()]
+    return [(file, text)]
 
 
 def source_blocks(path: Path) -> list[Block]:
@@ -276,10 +297,14 @@ def apply(source_dir: Path, out: Path, locale: Path = LOCALE) -> dict[str, int]:
                     cell.source = translate(cell.source, po, missing)
             nb.metadata.setdefault("customer_value_lab", {})["language"] = LANGUAGE
             nbformat.write(nb, out / path.name)
+        elif path == ROOT / "README.md":  # the learners' parts, one file each
+            for part, text in readme_parts(path.read_text(encoding="utf-8")).items():
+                target = out / f"README.{part}.md"
+                target.write_text(translate(text, po, missing), encoding="utf-8")
         else:
-            (out / "docs").mkdir(exist_ok=True)
-            text = translate(path.read_text(encoding="utf-8"), po, missing)
-            (out / "docs" / path.name).write_text(text, encoding="utf-8")
+            target = out / path.relative_to(ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(translate(path.read_text(encoding="utf-8"), po, missing), "utf-8")
         left[name] = len(missing)
     return left
 

@@ -125,7 +125,7 @@ def test_a_chapter_in_the_book_folds_its_solutions_and_hides_the_test_machinery(
 
 
 def test_the_report_page_is_the_readme_section():
-    page = build_book.readme_section("Run the report on your own data", "Layout")
+    page = build_book.report_page(build_book.readme_parts()["report"])
     assert page.startswith("# Run the report on your own data\n")
     assert "## What the report accepts" in page and "## Layout" not in page
 
@@ -166,7 +166,7 @@ def editions(tmp_path_factory) -> tuple[Path, Path]:
     translated = root / "translated"
     i18n.apply(ROOT / "notebooks", translated)
     chapters = [translated / path.name for path in course_notebooks()]
-    build_book.build(chapters, zh, lang="zh", docs=translated / "docs", other="../site")
+    build_book.build(chapters, zh, lang="zh", root=translated, other="../site")
     print(f"both books built in {time.perf_counter() - started:.0f} s")
     return out, zh
 
@@ -416,7 +416,7 @@ def test_the_chinese_edition_is_in_chinese(book_zh):
     for chapter in course_notebooks():
         text = re.sub(r"<[^>]+>", " ", (book_zh / f"{chapter.stem}.html").read_text("utf-8"))
         assert sum("\u4e00" <= ch <= "\u9fff" for ch in text) > 500, chapter.stem
-    for guide in ("teaching", "sources", "glossary"):
+    for guide in ("teaching", "sources", "glossary", "report", "data"):
         text = (book_zh / f"{guide}.html").read_text(encoding="utf-8")
         assert sum("\u4e00" <= ch <= "\u9fff" for ch in text) > 300, guide
 

@@ -115,7 +115,7 @@ def test_apply_translates_a_notebook_and_leaves_its_code_alone(tmp_path):
 def test_every_chapter_and_guide_has_a_catalogue():
     names = {name for _, name in i18n.sources()}
     assert {p.stem for p in i18n.LOCALE.glob("*.po")} == names
-    assert len(names) == len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))) + 3
+    assert len(names) == len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))) + 5
 
 
 def test_every_message_is_translated_faithfully_and_in_step_with_its_source():
