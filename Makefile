@@ -18,6 +18,9 @@ export CVL_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
 # `make course LANG=zh` / `make site LANG=zh` add the Chinese book (LANG is also the locale
 # variable, e.g. C.UTF-8: only the value zh selects the edition).
 ZH := $(filter zh zh_CN zh-CN,$(LANG))
+# ... and the commands then run with a real locale: make hands LANG=zh on to them, which no
+# system has (Python's locale module stops on it)
+BOOK_ENV := $(if $(ZH),LANG=C.UTF-8)
 
 .PHONY: help venv course test test-lowest test-scale unit lint format execute data report lab student site notebooks-zh bench clean
 
@@ -36,9 +39,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 course: $(STAMP)  ## execute every notebook into build/notebooks and build the book from them in build/html (LANG=zh: also the Chinese book in build/html-zh)
-	$(BIN)/python scripts/build_course.py --out build $(if $(ZH),--other ../html-zh)
+	$(BOOK_ENV) $(BIN)/python scripts/build_course.py --out build $(if $(ZH),--other ../html-zh)
 ifdef ZH
-	$(BIN)/python scripts/build_book.py --lang zh --from build/notebooks --out build/html-zh --other ../html
+	$(BOOK_ENV) $(BIN)/python scripts/build_book.py --lang zh --from build/notebooks --out build/html-zh --other ../html
 endif
 
 test: $(STAMP)  ## unit tests and notebook tests (what CI runs)
@@ -98,9 +101,9 @@ student: $(STAMP)  ## the student edition: notebooks in build/student, its book 
 	$(BIN)/python scripts/build_book.py --student --out build/student-book
 
 site: $(STAMP)  ## build the book from the committed notebooks (no execution) in build/site (LANG=zh: also the Chinese book in build/site-zh)
-	$(BIN)/python scripts/build_book.py --out build/site $(if $(ZH),--other ../site-zh)
+	$(BOOK_ENV) $(BIN)/python scripts/build_book.py --out build/site $(if $(ZH),--other ../site-zh)
 ifdef ZH
-	$(BIN)/python scripts/build_book.py --lang zh --out build/site-zh --other ../site
+	$(BOOK_ENV) $(BIN)/python scripts/build_book.py --lang zh --out build/site-zh --other ../site
 endif
 
 notebooks-zh: $(STAMP)  ## the Chinese notebooks (the catalogues of locale/ applied to notebooks/) in build/notebooks-zh, for JupyterLab

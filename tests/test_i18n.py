@@ -135,3 +135,22 @@ def test_the_chinese_notebooks_are_the_english_ones_with_translated_markdown(tmp
     prose = "".join(c.source for c in chinese.cells if c.cell_type == "markdown")
     assert sum("\u4e00" <= ch <= "\u9fff" for ch in prose) > 2000
     assert chinese.metadata["customer_value_lab"]["language"] == "zh_CN"
+
+
+def test_make_builds_the_chinese_book_with_a_real_locale():
+    # `make site LANG=zh` hands LANG=zh on to its commands; no system has that locale
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    plan = subprocess.run(
+        ["make", "-n", "site", "LANG=zh"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    books = [line for line in plan if "build_book.py" in line]
+    assert len(books) == 2 and all(line.startswith("LANG=C.UTF-8 ") for line in books)
+    assert "--lang zh --out build/site-zh --other ../site" in books[1]
+    english = subprocess.run(
+        ["make", "-n", "site", "LANG=C.UTF-8"], cwd=ROOT, capture_output=True, text=True
+    ).stdout
+    assert "--lang zh" not in english and "LANG=C.UTF-8 " not in english
