@@ -40,6 +40,8 @@ from i18n import README_PARTS  # noqa: E402
 from i18n import readme_parts as i18n_parts  # noqa: E402
 from reexports import find_object  # noqa: E402
 
+from helpers.report_html import REMOVE_TAG  # noqa: E402
+
 BOOK = ROOT / "book"
 DOCS = ROOT / "docs"
 #: The guides of docs/ in the book, in sidebar order: (file, page name).
@@ -180,10 +182,18 @@ def book_notebook(
     link_names: bool = True,
     lang: str = "en",
 ) -> nbformat.NotebookNode:
-    """A chapter as the book shows it: learner view, folded solutions, linked names and terms."""
+    """A chapter as the book shows it: learner view, folded solutions, linked names and terms.
+
+    Chapter 12's cells tagged for leaving out of the HTML report (its title, its exercises:
+    :data:`helpers.report_html.REMOVE_TAG`) are part of the course: the book keeps them
+    (myst-nb would drop them).
+    """
     chapter = student_notebook(notebook, name) if student else learner_notebook(notebook)
     linked: set[str] = set()
     for cell in chapter.cells:
+        tags = cell.metadata.get("tags", [])
+        if REMOVE_TAG in tags:
+            cell.metadata["tags"] = [tag for tag in tags if tag != REMOVE_TAG]
         if cell.cell_type == "markdown":
             text = relink(_source(cell), "notebooks")
             text = link_api(text) if link_names else text

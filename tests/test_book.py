@@ -410,6 +410,14 @@ def test_the_editions_link_to_each_other_page_by_page(book, book_zh):
             assert counterpart.is_file(), counterpart
 
 
+def test_chapter_12_keeps_its_title_and_exercises_in_the_book(book, book_zh):
+    # the cells the HTML report leaves out (title, exercises) belong to the course's page
+    for site, title in ((book, "12 · Customer value report"), (book_zh, "12 · 客户价值报告")):
+        page = (site / "12_customer_value_report.html").read_text(encoding="utf-8")
+        assert f"<title>{title} &#8212;" in page.replace("\u2014", "&#8212;"), site
+        assert "12.1 ·" in page  # the first exercise's heading
+
+
 def test_the_chinese_edition_is_in_chinese(book_zh):
     home = (book_zh / "index.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN"' in home and "各章" in home
