@@ -76,13 +76,9 @@ def _data_span(lines: pd.DataFrame, date_col: str, table: str) -> tuple[pd.Times
     return dates.min(), dates.max().normalize() + _DAY
 
 
-_LINE_COLUMNS = ("customer_col", "invoice_col", "date_col", "product_col", "quantity_col")
-_LINE_COLUMNS += ("price_col", "amount_col")
-
-
 def _cleaning_settings(settings: Mapping[str, object]) -> dict[str, object]:
     """Pick the keywords of clean_transactions in a snapshot's settings (columns, cleaning)."""
-    columns = {name: settings[name] for name in _LINE_COLUMNS if name in settings}
+    columns = {name: settings[name] for name in LINE_COLUMNS if name in settings}
     return {**columns, **dict(settings.get("cleaning") or {})}
 
 

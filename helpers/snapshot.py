@@ -30,7 +30,7 @@ from helpers import schema as s
 from helpers.checks import require_columns
 from helpers.dates import DateLike, to_timestamp
 
-__all__ = ["LINE_COLUMNS", "Snapshot", "take_snapshot"]
+__all__ = ["LINE_COLUMNS", "Snapshot", "lines_before", "take_snapshot"]
 
 #: The column-name settings of the cleaning, and their defaults.
 LINE_COLUMNS: dict[str, str] = {
@@ -124,6 +124,27 @@ class Snapshot:
         return take_snapshot(self.raw, as_of, **self.cleaning)
 
 
+def lines_before(raw: pd.DataFrame, as_of: pd.Timestamp, date_col: str) -> pd.DataFrame:
+    """Return the raw lines a snapshot at ``as_of`` holds: dated before it, or undated.
+
+    Undated lines stay, so that cleaning counts them ("unparseable date").
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        Raw order lines.
+    as_of : pandas.Timestamp
+        The analysis date (exclusive).
+    date_col : str
+        Column of the line dates.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    return raw[~(raw[date_col] >= as_of).to_numpy(dtype=bool)]
+
+
 def take_snapshot(
     raw: pd.DataFrame,
     as_of: DateLike | None = None,
@@ -179,7 +200,7 @@ def take_snapshot(
         as_of = pd.Timestamp(last).normalize() + pd.Timedelta(days=1)
     else:
         as_of = to_timestamp(as_of, "as_of")
-    before = raw[~(dates >= as_of).to_numpy(dtype=bool)]  # undated lines stay: cleaning counts them
+    before = lines_before(raw, as_of, date_col)
     if not (before[date_col] < as_of).any():
         raise ValueError(
             f"raw order lines: no line is dated before as_of {as_of:%Y-%m-%d %H:%M}; the first "

@@ -297,13 +297,13 @@ def playbook_table(
 
 def _snapshot(raw, clean, as_of, reasons, columns):  # noqa: ANN001, ANN202
     """Make a snapshot of the old arguments: the given clean lines and reasons, or clean."""
-    from helpers.snapshot import Snapshot, take_snapshot
+    from helpers.snapshot import Snapshot, lines_before, take_snapshot
 
     as_of = dates.to_timestamp(as_of, "as_of")
     date_col = columns.get("date_col", s.INVOICE_DATE)
     if clean is None or reasons is None:
         return take_snapshot(raw, as_of, **columns)
-    before = raw[~(raw[date_col] >= as_of).to_numpy(dtype=bool)]
+    before = lines_before(raw, as_of, date_col)
     kept = clean[clean[date_col] < as_of]
     return Snapshot(before, kept, reasons.loc[before.index], None, as_of, dict(columns))
 
