@@ -49,6 +49,11 @@ ACQUISITION_CHANNEL = "acquisition_channel"
 ACQUISITION_COST = "acquisition_cost"
 EMAIL = "email"
 MARKETING_OPT_IN = "marketing_opt_in"
+#: Which calendar the customer keeps their birthday by: "gregorian" or "lunar" (农历).
+BIRTHDAY_CALENDAR = "birthday_calendar"
+#: Consent to marketing by text message and by WeChat (the Chinese shop's channels).
+SMS_OPT_IN = "sms_opt_in"
+WECHAT_OPT_IN = "wechat_opt_in"
 
 # --- products ----------------------------------------------------------------------------------
 CATEGORY = "category"
