@@ -5,6 +5,25 @@ have not left. Two pitfalls are handled in :func:`next_birthday`: a window that 
 new year (31 December + 7 days reaches into January), and 29 February birthdays, celebrated
 on 28 February in years without a 29th.
 
+Many Chinese customers keep their birthday by the lunar calendar (农历): the lunar month and
+day of their birth, which falls on a different Gregorian date every year. A customer whose
+``birthday_calendar`` (:data:`helpers.schema.BIRTHDAY_CALENDAR`) is ``"lunar"`` is greeted
+on that day; the lunar dates come from `borax <https://github.com/kinegratii/borax>`_ (MIT,
+lunar years 1900-2100). The better-known ``lunardate`` package is GPL-3.0-or-later, which an
+MIT-licensed course should not require. Three more pitfalls, handled there:
+
+- the lunar year does not start on 1 January: a lunar birthday seen from early January may
+  still belong to the lunar year that started the previous February, and one seen from
+  December may fall in the next Gregorian year. The next one is the first on or after
+  ``as_of`` among the lunar years before, of and after ``as_of``'s year;
+- a customer born in a leap month (闰月, e.g. the 闰二月 of 2023) is greeted in the leap
+  month in years that have the same leap month, and in the ordinary month of the same
+  number in the others (the common custom). A customer born in an ordinary month is
+  greeted in that month only, never again in a leap month that repeats it;
+- a customer born on the 30th of a 30-day lunar month is greeted on the 29th in years whose
+  month has 29 days (as 29 February becomes 28 February): born on 腊月三十 (New Year's Eve)
+  2024, greeted on 腊月廿九, 28 January 2025.
+
 A voucher in the greeting is a discount like any other (chapter 11, section 6). Many of the
 greeted customers would order in the voucher's weeks anyway, and they redeem it too: the
 shop pays the discount on orders it would have had at full price. With ``p`` the chance a
@@ -26,16 +45,31 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from borax.calendars.lunardate import (
+    MAX_LUNAR_YEAR,
+    MAX_SOLAR_DATE,
+    MIN_LUNAR_YEAR,
+    MIN_SOLAR_DATE,
+    LCalendars,
+    LunarDate,
+)
 
 from helpers import schema as s
 from helpers.checks import check_days, check_numbers, check_share, require_columns
 from helpers.experiment_readout import campaign_gain
 from helpers.promotion import break_even_lift
 
-__all__ = ["birthday_list", "next_birthday", "order_chance"]
+__all__ = ["CALENDARS", "birthday_list", "next_birthday", "order_chance"]
+
+#: The calendars a birthday can be kept by (``birthday_calendar``); missing means gregorian.
+CALENDARS: tuple[str, ...] = ("gregorian", "lunar")
 
 
-def next_birthday(birth_dates: pd.Series, as_of: str | pd.Timestamp) -> pd.Series:
+def next_birthday(
+    birth_dates: pd.Series,
+    as_of: str | pd.Timestamp,
+    calendars: pd.Series | str | None = None,
+) -> pd.Series:
     """Return the next birthday on or after the day of ``as_of``, per customer.
 
     Built from month and day for the year of ``as_of``, or the next year when that date has
@@ -43,20 +77,46 @@ def next_birthday(birth_dates: pd.Series, as_of: str | pd.Timestamp) -> pd.Serie
     day-of-year numbers does not). A 29 February birthday falls on 28 February in a year
     without a 29th (the customer still gets their greeting in February).
 
+    A customer whose calendar is ``"lunar"`` celebrates on the lunar month and day of their
+    (Gregorian) birth date: the first such day on or after ``as_of`` (lunar years 1900-2100).
+    Born in a leap month (闰月): the leap month when the year has it, else the ordinary
+    month of the same number; born on a 30th: the 29th when the month has 29 days (the
+    module's docstring).
+
     Parameters
     ----------
     birth_dates : pandas.Series
-        Dates of birth (missing values stay missing).
+        Dates of birth, Gregorian (missing values stay missing).
     as_of : str or pandas.Timestamp
         Today.
+    calendars : pandas.Series or str, optional
+        The calendar each customer keeps their birthday by, ``"gregorian"`` or ``"lunar"``
+        (case and surrounding spaces ignored; missing or empty means gregorian): a Series
+        with the index of ``birth_dates``, or one name for everyone. None: all Gregorian.
 
     Returns
     -------
     pandas.Series
         Timestamps (midnight), named ``next_birthday``.
+
+    Raises
+    ------
+    ValueError
+        A calendar other than gregorian or lunar; a lunar customer born outside
+        1900-01-31 to 2101-01-28, or whose next lunar birthday after ``as_of`` lies beyond
+        the lunar year 2100 (the range of the calendar tables).
     """
     today = pd.Timestamp(as_of).normalize()
     born = pd.to_datetime(birth_dates, errors="coerce")
+    lunar = _lunar_mask(calendars, born) & born.notna().to_numpy()
+    upcoming = _next_gregorian(born, today).to_numpy(copy=True)
+    if lunar.any():
+        upcoming[lunar] = _next_lunar(born[lunar], today)
+    return pd.Series(upcoming, index=born.index, name="next_birthday")
+
+
+def _next_gregorian(born: pd.Series, today: pd.Timestamp) -> pd.Series:
+    """Return the next Gregorian birthday on or after ``today`` (29 February: 28 February)."""
 
     def on(year: int) -> pd.Series:
         leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
@@ -65,8 +125,97 @@ def next_birthday(birth_dates: pd.Series, as_of: str | pd.Timestamp) -> pd.Serie
         return pd.to_datetime(parts.dropna().astype(int)).reindex(born.index)
 
     this_year = on(today.year)
-    upcoming = this_year.where(this_year >= today, on(today.year + 1))
-    return upcoming.rename("next_birthday")
+    return this_year.where(this_year >= today, on(today.year + 1))
+
+
+def _lunar_mask(calendars: pd.Series | str | None, born: pd.Series) -> np.ndarray:
+    """Return True where the calendar is lunar (a ValueError for a name not in CALENDARS)."""
+    if calendars is None:
+        return np.zeros(len(born), dtype=bool)
+    if isinstance(calendars, str):
+        where = "calendars"
+        calendars = pd.Series(calendars, index=born.index)
+    elif isinstance(calendars, pd.Series):
+        where = f"column {calendars.name!r}" if calendars.name is not None else "calendars"
+        if not calendars.index.equals(born.index):
+            mine, theirs = calendars.index, born.index
+            at = next(
+                (i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b),
+                min(len(mine), len(theirs)),
+            )
+            raise ValueError(
+                f"{where} must have the index of birth_dates (one calendar per customer, in "
+                f"the same order); it has {len(mine)} labels for {len(born)} birth dates, "
+                f"e.g. at position {at}: {mine[at] if at < len(mine) else 'none'!r} where "
+                f"birth_dates has {theirs[at] if at < len(theirs) else 'none'!r}"
+            )
+    else:
+        raise TypeError(f"calendars must be a pandas Series, a str or None, not {calendars!r}")
+    name = calendars.astype("string").str.strip().str.lower().replace("", pd.NA)
+    name = name.fillna(CALENDARS[0])
+    bad = ~name.isin(CALENDARS)
+    if bad.any():
+        first = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValueError(
+            f"{where} must be 'gregorian' or 'lunar' (case and surrounding spaces ignored, "
+            f"missing means gregorian); {int(bad.sum())} value(s) are not, "
+            f"e.g. {calendars.iloc[first]!r} at row {calendars.index[first]!r}"
+        )
+    return (name == "lunar").to_numpy()
+
+
+def _next_lunar(born: pd.Series, today: pd.Timestamp) -> np.ndarray:
+    """Return the next lunar birthday on or after ``today`` of each (non-missing) birth date.
+
+    Each distinct birth date is converted to its lunar (month, day, leap) once, and each
+    distinct (month, day, leap) placed in the lunar years before, of and after ``today``'s
+    year once: a birthday is the first of those dates on or after ``today``.
+    """
+    first, last = pd.Timestamp(MIN_SOLAR_DATE), pd.Timestamp(MAX_SOLAR_DATE)
+    outside = (born < first) | (born > last)
+    if outside.any():
+        where = f"column {born.name!r}" if born.name is not None else "birth_dates"
+        raise ValueError(
+            f"{where}: a lunar birthday needs a birth date from {first:%Y-%m-%d} to "
+            f"{last:%Y-%m-%d} (lunar years {MIN_LUNAR_YEAR}-{MAX_LUNAR_YEAR}, the range of "
+            f"borax's tables); {int(outside.sum())} date(s) are not, e.g. "
+            f"{born[outside].iloc[0]:%Y-%m-%d} at row {born.index[outside.to_numpy()][0]!r}"
+        )
+    lunar_of = {day: _lunar_parts(LunarDate.from_solar(day.date())) for day in born.unique()}
+    keys = pd.Series(born.map(lunar_of).to_numpy())
+    years = [
+        y for y in range(today.year - 1, today.year + 2) if MIN_LUNAR_YEAR <= y <= MAX_LUNAR_YEAR
+    ]
+    next_of = {}
+    for key in keys.unique():
+        dates = [day for day in (_on_lunar(y, *key) for y in years) if day >= today]
+        if not dates:
+            month, day, leap = key
+            raise ValueError(
+                f"as_of: lunar birthdays can be placed in the lunar years {MIN_LUNAR_YEAR}-"
+                f"{MAX_LUNAR_YEAR} only ({first:%Y-%m-%d} to {last:%Y-%m-%d}, borax's "
+                f"tables); the next {'leap ' if leap else ''}{month}/{day} on or after "
+                f"{today:%Y-%m-%d} is not, e.g. for a customer born "
+                f"{born[(keys == key).to_numpy()].iloc[0]:%Y-%m-%d}"
+            )
+        next_of[key] = min(dates)
+    return keys.map(next_of).to_numpy(dtype="datetime64[ns]")
+
+
+def _lunar_parts(day: LunarDate) -> tuple[int, int, bool]:
+    """(month, day, leap) of a lunar date."""
+    return int(day.month), int(day.day), bool(day.leap)
+
+
+def _on_lunar(year: int, month: int, day: int, leap: bool) -> pd.Timestamp:
+    """Return the Gregorian date of lunar ``month``/``day`` in lunar ``year``.
+
+    A leap-month birthday falls in the ordinary month when ``year`` has no such leap month;
+    the 30th falls on the 29th when the month has 29 days.
+    """
+    in_leap = int(leap and LCalendars.leap_month(year) == month)
+    day = min(day, LCalendars.ndays(year, month, in_leap))
+    return pd.Timestamp(LunarDate(year, month, day, in_leap).to_solar_date())
 
 
 def order_chance(
@@ -113,13 +262,16 @@ def birthday_list(
     valid_days: int = 30,
     currency: str = "£",
     phone: str = "phone",
+    calendar_col: str = s.BIRTHDAY_CALENDAR,
 ) -> pd.DataFrame:
     """Birthday greetings for customers whose birthday is in the next ``days`` days.
 
     A customer is greeted when their :func:`next_birthday` is in ``[as_of, as_of + days)``
-    (today counts), they have not opted out (``marketing_opt_in``), they are not in
+    (today counts; a lunar birthday when their ``calendar_col`` says ``"lunar"``), they have
+    not opted out (``marketing_opt_in``), they are not in
     ``left``, and they have an address: by e-mail when there is an ``email``, else by SMS
-    when there is a ``phone`` column with a number. The greeting is sent on the birthday.
+    when there is a ``phone`` column with a number. The greeting is sent on the birthday (the
+    reason says "lunar birthday" for a lunar one).
 
     The greeting carries a voucher of ``discount`` only when the assumed ``voucher_lift``
     beats the break-even lift ``discount / (margin_rate - discount)`` (the module's
@@ -133,7 +285,7 @@ def birthday_list(
     ----------
     customers : pandas.DataFrame
         ``customer_id``, ``birth_date``, ``marketing_opt_in`` and ``email`` (and optionally
-        ``phone``).
+        ``phone`` and ``birthday_calendar``).
     as_of : str or pandas.Timestamp
         Today.
     days : int
@@ -160,6 +312,10 @@ def birthday_list(
         Prefix of amounts in the reasons.
     phone : str, default "phone"
         Name of the phone-number column, used when present.
+    calendar_col : str, default "birthday_calendar"
+        Column with the calendar each customer keeps their birthday by (``"gregorian"`` or
+        ``"lunar"``; missing means gregorian), used when present: without it every
+        birthday is Gregorian.
 
     Returns
     -------
@@ -180,7 +336,9 @@ def birthday_list(
     check_numbers("contact_cost", contact_cost, ">= 0", lambda v: v >= 0)
     today = pd.Timestamp(as_of).normalize()
     table = customers.set_index(customers[s.CUSTOMER_ID].astype(str))
-    birthday = next_birthday(table[s.BIRTH_DATE], today)
+    calendars = table[calendar_col] if calendar_col in table else None
+    birthday = next_birthday(table[s.BIRTH_DATE], today, calendars)
+    lunar = _lunar_mask(calendars, table[s.BIRTH_DATE])
     soon = (birthday - today).dt.days < days  # NaT compares False
     opted_in = table[s.MARKETING_OPT_IN].astype("boolean").fillna(False).astype(bool)
     gone = table.index.isin(list(left if left is not None else []))
@@ -203,6 +361,7 @@ def birthday_list(
             s.CUSTOMER_ID: table.index[keep],
             "channel": channel[keep].to_numpy(),
             "send_date": birthday[keep].to_numpy(),
+            "lunar": lunar[keep.to_numpy()],
         }
     )
     ids = out[s.CUSTOMER_ID]
@@ -213,7 +372,10 @@ def birthday_list(
     need = float(break_even_lift(discount, margin_rate))
     voucher = voucher_lift > need
     until = out["send_date"] + pd.Timedelta(days=valid_days)
-    when = [f"birthday on {d:%d %b} (in {(d - today).days} day(s))" for d in out["send_date"]]
+    when = [
+        f"{'lunar ' if moon else ''}birthday on {d:%d %b} (in {(d - today).days} day(s))"
+        for d, moon in zip(out["send_date"], out["lunar"], strict=True)
+    ]
     out["action"] = "birthday greeting"
     if voucher:
         p_with = np.minimum(p_without * (1 + voucher_lift), 1.0)
