@@ -3,11 +3,13 @@
 Every customer of :func:`helpers.synthetic.make_synthetic` belongs to one latent persona
 (:func:`personas`), which sets the population distributions of their purchase rate (gamma),
 dropout probability (beta), basket size, quantities, favourite categories, how often they
-return goods, their income and their acquisition channel. This module holds the personas, the
-shop's calendar (a busy Christmas season), its regions and acquisition channels, and the two
-draws that depend on them: the customers table (:func:`make_customers`) and every customer's
-purchase times (:func:`purchase_times`, a buy-till-you-die process with seasonality). The
-prospects of :mod:`helpers.synthetic_prospects` are drawn by the same functions.
+return goods, their income and their acquisition channel. This module holds the personas and
+the two draws that depend on them and on the shop's market (its calendar, regions and
+acquisition channels: :mod:`helpers.synthetic_markets`): the customers table
+(:func:`make_customers`; in the Chinese shop with SMS and WeChat consents and a birthday
+calendar) and every customer's purchase times (:func:`purchase_times`, a buy-till-you-die
+process with seasonality). The prospects of :mod:`helpers.synthetic_prospects` are drawn by
+the same functions.
 """
 
 from __future__ import annotations
@@ -18,15 +20,13 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as s
+from helpers.synthetic_markets import UK, Market
 
 __all__ = ["personas"]
 
-# Seasonal factor on the purchase rate by month (January first): a busy Christmas season.
-_SEASON = np.array([0.7, 0.75, 0.9, 0.9, 0.95, 0.9, 0.85, 0.9, 1.0, 1.15, 1.6, 1.8])
-
-_REGIONS = (["North", "South", "East", "West", "London"], [0.22, 0.25, 0.15, 0.18, 0.20])
-CHANNELS = ["search", "social", "referral", "email", "store"]
-_CHANNEL_COST = {"search": 42.0, "social": 30.0, "referral": 15.0, "email": 8.0, "store": 22.0}
+#: The UK shop's acquisition channels (a persona's channel weights are in this order; another
+#: market's channels are listed position by position, :mod:`helpers.synthetic_markets`).
+CHANNELS = list(UK.channels)
 
 
 @dataclass(frozen=True)
@@ -161,8 +161,20 @@ def personas() -> pd.DataFrame:
     )
 
 
-def season(times: pd.DatetimeIndex | np.ndarray) -> np.ndarray:
-    return _SEASON[pd.DatetimeIndex(times).month.to_numpy() - 1]
+def season(times: pd.DatetimeIndex | np.ndarray, market: Market = UK) -> np.ndarray:
+    """Return the seasonal factor on the purchase rate at each time, by ``market``'s calendar.
+
+    Parameters
+    ----------
+    times : array-like of datetimes
+    market : Market, default the UK shop
+        Its ``season`` gives the factor (by month in the UK, by day in China).
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    return market.season(times)
 
 
 def make_customers(
@@ -171,7 +183,15 @@ def make_customers(
     start: pd.Timestamp,
     end: pd.Timestamp,
     independent_channels: bool = False,
+    *,
+    market: Market = UK,
 ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Draw the customers table and each customer's persona (position in PERSONAS).
+
+    ``market`` sets the regions, channels and their costs, incomes, ages and, in China, the
+    signup days (drawn with the daily season's weights), the consent flags and birthday
+    calendar (drawn after everything else); the UK shop draws what it always drew.
+    """
     shares = np.array([p.share for p in PERSONAS])
     persona = rng.choice(len(PERSONAS), size=n, p=shares / shares.sum())
     ids = np.array([str(10001 + i) for i in range(n)], dtype=object)
@@ -179,25 +199,34 @@ def make_customers(
     # the rest arrive evenly until two weeks before the end of the observed window.
     span = (end - start).days - 14
     early = rng.random(n) < 0.33
-    day = np.where(early, rng.integers(0, 60, n), rng.integers(0, span, n))
+    if market.seasonal_signups:  # a first order follows the season as every order does
+        factor = season(start + pd.to_timedelta(np.arange(max(60, span)), unit="D"), market)
+        base = rng.choice(60, n, p=factor[:60] / factor[:60].sum())
+        later = rng.choice(span, n, p=factor[:span] / factor[:span].sum())
+        day = np.where(early, base, later)
+    else:
+        day = np.where(early, rng.integers(0, 60, n), rng.integers(0, span, n))
     signup = start + pd.to_timedelta(day, unit="D")
-    age_days = np.clip(rng.normal(42, 13, n), 18, 85) * 365.25
+    age_years = np.clip(rng.normal(market.age_mean, 13, n), 18, 85)
+    age_days = age_years * 365.25
     birth = (signup - pd.to_timedelta(age_days.round(), unit="D")).normalize()
     birth = birth.where(rng.random(n) >= 0.04)
     gender = rng.choice(np.array(["F", "M", "X"], dtype=object), size=n, p=[0.52, 0.46, 0.02])
     gender = np.where(rng.random(n) < 0.02, None, gender)
-    region = rng.choice(np.array(_REGIONS[0], dtype=object), size=n, p=_REGIONS[1])
-    median = np.array([p.income_median for p in PERSONAS])[persona]
+    region = rng.choice(np.array(market.regions, dtype=object), size=n, p=market.region_shares)
+    median = np.array([p.income_median for p in PERSONAS])[persona] * market.income_scale
     income = (median * rng.lognormal(0.0, 0.35, n) / 100).round() * 100
-    capacity = 1 / (1 + np.exp(-(np.log(income / 45_000) / 0.4 + rng.normal(0, 0.5, n))))
+    reference = 45_000 * market.income_scale
+    capacity = 1 / (1 + np.exp(-(np.log(income / reference) / 0.4 + rng.normal(0, 0.5, n))))
     income = np.where(rng.random(n) < 0.06, np.nan, income)
     weights = np.array([p.channel_weights for p in PERSONAS])[persona]
     if independent_channels:  # the shop's overall shares, whatever the persona
         overall = shares @ np.array([p.channel_weights for p in PERSONAS]) / shares.sum()
         weights = np.broadcast_to(overall, weights.shape)
     channel_index = (weights.cumsum(axis=1) < rng.random((n, 1))).sum(axis=1)
-    channel = np.array(CHANNELS, dtype=object)[channel_index]
-    cost = np.array([_CHANNEL_COST[c] for c in CHANNELS])[channel_index]
+    channel = np.array(market.channels, dtype=object)[channel_index]
+    cost = np.array(market.channel_cost)[channel_index]
+    # In China this consent is the WeChat one (following the shop's official account).
     opt_in = rng.random(n) < np.where(persona == 0, 0.75, 0.55)
     customers = pd.DataFrame(
         {
@@ -214,7 +243,31 @@ def make_customers(
             s.MARKETING_OPT_IN: opt_in,
         }
     )
+    if market.chinese_consent:
+        _chinese_consent(rng, customers, persona, opt_in, age_years)
     return customers, persona
+
+
+def _chinese_consent(
+    rng: np.random.Generator,
+    customers: pd.DataFrame,
+    persona: np.ndarray,
+    wechat: np.ndarray,
+    age_years: np.ndarray,
+) -> None:
+    """Add the SMS and WeChat consents and the birthday calendar to ``customers`` (in place).
+
+    ``marketing_opt_in`` becomes "any marketing consent": SMS or WeChat. A customer keeps
+    their birthday by the lunar calendar with a chance rising with age, from 12% at 18 to
+    72% at 68 and over (about a third in all); ``birth_date`` stays the Gregorian date.
+    """
+    n = len(customers)
+    sms = rng.random(n) < np.where(persona == 0, 0.40, 0.25)
+    lunar = rng.random(n) < 0.12 + 0.6 * np.clip((age_years - 18) / 50, 0, 1)
+    customers[s.MARKETING_OPT_IN] = sms | wechat
+    customers[s.SMS_OPT_IN] = sms
+    customers[s.WECHAT_OPT_IN] = wechat
+    customers[s.BIRTHDAY_CALENDAR] = np.where(lunar, "lunar", "gregorian").astype(object)
 
 
 def purchase_times(
@@ -224,22 +277,26 @@ def purchase_times(
     dropout: np.ndarray,
     power: np.ndarray,
     future_end: pd.Timestamp,
-) -> tuple[np.ndarray, np.ndarray]:
+    *,
+    market: Market = UK,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Draw every customer's purchase times up to ``future_end`` (BG/NBD with seasonality).
 
     Returns the customer position and the time (datetime64[ns]) of each purchase, sorted by
     customer then time, and the number of purchases each customer makes before leaving.
+    The Poisson process runs at the peak of ``market``'s season and is thinned by the
+    season at each candidate time (to the power of the customer's season power).
     """
     n = len(rate)
     first = signup + pd.to_timedelta(rng.integers(8 * 60, 20 * 60, n), unit="min")
     weeks = (future_end + pd.Timedelta(days=1) - first) / pd.Timedelta(weeks=1)
-    peak = _SEASON.max() ** power
+    peak = market.peak**power
     # Candidates of a homogeneous process at the peak rate, thinned by the season.
     counts = rng.poisson(rate * peak * weeks.to_numpy())
     owner = np.repeat(np.arange(n), counts)
     offset = rng.random(len(owner)) * weeks.to_numpy()[owner]
     times = first.to_numpy()[owner] + (offset * 7 * 86_400e9).astype("timedelta64[ns]")
-    keep = rng.random(len(owner)) < season(times) ** power[owner] / peak[owner]
+    keep = rng.random(len(owner)) < season(times, market) ** power[owner] / peak[owner]
     owner, times = owner[keep], times[keep]
     # The first purchase is on the signup day; then the candidates in time order.
     owner = np.concatenate([np.arange(n), owner])

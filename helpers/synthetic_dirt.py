@@ -3,7 +3,8 @@
 :func:`add_dirt` adds dirty lines to the clean purchases and returns (guest orders without
 a customer, postage, bank charges and manual adjustments, free samples at price 0, negative
 prices, extreme quantities, a test account, cancellations with nothing to match, exact
-duplicates) and marks some clean lines to be dirtied in place (bad dates, messy text);
+duplicates) and marks some clean lines to be dirtied in place (bad dates, messy text: stray
+spaces, lower-case codes, descriptions in title case or, in Chinese, after a full-width space);
 :func:`finish_order_lines` orders the lines, numbers the invoices ("C" in front of a
 return, as in Online Retail), writes the dates as text, spoils the marked ones and lists every
 dirty line with its kind (:data:`DIRT_KINDS`) for :attr:`helpers.synthetic_tables.RetailData.dirt`.
@@ -137,9 +138,14 @@ def add_dirt(
 
 
 def finish_order_lines(
-    frame: pd.DataFrame, products: pd.DataFrame
+    frame: pd.DataFrame, products: pd.DataFrame, *, title_case: bool = True
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Order the lines by time, number the invoices, write dates as text, list the dirt."""
+    """Order the lines by time, number the invoices, write dates as text, list the dirt.
+
+    Every third messy text is a description in title case, or, with ``title_case=False``
+    (descriptions in Chinese, which have no case), one with a full-width space (U+3000, as a
+    Chinese input method types it) in front.
+    """
     if "_row" not in frame:
         frame = frame.assign(_row=np.arange(len(frame), dtype="float64"))
     frame = frame.sort_values(["_time", "_invoice", "_row"], kind="stable").reset_index(drop=True)
@@ -173,8 +179,10 @@ def finish_order_lines(
             product_id[row] = f" {product_id[row].lower()}"
         elif i % 3 == 1:
             description[row] = f"{description[row]}  "
-        else:
+        elif title_case:
             description[row] = description[row].title()
+        else:
+            description[row] = f"\u3000{description[row]}"
     del rng
     order_lines = pd.DataFrame(
         {

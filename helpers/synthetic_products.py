@@ -1,7 +1,9 @@
 """The synthetic shop's products and what goes into a basket.
 
-The catalogue (:data:`CATEGORIES`, descriptions in Online Retail's upper case, log-normal
-prices around a median per category, a margin, stock on hand and a long-tailed popularity),
+The catalogue (the market's categories, :mod:`helpers.synthetic_markets`: in the UK shop
+:data:`CATEGORIES` with descriptions in Online Retail's upper case, in the Chinese shop
+categories and descriptions in Chinese; log-normal prices around a median per category, set
+on the market's price points in China; a margin, stock on hand and a long-tailed popularity),
 the product pairs planted to be bought together, the lines of each invoice (categories by the
 persona's favourites, products by popularity, quantities by persona and spending capacity) and
 the lines returned days later. Used by :func:`helpers.synthetic.make_synthetic` and by the
@@ -15,54 +17,32 @@ import pandas as pd
 
 from helpers import schema as s
 from helpers.synthetic_customers import PERSONAS
+from helpers.synthetic_markets import UK, Market
 
 __all__ = ["CATEGORIES"]
 
-CATEGORIES: tuple[str, ...] = (
-    "Kitchen",
-    "Home decor",
-    "Lighting",
-    "Textiles",
-    "Garden",
-    "Stationery",
-    "Toys",
-    "Gifts",
-)
-
-# Words for product descriptions, per category (upper-cased, as in Online Retail).
-_NOUNS = {
-    "Kitchen": ["MUG", "TEAPOT", "CAKE TIN", "APRON", "JAM JAR", "LUNCH BOX", "TEA TOWEL"],
-    "Home decor": ["PHOTO FRAME", "WALL CLOCK", "MIRROR", "VASE", "DOORSTOP", "COAT HOOK"],
-    "Lighting": ["LANTERN", "T-LIGHT HOLDER", "LAMP", "FAIRY LIGHTS", "CANDLE"],
-    "Textiles": ["CUSHION COVER", "THROW", "TOTE BAG", "DOORMAT", "HOT WATER BOTTLE"],
-    "Garden": ["WATERING CAN", "PLANT POT", "BIRD HOUSE", "GARDEN SIGN", "SEED TIN"],
-    "Stationery": ["NOTEBOOK", "PENCIL SET", "GIFT WRAP", "CARD SET", "STICKER SHEET"],
-    "Toys": ["SPINNING TOP", "JIGSAW", "SKITTLES", "DOLLY", "PLAYING CARDS"],
-    "Gifts": ["GIFT BOX", "KEYRING", "TRINKET BOX", "PARTY BUNTING", "CHRISTMAS BAUBLE"],
-}
-_STYLES = ["RED", "BLUE", "PINK", "GREEN", "IVORY", "VINTAGE", "RETRO SPOT", "HEART", "STAR"]
-# Median unit price per category (pounds); prices are log-normal around it.
-_PRICE = {
-    "Kitchen": 3.5,
-    "Home decor": 6.0,
-    "Lighting": 4.5,
-    "Textiles": 5.5,
-    "Garden": 4.0,
-    "Stationery": 1.5,
-    "Toys": 2.5,
-    "Gifts": 2.0,
-}
+#: The UK shop's product categories (a persona's favourites name them; another market's
+#: categories are listed position by position, :mod:`helpers.synthetic_markets`).
+CATEGORIES: tuple[str, ...] = UK.categories
 
 
-def make_products(rng: np.random.Generator, per_category: int = 40) -> pd.DataFrame:
+def make_products(
+    rng: np.random.Generator, per_category: int = 40, *, market: Market = UK
+) -> pd.DataFrame:
+    """Draw the catalogue of ``market`` (hidden columns ``_category`` and ``_popularity``).
+
+    ``_category`` is the position of the product's category in ``market.categories`` (the
+    baskets pick by it); ``_popularity`` the product's weight within its category.
+    """
     rows = []
-    for category in CATEGORIES:
-        names = [f"{style} {noun}" for noun in _NOUNS[category] for style in _STYLES]
+    for position, category in enumerate(market.categories):
+        nouns, median = market.nouns[category], market.median_price[position]
+        names = [f"{style}{market.joiner}{noun}" for noun in nouns for style in market.styles]
         chosen = rng.choice(len(names), size=min(per_category, len(names)), replace=False)
-        prices = _PRICE[category] * rng.lognormal(0.0, 0.45, size=len(chosen))
+        prices = _price_points(median * rng.lognormal(0.0, 0.45, size=len(chosen)), market)
         for name_index, price in zip(chosen, prices, strict=True):
-            rows.append((names[name_index], category, max(0.19, round(float(price), 2))))
-    products = pd.DataFrame(rows, columns=[s.DESCRIPTION, s.CATEGORY, s.UNIT_PRICE])
+            rows.append((names[name_index], category, position, price))
+    products = pd.DataFrame(rows, columns=[s.DESCRIPTION, s.CATEGORY, "_category", s.UNIT_PRICE])
     products.insert(0, s.PRODUCT_ID, [f"P{1001 + i}" for i in range(len(products))])
     margin = rng.uniform(0.35, 0.65, size=len(products))
     products[s.UNIT_COST] = (products[s.UNIT_PRICE] * (1 - margin)).round(2)
@@ -72,11 +52,20 @@ def make_products(rng: np.random.Generator, per_category: int = 40) -> pd.DataFr
     return products
 
 
+def _price_points(prices: np.ndarray, market: Market) -> list[float]:
+    """Set drawn prices on the market's price points (nearest in log terms), or to the penny."""
+    if not market.price_points:
+        return [max(market.min_price, round(float(price), 2)) for price in prices]
+    points = np.array(market.price_points)
+    nearest = np.abs(np.log(prices)[:, None] - np.log(points)[None, :]).argmin(axis=1)
+    return [float(points[i]) for i in nearest]
+
+
 def _pick_products(
     rng: np.random.Generator, products: pd.DataFrame, categories: np.ndarray
 ) -> np.ndarray:
     """Draw one product (row position) per element of ``categories`` by popularity."""
-    codes = products[s.CATEGORY].map({c: i for i, c in enumerate(CATEGORIES)}).to_numpy()
+    codes = products["_category"].to_numpy()
     order = np.argsort(codes, kind="stable")
     weight = products["_popularity"].to_numpy()[order]
     weight = weight / np.bincount(codes, weights=weight, minlength=len(CATEGORIES))[codes[order]]

@@ -57,6 +57,10 @@ class RetailData:
         beta distribution): see :mod:`helpers.synthetic_subscriptions`.
     observation_end, future_end : pandas.Timestamp
         Last day of the observed window and of the future window (both inclusive).
+    market : str, default "uk"
+        Where the shop sells: "uk" or "cn" (:mod:`helpers.synthetic_markets`).
+    currency : str, default "£"
+        The currency symbol of every amount: "£" in the UK shop, "¥" in the Chinese one.
     as_of, future_as_of : pandas.Timestamp
         Midnight after each: the analysis dates (exclusive, :mod:`helpers.dates`) that see the
         whole observed window, and the whole future window.
@@ -77,6 +81,8 @@ class RetailData:
     subscriptions_truth: pd.DataFrame
     observation_end: pd.Timestamp
     future_end: pd.Timestamp
+    market: str = "uk"
+    currency: str = "£"
 
     @property
     def as_of(self) -> pd.Timestamp:
@@ -97,7 +103,14 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "customers": (
         (s.SIGNUP_DATE, s.BIRTH_DATE),
-        (s.CUSTOMER_ID, s.GENDER, s.REGION, s.ACQUISITION_CHANNEL, s.EMAIL),
+        (
+            s.CUSTOMER_ID,
+            s.GENDER,
+            s.REGION,
+            s.ACQUISITION_CHANNEL,
+            s.EMAIL,
+            s.BIRTHDAY_CALENDAR,  # the Chinese shop's customers only
+        ),
     ),
     "products": ((), (s.PRODUCT_ID, s.DESCRIPTION, s.CATEGORY)),
     "contacts": ((s.CONTACT_DATE,), (s.CONTACT_ID, s.CUSTOMER_ID, s.CHANNEL)),
@@ -132,7 +145,8 @@ def write_synthetic(
         Folder to write into (created if needed).
     settings : dict, optional
         How the data were made (e.g. ``{"seed": 2024, "n_customers": 3000}``), kept in
-        ``meta.json``.
+        ``meta.json``. Another market than "uk" is recorded in ``meta.json`` as ``market``
+        and ``currency`` whatever the settings say.
 
     Returns
     -------
@@ -156,8 +170,10 @@ def write_synthetic(
         "settings": settings or {},
         "observation_end": data.observation_end.date().isoformat(),
         "future_end": data.future_end.date().isoformat(),
-        "rows": {name: len(getattr(data, name)) for name in _TABLES},
     }
+    if data.market != "uk":  # the UK shop's meta.json stays as it was before markets
+        meta.update(market=data.market, currency=data.currency)
+    meta["rows"] = {name: len(getattr(data, name)) for name in _TABLES}
     path = folder / "meta.json"
     path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     written.append(path)
@@ -166,6 +182,8 @@ def write_synthetic(
 
 def read_synthetic(directory: str | os.PathLike) -> RetailData:
     """Read a dataset written by :func:`write_synthetic` (order-line dates stay text).
+
+    The market and currency come from ``meta.json`` ("uk" and "£" when it names none).
 
     Parameters
     ----------
@@ -199,4 +217,6 @@ def read_synthetic(directory: str | os.PathLike) -> RetailData:
         **tables,
         observation_end=pd.Timestamp(meta["observation_end"]),
         future_end=pd.Timestamp(meta["future_end"]),
+        market=meta.get("market", "uk"),  # a folder written before markets is the UK shop
+        currency=meta.get("currency", "£"),
     )
