@@ -2,7 +2,8 @@
 
 Which modules each chapter teaches (the course's notebooks are ``notebooks/NN_name.ipynb``;
 every chapter may also use :mod:`helpers.datasets`, :mod:`helpers.dates`,
-:mod:`helpers.exercises`, :mod:`helpers.notebook` and :mod:`helpers.plots`):
+:mod:`helpers.exercises`, :mod:`helpers.notebook`, :mod:`helpers.plots` and
+:mod:`helpers.translation`):
 
 =====================  ==========================================================================
 Chapter                Modules

@@ -27,6 +27,7 @@ CLI_OPTIONS: dict[str, str] = {
     "timezone": "--timezone",
     "max_bad_dates": "--max-bad-dates",
     "as_of": "--as-of",
+    "lang": "--lang",
 }
 
 _WORDS: ContextVar[str] = ContextVar("cvl_option_words", default="python")

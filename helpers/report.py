@@ -66,6 +66,8 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "12_customer_valu
 
 #: The prepared inputs' file inside the temporary report folder (removed before publishing).
 PREPARED_NAME = ".inputs.pickle"
+#: The report notebook in another language, inside the temporary folder (removed too).
+TRANSLATED_NAME = ".report-source.ipynb"
 
 
 # --- running -------------------------------------------------------------------------------------
@@ -120,8 +122,11 @@ def run_report(
     papermill.PapermillExecutionError
         If a cell of the report fails (nothing is written).
     """
+    import nbformat
+
     from helpers.notebook import run_notebook
     from helpers.report_folder import check_output_folder, report_folder
+    from helpers.translation import translate_notebook
 
     started = time.perf_counter()
     internal = {"OUTPUT_DIR", "PREPARED_PATH"}
@@ -137,10 +142,24 @@ def run_report(
             inputs.clear()
         params["OUTPUT_DIR"] = str(building)
         params["PREPARED_PATH"] = str(prepared)
+        source = Path(notebook)
+        if params["LANGUAGE"] != "en":  # the notebook's prose from its catalogue
+            translated, _ = translate_notebook(
+                nbformat.read(source, as_version=4), source.stem, params["LANGUAGE"]
+            )
+            source = building / TRANSLATED_NAME
+            nbformat.write(translated, source)
         results = run_notebook(
-            notebook, building / "report.ipynb", params, progress=progress, kernel_log=False
+            source,
+            building / "report.ipynb",
+            params,
+            cwd=Path(notebook).parent,
+            progress=progress,
+            kernel_log=False,
         )
         prepared.unlink()
+        if source != Path(notebook):
+            source.unlink()
         render_html(building / "report.ipynb", building / "report.html")
     return {**results, "seconds": round(time.perf_counter() - started, 1)}
 
@@ -281,6 +300,13 @@ def _parser() -> argparse.ArgumentParser:
         "(anything else is refused); replaced only when the report has succeeded "
         "(default build/report)",
     )
+    add(
+        "--lang",
+        default=DEFAULTS["LANGUAGE"],
+        metavar="CODE",
+        help="language of the report: en (default) or zh (简体中文: headings, tables, the "
+        "executive summary and the campaigns' reasons)",
+    )
     add("--no-progress", action="store_true", help="no progress bar (for logs and CI)")
     return parser
 
@@ -305,6 +331,7 @@ def _parameters(args: argparse.Namespace) -> dict[str, Any]:
         "MARGIN": args.margin,
         "N_SEGMENTS": args.segments,
         "CHURN_WINDOW_DAYS": args.churn_window,
+        "LANGUAGE": args.lang,
     }
 
 

@@ -36,6 +36,7 @@ import pandas as pd
 from helpers import schema as s
 from helpers.dates import to_timestamp
 from helpers.options import option
+from helpers.translation import check_language
 from helpers.value_formulas import check_discount_rate, check_horizon_months, check_margin_rate
 
 __all__ = [
@@ -72,6 +73,7 @@ DEFAULTS: dict[str, Any] = {
     "MARGIN": None,
     "N_SEGMENTS": 5,
     "CHURN_WINDOW_DAYS": 90,
+    "LANGUAGE": "en",
     "OUTPUT_DIR": None,
     "PREPARED_PATH": None,
 }
@@ -104,6 +106,7 @@ _ARGUMENT = {
     "TIMEZONE": "timezone",
     "MAX_BAD_DATES": "max_bad_dates",
     "AS_OF": "as_of",
+    "LANGUAGE": "lang",
 }
 
 
@@ -296,6 +299,7 @@ def validate_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
         rule(value, f"parameter {name}")
     _check_date_format(params["DATE_FORMAT"])
     _check_text_options(params)
+    params["LANGUAGE"] = check_language(params["LANGUAGE"], _name("LANGUAGE"))
     if params["AS_OF"] is not None:
         try:
             as_of = to_timestamp(params["AS_OF"], "AS_OF")

@@ -26,6 +26,7 @@ on the usual gettext files and code cells and outputs are shared, never copied.
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
 import re
 import sys
@@ -37,9 +38,16 @@ from pathlib import Path
 import nbformat
 import polib
 
+from helpers.translation import (
+    CODE_CATALOGUES,
+    COMMENT,
+    message,
+    split_blocks,
+    translate_markdown,
+)
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_course import ROOT, course_notebooks  # noqa: E402
-from prose_glue import GLUED  # noqa: E402
 
 #: The language of the translation, and where its catalogues live.
 LANGUAGE = "zh_CN"
@@ -52,6 +60,15 @@ GUIDES = [
     (ROOT / "datasets" / "README.md", "datasets-readme"),
     (ROOT / "README.md", "readme"),
 ]
+#: The code's messages (helpers.translation: ``_("...")``, ``N_("...")`` and the question and
+#: hint of every exercise), in two catalogues: the exercises' (helpers/exercises/), and the
+#: rest of helpers' modules with the chapters' code cells.
+CODE = ROOT / "helpers"
+EXERCISES = CODE / "exercises"
+#: The calls whose first argument is a message.
+MESSAGE_CALLS = {"_", "N_", "gettext"}
+#: The calls whose arguments (by position, by name) are messages.
+MESSAGE_ARGUMENTS = {"exercise": (1, 2, "question", "hint")}
 #: The parts of README.md for learners, which the book shows (its home page's introduction and
 #: its page on running the report): name -> (first heading, next heading); "" is the top.
 README_PARTS = {
@@ -61,15 +78,15 @@ README_PARTS = {
 #: A former message this close to a new one (difflib ratio) passes on its translation, fuzzy.
 FUZZY_RATIO = 0.6
 
-FENCE = re.compile(r"^\s*(```|~~~)")
 CODE_SPAN = re.compile(r"`[^`]+`")  # may wrap over a line: compared with spaces collapsed
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
 MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S)
-COMMENT = re.compile(r"<!--.*?-->", re.S)
 #: A number of the prose (as prose_glue's NUMBER_TEXT, without a trailing comma: "1, 2"), with
 #: ASCII boundaries so that a number written against Chinese text counts (共2,495位).
 NUMBER = re.compile(r"(?<![A-Za-z0-9_.])[-−]?\d(?:[\d,]*\d)?(?:\.\d+)?%?(?![A-Za-z0-9_])")
 HEADING = re.compile(r"^(#{1,6})\s")
+#: A field that str.format fills in a code message: "{n:,}", "{currency}".
+FIELD = re.compile(r"(?<!\{)\{[A-Za-z_][^{}]*\}(?!\})")
 #: A month written as a number in a Chinese date (English writes the month as a word).
 CHINESE_MONTH = re.compile(r"(?<![0-9])(?:1[0-2]|0?[1-9])\s*月")
 
@@ -82,73 +99,13 @@ class Block:
     place: str
 
 
-def split_blocks(markdown: str) -> list[tuple[str, bool]]:
-    """Cut Markdown into blocks at blank lines: (text, translatable).
-
-    Fenced code, display math (``$$`` ... ``$$``) and blocks that are only an HTML comment
-    or a rule are kept as they are (not translatable); a fence or a display formula is one
-    block even when it holds blank lines.
-    """
-    blocks: list[tuple[str, bool]] = []
-    lines = markdown.split("\n")
-    current: list[str] = []
-    i = 0
-
-    def close() -> None:
-        if current:
-            text = "\n".join(current)
-            blocks.append((text, _translatable(text)))
-            current.clear()
-
-    while i < len(lines):
-        line = lines[i]
-        fence = FENCE.match(line)
-        if fence or line.strip() == "$$":
-            close()
-            end = fence.group(1) if fence else "$$"
-            j = i + 1
-            while j < len(lines) and not lines[j].strip().startswith(end):
-                j += 1
-            blocks.append(("\n".join(lines[i : j + 1]), False))
-            i = j + 1
-            continue
-        if not line.strip():
-            close()
-            blocks.append((line, False))  # the blank line itself, kept
-        else:
-            current.append(line)
-        i += 1
-    close()
-    return blocks
-
-
-def _translatable(text: str) -> bool:
-    bare = COMMENT.sub("", text).strip()
-    return bool(bare) and bare not in ("---", "***") and not bare.startswith("$$")
-
-
-def join_blocks(blocks: Iterable[str]) -> str:
-    """Put blocks back together (the inverse of :func:`split_blocks`)."""
-    return "\n".join(blocks)
-
-
-def message(block: str) -> str:
-    """The message of a block: the glued numbers taken out, their comments kept."""
-    return GLUED.sub(lambda m: m.group("comment"), block)
-
-
-def refill(translation: str, source: str) -> str:
-    """Put the source block's glued numbers before the same comments in the translation."""
-    numbers = {m.group("comment"): m.group("number") for m in GLUED.finditer(source)}
-    return COMMENT.sub(lambda m: numbers.get(m.group(0), "") + m.group(0), translation)
-
-
 # --- the sources ----------------------------------------------------------------------------
 
 
 def sources() -> list[tuple[Path, str]]:
-    """Every translated source and its catalogue name: the chapters, then the guides."""
-    return [(path, path.stem) for path in course_notebooks()] + GUIDES
+    """Every translated source and its catalogue name: the chapters, the guides, the code."""
+    code = [(CODE, CODE_CATALOGUES[0]), (EXERCISES, CODE_CATALOGUES[1])]
+    return [(path, path.stem) for path in course_notebooks()] + GUIDES + code
 
 
 def readme_parts(text: str) -> dict[str, str]:
@@ -179,11 +136,53 @@ def markdown_texts(path: Path) -> list[tuple[str, str]]:
 
 
 def source_blocks(path: Path) -> list[Block]:
-    """The translatable blocks of a source, in order."""
+    """The translatable blocks of a source, in order (the code's: :func:`code_messages`)."""
+    if path in (CODE, EXERCISES):
+        return code_messages(path)
     out = []
     for place, text in markdown_texts(path):
         out += [Block(message(b), place) for b, ok in split_blocks(text) if ok]
     return out
+
+
+def code_messages(folder: Path) -> list[Block]:
+    """The messages of the modules in ``folder``, file by file (:data:`CODE`: those outside
+    :data:`EXERCISES`, and the chapters' code cells)."""
+    files = sorted(folder.rglob("*.py"))
+    if folder == CODE:
+        files = [f for f in files if EXERCISES not in f.parents]
+    texts = [(f.relative_to(ROOT).as_posix(), f.read_text(encoding="utf-8"), 0) for f in files]
+    for path in course_notebooks() if folder == CODE else []:
+        nb = nbformat.read(path, as_version=4)
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "code":
+                texts.append((f"{path.relative_to(ROOT).as_posix()}:{i}", cell.source, i))
+    out = []
+    for place, text, _cell in texts:
+        # a notebook's magics (%matplotlib) are not Python: blanked, the lines kept
+        source = re.sub(r"(?m)^\s*[%!].*$", "", text)
+        for node in ast.walk(ast.parse(source, filename=place)):
+            for msgid in _call_messages(node):
+                file = place if ".ipynb" in place else f"{place}:{node.lineno}"
+                out.append(Block(msgid, file))
+    return out
+
+
+def _call_messages(node: ast.AST) -> list[str]:
+    """The string constants that a call passes as messages (:data:`MESSAGE_CALLS`, ...)."""
+    if not isinstance(node, ast.Call):
+        return []
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    if name in MESSAGE_CALLS:
+        wanted: tuple = (0,)
+    elif name in MESSAGE_ARGUMENTS:
+        wanted = MESSAGE_ARGUMENTS[name]
+    else:
+        return []
+    given = [a for i, a in enumerate(node.args) if i in wanted]
+    given += [k.value for k in node.keywords if k.arg in wanted]
+    return [a.value for a in given if isinstance(a, ast.Constant) and isinstance(a.value, str)]
 
 
 # --- catalogues -------------------------------------------------------------------------------
@@ -262,21 +261,6 @@ def extract(locale: Path = LOCALE, only: Iterable[str] | None = None) -> list[Pa
 # --- applying ---------------------------------------------------------------------------------
 
 
-def translate(markdown: str, po: polib.POFile, missing: list[str]) -> str:
-    """Translate every block that the catalogue translates (finished, not fuzzy)."""
-    table = {e.msgid: e.msgstr for e in po if e.msgstr and not e.fuzzy}
-    out = []
-    for block, ok in split_blocks(markdown):
-        if ok:
-            translation = table.get(message(block))
-            if translation is None:
-                missing.append(block)
-            else:
-                block = refill(translation, block)
-        out.append(block)
-    return join_blocks(out)
-
-
 def apply(source_dir: Path, out: Path, locale: Path = LOCALE) -> dict[str, int]:
     """Write the translated chapters of ``source_dir`` and the guides into ``out``.
 
@@ -288,23 +272,28 @@ def apply(source_dir: Path, out: Path, locale: Path = LOCALE) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
     left = {}
     for path, name in sources():
+        if path in (CODE, EXERCISES):  # read while the code runs (helpers.translation)
+            continue
         po = read_catalogue(catalogue_path(name, locale)) or polib.POFile()
+        table = {e.msgid: e.msgstr for e in po if e.msgstr and not e.fuzzy}
         missing: list[str] = []
         if path.suffix == ".ipynb":
             nb = nbformat.read(source_dir / path.name, as_version=4)
             for cell in nb.cells:
                 if cell.cell_type == "markdown":
-                    cell.source = translate(cell.source, po, missing)
+                    cell.source = translate_markdown(cell.source, table, missing)
             nb.metadata.setdefault("customer_value_lab", {})["language"] = LANGUAGE
             nbformat.write(nb, out / path.name)
         elif path == ROOT / "README.md":  # the learners' parts, one file each
             for part, text in readme_parts(path.read_text(encoding="utf-8")).items():
                 target = out / f"README.{part}.md"
-                target.write_text(translate(text, po, missing), encoding="utf-8")
+                target.write_text(translate_markdown(text, table, missing), encoding="utf-8")
         else:
             target = out / path.relative_to(ROOT)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(translate(path.read_text(encoding="utf-8"), po, missing), "utf-8")
+            target.write_text(
+                translate_markdown(path.read_text(encoding="utf-8"), table, missing), "utf-8"
+            )
         left[name] = len(missing)
     return left
 
@@ -320,6 +309,8 @@ def invariants(text: str) -> dict[str, Counter]:
     rest = CODE_SPAN.sub(" ", rest)
     math = MATH.findall(rest)
     rest = MATH.sub(" ", rest)
+    fields = FIELD.findall(rest)
+    rest = FIELD.sub(" ", rest)
     links = LINK_TARGET.findall(rest)
     rest = LINK_TARGET.sub("] ", rest)
     rest = CHINESE_MONTH.sub("月", rest)  # "3月1日" for "1 March": the month is a word in English
@@ -329,6 +320,7 @@ def invariants(text: str) -> dict[str, Counter]:
         "glue comments": Counter(comments),
         "code spans": Counter(code),
         "formulas": Counter(math),
+        "fields": Counter(fields),
         "link targets": Counter(links),
         "numbers": Counter(numbers),
         "heading level": Counter([heading.group(1)] if heading else []),

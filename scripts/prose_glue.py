@@ -33,13 +33,11 @@ import nbformat
 
 from helpers.notebook import notebook_results
 
-#: A number as the prose writes it: sign, thousands separators, decimals, percent.
-NUMBER_TEXT = r"[-−]?\d[\d,]*(?:\.\d+)?%?"
-#: The number a glue comment fills, and the comment.
-GLUED = re.compile(
-    rf"(?P<number>{NUMBER_TEXT})"
-    r"(?P<comment><!--\s*glue:\s*(?P<expr>[^|]*?)\s*(?:\|\s*(?P<spec>[^|]*?)\s*)?-->)"
-)
+# A number as the prose writes it (sign, thousands separators, decimals, percent), and the
+# number a glue comment fills with the comment: defined with the translations, which keep
+# glued numbers out of their messages.
+from helpers.translation import GLUED, NUMBER_TEXT  # noqa: I001
+
 #: A glue comment, with or without a number before it (to find misplaced ones).
 COMMENT = re.compile(r"<!--\s*glue:.*?-->", re.S)
 #: Builtins a glue expression may call.

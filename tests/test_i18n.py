@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import i18n  # noqa: E402
 
+from helpers import translation  # noqa: E402
+
 # --- the pieces, by hand ------------------------------------------------------------------------
 
 
@@ -21,8 +23,8 @@ def test_blocks_keep_code_and_display_math_whole_and_join_back():
         "## 1. Title\n\nA paragraph\non two lines.\n\n```python\nx = 1\n\ny = 2\n```\n\n"
         "$$\na = b\n$$\n\n<!-- a comment only -->\n\n- a list\n- of two"
     )
-    blocks = i18n.split_blocks(text)
-    assert i18n.join_blocks(b for b, _ in blocks) == text
+    blocks = translation.split_blocks(text)
+    assert translation.join_blocks(b for b, _ in blocks) == text
     translatable = [b for b, ok in blocks if ok]
     assert translatable == ["## 1. Title", "A paragraph\non two lines.", "- a list\n- of two"]
     assert "```python\nx = 1\n\ny = 2\n```" in [b for b, ok in blocks if not ok]
@@ -30,12 +32,15 @@ def test_blocks_keep_code_and_display_math_whole_and_join_back():
 
 def test_a_glued_number_is_not_in_the_message_and_comes_back_from_the_source():
     source = "The churn rate is 0.557<!-- glue: churn_rate | .3f --> today."
-    msgid = i18n.message(source)
+    msgid = translation.message(source)
     assert msgid == "The churn rate is <!-- glue: churn_rate | .3f --> today."
     chinese = "今天的流失率是<!-- glue: churn_rate | .3f -->。"
-    assert i18n.refill(chinese, source) == "今天的流失率是0.557<!-- glue: churn_rate | .3f -->。"
+    assert (
+        translation.refill(chinese, source)
+        == "今天的流失率是0.557<!-- glue: churn_rate | .3f -->。"
+    )
     # a re-run that changes the number changes neither the message nor the translation
-    assert i18n.message(source.replace("0.557", "0.561")) == msgid
+    assert translation.message(source.replace("0.557", "0.561")) == msgid
 
 
 def test_a_changed_english_block_keeps_its_translation_marked_fuzzy():
@@ -102,11 +107,12 @@ def test_apply_translates_a_notebook_and_leaves_its_code_alone(tmp_path):
         )
     )
     missing: list[str] = []
-    text = i18n.translate(nb.cells[0].source, po, missing)
+    table = {e.msgid: e.msgstr for e in po}
+    text = translation.translate_markdown(nb.cells[0].source, table, missing)
     assert text == "## 1. 比率\n\n比率是0.25<!-- glue: r | .2f -->。" and missing == []
-    assert i18n.translate("Untranslated.", po, missing) == "Untranslated." and missing == [
-        "Untranslated."
-    ]
+    assert translation.translate_markdown(
+        "Untranslated.", table, missing
+    ) == "Untranslated." and missing == ["Untranslated."]
 
 
 # --- the real catalogues ------------------------------------------------------------------------
@@ -115,7 +121,8 @@ def test_apply_translates_a_notebook_and_leaves_its_code_alone(tmp_path):
 def test_every_chapter_and_guide_has_a_catalogue():
     names = {name for _, name in i18n.sources()}
     assert {p.stem for p in i18n.LOCALE.glob("*.po")} == names
-    assert len(names) == len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))) + 5
+    # the chapters, five guides and the two catalogues of the code's messages
+    assert len(names) == len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))) + 7
 
 
 def test_every_message_is_translated_faithfully_and_in_step_with_its_source():

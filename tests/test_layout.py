@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "helpers"
 
 #: Modules every chapter may use without teaching them.
-COMMON = {"datasets", "dates", "exercises", "notebook", "plots", "checks"}
+COMMON = {"datasets", "dates", "exercises", "notebook", "plots", "checks", "translation"}
 
 #: Modules no chapter teaches, and why.
 SUPPORT = {
@@ -30,6 +30,7 @@ SUPPORT = {
     "notebook": "recording a chapter's results",
     "plots": "the figures",
     "options": "naming a setting as the report command's option",
+    "translation": "the messages and prose in the learner's language (gettext catalogues)",
     **{
         name: "a part of the synthetic shop (helpers.synthetic)"
         for name in (

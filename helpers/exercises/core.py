@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as s
+from helpers.translation import N_
+from helpers.translation import gettext as _
 
 __all__ = [
     "CheckResult",
@@ -43,12 +45,14 @@ __all__ = [
 ]
 
 Status = Literal["correct", "not yet", "cannot check"]
+#: The statuses, as messages (a verdict is shown in the current language).
+_STATUSES = (N_("correct"), N_("not yet"), N_("cannot check"))
 
 #: The dataset name that the checks know (a notebook's default ``DATASET``).
 DEFAULT_DATASET = "synthetic"
 
-UNKNOWN_DATA = (
-    "this check only knows the answer on the course's default data (the embedded synthetic "
+UNKNOWN_DATA = N_(
+    "This check only knows the answer on the course's default data (the embedded synthetic "
     "dataset with the chapter's default parameters), and your answer was computed on other "
     "data. Run the notebook on its defaults to check it, or compare with the solution."
 )
@@ -249,17 +253,18 @@ def _plain(value: Any) -> Any:
 
 
 def _kind(value: Any) -> str:
+    """Say the kind of answer an exercise expects, in words (in the current language)."""
     if isinstance(value, bool):
-        return "True or False"
+        return _("True or False")
     if isinstance(value, numbers.Real):
-        return "a number"
+        return _("a number")
     if isinstance(value, str):
-        return "a text"
+        return _("a text")
     if isinstance(value, Mapping):
-        return "a dict (or Series)"
+        return _("a dict (or Series)")
     if isinstance(value, frozenset):
-        return "a set of labels (any order)"
-    return f"a sequence of {len(value)} values"
+        return _("a set of labels (any order)")
+    return _("a sequence of {n} values").format(n=len(value))
 
 
 def _same_kind(answer: Any, expected: Any) -> bool:
@@ -318,7 +323,8 @@ class CheckResult:
     status : {"correct", "not yet", "cannot check"}
         The verdict.
     message : str
-        What to do next (a hint, or why the answer cannot be checked).
+        What to do next (a hint, or why the answer cannot be checked), in the language of
+        :mod:`helpers.translation` when the check ran.
     """
 
     exercise_id: str
@@ -329,7 +335,12 @@ class CheckResult:
         return self.status == "correct"
 
     def __str__(self) -> str:
-        return f"Exercise {self.exercise_id}: {self.status}. {self.message}".rstrip()
+        status = _(self.status)  # the statuses are messages: see _STATUSES
+        return (
+            _("Exercise {id}: {status}. {message}")
+            .format(id=self.exercise_id, status=status, message=self.message)
+            .rstrip()
+        )
 
     def __repr__(self) -> str:
         return str(self)
@@ -361,11 +372,14 @@ def check(exercise_id: str, answer: Any, data: pd.DataFrame | str | None = None)
         If there is no exercise ``exercise_id``.
     """
     item = get_exercise(exercise_id)
+    hint = _(item.hint)
     if not _is_default(data):
-        return CheckResult(exercise_id, "cannot check", UNKNOWN_DATA[0].upper() + UNKNOWN_DATA[1:])
+        return CheckResult(exercise_id, "cannot check", _(UNKNOWN_DATA))
     if answer is Ellipsis or answer is None:
         return CheckResult(
-            exercise_id, "not yet", f"Replace the `...` with your answer. Hint: {item.hint}"
+            exercise_id,
+            "not yet",
+            _("Replace the `...` with your answer. Hint: {hint}").format(hint=hint),
         )
     expected = expected_answer(exercise_id)
     given = answer
@@ -375,11 +389,13 @@ def check(exercise_id: str, answer: Any, data: pd.DataFrame | str | None = None)
     except (TypeError, ValueError):
         correct = False
     if correct:
-        return CheckResult(exercise_id, "correct", "Well done.")
+        return CheckResult(exercise_id, "correct", _("Well done."))
     if _same_kind(given, expected):
-        return CheckResult(exercise_id, "not yet", f"Not this value. Hint: {item.hint}")
+        return CheckResult(
+            exercise_id, "not yet", _("Not this value. Hint: {hint}").format(hint=hint)
+        )
     return CheckResult(
         exercise_id,
         "not yet",
-        f"The answer should be {_kind(expected)}. Hint: {item.hint}",
+        _("The answer should be {kind}. Hint: {hint}").format(kind=_kind(expected), hint=hint),
     )
