@@ -82,6 +82,14 @@ def test_read_back_equals_what_was_made(tmp_path):
     assert back.future_end == small.future_end
 
 
+def test_the_committed_folder_reads_as_the_uk_shop():
+    # written before there were markets: meta.json names none, and it is the UK shop in pounds
+    assert "market" not in json.loads((COMMITTED / "meta.json").read_text(encoding="utf-8"))
+    back = read_synthetic(COMMITTED)
+    assert (back.market, back.currency) == ("uk", "£")
+    assert make_synthetic(n_customers=40, market="uk").currency == "£"
+
+
 def test_same_seed_same_data_other_seed_other_data():
     a, b, c = (make_synthetic(seed=seed, n_customers=50) for seed in (1, 1, 2))
     pd.testing.assert_frame_equal(a.order_lines, b.order_lines)
