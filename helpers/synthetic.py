@@ -45,9 +45,13 @@ wechat and store, and service contacts by wechat, app_chat, phone and sms, all c
 yuan; and customers with ``sms_opt_in``, ``wechat_opt_in`` (``marketing_opt_in`` is either
 of them; ``email`` stays a placeholder address, not a marketing channel) and
 ``birthday_calendar`` ("lunar" for about a third, more among older customers; ``birth_date``
-stays Gregorian). :attr:`RetailData.market` and :attr:`RetailData.currency` say which. The UK
-shop draws exactly the random numbers it always drew; prospects, the subscription club and
-the campaign are drawn as in the UK shop (with the market's products and purchases).
+stays Gregorian); customers also sign up following the daily season.
+:attr:`RetailData.market` and :attr:`RetailData.currency` say which market, and
+``meta.json`` records a market other than the UK. The UK shop draws exactly the random
+numbers it always drew. The campaign is drawn from the market's purchases; the prospects
+still get the UK shop's regions, channels and calendar (their first-year spend comes from
+the market's catalogue, in its currency), and the gift box club keeps its monthly price of
+25 (yuan in the Chinese shop).
 
 Dates of order lines are kept as text (``YYYY-MM-DD HH:MM:SS``), as a CSV would give them, so
 that the bad dates survive; :func:`helpers.datasets.load_synthetic` parses them.

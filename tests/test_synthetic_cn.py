@@ -18,6 +18,7 @@ from helpers import schema
 from helpers.cleaning import clean_transactions
 from helpers.datasets import load_synthetic
 from helpers.synthetic import main, make_synthetic, read_synthetic, write_synthetic
+from helpers.synthetic_markets import cn_season, spring_festival
 
 N = 1500
 SEED = 11
@@ -50,6 +51,33 @@ def mean_per_day(counts: pd.Series, first: str, last: str) -> float:
 
 
 # --- the calendar -------------------------------------------------------------------------------
+
+
+def test_spring_festival_dates_are_the_published_ones():
+    published = ["2023-01-22", "2024-02-10", "2025-01-29", "2026-02-17"]
+    assert [spring_festival(y) for y in (2023, 2024, 2025, 2026)] == [
+        pd.Timestamp(d) for d in published
+    ]
+
+
+@pytest.mark.parametrize(
+    ("day", "factor"),
+    [
+        ("2024-10-05 13:20", 1.0),  # an ordinary day
+        ("2024-11-11 09:00", 6.0),  # 双11
+        ("2024-10-20 00:00", 1.5),  # its presale
+        ("2024-06-18 23:59", 3.5),  # 618
+        ("2024-06-01 10:00", 1.2),  # the start of its build-up
+        ("2024-12-12 12:00", 2.5),  # 双12
+        ("2024-02-13 08:00", 0.25),  # the holiday week of 2024-02-10
+        ("2024-02-07 08:00", 0.8),  # three days before: couriers stopping
+        ("2023-01-01 08:00", 1.4),  # 21 days before 2023-01-22: the 年货节 starts
+        ("2026-01-27 08:00", 1.4),  # 21 days before 2026-02-17
+        ("2025-12-31 08:00", 1.0),  # 48 days before 2026-02-17: ordinary
+    ],
+)
+def test_daily_factors_are_the_specified_ones(day, factor):
+    assert cn_season(pd.DatetimeIndex([day]))[0] == pytest.approx(factor)
 
 
 @pytest.mark.parametrize("year", sorted(SPRING_FESTIVAL))
