@@ -402,9 +402,10 @@ def _read_table(path: str, columns: Sequence[str], table: str, params: Mapping[s
     for column in (s.BIRTH_DATE, s.SIGNUP_DATE):
         if column in df:
             df[column] = pd.to_datetime(df[column], errors="coerce", format="ISO8601")
-    if s.MARKETING_OPT_IN in df and not pd.api.types.is_bool_dtype(df[s.MARKETING_OPT_IN]):
-        text = df[s.MARKETING_OPT_IN].astype("str").str.strip().str.lower()
-        df[s.MARKETING_OPT_IN] = text.isin({"true", "1", "yes", "y", "t"})
+    for consent in (s.MARKETING_OPT_IN, s.SMS_OPT_IN, s.WECHAT_OPT_IN):
+        if consent in df and not pd.api.types.is_bool_dtype(df[consent]):
+            text = df[consent].astype("str").str.strip().str.lower()
+            df[consent] = text.isin({"true", "1", "yes", "y", "t"})  # consent only when said
     return df
 
 

@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -58,6 +59,7 @@ __all__ = [
     "split_blocks",
     "translate_markdown",
     "translate_notebook",
+    "using_language",
 ]
 
 #: The languages: code -> (gettext locale, name). English is the source.
@@ -137,6 +139,26 @@ def set_language(language: str) -> None:
     _language[:] = [check_language(language)]
 
 
+@contextmanager
+def using_language(language: str) -> Iterator[None]:
+    """Speak ``language`` inside a ``with`` block, and the language before it after.
+
+    Examples
+    --------
+    >>> with using_language("zh"):
+    ...     gettext("correct")
+    '正确'
+    >>> gettext("correct")
+    'correct'
+    """
+    before = list(_language)
+    set_language(language)
+    try:
+        yield
+    finally:
+        _language[:] = before
+
+
 def get_language() -> str:
     """Return the current language code: :func:`set_language`'s, else ``CVL_LANG``'s, else en."""
     if _language:
@@ -198,8 +220,8 @@ def split_blocks(markdown: str) -> list[tuple[str, bool]]:
 
     Examples
     --------
-    >>> split_blocks("# Title\\n\\nSome text.\\n<!-- a note -->")
-    [('# Title', True), ('', False), ('Some text.\\n<!-- a note -->', True)]
+    >>> split_blocks("# Title\n\nSome text.\n<!-- a note -->")
+    [('# Title', True), ('', False), ('Some text.\n<!-- a note -->', True)]
     """
     blocks: list[tuple[str, bool]] = []
     lines = markdown.split("\n")

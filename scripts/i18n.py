@@ -260,6 +260,37 @@ def extract(locale: Path = LOCALE, only: Iterable[str] | None = None) -> list[Pa
 
 # --- applying ---------------------------------------------------------------------------------
 
+#: The tag of the cell that a translated notebook starts its code with: it sets helpers'
+#: language, so that the exercise checks answer in it (the book leaves the cell out).
+LANGUAGE_TAG = "language"
+#: A recorded verdict of an exercise check (the course records its solutions' verdicts).
+VERDICT = re.compile(r"Exercise (?P<id>\d\d\.\d+): correct\. Well done\.")
+
+
+def language_cell() -> nbformat.NotebookNode:
+    """The first code cell of a translated notebook: helpers speak its language."""
+    cell = nbformat.v4.new_code_cell(
+        "from helpers import translation\n\n"
+        'translation.set_language("zh")  # 练习检查的结论和提示用中文',
+        metadata={"tags": ["remove-cell", LANGUAGE_TAG]},
+    )
+    cell.id = LANGUAGE_TAG  # a fixed id: the same notebook every time
+    return cell
+
+
+def translate_verdicts(cell: nbformat.NotebookNode) -> None:
+    """Write an exercise check's recorded verdict as the check says it in the translation."""
+    from helpers.exercises import CheckResult
+    from helpers.translation import gettext, using_language
+
+    for output in cell.get("outputs", []):
+        data = output.get("data", {})
+        match = VERDICT.fullmatch(str(data.get("text/plain", "")))
+        if match:
+            with using_language("zh"):
+                verdict = CheckResult(match["id"], "correct", gettext("Well done."))
+                data["text/plain"] = str(verdict)
+
 
 def apply(source_dir: Path, out: Path, locale: Path = LOCALE) -> dict[str, int]:
     """Write the translated chapters of ``source_dir`` and the guides into ``out``.
@@ -282,6 +313,10 @@ def apply(source_dir: Path, out: Path, locale: Path = LOCALE) -> dict[str, int]:
             for cell in nb.cells:
                 if cell.cell_type == "markdown":
                     cell.source = translate_markdown(cell.source, table, missing)
+                else:
+                    translate_verdicts(cell)
+            first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+            nb.cells.insert(first_code, language_cell())
             nb.metadata.setdefault("customer_value_lab", {})["language"] = LANGUAGE
             nbformat.write(nb, out / path.name)
         elif path == ROOT / "README.md":  # the learners' parts, one file each

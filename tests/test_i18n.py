@@ -135,10 +135,23 @@ def test_the_chinese_notebooks_are_the_english_ones_with_translated_markdown(tmp
     assert all(count == 0 for count in left.values()), left
     english = nbformat.read(ROOT / "notebooks" / "04_rfm.ipynb", as_version=4)
     chinese = nbformat.read(tmp_path / "04_rfm.ipynb", as_version=4)
+    # one cell more, before the first code cell: the exercise checks speak Chinese
+    first = next(i for i, c in enumerate(english.cells) if c.cell_type == "code")
+    added = chinese.cells.pop(first)
+    assert "language" in added.metadata.tags and 'set_language("zh")' in added.source
     assert len(english.cells) == len(chinese.cells)
+    verdicts = 0
     for a, b in zip(english.cells, chinese.cells, strict=True):
-        if a.cell_type == "code":
+        if a.cell_type == "code" and "exercises.check(" in a.source:
+            # the recorded verdict as the check says it in Chinese: the same exercise id
+            said = a.outputs[0]["data"]["text/plain"]
+            assert said.startswith("Exercise 04.") and said.endswith("correct. Well done.")
+            chinese_said = b.outputs[0]["data"]["text/plain"]
+            assert said[9:13] in chinese_said and "Well done" not in chinese_said
+            verdicts += 1
+        elif a.cell_type == "code":
             assert (a.source, a.outputs) == (b.source, b.outputs)
+    assert verdicts >= 3
     prose = "".join(c.source for c in chinese.cells if c.cell_type == "markdown")
     assert sum("\u4e00" <= ch <= "\u9fff" for ch in prose) > 2000
     assert chinese.metadata["customer_value_lab"]["language"] == "zh_CN"

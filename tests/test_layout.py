@@ -37,6 +37,7 @@ SUPPORT = {
             "synthetic_campaign",
             "synthetic_customers",
             "synthetic_dirt",
+            "synthetic_markets",
             "synthetic_products",
             "synthetic_prospects",
             "synthetic_subscriptions",
