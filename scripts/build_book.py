@@ -78,6 +78,12 @@ TEXTS = {
         "hide": "Hide the solution",
         "other": "中文版",
         "chapter": "(chapter {})",
+        "gallery": "# Gallery\n\nEvery figure of the course, chapter by chapter.",
+        "api": "# API reference\n\nEvery public function and class of the `helpers` package, "
+        "from its docstring.",
+        "api_chapters": "## Modules by chapter\n\n| Chapter | Modules |",
+        "api_all": "## All modules",
+        "benchmarks": "",
     },
     "zh": {
         "language": "zh_CN",
@@ -96,6 +102,13 @@ TEXTS = {
         "hide": "隐藏参考答案",
         "other": "English",
         "chapter": "（第 {} 章）",
+        "gallery": "# 图库\n\n课程中的全部图表，按章排列；图中的标注保持英文。",
+        "api": "# API 参考\n\n`helpers` 包中每个公开函数和类的说明，取自其文档字符串"
+        "（文档字符串为英文，与代码一起维护）。",
+        "api_chapters": "## 各章讲授的模块\n\n| 章 | 模块 |",
+        "api_all": "## 全部模块",
+        "benchmarks": "# 基准测试结果\n\n> 本页由 `make bench` 自动生成，保持英文原样：表中的"
+        "数字是测得的结果，“met”表示达到目标，“missed”表示未达到。",
     },
 }
 #: A Markdown link's target.
@@ -288,10 +301,10 @@ def report_page(part: str) -> str:
     return "#" + part.strip()[2:].replace("\n### ", "\n## ") + "\n"
 
 
-def gallery_page(chapters: list[Path], images: Path) -> str:
+def gallery_page(chapters: list[Path], images: Path, lang: str = "en") -> str:
     """A page of every figure of the chapters, each linked to its chapter."""
     images.mkdir(parents=True, exist_ok=True)
-    lines = ["# Gallery", "", "Every figure of the course, chapter by chapter.", ""]
+    lines = [TEXTS[lang]["gallery"], ""]
     for path in chapters:
         notebook = nbformat.read(path, as_version=4)
         title, _ = title_and_goal(path)
@@ -323,7 +336,7 @@ def gallery_page(chapters: list[Path], images: Path) -> str:
     return "\n".join(lines)
 
 
-def api_page() -> str:
+def api_page(lang: str = "en") -> str:
     """The API reference: which chapter teaches which module, then one page per module."""
     from helpers import CHAPTER_MODULES
 
@@ -332,12 +345,10 @@ def api_page() -> str:
         for chapter, names in CHAPTER_MODULES.items()
     }
     rows = "\n".join(f"| {chapter} | {text} |" for chapter, text in links.items())
+    words = TEXTS[lang]
     return (
-        "# API reference\n\n"
-        "Every public function and class of the `helpers` package, from its docstring.\n\n"
-        "## Modules by chapter\n\n"
-        f"| Chapter | Modules |\n|---|---|\n{rows}\n\n"
-        "## All modules\n\n"
+        f"{words['api']}\n\n{words['api_chapters']}\n|---|---|\n{rows}\n\n"
+        f"{words['api_all']}\n\n"
         "```{eval-rst}\n.. autosummary::\n   :toctree: api\n   :recursive:\n\n   helpers\n```\n"
     )
 
@@ -388,10 +399,13 @@ def write_guides(
     data = (root / "datasets" / "README.md").read_text(encoding="utf-8")
     (src / "data.md").write_text(relink(data, "datasets"), encoding="utf-8")
     results = (ROOT / "benchmarks" / "RESULTS.md").read_text(encoding="utf-8")
-    (src / "benchmarks.md").write_text(relink(results, "benchmarks"), encoding="utf-8")
-    gallery = gallery_page([] if student else chapters, src / "gallery")
+    page = relink(results, "benchmarks")
+    if TEXTS[lang]["benchmarks"]:  # the page's title and a word on why it stays English
+        page = TEXTS[lang]["benchmarks"] + "\n\n" + page.split("\n", 1)[1].lstrip()
+    (src / "benchmarks.md").write_text(page, encoding="utf-8")
+    gallery = gallery_page([] if student else chapters, src / "gallery", lang)
     (src / "gallery.md").write_text(gallery, encoding="utf-8")
-    (src / "api.md").write_text(api_page(), encoding="utf-8")
+    (src / "api.md").write_text(api_page(lang), encoding="utf-8")
 
 
 def assemble(
