@@ -17,7 +17,14 @@ on the usual gettext files and code cells and outputs are shared, never copied.
   ``scripts/prose_glue.py``) is not part of the message: the message keeps the comment, and
   ``apply`` writes the English source's current number before it. Re-running a chapter never
   makes its translation stale.
-- ``apply`` writes the translated notebooks (code cells and outputs as executed) and guides.
+- The code's messages (exercise questions, hints and verdicts; the report's words) are two
+  catalogues more, ``helpers.po`` and ``helpers-exercises.po``: ``extract`` collects every
+  ``_("...")``, ``N_("...")`` and exercise question and hint from helpers' modules and the
+  chapters' code cells, and :mod:`helpers.translation` reads them while the code runs (a
+  field such as ``{n:,}`` must survive the translation).
+- ``apply`` writes the translated notebooks (code cells and outputs as executed) and guides;
+  a translated notebook's first code cell sets helpers' language, and the exercise checks'
+  recorded verdicts are written as the check says them in the translation.
 - ``check`` fails on an untranslated or fuzzy message, a catalogue that ``extract`` would
   change, and a translation that does not keep the source's numbers, code spans, formulas,
   link targets, glue comments and heading level.
