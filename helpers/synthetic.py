@@ -48,10 +48,12 @@ of them; ``email`` stays a placeholder address, not a marketing channel) and
 stays Gregorian); customers also sign up following the daily season.
 :attr:`RetailData.market` and :attr:`RetailData.currency` say which market, and
 ``meta.json`` records a market other than the UK. The UK shop draws exactly the random
-numbers it always drew. The campaign is drawn from the market's purchases; the prospects
-still get the UK shop's regions, channels and calendar (their first-year spend comes from
-the market's catalogue, in its currency), and the gift box club keeps its monthly price of
-25 (yuan in the Chinese shop).
+numbers it always drew. The campaign, the prospects and the gift box club are the
+market's too: the campaign is drawn from the market's purchases and calendar (its offer,
+told as an e-mail in :mod:`helpers.synthetic_campaign`, would go by SMS or WeChat in the
+Chinese shop; no table records the channel); the prospects have the market's regions,
+channels and calendar and spend in its currency; the club costs ¥199 a month (£25 in the
+UK shop).
 
 Dates of order lines are kept as text (``YYYY-MM-DD HH:MM:SS``), as a CSV would give them, so
 that the bad dates survive; :func:`helpers.datasets.load_synthetic` parses them.
@@ -180,8 +182,9 @@ def make_synthetic(
         (£, a Christmas season by month); "cn" a Chinese online shop (¥ on Chinese price
         points, a daily calendar with 春节, 618, 双11 and 双12, Chinese regions, categories
         and descriptions, acquisition by search, douyin, referral, wechat and store, service
-        contacts by wechat, app_chat, phone and sms, and customers with ``sms_opt_in``,
-        ``wechat_opt_in`` and ``birthday_calendar``).
+        contacts by wechat, app_chat, phone and sms, customers with ``sms_opt_in``,
+        ``wechat_opt_in`` and ``birthday_calendar``, prospects of the same kind and a
+        gift box club at ¥199 a month).
 
     Returns
     -------
@@ -341,8 +344,10 @@ def make_synthetic(
         end_ts,
         where,
     )
-    prospects = prospect_tables(seed, n_prospects(n_customers), start_ts, end_ts, products, pairs)
-    subscriptions = subscription_tables(seed, customers, start_ts, end_ts)
+    prospects = prospect_tables(
+        seed, n_prospects(n_customers), start_ts, end_ts, products, pairs, market=where
+    )
+    subscriptions = subscription_tables(seed, customers, start_ts, end_ts, market=where)
     return RetailData(
         order_lines=order_lines,
         customers=customers,

@@ -142,6 +142,13 @@ def personas() -> pd.DataFrame:
         (beta-distributed), mean ``products_per_invoice`` and ``quantity_per_line``,
         ``return_rate`` (share of invoices returned), median ``annual_income``,
         ``favourite_categories`` and a short ``description``.
+
+    Notes
+    -----
+    The table speaks of the UK shop: in the Chinese shop (``market="cn"``) incomes are
+    three times these, in yuan, the favourite categories are the Chinese ones in the same
+    positions (厨房用品 for Kitchen, ...), and the bargain hunters shop the festivals of its
+    calendar (双11 above all) rather than Christmas (:mod:`helpers.synthetic_markets`).
     """
     return pd.DataFrame(
         {

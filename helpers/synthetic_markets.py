@@ -18,7 +18,8 @@ channel weights and favourite categories apply position by position.
   municipalities; acquisition by search, Douyin, referral, WeChat and store; a catalogue in
   Chinese on Chinese price points (9.9, 19.9, 59, 129, ...); service by SMS, WeChat, phone and
   in-app chat; customers who sign up (place a first order) following the season, with SMS
-  and WeChat consent and a birthday calendar (gregorian or lunar).
+  and WeChat consent and a birthday calendar (gregorian or lunar); a gift box club at ¥199 a
+  month (the UK shop's: £25).
 
 The Spring Festival's Gregorian date comes from :mod:`borax`'s lunar calendar (1900-2100).
 """
@@ -88,6 +89,9 @@ class Market:
     seasonal_signups : bool
         Customers sign up (place their first order) on days drawn with the season's weights
         rather than evenly.
+    box_price, box_margin : float
+        What a box of the gift box club (:mod:`helpers.synthetic_subscriptions`) costs the
+        subscriber each month, and the shop's margin on it, in the currency.
     """
 
     name: str
@@ -111,6 +115,8 @@ class Market:
     age_mean: float
     chinese_consent: bool
     seasonal_signups: bool
+    box_price: float
+    box_margin: float
 
 
 def uk_season(times: pd.DatetimeIndex | np.ndarray) -> np.ndarray:
@@ -258,6 +264,8 @@ UK = Market(
     age_mean=42.0,
     chinese_consent=False,
     seasonal_signups=False,
+    box_price=25.0,
+    box_margin=10.0,
 )
 
 #: Chinese retail price points, in yuan: x.9 below 20, then whole yuan ending in 9.
@@ -312,6 +320,9 @@ CN = Market(
     age_mean=36.0,
     chinese_consent=True,
     seasonal_signups=True,
+    # a monthly box on a price point, with the UK box's 40% margin
+    box_price=199.0,
+    box_margin=80.0,
 )
 
 #: The markets by name.

@@ -6,7 +6,10 @@ the attributes the customers table has about who someone is: ``birth_date``, ``g
 ``region``, ``annual_income`` and ``acquisition_channel`` (the channel through which the
 prospect came, and would join). They are drawn by the shop's own customer generator, so
 from the same persona mix, with the same persona-dependent incomes and channels, and
-about two prospects for every three customers.
+about two prospects for every three customers. In the Chinese shop (``market="cn"``)
+they have its regions, channels and incomes, sign up and would buy by its calendar, and
+spend in yuan; the list has the same columns in both markets (the customers' consent
+flags and birthday calendar are drawn but not kept).
 
 ``prospects_truth`` is the answer key, hidden from a model: each prospect's ``persona``,
 the purchase rate, dropout probability and spending capacity they would have as a
@@ -30,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as s
+from helpers.synthetic_markets import Market, get_market
 
 __all__ = ["PROSPECT_ID", "prospect_tables", "n_prospects"]
 
@@ -51,6 +55,8 @@ def prospect_tables(
     end: pd.Timestamp,
     products: pd.DataFrame,
     pairs: np.ndarray,
+    *,
+    market: str | Market = "uk",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Draw the prospects and their truth (see the module notes).
 
@@ -67,6 +73,9 @@ def prospect_tables(
         The shop's products, with their popularity (``_popularity``), as the baskets use them.
     pairs : numpy.ndarray
         The planted product pairs (row positions), as the baskets use them.
+    market : {"uk", "cn"} or Market, default "uk"
+        The shop's market (:mod:`helpers.synthetic_markets`): the prospects' regions,
+        channels, incomes and ages, and the calendar of their signups and first year.
 
     Returns
     -------
@@ -79,8 +88,9 @@ def prospect_tables(
     # the shop's own generators; imported here because helpers.synthetic imports this module
     from helpers import synthetic as shop
 
+    where = get_market(market)
     rng = np.random.default_rng([seed, 30])
-    people, persona = shop.make_customers(rng, n, start, end)
+    people, persona = shop.make_customers(rng, n, start, end, market=where)
     ids = np.array([f"PR{10001 + i}" for i in range(n)], dtype=object)
     prospects = people[list(_COLUMNS)].copy()
     prospects.insert(0, PROSPECT_ID, ids)
@@ -96,7 +106,7 @@ def prospect_tables(
     join = end + pd.Timedelta(days=1)
     year_end = join + pd.Timedelta(days=364)
     owner, _, _ = shop.purchase_times(
-        rng, pd.DatetimeIndex(np.repeat(join, n)), rate, dropout, power, year_end
+        rng, pd.DatetimeIndex(np.repeat(join, n)), rate, dropout, power, year_end, market=where
     )
     capacity = people[s.SPENDING_CAPACITY].to_numpy()
     lines = shop.make_baskets(rng, persona[owner], capacity[owner], products, pairs)
@@ -111,7 +121,7 @@ def prospect_tables(
     # expected orders: the first on joining, then Poisson(L) candidates, each made while the
     # customer stays (left with probability p after every purchase)
     days = pd.date_range(join, year_end)
-    weeks = (shop.season(days)[None, :] ** power[:, None]).sum(axis=1) / 7
+    weeks = (shop.season(days, where)[None, :] ** power[:, None]).sum(axis=1) / 7
     load = rate * weeks
     expected = 1 + (1 - dropout) / dropout * -np.expm1(-load * dropout)
     truth = pd.DataFrame(

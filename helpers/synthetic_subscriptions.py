@@ -1,12 +1,14 @@
 """The synthetic shop's subscription: a monthly gift box club, with known churn probabilities.
 
 Over the two observed years the shop also sells a subscription, "the gift box club": a box
-a month at :data:`MONTHLY_PRICE` pounds, of which :data:`MONTHLY_MARGIN` is margin. About
-as many people take it as the shop has customers; they sign up on a day between the 1st
-and the 28th of a month, more of them as the club grows and most in December (gifts). A
-subscriber pays on signing up and then on the same day of every following month until
-they cancel. That is the contractual setting of the shifted-beta-geometric model
-(:mod:`helpers.retention`), and the subscribers are drawn from its story:
+a month at the market's price, of which part is margin (:mod:`helpers.synthetic_markets`:
+in the UK shop :data:`MONTHLY_PRICE` = 25 pounds with :data:`MONTHLY_MARGIN` = 10; in the
+Chinese shop 199 yuan with 80). About as many people take it as the shop has customers;
+they sign up on a day between the 1st and the 28th of a month, more of them as the club
+grows and most in December (gifts; in both markets). A subscriber pays on signing up and
+then on the same day of every following month until they cancel. That is the contractual
+setting of the shifted-beta-geometric model (:mod:`helpers.retention`), and the
+subscribers are drawn from its story:
 
 - each subscriber has their own probability theta of not renewing, the same every month,
   drawn from beta(:data:`SUBSCRIPTION_ALPHA`, :data:`SUBSCRIPTION_BETA`) = beta(0.8, 4):
@@ -38,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as s
+from helpers.synthetic_markets import UK, Market, get_market
 
 __all__ = [
     "MONTHLY_MARGIN",
@@ -53,15 +56,21 @@ SUBSCRIPTION_ID = "subscription_id"
 #: The beta distribution of the monthly churn probability across subscribers.
 SUBSCRIPTION_ALPHA = 0.8
 SUBSCRIPTION_BETA = 4.0
-#: What a box costs the subscriber, and the shop's margin on it, in pounds.
-MONTHLY_PRICE = 25.0
-MONTHLY_MARGIN = 10.0
+#: What a box costs the subscriber, and the shop's margin on it, in pounds (the UK shop's;
+#: another market's are its ``box_price`` and ``box_margin``).
+MONTHLY_PRICE = UK.box_price
+MONTHLY_MARGIN = UK.box_margin
 #: Share of subscribers who are shop customers.
 _SHOP_SHARE = 0.4
 
 
 def subscription_tables(
-    seed: int, customers: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
+    seed: int,
+    customers: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    market: str | Market = "uk",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Draw the subscriptions and their truth (see the module notes).
 
@@ -75,6 +84,10 @@ def subscription_tables(
     start, end : pandas.Timestamp
         The observed window (both days included): subscriptions start in it, and what is
         observed stops at ``end``.
+    market : {"uk", "cn"} or Market, default "uk"
+        The shop's market: it sets ``monthly_price`` and ``monthly_margin`` (its
+        ``box_price`` and ``box_margin``, in its currency); the draws are the same in every
+        market.
 
     Returns
     -------
@@ -84,6 +97,7 @@ def subscription_tables(
         ``active``, ``cancel_date``. ``truth``: ``subscription_id``, ``churn_probability``,
         ``lifetime_months``, ``population_alpha``, ``population_beta``.
     """
+    where = get_market(market)
     rng = np.random.default_rng([seed, 40])
     n = len(customers)
     months = pd.period_range(start, end, freq="M")
@@ -118,8 +132,8 @@ def subscription_tables(
             s.CUSTOMER_ID: _shop_customers(rng, customers, signup),
             "signup_date": signup,
             "signup_month": months[month].strftime("%Y-%m").to_numpy(dtype=object),
-            "monthly_price": MONTHLY_PRICE,
-            "monthly_margin": MONTHLY_MARGIN,
+            "monthly_price": where.box_price,
+            "monthly_margin": where.box_margin,
             "months_active": paid,
             "active": active,
             "cancel_date": cancel.astype("datetime64[ns]"),

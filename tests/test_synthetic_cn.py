@@ -19,6 +19,7 @@ from helpers.cleaning import clean_transactions
 from helpers.datasets import load_synthetic
 from helpers.synthetic import main, make_synthetic, read_synthetic, write_synthetic
 from helpers.synthetic_markets import cn_season, spring_festival
+from helpers.synthetic_subscriptions import subscription_tables
 
 N = 1500
 SEED = 11
@@ -255,3 +256,75 @@ def test_an_unknown_market_is_refused():
         make_synthetic(n_customers=10, market="fr")
     with pytest.raises(ValueError, match="unknown channel 'email'"):
         make_synthetic(n_customers=10, market="cn", channel_effects={"email": (1, 1, 1)})
+
+
+# --- the prospects and the gift box club are the Chinese shop's --------------------------------
+
+#: The twelve provinces and municipalities of the specification (the module notes).
+CN_REGIONS = {"广东", "浙江", "江苏", "上海", "北京", "山东", "四川", "福建", "河南", "湖北"}
+CN_REGIONS |= {"湖南", "陕西"}
+#: The Chinese shop's daily factors summed over 2025 (the prospects' first year, 1 January to
+#: 31 December), by hand from the specification, with the Spring Festival on 2025-01-29:
+#: 年货节 8-23 Jan, 16 days of 1.4 + 0.4 j / 15 (j = 0..15): 22.4 + 3.2 = 25.6; 24-28 Jan
+#: 5 x 0.8 = 4; the holiday week 7 x 0.25 = 1.75; 5-12 Feb, 0.5 + 0.5 j / 7 (j = 0..7): 4 + 2
+#: = 6 (36 days, 37.35); 618: 25-31 May 7 x 1.2 = 8.4, 1-17 June 17 x 1.2 + 0.6 x 136 / 16 =
+#: 25.5, 18 June 3.5 (25 days, 37.4); 双11: 20 Oct-10 Nov 22 x 1.5 = 33, 11 Nov 6, 12-13 Nov
+#: 2.6 (25 days, 41.6); 双12: 2 x 1.3 + 2.5 = 5.1 (3 days); 276 ordinary days of 1.
+CN_2025_SEASON = 276 + 37.35 + 37.4 + 41.6 + 5.1
+#: The same sum by the UK shop's months (31 x 0.7 + 28 x 0.75 + ... + 31 x 1.8).
+UK_2025_SEASON = 377.75
+
+
+def test_cn_prospects_have_chinese_regions_channels_and_incomes(cn):
+    prospects = cn.prospects
+    assert set(prospects[schema.REGION]) == CN_REGIONS
+    assert set(prospects[schema.ACQUISITION_CHANNEL]) == {
+        "search",
+        "douyin",
+        "referral",
+        "wechat",
+        "store",
+    }
+    # incomes in yuan: the personas' medians (31,000-88,000 pounds) times 3, as the customers'
+    uk = make_synthetic(seed=SEED, n_customers=N).prospects[schema.ANNUAL_INCOME].median()
+    median = prospects[schema.ANNUAL_INCOME].median()
+    assert 2.5 * uk < median < 3.5 * uk, (median, uk)
+    assert 90_000 < median < 270_000
+
+
+def test_cn_prospects_expect_their_first_year_by_the_chinese_calendar(cn):
+    truth = cn.prospects_truth
+    # personas with season power 1 (all but the bargain hunters), and rates large enough for
+    # the rounding to four decimals not to matter
+    one = truth[(truth["persona"] != "bargain hunter") & (truth["purchase_rate_per_week"] >= 0.01)]
+    assert len(one) > 300
+    rate, p = one["purchase_rate_per_week"], one["dropout_probability"]
+
+    def expected(season_sum: float) -> pd.Series:
+        # 1 + (1 - p) / p x (1 - exp(-L p)), L = the rate summed over the year's weeks
+        return 1 + (1 - p) / p * (1 - np.exp(-rate * season_sum / 7 * p))
+
+    ratio = (one["expected_orders"] - 1) / (expected(CN_2025_SEASON) - 1)
+    assert ratio.median() == pytest.approx(1, abs=0.003)
+    assert ratio.between(0.98, 1.02).all(), ratio.describe()
+    # the UK calendar would give about 5% fewer
+    uk_ratio = (one["expected_orders"] - 1) / (expected(UK_2025_SEASON) - 1)
+    assert uk_ratio.median() > 1.03
+
+
+def test_cn_gift_box_club_costs_199_yuan_a_month(cn):
+    subscriptions = cn.subscriptions
+    assert (subscriptions["monthly_price"] == 199.0).all()
+    assert (subscriptions["monthly_margin"] == 80.0).all()
+    assert is_price_point(199.0)
+    # the same subscribers as the UK shop's draws would give: only the price differs
+    uk = subscription_tables(
+        SEED, cn.customers, pd.Timestamp("2023-01-01"), cn.observation_end, market="uk"
+    )[0]
+    assert (uk["monthly_price"] == 25.0).all() and (uk["monthly_margin"] == 10.0).all()
+    same = [c for c in subscriptions.columns if c not in ("monthly_price", "monthly_margin")]
+    pd.testing.assert_frame_equal(subscriptions[same], uk[same])
+    with pytest.raises(ValueError, match="market must be one of"):
+        subscription_tables(
+            SEED, cn.customers, pd.Timestamp("2023-01-01"), cn.observation_end, market="fr"
+        )
