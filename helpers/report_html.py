@@ -19,7 +19,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["OFFLINE_BLOCKS", "REPORT_CSS", "prepare", "render_html"]
+from helpers.translation import gettext as _
+
+__all__ = ["OFFLINE_BLOCKS", "REPORT_CSS", "document_language", "prepare", "render_html"]
 
 #: Tag of the cells removed from the report.
 REMOVE_TAG = "remove_cell"
@@ -123,6 +125,30 @@ def prepare(notebook, title: str | None = None):
     return notebook
 
 
+def document_language(notebook) -> str:
+    """Return the ISO 639-1 code of the language a report notebook was run in (``<html lang>``).
+
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+        The executed report notebook; ``customer_value_lab.language`` in its metadata is the
+        gettext locale it was translated to (``zh_CN``), as
+        :func:`helpers.translation.translate_notebook` records it.
+
+    Returns
+    -------
+    str
+        ``"zh"`` for a Chinese report, else ``"en"``.
+
+    Examples
+    --------
+    >>> document_language({"metadata": {"customer_value_lab": {"language": "zh_CN"}}})
+    'zh'
+    """
+    recorded = notebook.get("metadata", {}).get("customer_value_lab", {}).get("language", "en")
+    return "zh" if str(recorded).lower().startswith("zh") else "en"
+
+
 def render_html(
     executed: str | os.PathLike, target: str | os.PathLike, *, title: str | None = None
 ) -> Path:
@@ -136,7 +162,8 @@ def render_html(
         The HTML file to write.
     title : str, optional
         The page's title; default what the notebook recorded as ``title``, else "Customer
-        value report".
+        value report" (in the current language). The page's ``lang`` is the notebook's
+        language (:func:`document_language`).
 
     Returns
     -------
@@ -149,8 +176,9 @@ def render_html(
     from helpers.notebook import read_results
 
     if title is None:
-        title = str(read_results(executed).get("title") or "Customer value report")
+        title = str(read_results(executed).get("title") or _("Customer value report"))
     notebook = prepare(nbformat.read(executed, as_version=4), title)
+    language = document_language(notebook)
     exporter = HTMLExporter(
         template_name="lab",
         extra_loaders=[jinja2.DictLoader({"report.html.j2": _TEMPLATE})],
@@ -158,8 +186,9 @@ def render_html(
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        language_code=language,
     )
-    body, _ = exporter.from_notebook_node(notebook, resources={"report_css": REPORT_CSS})
+    body, _resources = exporter.from_notebook_node(notebook, resources={"report_css": REPORT_CSS})
     target = Path(target)
     target.write_text(body, encoding="utf-8")
     return target

@@ -31,6 +31,8 @@ import pandas as pd
 
 from helpers import dates
 from helpers.checks import require_columns
+from helpers.report_tables import join_sentences
+from helpers.translation import gettext as _
 from helpers.value_formulas import check_horizon_months
 
 __all__ = ["TierCheck", "lowest_tier_check", "risk_measures_text", "tier_values"]
@@ -96,28 +98,75 @@ class TierCheck:
         if not self.exceeds:
             return ""
         months = f"{self.horizon_months:g}"
-        text = (
-            f"Tier {self.tier}, the lowest, is expected to bring {currency}{self.mean_clv:,.2f} "
-            f"of margin per customer in the next {months} months, more than the "
-            f"{currency}{self.revenue_pace:,.2f} of revenue per customer that {months} months "
-            f"brought at its pace so far ({currency}{self.revenue:,.0f} from "
-            f"{self.customers:,} customers over {self.years:.1f} years). "
-            f"{self.one_purchase_share:.0%} of these customers ordered only once. From one "
-            "order the purchase model can tell little about how often someone buys, so it "
-            "leans on the average customer"
-        )
-        if self.model == "BG/NBD":
-            text += (
-                "; and BG/NBD counts every one-order customer as still active (P(alive) = 1), "
-                "because it lets a customer drop out only right after a repeat order"
+        sentences = [
+            _(
+                "Tier {tier}, the lowest, is expected to bring {currency}{clv:,.2f} of margin per "
+                "customer in the next {months} months, more than the {currency}{pace:,.2f} of "
+                "revenue per customer that {months} months brought at its pace so far "
+                "({currency}{revenue:,.0f} from {customers:,} customers over {years:.1f} years)."
+            ).format(
+                tier=self.tier,
+                currency=currency,
+                clv=self.mean_clv,
+                months=months,
+                pace=self.revenue_pace,
+                revenue=self.revenue,
+                customers=self.customers,
+                years=self.years,
+            ),
+            _("{share:.0%} of these customers ordered only once.").format(
+                share=self.one_purchase_share
+            ),
+        ]
+        alive, churn = pd.notna(self.mean_p_alive), pd.notna(self.mean_p_churn)
+        sentences.append(
+            self._little_known(bg_nbd=self.model == "BG/NBD", churn_too=churn and not alive).format(
+                churn=self.mean_p_churn
             )
-        if pd.notna(self.mean_p_alive):
-            text += f". Their mean P(alive) is {self.mean_p_alive:.2f}"
-        if pd.notna(self.mean_p_churn):
-            text += f", while the churn model gives them a mean P(churn) of {self.mean_p_churn:.2f}"
-        return (
-            text + ". Read this tier's expected value as an upper bound, not a forecast to "
-            "spend against."
+        )
+        if alive and churn:
+            sentences.append(
+                _(
+                    "Their mean P(alive) is {alive:.2f}, while the churn model gives them a mean "
+                    "P(churn) of {churn:.2f}."
+                ).format(alive=self.mean_p_alive, churn=self.mean_p_churn)
+            )
+        elif alive:
+            sentences.append(
+                _("Their mean P(alive) is {alive:.2f}.").format(alive=self.mean_p_alive)
+            )
+        sentences.append(
+            _("Read this tier's expected value as an upper bound, not a forecast to spend against.")
+        )
+        return join_sentences(sentences)
+
+    @staticmethod
+    def _little_known(*, bg_nbd: bool, churn_too: bool) -> str:
+        """Say why the model knows little of one-order customers (a message with {churn})."""
+        if bg_nbd and churn_too:
+            return _(
+                "From one order the purchase model can tell little about how often someone buys, "
+                "so it leans on the average customer; and BG/NBD counts every one-order customer "
+                "as still active (P(alive) = 1), because it lets a customer drop out only right "
+                "after a repeat order, while the churn model gives them a mean P(churn) of "
+                "{churn:.2f}."
+            )
+        if bg_nbd:
+            return _(
+                "From one order the purchase model can tell little about how often someone buys, "
+                "so it leans on the average customer; and BG/NBD counts every one-order customer "
+                "as still active (P(alive) = 1), because it lets a customer drop out only right "
+                "after a repeat order."
+            )
+        if churn_too:
+            return _(
+                "From one order the purchase model can tell little about how often someone buys, "
+                "so it leans on the average customer, while the churn model gives them a mean "
+                "P(churn) of {churn:.2f}."
+            )
+        return _(
+            "From one order the purchase model can tell little about how often someone buys, so "
+            "it leans on the average customer."
         )
 
 
@@ -254,36 +303,61 @@ def risk_measures_text(
     lowest = int(view["tier"].max())
     tier = view[view["tier"] == lowest]
     at_risk = int((view["p_churn"] >= risk_threshold).sum())
-    purchase_model = f"the purchase model ({model})" if model else "the purchase model"
+    if model:
+        first = _(
+            "Two risk measures answer two questions. P(churn), from the churn model, is the "
+            "chance that a customer buys nothing in the next {days} days; the model learned it "
+            "from what customers did in the {days} days after an earlier date. P(alive), from "
+            "the purchase model ({model}), is the chance that a customer still buys from the shop "
+            "at all, however rarely."
+        )
+    else:
+        first = _(
+            "Two risk measures answer two questions. P(churn), from the churn model, is the "
+            "chance that a customer buys nothing in the next {days} days; the model learned it "
+            "from what customers did in the {days} days after an earlier date. P(alive), from "
+            "the purchase model, is the chance that a customer still buys from the shop at all, "
+            "however rarely."
+        )
     sentences = [
-        f"Two risk measures answer two questions. P(churn), from the churn model, is the chance "
-        f"that a customer buys nothing in the next {window_days} days; the model learned it from "
-        f"what customers did in the {window_days} days after an earlier date. P(alive), from "
-        f"{purchase_model}, is the chance that a customer still buys from the shop at all, "
-        "however rarely.",
-        f"They differ because a customer who orders a few times a year will probably buy "
-        f"nothing in the next {window_days} days (a high P(churn)) and is still a customer (a "
-        "high P(alive)). Both are right; they are not two estimates of the same thing.",
+        first.format(days=window_days, model=model),
+        _(
+            "They differ because a customer who orders a few times a year will probably buy "
+            "nothing in the next {days} days (a high P(churn)) and is still a customer (a high "
+            "P(alive)). Both are right; they are not two estimates of the same thing."
+        ).format(days=window_days),
     ]
     if view["p_alive"].notna().any():
         sentences.append(
-            f"Over all customers the mean P(churn) is {view['p_churn'].mean():.2f} and the mean "
-            f"P(alive) {view['p_alive'].mean():.2f}; in tier {lowest}, the lowest, they are "
-            f"{tier['p_churn'].mean():.2f} and {tier['p_alive'].mean():.2f}."
+            _(
+                "Over all customers the mean P(churn) is {churn:.2f} and the mean P(alive) "
+                "{alive:.2f}; in tier {tier}, the lowest, they are {tier_churn:.2f} and "
+                "{tier_alive:.2f}."
+            ).format(
+                churn=view["p_churn"].mean(),
+                alive=view["p_alive"].mean(),
+                tier=lowest,
+                tier_churn=tier["p_churn"].mean(),
+                tier_alive=tier["p_alive"].mean(),
+            )
         )
         sure = float((view["p_alive"] >= 0.99).mean())
         if sure >= 0.9:
             sentences.append(
-                f"Here the purchase model finds almost no dropout: it gives {sure:.0%} of the "
-                "customers a P(alive) of 0.99 or more, so P(alive) cannot tell who has left; "
-                "P(churn) can."
+                _(
+                    "Here the purchase model finds almost no dropout: it gives {share:.0%} of the "
+                    "customers a P(alive) of 0.99 or more, so P(alive) cannot tell who has left; "
+                    "P(churn) can."
+                ).format(share=sure)
             )
     else:
-        sentences.append("P(alive) is not available: the purchase model could not be fitted.")
+        sentences.append(_("P(alive) is not available: the purchase model could not be fitted."))
     sentences.append(
-        f"This report uses one risk measure, P(churn): a customer with P(churn) of "
-        f"{risk_threshold:.0%} or more counts as at risk ({at_risk:,} of {len(view):,}). "
-        f"P(alive) only sends customers the purchase model has given up for lost (P(alive) below "
-        f"{alive_floor:.0%}) to a cheap win-back message rather than a retention offer."
+        _(
+            "This report uses one risk measure, P(churn): a customer with P(churn) of "
+            "{threshold:.0%} or more counts as at risk ({at_risk:,} of {n:,}). P(alive) only "
+            "sends customers the purchase model has given up for lost (P(alive) below "
+            "{floor:.0%}) to a cheap win-back message rather than a retention offer."
+        ).format(threshold=risk_threshold, at_risk=at_risk, n=len(view), floor=alive_floor)
     )
     return sentences

@@ -20,6 +20,7 @@ import pandas as pd
 from helpers import schema as s
 from helpers.checks import check_share, require_columns
 from helpers.retention import ShiftedBetaGeoModel, survivor_table
+from helpers.translation import gettext as _
 from helpers.value_formulas import period_discount_rate
 
 __all__ = [
@@ -132,30 +133,29 @@ def subscription_section(
         return SubscriptionSection(
             False,
             [
-                "Subscriptions: not applicable. The order log has no subscription payments "
-                f"(no {id_col.replace('_', ' ')} column, or it is empty). If some orders are "
-                "subscription payments, map their subscription column "
-                f"(--map YourColumn={id_col}) to see how many subscribers will stay and what "
-                "the active ones are worth."
+                _(
+                    "Subscriptions: not applicable. The order log has no subscription payments "
+                    "(no {column} column, or it is empty). If some orders are subscription "
+                    "payments, map their subscription column (--map YourColumn={id_col}) to see "
+                    "how many subscribers will stay and what the active ones are worth."
+                ).format(column=id_col.replace("_", " "), id_col=id_col)
             ],
         )
     subs, end = subscriptions_from_lines(lines, as_of, id_col=id_col)
     n, active = len(subs), int(subs["active"].sum())
-    opening = (
-        f"Subscriptions: {n:,} subscriptions paid monthly up to {end.strftime('%B %Y')}, "
-        f"{active:,} of them still paying in that month."
-    )
+    opening = _(
+        "Subscriptions: {n:,} subscriptions paid monthly up to {month}, {active:,} of them "
+        "still paying in that month."
+    ).format(n=n, month=end.to_timestamp().strftime(_("%B %Y")), active=active)
     if n < min_subscriptions or active == n or active == 0:
         why = (
-            f"fewer than {min_subscriptions}"
+            _("Too little to model retention (fewer than {n}).").format(n=min_subscriptions)
             if n < min_subscriptions
-            else "none has cancelled"
+            else _("Too little to model retention (none has cancelled).")
             if active == n
-            else "none is still active"
+            else _("Too little to model retention (none is still active).")
         )
-        return SubscriptionSection(
-            True, [opening, f"Too little to model retention ({why})."], subscriptions=subs
-        )
+        return SubscriptionSection(True, [opening, why], subscriptions=subs)
     survivors = survivor_table(subs, end)
     model = ShiftedBetaGeoModel().fit(survivors)
     alpha, beta = model.summary_.loc["alpha"], model.summary_.loc["beta"]
@@ -170,16 +170,37 @@ def subscription_section(
     retention = model.survival(np.array([1, 6, 12]))
     sentences = [
         opening,
-        "Their retention follows the shifted-beta-geometric model (chapter 07): each "
-        "subscriber has their own chance of cancelling each month, spread across subscribers "
-        f"as a beta distribution with alpha {alpha['estimate']:.2f} "
-        f"({alpha['lower_95']:.2f} to {alpha['upper_95']:.2f}) and beta "
-        f"{beta['estimate']:.2f} ({beta['lower_95']:.2f} to {beta['upper_95']:.2f}). Of a "
-        f"new month's sign-ups, {retention[0]:.0%} should still pay after 1 month, "
-        f"{retention[1]:.0%} after 6 and {retention[2]:.0%} after 12.",
-        f"Of the {active:,} paying now, about {stay:,.0f} should still pay in 12 months. "
-        f"Their future payments are worth {currency}{np.nansum(value):,.0f} of margin "
-        f"({margin_rate:.0%} of the payments, discounted at {discount_rate:.0%} a year): "
-        f"{currency}{np.nanmedian(value):,.0f} for the median subscriber.",
+        _(
+            "Their retention follows the shifted-beta-geometric model (chapter 07): each "
+            "subscriber has their own chance of cancelling each month, spread across subscribers "
+            "as a beta distribution with alpha {alpha:.2f} ({alpha_low:.2f} to {alpha_high:.2f}) "
+            "and beta {beta:.2f} ({beta_low:.2f} to {beta_high:.2f}). Of a new month's sign-ups, "
+            "{after_1:.0%} should still pay after 1 month, {after_6:.0%} after 6 and "
+            "{after_12:.0%} after 12."
+        ).format(
+            alpha=alpha["estimate"],
+            alpha_low=alpha["lower_95"],
+            alpha_high=alpha["upper_95"],
+            beta=beta["estimate"],
+            beta_low=beta["lower_95"],
+            beta_high=beta["upper_95"],
+            after_1=retention[0],
+            after_6=retention[1],
+            after_12=retention[2],
+        ),
+        _(
+            "Of the {active:,} paying now, about {stay:,.0f} should still pay in 12 months. Their "
+            "future payments are worth {currency}{value:,.0f} of margin ({margin:.0%} of the "
+            "payments, discounted at {discount:.0%} a year): {currency}{median:,.0f} for the "
+            "median subscriber."
+        ).format(
+            active=active,
+            stay=stay,
+            currency=currency,
+            value=np.nansum(value),
+            margin=margin_rate,
+            discount=discount_rate,
+            median=np.nanmedian(value),
+        ),
     ]
     return SubscriptionSection(True, sentences, model, subs, float(np.nansum(value)))

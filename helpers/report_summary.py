@@ -19,25 +19,27 @@ from helpers import schema as s
 from helpers.checks import require_columns
 from helpers.report_risk import TierCheck
 from helpers.report_tables import Table, report_table
+from helpers.translation import N_
+from helpers.translation import gettext as _
 
 __all__ = ["CAMPAIGN_NAMES", "campaign_overview", "executive_summary", "report_title"]
 
 #: The campaign lists in words.
 CAMPAIGN_NAMES: dict[str, str] = {
-    "retention": "retention offer",
-    "cross_sell": "cross-sell",
-    "expansion": "look-alike development",
-    "birthday": "birthday greeting",
-    "promotion": "limited-time promotion",
+    "retention": N_("retention offer"),
+    "cross_sell": N_("cross-sell"),
+    "expansion": N_("look-alike development"),
+    "birthday": N_("birthday greeting"),
+    "promotion": N_("limited-time promotion"),
 }
 
 #: What each strategy asks for, in the summary's words.
 _ACTIONS: dict[str, str] = {
-    "retain": "keep {n} top customers likely to leave with a retention offer",
-    "care": "look after {n} top customers who are staying (no discount needed)",
-    "win back": "send {n} lapsing or lapsed customers a low-cost win-back message",
-    "expansion": "develop {n} new customers",
-    "upgrade": "grow the baskets of {n} others with cross-sell",
+    "retain": N_("keep {n} top customers likely to leave with a retention offer"),
+    "care": N_("look after {n} top customers who are staying (no discount needed)"),
+    "win back": N_("send {n} lapsing or lapsed customers a low-cost win-back message"),
+    "expansion": N_("develop {n} new customers"),
+    "upgrade": N_("grow the baskets of {n} others with cross-sell"),
 }
 
 
@@ -60,13 +62,14 @@ def report_title(source: str | Path, first: pd.Timestamp, last: pd.Timestamp) ->
     >>> report_title("/data/orders.csv", pd.Timestamp("2023-01-01"), pd.Timestamp("2024-12-31"))
     'Customer value report: orders.csv, 1 Jan 2023 to 31 Dec 2024'
     """
-    return f"Customer value report: {Path(source).name}, {_day(first)} to {_day(last)}"
+    return _("Customer value report: {file}, {first} to {last}").format(
+        file=Path(source).name, first=_day(first), last=_day(last)
+    )
 
 
 def _day(moment: pd.Timestamp) -> str:
-    """Write a date in words: 1 Jan 2023."""
-    moment = pd.Timestamp(moment)
-    return f"{moment.day} {moment:%b %Y}"
+    """Write a date in words: 1 Jan 2023 (in Chinese 2023年1月1日)."""
+    return pd.Timestamp(moment).strftime(_("%-d %b %Y"))
 
 
 def campaign_overview(
@@ -166,53 +169,132 @@ def executive_summary(
     model = assigned.attrs.get("purchase_model")
     months = f"{horizon_months:g}"
     points = [
-        f"{customers:,} customers placed {lines[s.INVOICE_ID].nunique():,} orders worth "
-        f"{currency}{revenue:,.0f} between {_day(first)} and {_day(last)}.",
-        f"Value is concentrated: the top tier ({int(top.sum()):,} customers, "
-        f"{top.mean():.0%} of them) brought {top_share:.0%} of the revenue.",
-        f"Expected value of today's customers over the next {months} months: "
-        f"{currency}{clv:,.0f} of margin"
-        + (f" at {margin[0]:.1%} of spend, {margin[1]}" if margin else "")
-        + (f" (purchase model {model}, chosen by a backtest on this data)." if model else "."),
-        f"{int(at_risk.sum()):,} customers ({at_risk.mean():.0%}) are at risk: their chance of "
-        f"buying nothing in the next {window_days} days is {threshold:.0%} or more. Among them "
-        f"{int((at_risk & top).sum()):,} are top-tier customers, holding "
-        f"{currency}{assigned.loc[at_risk & top, 'clv'].fillna(0.0).sum():,.0f} of expected "
-        "value.",
+        _(
+            "{customers:,} customers placed {orders:,} orders worth {currency}{revenue:,.0f} "
+            "between {first} and {last}."
+        ).format(
+            customers=customers,
+            orders=lines[s.INVOICE_ID].nunique(),
+            currency=currency,
+            revenue=revenue,
+            first=_day(first),
+            last=_day(last),
+        ),
+        _(
+            "Value is concentrated: the top tier ({n:,} customers, {share:.0%} of them) "
+            "brought {revenue_share:.0%} of the revenue."
+        ).format(n=int(top.sum()), share=top.mean(), revenue_share=top_share),
+        _expected_value_sentence(months, currency, clv, margin, model),
+        _(
+            "{n:,} customers ({share:.0%}) are at risk: their chance of buying nothing in the "
+            "next {days} days is {threshold:.0%} or more. Among them {top:,} are top-tier "
+            "customers, holding {currency}{value:,.0f} of expected value."
+        ).format(
+            n=int(at_risk.sum()),
+            share=at_risk.mean(),
+            days=window_days,
+            threshold=threshold,
+            top=int((at_risk & top).sum()),
+            currency=currency,
+            value=assigned.loc[at_risk & top, "clv"].fillna(0.0).sum(),
+        ),
     ]
     counts = assigned["strategy"].value_counts()
     actions = [
-        template.format(n=f"{int(counts[name]):,}")
+        _(template).format(n=f"{int(counts[name]):,}")
         for name, template in _ACTIONS.items()
         if counts.get(name, 0)
     ]
     if actions:
-        points.append("What to do: " + "; ".join(actions) + ".")
+        points.append(_("What to do: {actions}.").format(actions=_("; ").join(actions)))
     if lists:
-        ready = [
-            f"{CAMPAIGN_NAMES.get(name, name)} "
-            + (f"on {len(table):,} products" if name == "promotion" else f"{len(table):,}")
-            + (
-                f" ({int(table['group'].eq('control').sum()):,} held out)"
-                if "group" in table
-                else ""
-            )
-            for name, table in lists.items()
-        ]
-        sentence = (
-            f"{len(lists)} campaign {'lists are' if len(lists) > 1 else 'list is'} ready: "
-            f"{'; '.join(ready)}. The customers held out are not contacted: comparing them with "
-            "the contacted ones shows what a campaign earned."
-        )
-        if enough and not any(enough.values()):
-            sentence += " No list is large enough to prove its expected uplift: run them as pilots."
-        points.append(sentence)
+        points.append(_lists_sentence(lists, enough))
     if check is not None and check.exceeds:
         points.append(
-            f"Caution: tier {check.tier}'s expected value ({currency}{check.mean_clv:,.2f} per "
-            f"customer) is above what it spent at its pace so far "
-            f"({currency}{check.revenue_pace:,.2f} per {months} months); "
-            f"{check.one_purchase_share:.0%} of its customers ordered once, and the model "
-            "knows little about them (see section 4.3)."
+            _(
+                "Caution: tier {tier}'s expected value ({currency}{clv:,.2f} per customer) is "
+                "above what it spent at its pace so far ({currency}{pace:,.2f} per {months} "
+                "months); {once:.0%} of its customers ordered once, and the model knows little "
+                "about them (see section 4.3)."
+            ).format(
+                tier=check.tier,
+                currency=currency,
+                clv=check.mean_clv,
+                pace=check.revenue_pace,
+                months=months,
+                once=check.one_purchase_share,
+            )
         )
     return points
+
+
+def _expected_value_sentence(
+    months: str, currency: str, clv: float, margin: tuple[float, str] | None, model: str | None
+) -> str:
+    """Say the expected value, with the margin and the purchase model when known."""
+    if margin and model:
+        text = _(
+            "Expected value of today's customers over the next {months} months: "
+            "{currency}{clv:,.0f} of margin at {rate:.1%} of spend, {source} (purchase model "
+            "{model}, chosen by a backtest on this data)."
+        )
+    elif margin:
+        text = _(
+            "Expected value of today's customers over the next {months} months: "
+            "{currency}{clv:,.0f} of margin at {rate:.1%} of spend, {source}."
+        )
+    elif model:
+        text = _(
+            "Expected value of today's customers over the next {months} months: "
+            "{currency}{clv:,.0f} of margin (purchase model {model}, chosen by a backtest on "
+            "this data)."
+        )
+    else:
+        text = _(
+            "Expected value of today's customers over the next {months} months: "
+            "{currency}{clv:,.0f} of margin."
+        )
+    rate, source = margin if margin else (0.0, "")
+    return text.format(
+        months=months,
+        currency=currency,
+        clv=clv,
+        rate=rate,
+        source=source,
+        model=model,
+    )
+
+
+def _lists_sentence(lists: Mapping[str, pd.DataFrame], enough: Mapping[str, bool] | None) -> str:
+    """Say which campaign lists are ready, with their control groups."""
+    ready = []
+    for name, table in lists.items():
+        campaign, n = _(CAMPAIGN_NAMES.get(name, name)), len(table)
+        held = int(table["group"].eq("control").sum()) if "group" in table else None
+        if name == "promotion":
+            text = (
+                _("{campaign} on {n:,} products")
+                if held is None
+                else _("{campaign} on {n:,} products ({held:,} held out)")
+            )
+        else:
+            text = (
+                _("{campaign} {n:,}") if held is None else _("{campaign} {n:,} ({held:,} held out)")
+            )
+        ready.append(text.format(campaign=campaign, n=n, held=held))
+    sentence = (
+        _(
+            "{n} campaign lists are ready: {lists}. The customers held out are not contacted: "
+            "comparing them with the contacted ones shows what a campaign earned."
+        )
+        if len(lists) > 1
+        else _(
+            "{n} campaign list is ready: {lists}. The customers held out are not contacted: "
+            "comparing them with the contacted ones shows what a campaign earned."
+        )
+    ).format(n=len(lists), lists=_("; ").join(ready))
+    if enough and not any(enough.values()):
+        sentence = _(
+            "{sentence} No list is large enough to prove its expected uplift: run them as pilots."
+        ).format(sentence=sentence)
+    return sentence

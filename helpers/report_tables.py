@@ -25,14 +25,20 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from helpers.translation import N_, get_language
+from helpers.translation import gettext as _
+
 __all__ = [
+    "HEADER_WORDS",
     "KINDS",
     "KIND_BY_NAME",
     "LABELS",
     "MISSING",
     "Prose",
+    "TRANSLATED_COLUMNS",
     "Table",
     "format_value",
+    "join_sentences",
     "label",
     "report_table",
 ]
@@ -45,34 +51,88 @@ KINDS: tuple[str, ...] = ("count", "money", "share", "probability", "number", "d
 
 #: Column names in words; a name not listed has its underscores replaced by spaces.
 LABELS: dict[str, str] = {
-    "customer_id": "customer",
-    "product_id": "product",
-    "product_ids": "product codes",
-    "customer_share": "share of customers",
-    "revenue_share": "share of revenue",
-    "mean_monetary": "mean revenue",
-    "mean_recency": "days since last order, mean",
-    "mean_frequency": "orders, mean",
-    "clv": "expected value",
-    "clv_share": "share of expected value",
-    "mean_clv": "expected value per customer",
-    "mean_p_churn": "P(churn), mean",
-    "mean_p_alive": "P(alive), mean",
-    "p_churn": "P(churn)",
-    "p_alive": "P(alive)",
-    "expected_value": "expected value",
-    "value_at_risk": "value at risk",
-    "lookalike_score": "look-alike score",
-    "best_score": "recommendation score",
-    "send_date": "send on",
-    "duration_days": "days",
-    "profit_effect": "profit effect",
-    "products_paying": "products that pay",
-    "extra_units": "extra units",
-    "break_even_lift": "break-even lift",
-    "expected_lift": "expected lift",
-    "rows": "order lines",
+    "customer_id": N_("customer"),
+    "product_id": N_("product"),
+    "product_ids": N_("product codes"),
+    "customer_share": N_("share of customers"),
+    "revenue_share": N_("share of revenue"),
+    "mean_monetary": N_("mean revenue"),
+    "mean_recency": N_("days since last order, mean"),
+    "mean_frequency": N_("orders, mean"),
+    "clv": N_("expected value"),
+    "clv_share": N_("share of expected value"),
+    "mean_clv": N_("expected value per customer"),
+    "mean_p_churn": N_("P(churn), mean"),
+    "mean_p_alive": N_("P(alive), mean"),
+    "p_churn": N_("P(churn)"),
+    "p_alive": N_("P(alive)"),
+    "expected_value": N_("expected value"),
+    "value_at_risk": N_("value at risk"),
+    "lookalike_score": N_("look-alike score"),
+    "best_score": N_("recommendation score"),
+    "send_date": N_("send on"),
+    "duration_days": N_("days"),
+    "profit_effect": N_("profit effect"),
+    "products_paying": N_("products that pay"),
+    "extra_units": N_("extra units"),
+    "break_even_lift": N_("break-even lift"),
+    "expected_lift": N_("expected lift"),
+    "rows": N_("order lines"),
 }
+
+#: Headers the report shows as the column's own name (underscores as spaces), marked so that
+#: they are translated (:func:`report_table` translates every header through ``_``).
+HEADER_WORDS: tuple[str, ...] = (
+    N_("index"),
+    N_("tier"),
+    N_("segment"),
+    N_("strategy"),
+    N_("campaign"),
+    N_("customers"),
+    N_("share"),
+    N_("revenue"),
+    N_("reason"),
+    N_("action"),
+    N_("rule"),
+    N_("offer"),
+    N_("channel"),
+    N_("measure"),
+    N_("value"),
+    N_("discount"),
+    N_("depth"),
+    N_("listed"),
+    N_("contacted"),
+    N_("held out"),
+    N_("held out (control)"),
+    N_("base rate"),
+    N_("expected uplift (points)"),
+    N_("detectable uplift (points)"),
+    N_("enough to prove it"),
+    N_("one order share"),
+    N_("customer id"),
+)
+
+#: Cell values of campaign lists defined where they are not translated (a birthday list's
+#: channels and its offer without a voucher), marked here so that the report shows them
+#: translated.
+VALUE_WORDS: tuple[str, ...] = (N_("e-mail"), N_("SMS"), N_("birthday greeting, no voucher"))
+
+#: Columns whose cells are names or codes of the analysis (a cleaning reason, an RFM segment,
+#: a strategy): shown translated through ``_``; the data keep the English codes.
+TRANSLATED_COLUMNS: frozenset[str] = frozenset(
+    {
+        "reason",
+        "action",
+        "strategy",
+        "segment",
+        "campaign",
+        "channel",
+        "measure",
+        "rule",
+        "offer",
+        "enough to prove it",
+    }
+)
 
 
 def label(name: object) -> str:
@@ -94,7 +154,7 @@ def label(name: object) -> str:
     ('P(churn), mean', 'held out')
     """
     text = str(name)
-    return LABELS.get(text, text.replace("_", " "))
+    return _(LABELS.get(text, text.replace("_", " ")))
 
 
 def _missing(value: object) -> bool:
@@ -277,7 +337,9 @@ def report_table(
     currency : str, default "£"
         The currency symbol, for money.
     labels : mapping, optional
-        Column -> header, over :data:`LABELS`.
+        Column -> header, over :data:`LABELS`. Every header is shown in the current language
+        (:func:`helpers.translation.gettext`), and so are the text cells of the columns in
+        :data:`TRANSLATED_COLUMNS` (names and codes such as a strategy or a cleaning reason).
     columns : sequence of str, optional
         The columns to show, in order (after the index became a column); default all.
     caption : str, optional
@@ -310,11 +372,25 @@ def report_table(
     shown, numeric = {}, []
     for name in data.columns:
         kind = kinds.get(name) or _guess(name, data[name])
-        header = words.get(str(name), str(name).replace("_", " "))
-        shown[header] = [format_value(v, kind, currency=currency) for v in data[name]]
+        header = _(words.get(str(name), str(name).replace("_", " ")))
+        cells = [format_value(v, kind, currency=currency) for v in data[name]]
+        if kind == "text" and str(name) in TRANSLATED_COLUMNS:
+            cells = [_(cell) for cell in cells]
+        shown[header] = cells
         if kind not in ("text", "date"):
             numeric.append(header)
     return Table(pd.DataFrame(shown, columns=list(shown)), numeric, caption)
+
+
+def join_sentences(sentences: Iterable[str]) -> str:
+    """Join whole sentences into one paragraph: with a space in English, none in Chinese.
+
+    Examples
+    --------
+    >>> join_sentences(["One.", "Two."])
+    'One. Two.'
+    """
+    return ("" if get_language() == "zh" else " ").join(s for s in sentences if s)
 
 
 class Prose:
