@@ -58,6 +58,7 @@ from helpers import schema as s
 from helpers.checks import check_days, check_numbers, check_share, require_columns
 from helpers.experiment_readout import campaign_gain
 from helpers.promotion import break_even_lift
+from helpers.translation import gettext as _
 
 __all__ = ["CALENDARS", "birthday_list", "next_birthday", "order_chance"]
 
@@ -372,8 +373,10 @@ def birthday_list(
     need = float(break_even_lift(discount, margin_rate))
     voucher = voucher_lift > need
     until = out["send_date"] + pd.Timedelta(days=valid_days)
+    on_lunar = _("lunar birthday on {date} (in {days} day(s))")
+    on_day = _("birthday on {date} (in {days} day(s))")
     when = [
-        f"{'lunar ' if moon else ''}birthday on {d:%d %b} (in {(d - today).days} day(s))"
+        (on_lunar if moon else on_day).format(date=d.strftime(_("%d %b")), days=(d - today).days)
         for d, moon in zip(out["send_date"], out["lunar"], strict=True)
     ]
     out["action"] = "birthday greeting"
@@ -388,20 +391,27 @@ def birthday_list(
             f"{u:%d %B}."
             for u in until
         ]
+        why = _(
+            "{when}; orders within {valid} days anyway with chance {p:.0%}, usual order "
+            "{currency}{b:,.2f}: the voucher pays if it lifts that chance by {need:.0%} or more "
+            "(assumed {lift:.0%})"
+        )
         out["reason"] = [
-            f"{w}; orders within {valid_days} days anyway with chance {p:.0%}, usual order "
-            f"{currency}{b:,.2f}: the voucher pays if it lifts that chance by {need:.0%} or "
-            f"more (assumed {voucher_lift:.0%})"
+            why.format(
+                when=w, valid=valid_days, p=p, currency=currency, b=b, need=need, lift=voucher_lift
+            )
             for w, p, b in zip(when, p_without, spend, strict=True)
         ]
     else:
         out["expected_value"] = -float(contact_cost)
         out["offer"] = "birthday greeting, no voucher"
         out["message"] = "Happy birthday from all of us!"
+        why = _(
+            "{when}; a {discount:.0%} voucher would need {need:.0%} more orders to pay for the "
+            "discount on orders that come anyway (assumed {lift:.0%}): greeting only"
+        )
         out["reason"] = [
-            f"{w}; a {discount:.0%} voucher would need {need:.0%} more orders to pay for the "
-            f"discount on orders that come anyway (assumed {voucher_lift:.0%}): greeting only"
-            for w in when
+            why.format(when=w, discount=discount, need=need, lift=voucher_lift) for w in when
         ]
     out = out.sort_values(["send_date", s.CUSTOMER_ID], kind="mergesort")
     extra = ["channel", "send_date", "message", "order_chance"]

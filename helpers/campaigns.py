@@ -29,6 +29,7 @@ from helpers.birthdays import birthday_list, next_birthday
 from helpers.checks import check_numbers, check_share, require_columns, warn_notes
 from helpers.churn_campaign import retention_campaign
 from helpers.lookalike import LOOKALIKE_FEATURES, LookalikeModel
+from helpers.translation import gettext as _
 
 __all__ = [
     "CAMPAIGN_COLUMNS",
@@ -92,9 +93,12 @@ def retention_list(
     chosen = chosen.reset_index()
     chosen["action"] = "retention offer"
     chosen["offer"] = offer
+    why = _(
+        "P(churn) {p:.2f} x value at risk {currency}{v:,.0f} x save rate {save:.0%} - offer "
+        "{currency}{c:,.2f} = {currency}{ev:,.2f}"
+    )
     chosen["reason"] = [
-        f"P(churn) {p:.2f} x value at risk {currency}{v:,.0f} x save rate {save_rate:.0%} "
-        f"- offer {currency}{c:,.2f} = {currency}{ev:,.2f}"
+        why.format(p=p, currency=currency, v=v, save=save_rate, c=c, ev=ev)
         for p, v, c, ev in zip(
             chosen["p_churn"],
             chosen["value_at_risk"],
@@ -197,10 +201,12 @@ def cross_sell_list(
     )
     out["expected_value"] = take_rate * out["margin"] - contact_cost
     out["action"] = "cross-sell"
+    why = _(
+        "top {n} recommendation(s), best score {b:.3f}; {take:.0%} take rate x unit margins "
+        "{currency}{m:,.2f} - contact {currency}{contact:,.2f}"
+    )
     out["reason"] = [
-        f"top {n} recommendation(s), best score {b:.3f}; "
-        f"{take_rate:.0%} take rate x unit margins {currency}{m:,.2f} - contact "
-        f"{currency}{contact_cost:,.2f}"
+        why.format(n=n, b=b, take=take_rate, currency=currency, m=m, contact=contact_cost)
         for n, b, m in zip(out["n"], out["best_score"], out["margin"], strict=True)
     ]
     out = out[out["expected_value"] > 0].rename_axis(s.CUSTOMER_ID).reset_index()
@@ -292,7 +298,7 @@ def expansion_list(
         )
     is_candidate = features.index.isin(list(candidates))
     if not is_candidate.any():
-        used, notes = [], ["expansion list empty: no new or barely active customer to score"]
+        used, notes = [], [_("expansion list empty: no new or barely active customer to score")]
         warn_notes(notes)
         score = pd.Series(index=features.index[:0], dtype=float)
     else:
@@ -301,20 +307,25 @@ def expansion_list(
         used, notes = model.features_, list(model.notes_)
         scored = features[is_candidate]
         for column, values in model.unseen_values(scored).items():
-            note = (
-                f"{column}: {', '.join(map(repr, values))} of some candidates not seen among the "
-                "established customers (scored as none of the known values)"
-            )
+            note = _(
+                "{column}: {values} of some candidates not seen among the established customers "
+                "(scored as none of the known values)"
+            ).format(column=column, values=", ".join(map(repr, values)))
             notes.append(note)
             warn_notes([note])
         score = model.score(scored, unseen="ignore")
     out = pd.DataFrame({s.CUSTOMER_ID: score.index, "lookalike_score": score.to_numpy()})
     out["expected_value"] = out["lookalike_score"] * develop_rate * target_value - contact_cost
     out["action"] = "develop look-alike"
-    out["offer"] = "welcome series with a second-purchase incentive"
+    out["offer"] = _("welcome series with a second-purchase incentive")
+    why = _(
+        "look-alike score {p:.2f} x develop rate {develop:.0%} x top-tier value "
+        "{currency}{target:,.0f} - contact {currency}{contact:,.2f}"
+    )
     out["reason"] = [
-        f"look-alike score {p:.2f} x develop rate {develop_rate:.0%} x top-tier value "
-        f"{currency}{target_value:,.0f} - contact {currency}{contact_cost:,.2f}"
+        why.format(
+            p=p, develop=develop_rate, currency=currency, target=target_value, contact=contact_cost
+        )
         for p in out["lookalike_score"]
     ]
     out = _finish(out[out["expected_value"] > 0], ["lookalike_score"])

@@ -104,8 +104,10 @@ from helpers.identifiers import per_value as _per_value
 from helpers.non_products import NON_PRODUCT_CODES, NON_PRODUCT_PATTERN, non_product_lines
 from helpers.raw_lines import LineColumns, check_lines, normalise_lines
 from helpers.returns import net_returns
+from helpers.translation import N_
 
 __all__ = [
+    "ACTIONS",
     "FIXES",
     "MANUAL_ADJUSTMENT_CODES",
     "NON_PRODUCT_CODES",
@@ -119,23 +121,26 @@ __all__ = [
 
 #: Why a row is removed, in the order the rules apply (a row counts under the first that does).
 REASONS: tuple[str, ...] = (
-    "unparseable date",
-    "missing customer id",
-    "test account",
-    "exact duplicate",
-    "manual credit netted",
-    "purchase reversed by manual credit",
-    "unmatched manual credit",
-    "non-product code",
-    "zero or negative price",
-    "cancellation netted",
-    "fully returned purchase",
-    "unmatched cancellation",
-    "extreme quantity",
+    N_("unparseable date"),
+    N_("missing customer id"),
+    N_("test account"),
+    N_("exact duplicate"),
+    N_("manual credit netted"),
+    N_("purchase reversed by manual credit"),
+    N_("unmatched manual credit"),
+    N_("non-product code"),
+    N_("zero or negative price"),
+    N_("cancellation netted"),
+    N_("fully returned purchase"),
+    N_("unmatched cancellation"),
+    N_("extreme quantity"),
 )
 
 #: Changes made to rows that are kept.
-FIXES: tuple[str, ...] = ("whitespace/case normalised", "partially returned purchase")
+FIXES: tuple[str, ...] = (N_("whitespace/case normalised"), N_("partially returned purchase"))
+
+#: What the report did with the rows of a reason (the ``action`` column; shown translated).
+ACTIONS: tuple[str, ...] = (N_("removed"), N_("fixed"), N_("flagged"))
 
 DEFAULT_TEST_ACCOUNTS: tuple[str, ...] = ("TEST01",)
 

@@ -65,6 +65,7 @@ from helpers.checks import check_days, check_numbers, check_share, require_colum
 from helpers.dates import to_timestamp
 from helpers.deprecation import LINE_COLUMN_RENAMES, renamed_arguments
 from helpers.threshold_offers import threshold_offer
+from helpers.translation import gettext as _
 
 __all__ = [
     "ELASTICITY",
@@ -519,16 +520,24 @@ def promotion_list(
         stock_col=stock_col,
     )
     effect = effect[effect["profit_effect"] > 0]
+    with_stock = _(
+        "{cover:,.0f} days of stock, margin {margin:.0%}: break-even lift {even:.0%}; expected "
+        "lift {first:.0%} on the first day, {mean:.0%} on average over {days} days"
+    )
+    without_stock = _(
+        "margin {margin:.0%}: break-even lift {even:.0%}; expected lift {first:.0%} on the "
+        "first day, {mean:.0%} on average over {days} days"
+    )
     out = pd.DataFrame(
         {
             candidates.index.name or s.PRODUCT_ID: effect.index,
             "action": "limited-time promotion",
-            "offer": f"{depth:.0%} off for {duration_days} days",
+            "offer": _("{depth:.0%} off for {days} days").format(depth=depth, days=duration_days),
             "expected_value": effect["profit_effect"].to_numpy(),
             "reason": [
-                (f"{c:,.0f} days of stock, " if np.isfinite(c) else "")
-                + f"margin {m:.0%}: break-even lift {b:.0%}; expected lift {e:.0%} on the "
-                f"first day, {a:.0%} on average over {duration_days} days"
+                (with_stock if np.isfinite(c) else without_stock).format(
+                    cover=c, margin=m, even=b, first=e, mean=a, days=duration_days
+                )
                 for c, m, b, e, a in zip(
                     chosen.loc[effect.index, "days_of_cover"].astype(float)
                     if "days_of_cover" in chosen

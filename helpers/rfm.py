@@ -65,6 +65,7 @@ from helpers import schema as s
 from helpers.checks import column_rule, example_row, require_columns
 from helpers.customers import customer_summary
 from helpers.dates import to_timestamp
+from helpers.translation import N_
 
 __all__ = [
     "FREQUENCY",
@@ -113,17 +114,17 @@ SegmentRule = Mapping[str, Any] | str | Callable[[pd.DataFrame], Any]
 #: The standard named segments on the R and F scores (1-5); first matching rule wins, and
 #: together they cover all 25 (R, F) cells exactly once. See :func:`assign_segments`.
 STANDARD_SEGMENTS: tuple[tuple[str, dict[str, tuple[int, int]]], ...] = (
-    ("Champions", {R_SCORE: (5, 5), F_SCORE: (4, 5)}),
-    ("Loyal", {R_SCORE: (3, 4), F_SCORE: (4, 5)}),
-    ("Potential Loyalist", {R_SCORE: (4, 5), F_SCORE: (2, 3)}),
-    ("New", {R_SCORE: (5, 5), F_SCORE: (1, 1)}),
-    ("Promising", {R_SCORE: (4, 4), F_SCORE: (1, 1)}),
-    ("Need Attention", {R_SCORE: (3, 3), F_SCORE: (3, 3)}),
-    ("About to Sleep", {R_SCORE: (3, 3), F_SCORE: (1, 2)}),
-    ("At Risk", {R_SCORE: (1, 2), F_SCORE: (3, 4)}),
-    ("Can't Lose", {R_SCORE: (1, 2), F_SCORE: (5, 5)}),
-    ("Hibernating", {R_SCORE: (2, 2), F_SCORE: (1, 2)}),
-    ("Lost", {R_SCORE: (1, 1), F_SCORE: (1, 2)}),
+    (N_("Champions"), {R_SCORE: (5, 5), F_SCORE: (4, 5)}),
+    (N_("Loyal"), {R_SCORE: (3, 4), F_SCORE: (4, 5)}),
+    (N_("Potential Loyalist"), {R_SCORE: (4, 5), F_SCORE: (2, 3)}),
+    (N_("New"), {R_SCORE: (5, 5), F_SCORE: (1, 1)}),
+    (N_("Promising"), {R_SCORE: (4, 4), F_SCORE: (1, 1)}),
+    (N_("Need Attention"), {R_SCORE: (3, 3), F_SCORE: (3, 3)}),
+    (N_("About to Sleep"), {R_SCORE: (3, 3), F_SCORE: (1, 2)}),
+    (N_("At Risk"), {R_SCORE: (1, 2), F_SCORE: (3, 4)}),
+    (N_("Can't Lose"), {R_SCORE: (1, 2), F_SCORE: (5, 5)}),
+    (N_("Hibernating"), {R_SCORE: (2, 2), F_SCORE: (1, 2)}),
+    (N_("Lost"), {R_SCORE: (1, 1), F_SCORE: (1, 2)}),
 )
 
 #: The standard segment names, best first.

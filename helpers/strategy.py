@@ -64,6 +64,7 @@ from helpers.checks import (
 )
 from helpers.deprecation import REMOVED_IN
 from helpers.tiers import value_deciles
+from helpers.translation import N_
 
 __all__ = [
     "LAPSED_SEGMENTS",
@@ -85,36 +86,43 @@ NEW_SEGMENTS: tuple[str, ...] = ("New", "Promising")
 #: the last rule holds for everybody.
 PLAYBOOK: tuple[tuple[str, str, str, str], ...] = (
     (
-        "retain",
+        N_("retain"),
         "high_value and high_risk and not given_up",
-        "top tier, P(churn) >= threshold, P(alive) >= its floor",
-        "valuable, likely to leave and still there to keep: a retention offer can pay for itself",
+        N_("top tier, P(churn) >= threshold, P(alive) >= its floor"),
+        N_(
+            "valuable, likely to leave and still there to keep: a retention offer can pay for "
+            "itself"
+        ),
     ),
     (
-        "win back",
+        N_("win back"),
         "lapsed or high_risk or given_up",
-        "lapsed RFM segment, P(churn) >= threshold, or P(alive) below its floor",
-        "stopping or stopped buying, or given up by the purchase model: a low-cost "
-        "reactivation message, never a discount",
+        N_("lapsed RFM segment, P(churn) >= threshold, or P(alive) below its floor"),
+        N_(
+            "stopping or stopped buying, or given up by the purchase model: a low-cost "
+            "reactivation message, never a discount"
+        ),
     ),
     (
-        "care",
+        N_("care"),
         "high_value",
-        "top tier, P(churn) below threshold",
-        "the best customers and staying: look after them, no discount needed; "
-        "the model for look-alike acquisition",
+        N_("top tier, P(churn) below threshold"),
+        N_(
+            "the best customers and staying: look after them, no discount needed; "
+            "the model for look-alike acquisition"
+        ),
     ),
     (
-        "expansion",
+        N_("expansion"),
         "new",
-        "RFM segment New or Promising",
-        "new or barely active: develop those who look like the top tier",
+        N_("RFM segment New or Promising"),
+        N_("new or barely active: develop those who look like the top tier"),
     ),
     (
-        "upgrade",
+        N_("upgrade"),
         "True",
-        "everybody else",
-        "active and staying but not top tier: grow the basket with cross-sell",
+        N_("everybody else"),
+        N_("active and staying but not top tier: grow the basket with cross-sell"),
     ),
 )
 

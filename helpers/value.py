@@ -34,6 +34,7 @@ from helpers import schema as s
 from helpers.checks import check_share, column_rule, require_columns, unique_ids
 from helpers.customers import customer_summary
 from helpers.dates import to_timestamp
+from helpers.translation import gettext as _
 from helpers.value_formulas import check_margin_rate, income_value
 
 __all__ = [
@@ -194,9 +195,9 @@ def gross_margin_rate(
     check_share("min_coverage", min_coverage, "a share of revenue")
     if rate is not None:
         check_share("rate", rate, "a share of revenue")
-        return float(rate), f"set by {rate_name}"
+        return float(rate), _("set by {name}").format(name=rate_name)
     if products is None or s.UNIT_COST not in products.columns:
-        return float(assumed), "assumed: the data has no product costs"
+        return float(assumed), _("assumed: the data has no product costs")
     revenue = float(transactions[amount_col].sum())
     if not revenue > 0:
         raise ValueError(
@@ -211,11 +212,14 @@ def gross_margin_rate(
         lines = transactions.iloc[:0]
     coverage = float(lines[amount_col].sum()) / revenue
     if coverage < min_coverage or not coverage > 0:
-        return float(assumed), (f"assumed: product costs cover only {coverage:.0%} of the revenue")
+        return float(assumed), _(
+            "assumed: product costs cover only {coverage:.0%} of the revenue"
+        ).format(coverage=coverage)
     margin = float(line_margin(lines, products, amount_col=amount_col).sum())
-    source = "measured from the product costs"
+    source = _("measured from the product costs")
     if coverage < 1:
-        source += f" ({coverage:.0%} of the revenue has a cost)"
+        source = _("measured from the product costs ({coverage:.0%} of the revenue has a cost)")
+        source = source.format(coverage=coverage)
     return margin / float(lines[amount_col].sum()), source
 
 
