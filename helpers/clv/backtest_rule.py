@@ -21,10 +21,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers.translation import N_
+from helpers.translation import gettext as _
+
 __all__ = ["BENCHMARK"]
 
 #: Name of the naive benchmark in the tables: frequency / T times the holdout length.
-BENCHMARK = "calibration rate"
+BENCHMARK = N_("calibration rate")
 
 
 def _rank(summary: pd.DataFrame, tolerance: float) -> list[str]:
@@ -73,41 +76,82 @@ def choice_reason(
     same = _same_predictions(predictions, chosen, models)
     rivals = [name for name in models if name != chosen and name not in same]
     n_origins = predictions.index.get_level_values("origin").nunique()
-    origins = f"{n_origins} origin" + ("s" if n_origins != 1 else "")
-    total = f"{row['total_error']:+.1%} of the actual holdout purchases"
+    origins = (_("{n} origins") if n_origins != 1 else _("{n} origin")).format(n=n_origins)
+    total = _("{share:+.1%} of the actual holdout purchases").format(share=row["total_error"])
     lowest = min([row["mae"]] + [summary.loc[name, "mae"] for name in rivals])
     if row["mae"] <= lowest:
         others = ", ".join(f"{name} {summary.loc[name, 'mae']:.3f}" for name in rivals)
         text = (
-            f"{chosen} is chosen for the lowest mean holdout MAE of the models over {origins}: "
-            f"{row['mae']:.3f} purchases per customer in the {holdout} holdout"
-            + (f" (vs {others})" if others else "")
-            + f", with a mean bias of {row['bias']:+.3f} per customer ({total})"
+            _(
+                "{chosen} is chosen for the lowest mean holdout MAE of the models over "
+                "{origins}: {mae:.3f} purchases per customer in the {holdout} holdout (vs "
+                "{others}), with a mean bias of {bias:+.3f} per customer ({total})"
+            )
+            if others
+            else _(
+                "{chosen} is chosen for the lowest mean holdout MAE of the models over "
+                "{origins}: {mae:.3f} purchases per customer in the {holdout} holdout, with a "
+                "mean bias of {bias:+.3f} per customer ({total})"
+            )
+        ).format(
+            chosen=chosen,
+            origins=origins,
+            mae=row["mae"],
+            holdout=holdout,
+            others=others,
+            bias=row["bias"],
+            total=total,
         )
     else:
         best = summary.loc[rivals, "mae"].idxmin()
-        text = (
-            f"{chosen} is chosen: its mean holdout MAE over {origins}, {row['mae']:.3f} "
-            f"purchases per customer in the {holdout} holdout, is within {tolerance:.0%} of "
-            f"the lowest ({best} {summary.loc[best, 'mae']:.3f}), and its mean absolute bias "
-            f"is the smaller ({row['abs_bias']:.3f} per customer vs "
-            f"{summary.loc[best, 'abs_bias']:.3f}; in total {total})"
+        text = _(
+            "{chosen} is chosen: its mean holdout MAE over {origins}, {mae:.3f} purchases per "
+            "customer in the {holdout} holdout, is within {tolerance:.0%} of the lowest ({best} "
+            "{best_mae:.3f}), and its mean absolute bias is the smaller ({abs_bias:.3f} per "
+            "customer vs {best_abs_bias:.3f}; in total {total})"
+        ).format(
+            chosen=chosen,
+            origins=origins,
+            mae=row["mae"],
+            holdout=holdout,
+            tolerance=tolerance,
+            best=best,
+            best_mae=summary.loc[best, "mae"],
+            abs_bias=row["abs_bias"],
+            best_abs_bias=summary.loc[best, "abs_bias"],
+            total=total,
         )
+    parts = [text]
     if same:
-        names = " and ".join([", ".join(same[:-1]), same[-1]] if len(same) > 1 else same)
-        verb = "predicts" if len(same) == 1 else "predict"
-        text += (
-            f"; {names} {verb} the same as {chosen} to within 0.001 purchases per customer "
-            "at every origin, so on these data the choice among them does not matter"
+        names = (
+            _("{models} and {last}").format(models=", ".join(same[:-1]), last=same[-1])
+            if len(same) > 1
+            else same[0]
+        )
+        parts.append(
+            (
+                _(
+                    "{names} predicts the same as {chosen} to within 0.001 purchases per "
+                    "customer at every origin, so on these data the choice among them does not "
+                    "matter"
+                )
+                if len(same) == 1
+                else _(
+                    "{names} predict the same as {chosen} to within 0.001 purchases per customer "
+                    "at every origin, so on these data the choice among them does not matter"
+                )
+            ).format(names=names, chosen=chosen)
         )
     if BENCHMARK in summary.index:
         naive = summary.loc[BENCHMARK, "mae"]
-        text += (
-            f"; the naive {BENCHMARK} scores a lower MAE still ({naive:.3f})"
-            if naive < row["mae"]
-            else f"; the naive {BENCHMARK} scores {naive:.3f}"
+        parts.append(
+            (
+                _("the naive {benchmark} scores a lower MAE still ({naive:.3f})")
+                if naive < row["mae"]
+                else _("the naive {benchmark} scores {naive:.3f}")
+            ).format(benchmark=_(BENCHMARK), naive=naive)
         )
-    return text + "."
+    return _("{reason}.").format(reason=_("; ").join(parts))
 
 
 def rule_summary(

@@ -57,6 +57,7 @@ from helpers.clv_data import (
     purchase_days,
 )
 from helpers.deprecation import renamed_arguments
+from helpers.translation import gettext as _
 
 __all__ = [
     "BENCHMARK",
@@ -365,7 +366,7 @@ def compare_models(
     score_table = pd.concat(score_tables, ignore_index=True)
     summary_table, chosen = rule_summary(fit_table, score_table, tolerance)
     predictions = pd.concat(prediction_tables)
-    holdout_text = f"{length:.3g}-{'week' if period == 'W' else 'day'}"
+    holdout_text = (_("{n:.3g}-week") if period == "W" else _("{n:.3g}-day")).format(n=length)
     reason = choice_reason(summary_table, predictions, chosen, holdout_text, tolerance)
     return ModelComparison(
         fit=fit_table,
