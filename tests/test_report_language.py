@@ -132,7 +132,7 @@ def test_the_executive_summary_in_chinese_keeps_the_numbers(summary_inputs):
     first = chinese[0]
     assert "2023年1月1日" in first and "2023年12月31日" in first
     assert "4 位客户" in first and "5 笔订单" in first and "£500" in first
-    assert chinese[4].startswith("怎么做：用挽留优惠留住 1 位")
+    assert chinese[4].startswith("建议做法：用挽留优惠留住 1 位")
     assert "挽留优惠 4 人（留出 2 人）" in chinese[5]
     assert "限时促销（3 件商品）" in chinese[5]
 
@@ -240,9 +240,9 @@ def test_the_playbook_is_shown_in_chinese_and_kept_in_english():
     table = playbook_table(assigned)
     translation.set_language("zh")
     shown = report_table(table, currency="£").frame
-    assert list(shown.columns[:3]) == ["策略", "规则", "理由"]
+    assert list(shown.columns[:3]) == ["策略", "规则", "原因"]
     assert list(shown["策略"]) == ["挽留", "赢回", "关怀", "拓展", "升级"]
-    assert shown.loc[0, "理由"] == "价值高、可能离开、而且还留得住：挽留优惠能收回成本"
+    assert shown.loc[0, "原因"] == "价值高、可能离开、而且还留得住：挽留优惠能收回成本"
     assert list(shown["客户数"]) == ["1", "0", "2", "0", "1"]
     assert list(table.index) == [rule[0] for rule in PLAYBOOK]  # the data keep the codes
     assert table.index[0] == "retain"
@@ -263,8 +263,8 @@ def test_report_table_translates_headers_and_names_only_in_chinese():
     translation.set_language("zh")
     labels = {"action": _("what was done")}
     chinese = report_table(cleaning, labels=labels).frame
-    assert list(chinese.columns) == ["理由", "处理方式", "订单明细行", "客户"]
-    assert list(chinese["理由"]) == ["完全重复行", "部分退货的购买"]
+    assert list(chinese.columns) == ["原因", "处理方式", "订单明细行", "客户"]
+    assert list(chinese["原因"]) == ["完全重复行", "部分退货的购买"]
     assert list(chinese["处理方式"]) == ["已删除", "已修正"]
     assert list(chinese["订单明细行"]) == ["988", "762"]
     assert list(chinese["客户"]) == ["C1", "C2"]  # ids are not words

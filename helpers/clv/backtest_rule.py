@@ -80,7 +80,7 @@ def choice_reason(
     total = _("{share:+.1%} of the actual holdout purchases").format(share=row["total_error"])
     lowest = min([row["mae"]] + [summary.loc[name, "mae"] for name in rivals])
     if row["mae"] <= lowest:
-        others = ", ".join(f"{name} {summary.loc[name, 'mae']:.3f}" for name in rivals)
+        others = _(", ").join(f"{name} {summary.loc[name, 'mae']:.3f}" for name in rivals)
         text = (
             _(
                 "{chosen} is chosen for the lowest mean holdout MAE of the models over "
@@ -124,7 +124,7 @@ def choice_reason(
     parts = [text]
     if same:
         names = (
-            _("{models} and {last}").format(models=", ".join(same[:-1]), last=same[-1])
+            _("{models} and {last}").format(models=_(", ").join(same[:-1]), last=same[-1])
             if len(same) > 1
             else same[0]
         )
