@@ -49,6 +49,7 @@ from helpers.report_inputs import (
     save_inputs,
     validate_parameters,
 )
+from helpers.translation import using_language
 
 __all__ = [
     "DEFAULTS",
@@ -135,7 +136,8 @@ def run_report(
     sources = [Path(p) for p in sources if p]
     check_output_folder(out, inputs=sources)
     if inputs is None:
-        inputs = load_inputs(params)
+        with using_language(params["LANGUAGE"]):  # the loading notes in the report's words
+            inputs = load_inputs(params)
     with report_folder(out, inputs=sources, on_wait=on_wait) as building:
         prepared = save_inputs(inputs, building / PREPARED_NAME)
         if isinstance(inputs, dict):
@@ -386,7 +388,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(_one_line(err))
         signal.signal(signal.SIGTERM, _terminate)
         try:
-            inputs = load_inputs(params)
+            with using_language(params["LANGUAGE"]):  # the loading notes in the report's words
+                inputs = load_inputs(params)
             for line in _describe(inputs):
                 print(f"{prog}: {_one_line(line)}", file=sys.stderr)
             results = run_report(
