@@ -58,9 +58,10 @@ from helpers import schema as s
 from helpers.checks import check_days, check_numbers, check_share, require_columns
 from helpers.experiment_readout import campaign_gain
 from helpers.promotion import break_even_lift
+from helpers.translation import N_
 from helpers.translation import gettext as _
 
-__all__ = ["CALENDARS", "birthday_list", "next_birthday", "order_chance"]
+__all__ = ["CALENDARS", "CHANNELS", "birthday_list", "next_birthday", "order_chance"]
 
 #: The calendars a birthday can be kept by (``birthday_calendar``); missing means gregorian.
 CALENDARS: tuple[str, ...] = ("gregorian", "lunar")
@@ -268,11 +269,17 @@ def birthday_list(
     """Birthday greetings for customers whose birthday is in the next ``days`` days.
 
     A customer is greeted when their :func:`next_birthday` is in ``[as_of, as_of + days)``
-    (today counts; a lunar birthday when their ``calendar_col`` says ``"lunar"``), they have
-    not opted out (``marketing_opt_in``), they are not in
-    ``left``, and they have an address: by e-mail when there is an ``email``, else by SMS
-    when there is a ``phone`` column with a number. The greeting is sent on the birthday (the
-    reason says "lunar birthday" for a lunar one).
+    (today counts; a lunar birthday when their ``calendar_col`` says ``"lunar"``), they are
+    not in ``left``, and they agreed to a channel that reaches them. The channels are tried
+    in the order of :data:`CHANNELS`: WeChat when the table has ``wechat_opt_in`` and it is
+    true; SMS when the table has ``sms_opt_in`` and it is true (and, with a ``phone``
+    column, a number is there); e-mail when ``marketing_opt_in`` is true and there is an
+    ``email``; without an ``sms_opt_in`` column, SMS when ``marketing_opt_in`` is true and
+    the ``phone`` column has a number. Consent is asked per channel (China's PIPL and the
+    MIIT's rules on marketing texts, the UK's PECR: chapter 11, section 7.2), so a
+    customer is only ever contacted on a channel they said yes to; a missing answer is no.
+    The greeting is sent on the birthday (the reason says "lunar birthday" for a lunar
+    one).
 
     The greeting carries a voucher of ``discount`` only when the assumed ``voucher_lift``
     beats the break-even lift ``discount / (margin_rate - discount)`` (the module's
@@ -286,7 +293,7 @@ def birthday_list(
     ----------
     customers : pandas.DataFrame
         ``customer_id``, ``birth_date``, ``marketing_opt_in`` and ``email`` (and optionally
-        ``phone`` and ``birthday_calendar``).
+        ``phone``, ``wechat_opt_in``, ``sms_opt_in`` and ``birthday_calendar``).
     as_of : str or pandas.Timestamp
         Today.
     days : int
@@ -341,15 +348,8 @@ def birthday_list(
     birthday = next_birthday(table[s.BIRTH_DATE], today, calendars)
     lunar = _lunar_mask(calendars, table[s.BIRTH_DATE])
     soon = (birthday - today).dt.days < days  # NaT compares False
-    opted_in = table[s.MARKETING_OPT_IN].astype("boolean").fillna(False).astype(bool)
+    channel, opted_in = _channels(table, phone)
     gone = table.index.isin(list(left if left is not None else []))
-    email = table[s.EMAIL].astype("string").str.strip().replace("", pd.NA)
-    number = (
-        table[phone].astype("string").str.strip().replace("", pd.NA) if phone in table else None
-    )
-    channel = pd.Series(np.where(email.notna(), "e-mail", None), index=table.index, dtype=object)
-    if number is not None:
-        channel = channel.where(channel.notna(), np.where(number.notna(), "SMS", None))
     excluded = {
         "no birth date": int(birthday.isna().sum()),
         "opted out": int((soon & ~opted_in).sum()),
@@ -385,11 +385,14 @@ def birthday_list(
         out["expected_value"] = campaign_gain(
             p_with * spend, p_without * spend, margin_rate=margin_rate, discount=discount
         ) - float(contact_cost)
-        out["offer"] = f"{discount:.0%} off the next order, valid {valid_days} days"
+        out["offer"] = _("{discount:.0%} off the next order, valid {days} days").format(
+            discount=discount, days=valid_days
+        )
+        greeting = _(
+            "Happy birthday! To celebrate, enjoy {discount:.0%} off your next order until {date}."
+        )
         out["message"] = [
-            f"Happy birthday! To celebrate, enjoy {discount:.0%} off your next order until "
-            f"{u:%d %B}."
-            for u in until
+            greeting.format(discount=discount, date=u.strftime(_("%d %B"))) for u in until
         ]
         why = _(
             "{when}; orders within {valid} days anyway with chance {p:.0%}, usual order "
@@ -404,8 +407,8 @@ def birthday_list(
         ]
     else:
         out["expected_value"] = -float(contact_cost)
-        out["offer"] = "birthday greeting, no voucher"
-        out["message"] = "Happy birthday from all of us!"
+        out["offer"] = _("birthday greeting, no voucher")
+        out["message"] = _("Happy birthday from all of us!")
         why = _(
             "{when}; a {discount:.0%} voucher would need {need:.0%} more orders to pay for the "
             "discount on orders that come anyway (assumed {lift:.0%}): greeting only"
@@ -420,6 +423,47 @@ def birthday_list(
         excluded=excluded, break_even_lift=need, voucher_lift=voucher_lift, voucher=voucher
     )
     return out
+
+
+#: The channels of a greeting, in the order they are tried: (name, consent column).
+CHANNELS: tuple[tuple[str, str], ...] = (
+    (N_("WeChat"), s.WECHAT_OPT_IN),
+    (N_("SMS"), s.SMS_OPT_IN),
+    (N_("e-mail"), s.MARKETING_OPT_IN),
+)
+
+
+def _consent(table: pd.DataFrame, column: str) -> pd.Series:
+    """Whether each customer said yes (a missing answer is no)."""
+    return table[column].astype("boolean").fillna(False).astype(bool)
+
+
+def _channels(table: pd.DataFrame, phone: str) -> tuple[pd.Series, pd.Series]:
+    """Return each customer's greeting channel, and whether they agreed to any marketing.
+
+    The channel is None when the customer agreed to none that reaches them.
+    """
+    email = table[s.EMAIL].astype("string").str.strip().replace("", pd.NA)
+    number = (
+        table[phone].astype("string").str.strip().replace("", pd.NA) if phone in table else None
+    )
+    marketing = _consent(table, s.MARKETING_OPT_IN)
+    reach = {  # who can be reached on the channel, consent aside
+        s.WECHAT_OPT_IN: pd.Series(True, index=table.index),
+        s.SMS_OPT_IN: number.notna() if number is not None else pd.Series(True, index=table.index),
+        s.MARKETING_OPT_IN: email.notna(),
+    }
+    channel = pd.Series(None, index=table.index, dtype=object)
+    agreed = pd.Series(False, index=table.index)
+    for name, column in CHANNELS:
+        if column not in table:
+            continue
+        yes = _consent(table, column)
+        agreed |= yes
+        channel = channel.where(channel.notna(), np.where(yes & reach[column], name, None))
+    if s.SMS_OPT_IN not in table and number is not None:  # the SMS consent is marketing's
+        channel = channel.where(channel.notna(), np.where(marketing & number.notna(), "SMS", None))
+    return channel, agreed
 
 
 def _per_customer(values: pd.Series | None, ids: pd.Series, name: str) -> np.ndarray:

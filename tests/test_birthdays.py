@@ -123,3 +123,29 @@ def test_order_chance_is_poisson():
     assert out["b"] == 0.0 and out["c"] == 0.0
     with pytest.raises(ValueError, match="expected_purchases"):
         birthdays.order_chance(pd.Series({"a": -1.0}), 360, 30)
+
+
+def test_birthday_greetings_go_only_by_a_channel_the_customer_agreed_to():
+    # per-channel consent (WeChat, SMS, e-mail: tried in that order); a missing answer is no
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["wechat", "sms", "mail", "nobody", "unreachable"],
+            "birth_date": pd.to_datetime(["1980-06-02"] * 5),
+            "email": ["a@x.cn", "b@x.cn", "c@x.cn", "d@x.cn", ""],
+            "marketing_opt_in": [True, True, True, False, True],
+            "wechat_opt_in": [True, False, False, False, None],
+            "sms_opt_in": [True, True, False, False, False],
+        }
+    )
+    out = birthdays.birthday_list(customers, "2024-06-01", 7)
+    assert dict(zip(out["customer_id"], out["channel"], strict=True)) == {
+        "wechat": "WeChat",
+        "sms": "SMS",
+        "mail": "e-mail",
+    }
+    excluded = out.attrs["excluded"]
+    assert excluded["opted out"] == 1 and excluded["no e-mail or phone"] == 1
+    # a phone column makes SMS need a number: without one, the next channel agreed to
+    with_phone = customers.assign(phone=["1", "", "3", "4", "5"])
+    out = birthdays.birthday_list(with_phone, "2024-06-01", 7).set_index("customer_id")
+    assert out.loc["sms", "channel"] == "e-mail"
