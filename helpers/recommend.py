@@ -189,6 +189,71 @@ class Recommender:
     def _score(self, rows: np.ndarray, ids: pd.Index) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
+    def _similar(self, columns: np.ndarray) -> np.ndarray:
+        """Similarity of the products at matrix columns ``columns`` to every product.
+
+        A recommender with item similarities or item vectors overrides this (one dense row
+        per product asked, one column per product of the matrix; larger is more similar).
+        """
+        raise ValueError(
+            f"{type(self).__name__} has no similarity between products: similar_products needs "
+            "a recommender with item vectors or similarities (e.g. ItemCF)"
+        )
+
+    def similar_products(self, products: Iterable | str, k: int = 10) -> pd.DataFrame:
+        """List the ``k`` products most similar to each given product.
+
+        Parameters
+        ----------
+        products : str or iterable
+            Product ids of the fitted matrix.
+        k : int, default 10
+            Similar products per product (fewer when fewer have a positive similarity).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns: the product (named as in the fitted matrix), ``rank`` (1..k),
+            ``similar`` (the similar product) and ``similarity``; a product is never similar
+            to itself. Products in the order given, then by rank (equal similarities by
+            product id).
+
+        Raises
+        ------
+        ValueError
+            For a product the matrix does not hold (naming it), or a recommender without
+            item similarities.
+        """
+        k = check_k(k)
+        data = self._fitted()
+        asked = pd.Index([products] if isinstance(products, str) else list(products)).astype(str)
+        columns = data.products.get_indexer(asked)
+        if (columns < 0).any():
+            missing = asked[columns < 0][0]
+            raise ValueError(
+                f"products: {missing!r} is not a product of the fitted matrix "
+                f"({len(data.products):,} products, e.g. {data.products[0]!r})"
+            )
+        found_r, found_c, found_v = [], [], []
+        for start in range(0, len(columns), BLOCK_ROWS):
+            block = columns[start : start + BLOCK_ROWS]
+            scores = np.asarray(self._similar(block), dtype=float).copy()
+            scores[np.arange(len(block)), block] = -np.inf  # never similar to itself
+            r, c, v = _top_k(scores, k)
+            found_r.append(r + start)
+            found_c.append(c)
+            found_v.append(v)
+        r, c, v = (np.concatenate(x) for x in (found_r, found_c, found_v))
+        rank = np.arange(len(r)) - np.searchsorted(r, r) + 1
+        return pd.DataFrame(
+            {
+                data.product_col: asked.to_numpy()[r],
+                "rank": rank.astype("int64"),
+                "similar": data.products.to_numpy()[c],
+                "similarity": v.astype(float),
+            }
+        )
+
     def _fitted(self) -> Interactions:
         if not hasattr(self, "interactions_"):
             raise ValueError(f"{type(self).__name__} is not fitted yet: call fit(interactions)")
@@ -380,6 +445,9 @@ class ItemCF(Recommender):
         if known.any():
             scores[known] = (self.interactions_.matrix[rows[known]] @ self.similarity_).toarray()
         return scores
+
+    def _similar(self, columns: np.ndarray) -> np.ndarray:
+        return self.similarity_[columns].toarray()
 
     def explain(self, recommendations: pd.DataFrame, n: int | None = 3) -> pd.DataFrame:
         """List the purchased products behind each recommendation, with their contributions.

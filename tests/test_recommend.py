@@ -354,3 +354,26 @@ def test_user_cf_matches_a_per_customer_loop(monkeypatch):
             for p in bought[v] - bought[u]:
                 scores[p] = scores.get(p, 0.0) + sim
         assert recs[recs["customer_id"] == u]["product_id"].tolist() == ranked(scores, 3), u
+
+
+def test_similar_products_by_hand():
+    # x: customers a, b; y: a, b, c; z: c, d. cos(x, y) = 2 / (sqrt 2 sqrt 3), cos(z, y) =
+    # 1 / (sqrt 2 sqrt 3), cos(x, z) = 0 (no shared customer: not similar at all)
+    lines = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "c", "c", "d"],
+            "product_id": ["x", "y", "x", "y", "y", "z", "z"],
+            "invoice_id": [str(i) for i in range(7)],
+            "invoice_date": pd.Timestamp("2024-01-01"),
+            "quantity": 1,
+            "unit_price": 1.0,
+        }
+    )
+    model = r.ItemCF().fit(r.interaction_matrix(lines))
+    out = model.similar_products(["x", "z"], k=2)
+    assert out[["product_id", "rank", "similar"]].values.tolist() == [["x", 1, "y"], ["z", 1, "y"]]
+    assert out["similarity"].tolist() == pytest.approx([2 / 6**0.5, 1 / 6**0.5])
+    with pytest.raises(ValueError, match="'q' is not a product"):
+        model.similar_products("q")
+    with pytest.raises(ValueError, match="no similarity between products"):
+        r.PopularityRecommender().fit(r.interaction_matrix(lines)).similar_products("x")
