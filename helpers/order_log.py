@@ -25,6 +25,8 @@ from helpers import schema as s
 from helpers.identifiers import IdKind, normalise_ids_counted
 from helpers.options import option, option_mapping
 from helpers.parsing import parse_numbers
+from helpers.translation import N_
+from helpers.translation import gettext as _
 
 __all__ = ["ID_FIX", "MONEY_FIX", "load_transactions"]
 
@@ -36,6 +38,13 @@ _ID_KINDS: dict[str, IdKind] = {
     s.CUSTOMER_ID: "customer",
     s.PRODUCT_ID: "product",
     s.INVOICE_ID: "invoice",
+}
+
+#: What the note on tidied ids says of each kind (translated there).
+_TIDIED: dict[str, str] = {
+    "customer": N_("customer ids on {n:,} row(s) (e.g. {before!r} -> {after!r})"),
+    "product": N_("product ids on {n:,} row(s) (e.g. {before!r} -> {after!r})"),
+    "invoice": N_("invoice ids on {n:,} row(s) (e.g. {before!r} -> {after!r})"),
 }
 
 #: The fix counted when numbers needed currency symbols or separators removed.
@@ -183,10 +192,10 @@ def _derive_order_lines(
         if canonical not in look_alikes:
             return ""
         column = look_alikes[canonical]
-        return (
-            f" The file's column {column!r} looks like {canonical}: if it is, map it with "
-            f"{option_mapping(column, canonical)}."
-        )
+        # a sentence of its own, after another: the leading space is the English separator
+        return _(
+            " The file's column {column!r} looks like {canonical}: if it is, map it with {mapping}."
+        ).format(column=column, canonical=canonical, mapping=option_mapping(column, canonical))
 
     if s.AMOUNT in df:
         amount = df[s.AMOUNT]
@@ -195,9 +204,11 @@ def _derive_order_lines(
             differ = int(((amount - recomputed).abs() > 0.005 + 1e-9 * amount.abs()).sum())
             info["dropped_columns"].append(s.AMOUNT)
             notes.append(
-                f"The file has {s.AMOUNT}, {s.QUANTITY} and {s.UNIT_PRICE}: {s.QUANTITY} x "
-                f"{s.UNIT_PRICE} is used and {s.AMOUNT} dropped (cleaning recomputes it); they "
-                f"differ by more than half a cent on {differ:,} row(s)."
+                _(
+                    "The file has {amount}, {quantity} and {unit_price}: {quantity} x "
+                    "{unit_price} is used and {amount} dropped (cleaning recomputes it); they "
+                    "differ by more than half a cent on {n:,} row(s)."
+                ).format(amount=s.AMOUNT, quantity=s.QUANTITY, unit_price=s.UNIT_PRICE, n=differ)
             )
         elif s.QUANTITY in df:
             quantity = df[s.QUANTITY].astype(float)
@@ -205,8 +216,11 @@ def _derive_order_lines(
             df[s.UNIT_PRICE] = price.where(quantity != 0)
             derived.append(s.UNIT_PRICE)
             notes.append(
-                "There is no unit price: it is the amount divided by the quantity (a line of "
-                "quantity 0 has none, and cleaning removes it)." + unless(s.UNIT_PRICE)
+                _(
+                    "There is no unit price: it is the amount divided by the quantity (a line "
+                    "of quantity 0 has none, and cleaning removes it)."
+                )
+                + unless(s.UNIT_PRICE)
             )
         elif s.UNIT_PRICE in df:
             price = df[s.UNIT_PRICE]
@@ -223,7 +237,7 @@ def _derive_order_lines(
             df[s.QUANTITY] = quantity.round().astype("int64")
             derived.append(s.QUANTITY)
             notes.append(
-                "There is no quantity: it is the amount divided by the unit price."
+                _("There is no quantity: it is the amount divided by the unit price.")
                 + unless(s.QUANTITY)
             )
         else:
@@ -231,24 +245,30 @@ def _derive_order_lines(
             df[s.QUANTITY] = np.where(refund, -1, 1).astype("int64")
             df[s.UNIT_PRICE] = amount.abs()
             derived += [s.QUANTITY, s.UNIT_PRICE]
-            refunds = (
-                f"; the {int(refund.sum()):,} negative amount(s) (refunds) are quantity -1, so "
-                "that cleaning nets each against the customer's purchase of the same amount"
-                if refund.any()
-                else ""
-            )
-            notes.append(
-                "The file has one line per order (an amount, no quantity or price): each line "
-                f"is quantity 1 at its amount{refunds}." + unless(s.QUANTITY) + unless(s.UNIT_PRICE)
-            )
+            if refund.any():
+                sentence = _(
+                    "The file has one line per order (an amount, no quantity or price): each "
+                    "line is quantity 1 at its amount; the {n:,} negative amount(s) (refunds) "
+                    "are quantity -1, so that cleaning nets each against the customer's "
+                    "purchase of the same amount."
+                ).format(n=int(refund.sum()))
+            else:
+                sentence = _(
+                    "The file has one line per order (an amount, no quantity or price): each "
+                    "line is quantity 1 at its amount."
+                )
+            notes.append(sentence + unless(s.QUANTITY) + unless(s.UNIT_PRICE))
         df = df.drop(columns=[s.AMOUNT])
     if s.PRODUCT_ID not in df:
         df[s.PRODUCT_ID] = pd.Series(s.NO_PRODUCT, index=df.index, dtype="str")
         derived.append(s.PRODUCT_ID)
         info["has_products"] = False
         notes.append(
-            f"The file has no products: every line has the product {s.NO_PRODUCT!r}, and the "
-            "analyses by product are left out." + unless(s.PRODUCT_ID)
+            _(
+                "The file has no products: every line has the product {product!r}, and the "
+                "analyses by product are left out."
+            ).format(product=s.NO_PRODUCT)
+            + unless(s.PRODUCT_ID)
         )
     if s.INVOICE_ID not in df:
         keys = pd.DataFrame({"date": df[s.INVOICE_DATE], "customer": df[s.CUSTOMER_ID]})
@@ -258,11 +278,18 @@ def _derive_order_lines(
         labels = np.array([f"D{i + 1:0{width}d}" for i in range(count)], dtype=object)
         df[s.INVOICE_ID] = pd.Series(labels[number], index=df.index, dtype="str")
         derived.append(s.INVOICE_ID)
-        notes.append(
-            "The file has no invoice ids: each customer's lines at one date and time are one "
-            f"invoice, numbered D{1:0{width}d}, D{2:0{width}d}, ... in date order "
-            f"({count:,} invoice{'s' if count > 1 else ''})." + unless(s.INVOICE_ID)
-        )
+        if count > 1:
+            sentence = _(
+                "The file has no invoice ids: each customer's lines at one date and time are "
+                "one invoice, numbered {first}, {second}, ... in date order ({n:,} invoices)."
+            )
+        else:
+            sentence = _(
+                "The file has no invoice ids: each customer's lines at one date and time are "
+                "one invoice, numbered {first}, {second}, ... in date order ({n:,} invoice)."
+            )
+        first, second = f"D{1:0{width}d}", f"D{2:0{width}d}"
+        notes.append(sentence.format(first=first, second=second, n=count) + unless(s.INVOICE_ID))
     info["derived"] = [c for c in s.TRANSACTION_COLUMNS if c in derived]
     return df
 
@@ -272,7 +299,9 @@ def _detect_decimal(info: dict[str, Any], cells: Iterable[str]) -> str | None:
     found = parsing.detect_decimal(cells)
     if found == ",":
         info.update(decimal=",", decimal_detected=True)
-        info["notes"].append("The numbers use a decimal comma (12,50); detected from the values.")
+        info["notes"].append(
+            _("The numbers use a decimal comma (12,50); detected from the values.")
+        )
     return found
 
 
@@ -427,19 +456,22 @@ def load_transactions(
         if differs.any():
             first = int(np.flatnonzero(differs)[0])
             tidied.append(
-                f"{kind} ids on {int(differs.sum()):,} row(s) (e.g. {raw.iloc[first]!r} -> "
-                f"{df[column].iloc[first]!r})"
+                _(_TIDIED[kind]).format(
+                    n=int(differs.sum()), before=raw.iloc[first], after=df[column].iloc[first]
+                )
             )
     info["fixes"][ID_FIX] = int(changed.sum())
     if tidied:
-        info["notes"].append(f"Ids were tidied (spaces, case, '.0'): {'; '.join(tidied)}.")
+        info["notes"].append(
+            _("Ids were tidied (spaces, case, '.0'): {tidied}.").format(tidied=_("; ").join(tidied))
+        )
 
     text_numbers = [c for c in numeric if not pd.api.types.is_numeric_dtype(df[c].dtype)]
     if detect and text_numbers:  # no sample (a spreadsheet), or the sample did not tell
         cells = pd.concat([df[c].dropna().astype("str").drop_duplicates() for c in text_numbers])
         decimal = _detect_decimal(info, cells.head(100_000)) or decimal
     fixed = np.zeros(len(df), dtype=bool)
-    example = ""
+    example: dict[str, Any] = {}
     for column in numeric:
         raw = df[column]
         df[column], repaired = parse_numbers(
@@ -451,13 +483,15 @@ def load_transactions(
         )
         if repaired.any() and not example:
             first = int(np.flatnonzero(repaired)[0])
-            example = f", e.g. {column} {raw.iloc[first]!r} read as {df[column].iloc[first]:g}"
+            example = {"column": column, "before": raw.iloc[first], "after": df[column].iloc[first]}
         fixed |= repaired
     info["fixes"][MONEY_FIX] = int(fixed.sum())
     if fixed.any():
         info["notes"].append(
-            "Currency symbols, spaces and thousands separators were removed from the numbers "
-            f"on {int(fixed.sum()):,} row(s){example}."
+            _(
+                "Currency symbols, spaces and thousands separators were removed from the "
+                "numbers on {n:,} row(s), e.g. {column} {before!r} read as {after:g}."
+            ).format(n=int(fixed.sum()), **example)
         )
 
     date_info: dict[str, Any] = {
@@ -478,7 +512,9 @@ def load_transactions(
         )
         if date_info["timezone"]:
             sentence = date_info["timezone"]
-            info["notes"].append(f"{sentence[0].upper()}{sentence[1:]}.")
+            info["notes"].append(
+                _("{sentence}.").format(sentence=sentence[0].upper() + sentence[1:])
+            )
     info["notes"] += date_info.pop("notes")
     info.update(date_info)
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.options import option
+from helpers.translation import gettext as _
 
 __all__ = [
     "DATE_FORMAT_CANDIDATES",
@@ -281,14 +282,18 @@ def _describe_zone(
 ) -> str:
     shown = list(dict.fromkeys(labels))
     listed = ", ".join(shown[:6]) + (", ..." if len(shown) > 6 else "")
-    how = (
-        f"converted to {zone.key} local time"
-        if zone is not None
-        else f"converted to {target}, the first row's offset,"
-    )
-    sentence = f"dates carried UTC offsets ({listed}); {how} and the offset dropped"
+    if zone is not None:
+        sentence = _(
+            "dates carried UTC offsets ({listed}); converted to {zone} local time and the "
+            "offset dropped"
+        ).format(listed=listed, zone=zone.key)
+    else:
+        sentence = _(
+            "dates carried UTC offsets ({listed}); converted to {target}, the first row's "
+            "offset, and the offset dropped"
+        ).format(listed=listed, target=target)
     if naive:
-        sentence += f"; {naive:,} date(s) without an offset were kept as written"
+        sentence += _("; {n:,} date(s) without an offset were kept as written").format(n=naive)
     return sentence
 
 
@@ -447,10 +452,15 @@ def parse_dates(
             source = str(values.dt.tz)
             if zone is not None:
                 dates = values.dt.tz_convert(zone)
-                how = f"converted to {zone.key} local time"
+                info["timezone"] = _(
+                    "dates carried the time zone {source}; converted to {zone} local time and "
+                    "the zone dropped"
+                ).format(source=source, zone=zone.key)
             else:
-                how = "kept as local times of that zone"
-            info["timezone"] = f"dates carried the time zone {source}; {how} and the zone dropped"
+                info["timezone"] = _(
+                    "dates carried the time zone {source}; kept as local times of that zone "
+                    "and the zone dropped"
+                ).format(source=source)
             dates = dates.dt.tz_localize(None)
         out = pd.Series(_to_ns(dates), index=values.index, name=values.name)
         info["empty_dates"] = int(values.isna().sum())
@@ -494,7 +504,9 @@ def parse_dates(
         parsed[is_serial] = _excel_serials(serial[is_serial])
         if is_serial.any():
             info["notes"].append(
-                f"Dates were Excel serial day numbers ({int(counts[is_serial].sum()):,} rows)."
+                _("Dates were Excel serial day numbers ({n:,} rows).").format(
+                    n=int(counts[is_serial].sum())
+                )
             )
         todo &= ~is_serial
         text_format = "ISO8601"
@@ -515,8 +527,10 @@ def parse_dates(
         parsed[todo] = sub
     if zone is not None and not labels:
         info["notes"].append(
-            f"{option('timezone', timezone)} was not used: the dates carry no UTC offset, so "
-            "they are taken as local times already."
+            _(
+                "{setting} was not used: the dates carry no UTC offset, so they are taken as "
+                "local times already."
+            ).format(setting=option("timezone", timezone))
         )
 
     missing_rows = int((codes < 0).sum())
@@ -541,14 +555,22 @@ def parse_dates(
     info["bad_date_examples"] = bad_texts[:3]
     if bad_rows:
         info["notes"].append(
-            f"{bad_rows:,} of {present:,} non-empty dates ({share:.1%}) did not parse and are "
-            f"kept as missing (e.g. {', '.join(repr(t) for t in bad_texts[:3])}); cleaning "
-            "removes them as 'unparseable date'."
+            _(
+                "{bad:,} of {present:,} non-empty dates ({share:.1%}) did not parse and are kept "
+                "as missing (e.g. {examples}); cleaning removes them as 'unparseable date'."
+            ).format(
+                bad=bad_rows,
+                present=present,
+                share=share,
+                examples=", ".join(repr(t) for t in bad_texts[:3]),
+            )
         )
     if info["empty_dates"]:
         info["notes"].append(
-            f"{info['empty_dates']:,} row(s) have no date; they are kept as missing and cleaning "
-            "removes them as 'unparseable date'."
+            _(
+                "{n:,} row(s) have no date; they are kept as missing and cleaning removes them "
+                "as 'unparseable date'."
+            ).format(n=info["empty_dates"])
         )
     out = np.append(parsed, np.datetime64("NaT", "ns"))[codes]
     return pd.Series(out, index=values.index, name=values.name), info

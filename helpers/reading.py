@@ -53,6 +53,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.options import option, option_mapping
+from helpers.translation import N_
+from helpers.translation import gettext as _
 
 __all__ = [
     "CANDIDATE_SEPARATORS",
@@ -104,7 +106,18 @@ CHAOS_TOLERANCE: float = 0.05
 _COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
 _TEXT_SUFFIXES = {".csv", ".txt", ".tsv", ".tab", ".dat"}
 _FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
-_SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+#: The separators' names, for the note that says which one was detected (translated there).
+_SEPARATOR_NAMES = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab"), "|": N_("pipe")}
+#: How an encoding other than UTF-8 was found (:func:`detect_encoding`'s ``how``) -> its note.
+_DETECTED_NOTES = {
+    "from its byte-order mark": N_(
+        "The text encoding was detected as {encoding}, from its byte-order mark."
+    ),
+    "from its NUL bytes (UTF-16 without a byte-order mark)": N_(
+        "The text encoding was detected as {encoding}, from its NUL bytes (UTF-16 without a "
+        "byte-order mark)."
+    ),
+}
 
 
 @dataclass
@@ -352,11 +365,13 @@ def _open_text(path: Path, compression: str | None, encoding: str | None, sep: s
             )
         if how.startswith("guessed"):
             notes.append(
-                f"The text encoding was guessed as {encoding} from the file's bytes; if names "
-                f"look garbled, pass the right one, e.g. {option('encoding', 'gb18030')}."
+                _(
+                    "The text encoding was guessed as {encoding} from the file's bytes; if "
+                    "names look garbled, pass the right one, e.g. {example}."
+                ).format(encoding=encoding, example=option("encoding", "gb18030"))
             )
         elif encoding != "utf-8":
-            notes.append(f"The text encoding was detected as {encoding}, {how}.")
+            notes.append(_(_DETECTED_NOTES[how]).format(encoding=encoding))
     try:
         text = _decode_sample(sample, encoding, whole)
     except UnicodeDecodeError as err:
@@ -365,7 +380,11 @@ def _open_text(path: Path, compression: str | None, encoding: str | None, sep: s
     if sep_detected:
         sep = sniff_separator(text) or ","
         if sep != ",":
-            notes.append(f"The field separator was detected as {_SEPARATOR_NAMES[sep]} ({sep!r}).")
+            notes.append(
+                _("The field separator was detected as {name} ({sep!r}).").format(
+                    name=_(_SEPARATOR_NAMES[sep]), sep=sep
+                )
+            )
     rows = _rows(text, sep, 1001)
     if not rows:
         raise ValueError(f"{path}: the file is empty (no header, no rows)")
@@ -428,7 +447,9 @@ def open_table(path: str | Path, *, encoding: str | None = None, sep: str | None
         notes = []
         if len(names) > 1:
             notes.append(
-                f"The workbook has {len(names)} sheets; the first, {names[0]!r}, was read."
+                _("The workbook has {n} sheets; the first, {first!r}, was read.").format(
+                    n=len(names), first=names[0]
+                )
             )
         while first and first[-1] is None:  # trailing empty cells of the header row
             first = first[:-1]
@@ -598,7 +619,9 @@ def read_frame(
     if blank.any():  # ",,,," lines; rows a spreadsheet keeps formatted after the data
         df = df.loc[~blank].reset_index(drop=True)
         table.notes.append(
-            f"{int(blank.sum()):,} empty row(s) (no value in any column) were skipped."
+            _("{n:,} empty row(s) (no value in any column) were skipped.").format(
+                n=int(blank.sum())
+            )
         )
     if df.empty:
         raise ValueError(f"{path}: the file has a header but no rows")

@@ -37,6 +37,7 @@ from helpers import schema as s
 from helpers.dates import to_timestamp
 from helpers.options import option
 from helpers.translation import check_language
+from helpers.translation import gettext as _
 from helpers.value_formulas import check_discount_rate, check_horizon_months, check_margin_rate
 
 __all__ = [
@@ -485,20 +486,24 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
     else:
         as_of, after = analysis_end(dates)
         future = int(after.sum())
-    examples = [
-        f"row {i + 1} dated {d:%Y-%m-%d}"  # data rows counted from 1
-        for i, d in zip(np.flatnonzero(after)[:3], dates[after].iloc[:3], strict=True)
-    ]
+    shown = zip(np.flatnonzero(after)[:3], dates[after].iloc[:3], strict=True)
+    examples = _("; ").join(  # data rows counted from 1
+        _("row {row} dated {date:%Y-%m-%d}").format(row=i + 1, date=d) for i, d in shown
+    )
     if future:
         notes.append(
-            f"{future:,} order line(s) dated far after all the others were ignored as typing "
-            f"errors ({'; '.join(examples)}); the analysis date is midnight after the last "
-            f"plausible line, {as_of:%Y-%m-%d}"
+            _(
+                "{n:,} order line(s) dated far after all the others were ignored as typing "
+                "errors ({examples}); the analysis date is midnight after the last plausible "
+                "line, {as_of:%Y-%m-%d}"
+            ).format(n=future, examples=examples, as_of=as_of)
         )
     elif after.any():
         notes.append(
-            f"{int(after.sum()):,} order line(s) dated on or after the analysis date "
-            f"{as_of:%Y-%m-%d} were set aside ({'; '.join(examples)})"
+            _(
+                "{n:,} order line(s) dated on or after the analysis date {as_of:%Y-%m-%d} were "
+                "set aside ({examples})"
+            ).format(n=int(after.sum()), as_of=as_of, examples=examples)
         )
     kept = raw.loc[~after].reset_index(drop=True)
     kept.attrs = {}
