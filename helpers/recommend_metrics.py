@@ -43,10 +43,14 @@ replacement ``n_boot`` times (a ``n_boot x n`` matrix of draw counts ``W``, one 
 mean is recomputed on every resample as ``W @ values / W @ defined`` (a customer drawn twice
 counts twice), coverage as the products recommended to a drawn customer, all at once with
 matrix products, never a loop over resamples. The interval is the percentile interval at
-``level`` (95% by default). Coverage is not a mean: a resample holds about 63% of the
-distinct customers, so it never reaches more of the catalogue than all of them do and its
-interval lies at or below the value; read it as the spread of coverage, and compare
-recommenders on coverage by the paired difference, where the shortfall hits both alike.
+``level`` (95% by default); a resample in which no drawn customer has a value for a metric
+(possible only when very few have one) is left out of that metric's interval, and a metric
+nobody has a value for (diversity at ``k = 1``) is NaN.
+
+Coverage is not a mean: a resample holds about 63% of the distinct customers, so it never
+reaches more of the catalogue than all of them do and its interval lies at or below the
+value; read it as the spread of coverage, and compare recommenders on coverage by the paired
+difference, where the shortfall hits both alike.
 
 A **paired** difference between two recommenders uses the same resampled customers for
 both, so that "A beats B" is said only when the interval of A - B excludes 0
@@ -651,8 +655,21 @@ def _customers_behind(metrics: CustomerMetrics, name: str) -> pd.Series:
 
 
 def _percentiles(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bounds of each column of resampled values.
+
+    A resample in which no drawn customer has a value for a metric (possible only when very
+    few customers have one) gives no value and is left out of that metric's interval; a metric
+    no customer has a value for gets NaN bounds.
+    """
     tail = (1 - level) / 2
-    low, high = np.nanquantile(draws, [tail, 1 - tail], axis=0)
+    low, high = np.full(draws.shape[1], np.nan), np.full(draws.shape[1], np.nan)
+    complete = ~np.isnan(draws).any(axis=0)
+    if complete.any():
+        low[complete], high[complete] = np.quantile(draws[:, complete], [tail, 1 - tail], axis=0)
+    for column in np.flatnonzero(~complete):
+        values = draws[:, column][~np.isnan(draws[:, column])]
+        if len(values):
+            low[column], high[column] = np.quantile(values, [tail, 1 - tail])
     return low, high
 
 

@@ -7,6 +7,7 @@ over resamples (the bootstrap), never taken from the module.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -168,6 +169,17 @@ def test_point_values_are_the_hand_means_and_equal_evaluate():
     assert value["arp"] == pytest.approx(0.25)
     assert value["serendipity"] == pytest.approx(1 / 9)
     assert list(table.loc["lists"].index) == list(m.TABLE_METRICS)
+
+
+def test_a_metric_nobody_has_is_nan_without_warnings():
+    # at k = 1 no list has a pair: diversity has no value, no customer behind it
+    metrics = m.customer_metrics({"l": LISTS}, MATRIX, RELEVANT, 1, baseline=BASELINE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = m.bootstrap_intervals(metrics, n_boot=50).set_index("metric")
+    assert table.loc["diversity", ["value", "low", "high"]].isna().all()
+    assert table.loc["diversity", "customers"] == 0
+    assert table.loc["novelty", ["value", "low", "high"]].notna().all()
 
 
 # --- bootstrap ---------------------------------------------------------------------------------
