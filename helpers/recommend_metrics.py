@@ -567,6 +567,8 @@ def customer_metrics(
     Returns
     -------
     CustomerMetrics
+        The per-customer values of every recommender on the customers of ``relevant``, and
+        their lists (for coverage).
 
     Raises
     ------
@@ -918,7 +920,7 @@ def compare_recommenders(
 
     See Also
     --------
-    paired_differences : each recommender minus a reference, with paired intervals.
+    paired_differences : Each recommender minus a reference, with paired intervals.
 
     References
     ----------
