@@ -191,22 +191,25 @@ def item_similarity(cooccurrence: sp.spmatrix, similarity_type: str = "jaccard")
        https://recommenders-team.github.io/recommenders/models.html.
     """
     similarity_type = _check_similarity_type(similarity_type)
-    counts = sp.coo_matrix(cooccurrence)
+    counts = sp.csr_matrix(cooccurrence, dtype=float)  # no copy when already CSR float
     if counts.shape[0] != counts.shape[1]:
         raise ValueError(f"cooccurrence must be square; got shape {counts.shape}")
-    counts.sum_duplicates()
+    if not counts.has_canonical_format:
+        counts = counts.copy()
+        counts.sum_duplicates()
     diagonal = counts.diagonal()
-    c, di, dj = counts.data, diagonal[counts.row], diagonal[counts.col]
+    row = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+    c, di, dj = counts.data, diagonal[row], diagonal[counts.indices]
     over = c > np.minimum(di, dj)
     if over.any():
         k = int(np.flatnonzero(over)[0])
         raise ValueError(
             "cooccurrence: a pair count must not exceed either product's own count (the "
-            f"diagonal); cell ({counts.row[k]}, {counts.col[k]}) is {c[k]:g} with diagonal "
+            f"diagonal); cell ({row[k]}, {counts.indices[k]}) is {c[k]:g} with diagonal "
             f"{di[k]:g} and {dj[k]:g}"
         )
     if similarity_type == "cooccurrence":
-        values = c.astype(float)
+        values = c.copy()
     elif similarity_type == "jaccard":
         values = c / (di + dj - c)
     elif similarity_type == "lift":
@@ -215,9 +218,7 @@ def item_similarity(cooccurrence: sp.spmatrix, similarity_type: str = "jaccard")
         values = c / np.sqrt(di * dj)
     else:  # inclusion
         values = c / np.minimum(di, dj)
-    out = sp.csr_matrix((values, (counts.row, counts.col)), shape=counts.shape)
-    out.sort_indices()
-    return out
+    return sp.csr_matrix((values, counts.indices.copy(), counts.indptr.copy()), shape=counts.shape)
 
 
 # --- affinities --------------------------------------------------------------------------------
@@ -564,17 +565,21 @@ class SARRecommender(Recommender):
             recs, bad, "recommendations", f"{customer}/{product}",
             "a customer and product of the fitted matrix",
         )  # fmt: skip
-        affinity = self.affinity_[rows]
-        # row r of the product: similarity of every product i to the recommended product
-        towards = self.similarity_.T.tocsr()[cols]
-        pairs = affinity.multiply(towards).tocoo()
+        # one row per (recommendation, product the customer has an affinity to)
+        bought = self.affinity_[rows].tocoo()
+        towards = cols[bought.row]
+        if self._dense is not None:
+            similarity = self._dense[bought.col, towards]
+        else:
+            similarity = _cells(self.similarity_, bought.col, towards)
+        keep = similarity != 0
         out = pd.DataFrame(
             {
-                "_rec": pairs.row,
-                "because_of": data.products.to_numpy()[pairs.col],
-                "affinity": _cells(affinity, pairs.row, pairs.col),
-                "similarity": _cells(towards, pairs.row, pairs.col),
-                "contribution": pairs.data,
+                "_rec": bought.row[keep],
+                "because_of": data.products.to_numpy()[bought.col[keep]],
+                "affinity": bought.data[keep],
+                "similarity": similarity[keep],
+                "contribution": bought.data[keep] * similarity[keep],
             }
         )
         total = out.groupby("_rec")["contribution"].transform("sum")

@@ -272,6 +272,10 @@ def test_sparse_and_dense_scoring_agree(matrix, monkeypatch):
     pd.testing.assert_frame_equal(
         sparse_model.similar_products(P, k=3), dense_model.similar_products(P, k=3)
     )
+    recs = dense_model.recommend(k=3, exclude_purchased=False)
+    pd.testing.assert_frame_equal(
+        sparse_model.explain(recs, n=None), dense_model.explain(recs, n=None)
+    )
 
 
 def test_similar_products_order(matrix):
@@ -382,3 +386,19 @@ def test_planted_pairs_rank_high(shop, kind, top, share):
     chance = top / matrix.shape[1]  # a random list of `top` products holds the partner
     assert len(ranks) >= 20
     assert (ranks <= top).mean() >= share > 10 * chance
+
+
+def test_works_inside_the_hybrid(lines):
+    from helpers.recommend import HybridRecommender
+
+    # the decayed count matrix carries SAR's decayed affinities (w = 1 per invoice), so the
+    # hybrid, which fits its components on the matrix alone, gets them too
+    decayed = interaction_matrix(lines, value="count", half_life_days=10, as_of=AS_OF)
+    hybrid = HybridRecommender({"sar": (sar.SARRecommender("jaccard"), 1.0)}).fit(decayed)
+    recs = hybrid.recommend(["u4", "new"], k=2)
+    # u4: PC 23/96, PD 5/32, scaled by u4's largest score (PB: 1/4 x 3/4 + 5/8 x 1 = 13/16)
+    u4 = recs[recs["customer_id"] == "u4"]
+    assert u4["product_id"].tolist() == ["PC", "PD"]
+    assert u4["score"].tolist() == pytest.approx([(23 / 96) / (13 / 16), (5 / 32) / (13 / 16)])
+    # a new customer gets the fallback (popularity: PB bought by 4 customers, PA by 3)
+    assert recs[recs["customer_id"] == "new"]["product_id"].tolist() == ["PB", "PA"]
