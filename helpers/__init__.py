@@ -19,7 +19,8 @@ Chapter                Modules
 07 Subscriptions       survival, survival_cox, retention, retention_counts, cohorts
 08 CLV models          clv_data, clv (the models), clv_tables, value_formulas
 09 Profiling           profiling, baskets, features, customers
-10 Recommendation      interactions, recommend, recommend_eval, baskets
+10 Recommendation      interactions, recommend, recommend_eval, baskets, factorisation,
+                       recommend_sar, recommend_metrics, recommend_tuning
 11 Strategy            snapshot, scoring, strategy, campaigns, lookalike, uplift, experiments,
                        experiment_readout, promotion, threshold_offers, birthdays, export, value
 12 The report          report (the command), report_inputs, report_risk, report_subscriptions,
@@ -61,7 +62,16 @@ CHAPTER_MODULES: dict[str, tuple[str, ...]] = {
     "07 Subscriptions": ("survival", "survival_cox", "retention", "retention_counts", "cohorts"),
     "08 CLV models": ("clv_data", "clv", "clv_tables", "value_formulas"),
     "09 Profiling": ("profiling", "baskets", "features", "customers"),
-    "10 Recommendation": ("interactions", "recommend", "recommend_eval", "baskets"),
+    "10 Recommendation": (
+        "interactions",
+        "recommend",
+        "recommend_eval",
+        "baskets",
+        "factorisation",
+        "recommend_sar",
+        "recommend_metrics",
+        "recommend_tuning",
+    ),
     "11 Strategy": (
         "snapshot",
         "scoring",
