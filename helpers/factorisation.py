@@ -4,7 +4,8 @@ Both recommenders learn a vector of ``factors`` numbers per customer (``user_fac
 row per row of the matrix) and per product (``item_factors_``); a customer's score for a
 product is the dot product of the two vectors. They share the interface of every
 recommender of :mod:`helpers.recommend` (``fit(interactions)``, ``recommend``, ``score``,
-``similar_products``: the cosine of two products' vectors) and add **fold-in**: the vector of
+``similar_products``: the cosine of two products' vectors, BPR's biases left out) and add
+**fold-in**: the vector of
 a customer the model has never seen is computed from their purchases with the product
 vectors held fixed, so :meth:`FactorisationRecommender.recommend_new` recommends to new
 customers without refitting (:meth:`FactorisationRecommender.fold_in` gives the vectors).
@@ -152,15 +153,14 @@ class _Blocks:
 def _scatter_add(target: np.ndarray, index: np.ndarray, values: np.ndarray) -> None:
     """``target[index] += values`` with repeated indices summed (as ``numpy.add.at``, faster).
 
-    The values of each distinct index are summed by a sparse matrix product.
+    The sum is a sparse matrix product: a matrix with a 1 at (``index[n]``, ``n``) for every
+    value ``n``, times the values.
     """
-    order = np.argsort(index, kind="stable")
-    ordered = index[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    indptr = np.append(starts, len(index))
     ones = np.ones(len(index), dtype=values.dtype)
-    sums = sp.csr_matrix((ones, order, indptr), shape=(len(starts), len(index))) @ values
-    target[ordered[starts]] += sums
+    spread = sp.csc_matrix(
+        (ones, index, np.arange(len(index) + 1)), shape=(len(target), len(index))
+    )
+    target += spread.tocsr() @ values
 
 
 class FactorisationRecommender(Recommender):
@@ -566,7 +566,7 @@ class BPRRecommender(FactorisationRecommender):
     random_state : int, default 0
         Seed of the starting vectors (``(rng.random(...) - 0.5) / factors``, biases 0) and
         of the sampling.
-    batch_size : int, default 1024
+    batch_size : int, default 4096
         Triples per vectorised step: their gradients are computed at once and summed into
         the vectors (a product drawn twice in a batch gets both updates).
     fold_in_iterations : int, default 50
@@ -614,7 +614,7 @@ class BPRRecommender(FactorisationRecommender):
         iterations: int = 100,
         random_state: int = 0,
         *,
-        batch_size: int = 1024,
+        batch_size: int = 4096,
         fold_in_iterations: int = 50,
     ) -> None:
         self.factors = factors
@@ -678,17 +678,29 @@ class BPRRecommender(FactorisationRecommender):
                     keep = ~dense[key]  # j not bought by u
                 else:
                     keep = keys[np.minimum(np.searchsorted(keys, key), n - 1)] != key
-                u, i, j = u[keep], i[keep], j[keep]
-                xu, yi, yj = users[u], items[i], items[j]
-                d = np.einsum("nk,nk->n", xu, yi - yj) + biases[i] - biases[j]
+                u, both = u[keep], np.concatenate([i[keep], j[keep]])
+                size = len(u)
+                xu, pair = users[u], items[both]  # pair: y_i then y_j
+                step = pair[:size] - pair[size:]  # y_i - y_j
+                bias = biases[both]
+                d = np.einsum("nk,nk->n", xu, step) + bias[:size] - bias[size:]
                 g = (1.0 / (1.0 + np.exp(np.clip(d, -30.0, 30.0)))).astype(np.float32)[:, None]
-                _scatter_add(users, u, lr * (g * (yi - yj) - reg * xu))
+                step *= g
+                step -= reg * xu
+                step *= lr
+                _scatter_add(users, u, step)  # lr (g (y_i - y_j) - reg x_u)
                 if update_items:
-                    both = np.concatenate([i, j])
-                    step = np.concatenate([g * xu - reg * yi, -g * xu - reg * yj])
-                    _scatter_add(items, both, lr * step)
-                    change = np.concatenate([g[:, 0] - reg * biases[i], -g[:, 0] - reg * biases[j]])
-                    biases += np.bincount(both, lr * change, minlength=n_items).astype(np.float32)
+                    gx = g * xu
+                    pair *= -reg
+                    pair[:size] += gx
+                    pair[size:] -= gx
+                    pair *= lr
+                    _scatter_add(items, both, pair)  # lr (+-g x_u - reg y)
+                    bias *= -reg
+                    bias[:size] += g[:, 0]
+                    bias[size:] -= g[:, 0]
+                    bias *= lr
+                    biases += np.bincount(both, bias, minlength=n_items).astype(np.float32)
 
     def _raw_scores(self, factors: np.ndarray) -> np.ndarray:
         return factors @ self.item_factors_.T + self.item_biases_
