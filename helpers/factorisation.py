@@ -5,13 +5,13 @@ row per row of the matrix) and per product (``item_factors_``); a customer's sco
 product is the dot product of the two vectors. They share the interface of every
 recommender of :mod:`helpers.recommend` (``fit(interactions)``, ``recommend``, ``score``,
 ``similar_products``: the cosine of two products' vectors, BPR's biases left out) and add
-**fold-in**: the vector of
-a customer the model has never seen is computed from their purchases with the product
-vectors held fixed, so :meth:`FactorisationRecommender.recommend_new` recommends to new
-customers without refitting (:meth:`FactorisationRecommender.fold_in` gives the vectors).
+**fold-in**: the vector of a customer the model has never seen is computed from their
+purchases with the product vectors held fixed, so
+:meth:`FactorisationRecommender.recommend_new` recommends to new customers without refitting
+(:meth:`FactorisationRecommender.fold_in` gives the vectors).
 
-- :class:`ALSRecommender`: implicit ALS (Hu, Koren & Volinsky 2008). Every cell of the matrix
-  is a preference ``p_ui`` (1 when ``r_ui > 0``, else 0) held with confidence
+- :class:`ALSRecommender`: implicit ALS (Hu, Koren & Volinsky 2008 [1]_). Every cell of the
+  matrix is a preference ``p_ui`` (1 when ``r_ui > 0``, else 0) held with confidence
   ``c_ui = 1 + alpha * r_ui`` (1 for the zeros), ``r_ui`` the matrix's value; the model
   minimises ``sum_ui c_ui (p_ui - x_u . y_i)^2 + regularization * (|X|^2 + |Y|^2)``
   (their eq. 3) by alternating least squares: with the product vectors ``Y`` fixed each
@@ -20,11 +20,11 @@ customers without refitting (:meth:`FactorisationRecommender.fold_in` gives the 
   customers (the paper's trick: ``C_u - I`` is non-zero only on the customer's purchases);
   then the same for the products with ``X`` fixed. ``solver="cg"`` (default) replaces the
   exact solve by a few conjugate-gradient steps warm-started from the previous vectors
-  (Takács, Pilászy & Tikk 2011), as the ``implicit`` library does, here vectorised over all
-  customers at once with sparse operations; ``solver="exact"`` solves each system exactly
-  (slow, for checking).
-- :class:`BPRRecommender`: Bayesian Personalised Ranking (Rendle et al. 2009) with a bias per
-  product: the score ``x_u . y_i + b_i`` is trained by stochastic gradient ascent on
+  (Takács, Pilászy & Tikk 2011 [3]_), as the ``implicit`` library does, here vectorised over
+  all customers at once with sparse operations (blocks of customers in threads);
+  ``solver="exact"`` solves each system exactly (slow, for checking).
+- :class:`BPRRecommender`: Bayesian Personalised Ranking (Rendle et al. 2009 [2]_) with a
+  bias per product: the score ``x_u . y_i + b_i`` is trained by stochastic gradient ascent on
   ``ln sigma(score_ui - score_uj) - regularization * |theta|^2`` over triples (customer,
   product bought ``i``, product not bought ``j``) sampled uniformly, a vectorised mini-batch
   of triples at a time. Its scores rank products for one customer and mean nothing across
@@ -32,8 +32,8 @@ customers without refitting (:meth:`FactorisationRecommender.fold_in` gives the 
 
 ALS's score is the predicted preference (about 1 for the products the customer is most
 likely to want); only products with a positive score are candidates, as elsewhere in
-:mod:`helpers.recommend`. The ``implicit`` library is not a dependency: ``make bench``
-compares the two in ``benchmarks/factorisation.py``.
+:mod:`helpers.recommend`. The ``implicit`` library is not a dependency (it has wheels for
+CPython 3.11-3.13 only); ``benchmarks/factorisation.py`` compares the two.
 
 References
 ----------
@@ -334,7 +334,7 @@ class ALSRecommender(FactorisationRecommender):
         ``rng.random((n_products, factors)) * 0.01`` (as ``implicit`` starts).
     solver : {"cg", "exact"}, default "cg"
         ``"cg"``: ``cg_steps`` conjugate-gradient steps per sweep on each customer's (and
-        product's) system, warm-started from the current vector, all customers at once;
+        product's) system, warm-started from the current vector, all customers at once [2]_;
         ``"exact"``: each system solved exactly with :func:`numpy.linalg.solve` (a Python loop
         over customers: for checking and small matrices).
     cg_steps : int, default 3
@@ -345,7 +345,7 @@ class ALSRecommender(FactorisationRecommender):
         Record the objective (eq. 3 of [1]_) after each sweep in ``objective_``.
     n_threads : int, optional
         Threads of the CG solver (each solves a block of customers, or of products); default
-        one per core. The result does not depend on it.
+        one per core. The result does not depend on it (up to rounding).
 
     Attributes
     ----------
