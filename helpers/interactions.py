@@ -5,6 +5,13 @@
 holding it (``"count"``), optionally weighted by recency: a purchase ``a`` days before
 ``as_of`` counts ``0.5 ** (a / half_life_days)``. :class:`Interactions` keeps the matrix with
 its customer and product index, both sorted, so that positions map back to ids.
+
+The matrix is built from integer codes, not pandas group-bys on the ids (``benchmarks/
+interaction_matrix.py`` times both): customers and invoices, whose lines come in runs, are
+coded by :mod:`helpers.id_runs` (each id object read once), products by
+:func:`pandas.factorize` and a sort of the few distinct ids; ids are compared as text, as
+``astype(str)`` writes them. scipy's conversion of (customer, product) pairs to CSR then
+groups the lines: a counting sort by customer, then a sort of each customer's few columns.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from helpers import schema as s
 from helpers.checks import check_numbers, column_rule, require_columns
 from helpers.dates import to_timestamp
 from helpers.deprecation import LINE_COLUMN_RENAMES, renamed_arguments
+from helpers.id_runs import few_text_codes, text_line_codes
 
 __all__ = ["Interactions", "interaction_matrix"]
 
@@ -144,46 +152,229 @@ def interaction_matrix(
     if half_life_days is not None or as_of is not None:
         needed.append(date_col)
     require_columns(transactions, needed, "transactions")
-    if as_of is not None:  # lines at or after as_of are not looked at (a date must be there)
+    keep = None  # the lines before as_of; the others are not looked at
+    if as_of is not None:  # (but a date must be there)
         column_rule(
             transactions, transactions[date_col].isna(), "transactions", date_col, "present"
         )
         as_of = to_timestamp(as_of, "as_of")
-        transactions = transactions[transactions[date_col] < as_of]
+        keep = transactions[date_col] < as_of
+    used = transactions
+    if keep is not None and not keep.all():
+        used = transactions.loc[keep, needed]
+    # text ids read as they are (None if one is missing or not text): read, they are present
+    coded = {customer_col: _text_codes(used[customer_col], runs=True)}
+    coded[product_col] = _text_codes(used[product_col], runs=False)
+    if value == "count":
+        coded[invoice_col] = _text_codes(used[invoice_col], runs=True)
     for column in needed:
-        column_rule(transactions, transactions[column].isna(), "transactions", column, "present")
+        if coded.get(column) is None:
+            _rule(transactions, transactions[column].isna(), keep, column, "present")
     if quantity_col in transactions.columns:
         bad = ~(pd.to_numeric(transactions[quantity_col], errors="coerce") > 0)
-        column_rule(
-            transactions, bad, "transactions", quantity_col, "> 0 (clean the order lines first)"
-        )
-    lines = pd.DataFrame(
-        {
-            "c": transactions[customer_col].astype(str),
-            "p": transactions[product_col].astype(str),
-            "i": transactions[invoice_col].astype(str),
-            "w": 1.0,
-        }
-    )
+        _rule(transactions, bad, keep, quantity_col, "> 0 (clean the order lines first)")
+    weights = None
     if half_life_days is not None:
-        dates = transactions[date_col]
+        dates = used[date_col]
         end = dates.max() if as_of is None else as_of
         age = (end - dates).dt.total_seconds().to_numpy() / 86_400.0
-        lines["w"] = 0.5 ** (np.maximum(age, 0.0) / float(half_life_days))
-    # one purchase per (customer, product, invoice): the latest weight is the same on its lines
-    per_invoice = lines.groupby(["c", "p", "i"], sort=False)["w"].max()
-    grouped = per_invoice.groupby(level=["c", "p"], sort=False)
-    cells = (grouped.sum() if value == "count" else grouped.max()).reset_index()
-    customers = pd.Index(np.sort(cells["c"].unique()), name=customer_col)
-    catalogue = cells["p"].unique()
+        weights = 0.5 ** (np.maximum(age, 0.0) / float(half_life_days))
+    rows, customers = coded[customer_col] or _line_codes(used[customer_col], runs=True)
+    cols, catalogue = coded[product_col] or _line_codes(used[product_col], runs=False)
     if products is not None:
-        catalogue = np.union1d(catalogue, pd.Index(list(products)).astype(str).to_numpy())
-    product_index = pd.Index(np.sort(catalogue), name=product_col)
-    rows = customers.get_indexer(cells["c"])
-    cols = product_index.get_indexer(cells["p"])
-    matrix = sp.csr_matrix(
-        (cells["w"].to_numpy(dtype=float), (rows, cols)),
-        shape=(len(customers), len(product_index)),
-    )
-    matrix.sort_indices()
-    return Interactions(matrix, customers, product_index, value, half_life_days)
+        extra = pd.Index(list(products)).astype(str).to_numpy()
+        mine = catalogue.to_numpy(dtype=object)
+        union = np.union1d(mine, extra)
+        cols = np.searchsorted(union, mine)[cols]
+        catalogue = pd.Index(union)
+    customer_index = _as_text_index(customers, customer_col)
+    product_index = _as_text_index(catalogue, product_col)
+    shape = (len(customer_index), len(product_index))
+    if value == "binary" and weights is None:
+        matrix = _binary(rows, cols, shape)
+    else:
+        invoices = None
+        if value == "count":
+            codes, known = coded[invoice_col] or _line_codes(used[invoice_col], runs=True)
+            invoices = (codes, len(known))
+        matrix = _cells(rows, cols, invoices, weights, shape)
+    return Interactions(matrix, customer_index, product_index, value, half_life_days)
+
+
+def _rule(
+    transactions: pd.DataFrame, bad: pd.Series, keep: pd.Series | None, column: str, rule: str
+) -> None:
+    """:func:`helpers.checks.column_rule` on the lines kept (before ``as_of``) only."""
+    column_rule(transactions, bad if keep is None else bad & keep, "transactions", column, rule)
+
+
+def _text_codes(values: pd.Series, runs: bool) -> tuple[np.ndarray, pd.Index] | None:
+    """Code text ids as they are (see :func:`_line_codes`); ``None`` if one is not text."""
+    first, then = (text_line_codes, few_text_codes) if runs else (few_text_codes, text_line_codes)
+    found = first(values)
+    return then(values) if found is None else found
+
+
+def _line_codes(values: pd.Series, runs: bool) -> tuple[np.ndarray, pd.Index]:
+    """Code every line by its id read as text: the codes and the distinct ids, sorted.
+
+    The ids are compared as ``values.astype(str)`` holds them (an integer id 7 and a text id
+    "7" are one id) and sorted as Python sorts strings. Ids in runs (customers, invoices) go
+    through :func:`helpers.id_runs.text_line_codes`, few ids (products) through
+    :func:`helpers.id_runs.few_text_codes`.
+    """
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.intp), pd.Index(np.array([], dtype=object))
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu":
+        # numbers: the distinct ones become text, sorted as text ("10" before "9")
+        codes, distinct = pd.factorize(values.to_numpy())
+        text = pd.Index(distinct).astype(str).to_numpy(dtype=object)
+        order = np.argsort(text)
+        rank = np.empty(len(order), dtype=np.intp)
+        rank[order] = np.arange(len(order))
+        return rank[codes], pd.Index(text[order])
+    found = _text_codes(values, runs) or _text_codes(values.astype(str), runs)
+    if found is not None:
+        return found
+    # ids that neither way reads (text with lone surrogates where pandas cuts at a NUL)
+    distinct, codes = np.unique(values.astype(str).to_numpy(dtype=object), return_inverse=True)
+    return codes.ravel(), pd.Index(distinct)
+
+
+def _as_text_index(ids: pd.Index, name: str) -> pd.Index:
+    """Name the sorted ids, with the dtype pandas gives text ids (``str``) when they are any."""
+    inferred = pd.Index(np.array(["a"], dtype=object)).dtype
+    if len(ids) == 0 or ids.dtype != inferred:
+        ids = pd.Index(ids.to_numpy(dtype=object))
+    return ids.rename(name)
+
+
+def _binary(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """Put 1 in every cell (customer, product) that has a line."""
+    # bool data (one byte a line): duplicates are or-ed, not summed, into one entry a cell
+    found = sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=shape)
+    found.sum_duplicates()  # (done: sorted indices, one entry a cell)
+    return sp.csr_matrix((np.ones(found.nnz), found.indices, found.indptr), shape=shape)
+
+
+def _order(rows: np.ndarray, keys: list[tuple[np.ndarray, int]], n_rows: int) -> np.ndarray:
+    """Return the positions that sort the lines by row, then by each key, ties in line order.
+
+    The keys and the line's position make one integer column of a sparse matrix whose rows
+    are ``rows``: scipy's conversion to CSR sorts by row (a counting sort) and then sorts
+    each row's few columns, in C++ (an argsort of all lines is several times slower). When the
+    integer would not fit in 63 bits, :func:`numpy.lexsort` does it.
+    """
+    n = len(rows)
+    span = n
+    for _, size in keys:
+        span *= max(size, 1)
+    if span < 2**62:
+        column = np.zeros(n, dtype=np.int64)
+        for key, size in keys:
+            column *= size
+            column += key
+        column *= n
+        column += np.arange(n)
+        index = sp.csr_matrix(
+            (np.ones(n, dtype=bool), (rows, column)), shape=(n_rows, max(span, 1))
+        )
+        index.sort_indices()
+        return index.indices % n
+    return np.lexsort([key for key, _ in reversed(keys)] + [rows])
+
+
+def _starts(*sorted_keys: np.ndarray) -> np.ndarray:
+    """Return the first position of each run of equal values in all ``sorted_keys`` at once."""
+    new = np.zeros(len(sorted_keys[0]), dtype=bool)
+    new[:1] = True
+    for key in sorted_keys:
+        new[1:] |= key[1:] != key[:-1]
+    return np.flatnonzero(new)
+
+
+def _csr(
+    rows: np.ndarray, cols: np.ndarray, data: np.ndarray, shape: tuple[int, int]
+) -> sp.csr_matrix:
+    """Make a CSR matrix from cells sorted by row, then column (one entry a cell)."""
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
+    matrix = sp.csr_matrix((data.astype(float), cols, indptr), shape=shape)
+    matrix.has_canonical_format = True
+    return matrix
+
+
+def _cells(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    invoices: tuple[np.ndarray, int] | None,
+    weights: np.ndarray | None,
+    shape: tuple[int, int],
+) -> sp.csr_matrix:
+    """Make the matrix of counts (``invoices`` given) or of the latest weight per cell.
+
+    A purchase is a (customer, product, invoice): its weight is the largest of its lines'.
+    "count" sums the purchases' weights in the order they first appear in the lines, as
+    pandas' group-by sum does (compensated, so the order matters in the last bit); "binary"
+    keeps the largest.
+    """
+    n_rows, n_cols = shape
+    if invoices is None:  # binary, weighted: the largest weight of the cell's lines
+        order = _order(rows, [(cols, n_cols)], n_rows)
+        r, c = rows[order], cols[order]
+        first = _starts(r, c)
+        return _csr(r[first], c[first], np.maximum.reduceat(weights[order], first), shape)
+    codes, n_invoices = invoices
+    if weights is None and n_cols * max(n_invoices, 1) < 2**62:
+        # count: the distinct (product, invoice) of each customer, one entry of a bool matrix
+        found = sp.csr_matrix(
+            (np.ones(len(rows), dtype=bool), (rows, cols.astype(np.int64) * n_invoices + codes)),
+            shape=(n_rows, max(n_cols * n_invoices, 1)),
+        )
+        found.sum_duplicates()  # (done: sorted, one entry a purchase)
+        r = np.repeat(np.arange(n_rows), np.diff(found.indptr))
+        c = found.indices // n_invoices
+        cell = _starts(r, c)
+        return _csr(r[cell], c[cell], np.diff(np.r_[cell, len(r)]), shape)
+    if weights is None:  # (the same, when the ids are too many for one integer)
+        order = _order(rows, [(cols, n_cols), (codes, n_invoices)], n_rows)
+        r, c, i = rows[order], cols[order], codes[order]
+        purchase = _starts(r, c, i)
+        r, c = r[purchase], c[purchase]
+        cell = _starts(r, c)
+        return _csr(r[cell], c[cell], np.diff(np.r_[cell, len(r)]), shape)
+    order = _order(rows, [(cols, n_cols), (codes, n_invoices)], n_rows)
+    r, c, i = rows[order], cols[order], codes[order]
+    purchase = _starts(r, c, i)
+    weight = np.maximum.reduceat(weights[order], purchase)
+    line = order[purchase]  # the purchase's first line (ties were kept in line order)
+    r, c = r[purchase], c[purchase]
+    again = _order(r, [(c, n_cols), (line, len(rows))], n_rows)
+    r, c, weight = r[again], c[again], weight[again]
+    cell = _starts(r, c)
+    return _csr(r[cell], c[cell], _compensated_sums(weight[again], cell), shape)
+
+
+def _compensated_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sum each run of ``values`` (runs begin at ``starts``) in order, as pandas' group-by does.
+
+    Kahan's compensated sum, the cells side by side: step ``k`` adds the ``k``-th value of
+    every cell that has one (the cells sorted by size, largest first, so that those are a
+    prefix), with the operations of pandas' ``group_sum``: the same bits as
+    ``groupby(...).sum()`` of interleaved groups.
+    """
+    sizes = np.diff(np.r_[starts, len(values)])
+    by_size = np.argsort(-sizes, kind="stable")
+    first, descending = starts[by_size], sizes[by_size]
+    total = np.zeros(len(starts))
+    compensation = np.zeros(len(starts))
+    still = np.searchsorted(-descending, -np.arange(int(descending.max(initial=0))), "left")
+    for step, active in enumerate(still):
+        value = values[first[:active] + step]
+        y = value - compensation[:active]
+        t = total[:active] + y
+        compensation[:active] = (t - total[:active]) - y
+        total[:active] = t
+    out = np.empty(len(starts))
+    out[by_size] = total
+    return out
