@@ -51,6 +51,7 @@ References
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -102,10 +103,26 @@ def _cell_dots(rows: np.ndarray, left: np.ndarray, gathered: np.ndarray) -> np.n
     ``left @ right.T``.
     """
     out = np.empty(len(rows), dtype=np.result_type(left, gathered))
+    chunk = np.empty((CHUNK, left.shape[1]), dtype=left.dtype)
     for start in range(0, len(rows), CHUNK):
         part = slice(start, start + CHUNK)
-        out[part] = np.einsum("nk,nk->n", left[rows[part]], gathered[part])
+        size = len(rows[part])
+        mine = np.take(left, rows[part], axis=0, out=chunk[:size], mode="clip")
+        out[part] = np.einsum("nk,nk->n", mine, gathered[part])
     return out
+
+
+_BUFFERS = threading.local()
+
+
+def _gather(vectors: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``vectors[index]`` into a buffer kept by the thread (fresh memory is slow to touch)."""
+    shape = (len(index), vectors.shape[1])
+    buffer = getattr(_BUFFERS, "array", None)
+    if buffer is None or buffer.dtype != vectors.dtype or buffer.size < shape[0] * shape[1]:
+        buffer = _BUFFERS.array = np.empty(shape[0] * shape[1], dtype=vectors.dtype)
+    out = buffer[: shape[0] * shape[1]].reshape(shape)
+    return np.take(vectors, index, axis=0, out=out, mode="clip")  # index checked by CSR
 
 
 def _cell_rows(matrix: sp.csr_matrix) -> np.ndarray:
@@ -494,7 +511,7 @@ class ALSRecommender(FactorisationRecommender):
         """
         matrix, weight = block.matrix, block.weight.astype(fixed.dtype)
         target = block.confidence.astype(fixed.dtype) @ fixed  # Y'C_u p(u), every row
-        gathered = fixed[matrix.indices]
+        gathered = _gather(fixed, matrix.indices)
 
         def times(vectors: np.ndarray) -> np.ndarray:
             matrix.data = weight * _cell_dots(block.rows, vectors, gathered)
