@@ -362,7 +362,8 @@ class ALSRecommender(FactorisationRecommender):
         Record the objective (eq. 3 of [1]_) after each sweep in ``objective_``.
     n_threads : int, optional
         Threads of the CG solver (each solves a block of customers, or of products); default
-        one per core. The result does not depend on it (up to rounding).
+        one per core; BLAS runs on one thread during the fit. The result does not depend on
+        it (up to rounding).
 
     Attributes
     ----------
