@@ -62,7 +62,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from helpers.checks import check_numbers
-from helpers.recommend import BLOCK_ROWS, Recommender, _top_k, check_k
+from helpers.recommend import BLOCK_ROWS, Recommender, check_k, top_k
 
 __all__ = ["ALSRecommender", "BPRRecommender", "FactorisationRecommender"]
 
@@ -316,7 +316,7 @@ class FactorisationRecommender(Recommender):
             if exclude_purchased:
                 bought = matrix[start:stop].tocoo()
                 scores[bought.row, bought.col] = -np.inf
-            r, c, v = _top_k(scores, k)
+            r, c, v = top_k(scores, k)
             found_r.append(r + start)
             found_c.append(c)
             found_v.append(v)

@@ -58,6 +58,7 @@ __all__ = [
     "Recommender",
     "UserCF",
     "check_k",
+    "top_k",
     "interaction_matrix",
 ]
 
@@ -81,12 +82,25 @@ def _row_normalise(matrix: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix(sp.diags(scale) @ matrix)
 
 
-def _top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Row, column and score of each row's top ``k`` positive scores, best first.
+def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the row, column and score of each row's top ``k`` positive scores, best first.
 
     Scores are compared rounded to ``_DECIMALS`` decimals, ties broken by the lower column;
     scores that round to 0 or below are no candidates. Only the few values near each row's
-    ``k``-th largest are rounded and sorted, not the whole block.
+    ``k``-th largest are rounded and sorted, not the whole block. Every recommender ranks
+    with it (:meth:`Recommender.recommend`, :mod:`helpers.factorisation`).
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        A dense block of scores, one row per customer (or product), one column per product.
+    k : int
+        How many to keep per row.
+
+    Returns
+    -------
+    rows, columns, scores : numpy.ndarray
+        Sorted by row, then by rank within the row.
     """
     n, m = scores.shape
     floor = 0.5 * 10.0**-_DECIMALS  # the smallest score that does not round to 0
@@ -111,14 +125,14 @@ def _top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
 def _neighbours(unit: sp.csr_matrix, n: int) -> sp.csr_matrix:
     """Keep the ``n`` most similar other rows of each row of a row-normalised matrix (cosine).
 
-    Computed a block of rows at a time (a dense block of similarities, then :func:`_top_k`),
+    Computed a block of rows at a time (a dense block of similarities, then :func:`top_k`),
     so memory stays at ``BLOCK_ROWS x n_rows`` floats; a row is never its own neighbour.
     """
     found_r, found_c, found_v = [], [], []
     for start in range(0, unit.shape[0], BLOCK_ROWS):
         block = (unit[start : start + BLOCK_ROWS] @ unit.T).toarray()
         block[np.arange(len(block)), np.arange(start, start + len(block))] = 0.0
-        r, c, v = _top_k(block, n)
+        r, c, v = top_k(block, n)
         found_r.append(r + start)
         found_c.append(c)
         found_v.append(v)
@@ -239,7 +253,7 @@ class Recommender:
             block = columns[start : start + BLOCK_ROWS]
             scores = np.asarray(self._similar(block), dtype=float).copy()
             scores[np.arange(len(block)), block] = -np.inf  # never similar to itself
-            r, c, v = _top_k(scores, k)
+            r, c, v = top_k(scores, k)
             found_r.append(r + start)
             found_c.append(c)
             found_v.append(v)
@@ -335,7 +349,7 @@ class Recommender:
                 known = np.flatnonzero(block >= 0)
                 bought = data.matrix[block[known]].tocoo()
                 scores[known[bought.row], bought.col] = -np.inf
-            r, c, v = _top_k(scores, k)
+            r, c, v = top_k(scores, k)
             found_r.append(r + start)
             found_c.append(c)
             found_v.append(v)
