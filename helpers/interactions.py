@@ -332,10 +332,11 @@ def _cells(
             shape=(n_rows, max(n_cols * n_invoices, 1)),
         )
         found.sum_duplicates()  # (done: sorted, one entry a purchase)
-        r = np.repeat(np.arange(n_rows), np.diff(found.indptr))
-        c = found.indices // n_invoices
-        cell = _starts(r, c)
-        return _csr(r[cell], c[cell], np.diff(np.r_[cell, len(r)]), shape)
+        # each purchase counts 1 in its product's column: scipy sums them per cell
+        counts = (np.ones(found.nnz), found.indices // n_invoices, found.indptr)
+        matrix = sp.csr_matrix(counts, shape=shape)
+        matrix.sum_duplicates()
+        return matrix
     if weights is None:  # (the same, when the ids are too many for one integer)
         order = _order(rows, [(cols, n_cols), (codes, n_invoices)], n_rows)
         r, c, i = rows[order], cols[order], codes[order]
