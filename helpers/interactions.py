@@ -31,6 +31,9 @@ from helpers.id_runs import few_text_codes, text_line_codes
 
 __all__ = ["Interactions", "interaction_matrix"]
 
+#: Keys made of several codes are one int64 below this; beyond, :func:`numpy.lexsort` sorts.
+_SPAN = 2**62
+
 
 @dataclass(frozen=True)
 class Interactions:
@@ -269,7 +272,7 @@ def _order(rows: np.ndarray, keys: list[tuple[np.ndarray, int]], n_rows: int) ->
     span = n
     for _, size in keys:
         span *= max(size, 1)
-    if span < 2**62:
+    if span < _SPAN:
         column = np.zeros(n, dtype=np.int64)
         for key, size in keys:
             column *= size
@@ -325,7 +328,7 @@ def _cells(
         first = _starts(r, c)
         return _csr(r[first], c[first], np.maximum.reduceat(weights[order], first), shape)
     codes, n_invoices = invoices
-    if weights is None and n_cols * max(n_invoices, 1) < 2**62:
+    if weights is None and n_cols * max(n_invoices, 1) < _SPAN:
         # count: the distinct (product, invoice) of each customer, one entry of a bool matrix
         found = sp.csr_matrix(
             (np.ones(len(rows), dtype=bool), (rows, cols.astype(np.int64) * n_invoices + codes)),

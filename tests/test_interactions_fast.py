@@ -200,6 +200,17 @@ def test_other_column_names_and_an_integer_index():
     assert got.customers.tolist() == ["k", "m"] and got.matrix.toarray().tolist() == [[1], [1]]
 
 
+@pytest.mark.parametrize("options", OPTIONS, ids=["binary", "count", "latest", "weighted"])
+def test_keys_too_wide_for_one_integer_are_sorted_by_lexsort(options, monkeypatch):
+    # ids too many for one int64 key (not reachable in memory): the lexsort way, same matrix
+    monkeypatch.setattr(it, "_SPAN", 4)
+    rng = np.random.default_rng(6)
+    rows = [
+        tuple(int(x) for x in rng.integers(0, len(TEXT), 3)) + (7 * k % 300, 1) for k in range(80)
+    ]
+    assert_same(make_lines(rows, TEXT, "str"), **options)
+
+
 @pytest.mark.parametrize("span", ["scipy", "lexsort"])
 def test_order_sorts_by_row_then_keys_ties_in_line_order(span):
     rng = np.random.default_rng(1)
