@@ -356,7 +356,7 @@ def _cells(
     again = _order(r, [(c, n_cols), (line, len(rows))], n_rows)
     r, c, weight = r[again], c[again], weight[again]
     cell = _starts(r, c)
-    return _csr(r[cell], c[cell], _compensated_sums(weight[again], cell), shape)
+    return _csr(r[cell], c[cell], _compensated_sums(weight, cell), shape)
 
 
 def _compensated_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:

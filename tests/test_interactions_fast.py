@@ -245,3 +245,24 @@ def test_id_runs_line_codes_equal_sorted(dtype):
     assert id_runs.text_line_codes(pd.Series([1, 2], dtype=object)) is None
     assert id_runs.few_text_codes(pd.Series([1, "a"], dtype=object)) is None
     assert id_runs.few_text_codes(pd.Series([1, 2])) is None
+
+
+def test_weighted_counts_sum_the_purchases_in_the_order_of_the_lines():
+    # Four invoices of one cell, their ids in the reverse order of their dates (codes sort
+    # them backwards). Half-life 0.7 days, ages from the last line (hour 271): weights
+    # 0.5 ** (age / 0.7) = 1.39e-05, 0.00323, 0.1438, 1. Kahan's sum in the lines' order
+    # (pandas' group-by) is 1.147069380721518; backwards it would be 1.1470693807215178.
+    hours = [0, 132, 224, 271]
+    weights = [0.5 ** ((271 - h) / 24 / 0.7) for h in hours]
+    assert kahan(weights) != kahan(weights[::-1])  # the order shows in the last bit
+    lines = pd.DataFrame(
+        {
+            "invoice_id": ["d", "c", "b", "a"],
+            "invoice_date": [DAY0 + pd.Timedelta(hours=h) for h in hours],
+            "customer_id": "k",
+            "product_id": "p",
+            "quantity": 1,
+        }
+    )
+    got = interaction_matrix(lines, value="count", half_life_days=0.7)
+    assert got.matrix[0, 0] == kahan(weights) == 1.147069380721518
