@@ -59,6 +59,7 @@ __all__ = [
     "UserCF",
     "check_k",
     "top_k",
+    "top_k_sparse",
     "interaction_matrix",
 ]
 
@@ -70,6 +71,11 @@ RECOMMENDATION_COLUMNS: tuple[str, ...] = (s.CUSTOMER_ID, "rank", s.PRODUCT_ID, 
 BLOCK_ROWS = 2048
 
 _DECIMALS = 10
+#: top_k_sparse cuts a long row into this many times k parts to bound its k-th largest score.
+SPARSE_PARTS = 8
+#: A recommender with sparse scores (item CF) ranks a block densely when it holds at least
+#: this share of its cells (a dense block is then faster than the sparse one).
+DENSE_SHARE = 0.2
 
 
 # --- shared machinery --------------------------------------------------------------------------
@@ -86,8 +92,9 @@ def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """Return the row, column and score of each row's top ``k`` positive scores, best first.
 
     Scores are compared rounded to ``_DECIMALS`` decimals, ties broken by the lower column;
-    scores that round to 0 or below are no candidates. Only the few values near each row's
-    ``k``-th largest are rounded and sorted, not the whole block. Every recommender ranks
+    scores that round to 0 or below are no candidates. Only the values at or above a lower
+    bound of each row's ``k``-th largest (the ``k``-th largest of the maxima of ``k`` or
+    more parts of the row) are rounded and sorted, not the whole block. Every recommender ranks
     with it (:meth:`Recommender.recommend`, :mod:`helpers.factorisation`).
 
     Parameters
@@ -105,10 +112,19 @@ def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     n, m = scores.shape
     floor = 0.5 * 10.0**-_DECIMALS  # the smallest score that does not round to 0
     if k < m:
-        part = np.argpartition(scores, m - k, axis=1)[:, m - k :]
-        kth = np.take_along_axis(scores, part, axis=1).min(axis=1)
+        # A lower bound of each row's k-th largest score: cut the row into c >= k parts;
+        # their maxima are c different scores, so the k-th largest of them is at most the
+        # row's k-th largest. (numpy's argpartition finds the k-th exactly but is 10-50x
+        # slower on such blocks, most of all on rows of equal zeros.)
+        maxima = np.maximum.reduceat(scores, np.arange(0, m, m // k), axis=1)
+        c = maxima.shape[1]
+        bound = np.partition(maxima, c - k, axis=1)[:, c - k]
         # every score that could tie with the k-th once rounded is within 1e-9 of it
-        mask = scores >= np.maximum(kth - 1e-9, floor)[:, None]
+        mask = scores >= np.maximum(bound - 1e-9, floor)[:, None]
+        if np.count_nonzero(mask) > 16 * n * k:  # a loose bound (many ties): the exact k-th
+            part = np.argpartition(scores, m - k, axis=1)[:, m - k :]
+            kth = np.take_along_axis(scores, part, axis=1).min(axis=1)
+            mask = scores >= np.maximum(kth - 1e-9, floor)[:, None]
     else:
         mask = scores >= floor
     r, c = np.nonzero(mask)
@@ -120,6 +136,56 @@ def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     rank = np.arange(len(r)) - np.searchsorted(r, r)
     keep = rank < k
     return r[keep], c[keep], v[keep]
+
+
+def top_k_sparse(scores: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return what :func:`top_k` returns, for a sparse block of scores (absent = no candidate).
+
+    The same ranking (scores rounded to ``_DECIMALS`` decimals, ties by the lower column,
+    only positive scores) without making the block dense: each row with more than ``k``
+    scores is cut into ``k`` parts, and only its scores at or above the smallest of the
+    parts' maxima (a lower bound of its ``k``-th largest) are sorted.
+
+    Parameters
+    ----------
+    scores : scipy.sparse.csr_matrix
+        One row per customer (or product), one column per product.
+    k : int
+        How many to keep per row.
+
+    Returns
+    -------
+    rows, columns, scores : numpy.ndarray
+        Sorted by row, then by rank within the row.
+    """
+    scores = sp.csr_matrix(scores)
+    n = scores.shape[0]
+    data, columns, starts = scores.data, scores.indices, scores.indptr
+    lengths = np.diff(starts)
+    row = np.repeat(np.arange(n), lengths)
+    floor = 0.5 * 10.0**-_DECIMALS
+    bound = np.full(n, -np.inf)
+    cuts = SPARSE_PARTS * k
+    long = np.flatnonzero(lengths > cuts)
+    if long.size:
+        # the parts of each long row and, to close its last part, the row's end (its
+        # reduction, over the gap to the next long row, is dropped); the k-th largest of the
+        # parts' maxima is at most the row's k-th largest
+        parts = starts[long, None] + (np.arange(cuts)[None, :] * lengths[long, None]) // cuts
+        edges = np.concatenate([parts, starts[long + 1, None]], axis=1).ravel()
+        maxima = np.maximum.reduceat(np.append(data, -np.inf), edges)
+        maxima = maxima.reshape(len(long), cuts + 1)[:, :cuts]
+        bound[long] = np.partition(maxima, cuts - k, axis=1)[:, cuts - k]
+    keep = data >= np.maximum(bound[row] - 1e-9, floor)
+    r, c = row[keep], columns[keep]
+    v = np.round(data[keep], _DECIMALS)
+    ok = v > 0
+    r, c, v = r[ok], c[ok], v[ok]
+    order = np.lexsort((c, -v, r))
+    r, c, v = r[order], c[order], v[order]
+    rank = np.arange(len(r)) - np.searchsorted(r, r)
+    first = rank < k
+    return r[first], c[first], v[first]
 
 
 def _neighbours(unit: sp.csr_matrix, n: int) -> sp.csr_matrix:
@@ -138,6 +204,16 @@ def _neighbours(unit: sp.csr_matrix, n: int) -> sp.csr_matrix:
         found_v.append(v)
     data = (np.concatenate(found_v), (np.concatenate(found_r), np.concatenate(found_c)))
     return sp.csr_matrix(data, shape=(unit.shape[0], unit.shape[0]))
+
+
+def _known_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
+    """Return the matrix's rows at ``rows``; an unknown customer (-1) gets an empty row."""
+    known = rows >= 0
+    picked = sp.csr_matrix(matrix[np.where(known, rows, 0)])
+    if not known.all():
+        picked.data[np.repeat(~known, np.diff(picked.indptr))] = 0
+        picked.eliminate_zeros()
+    return picked
 
 
 def check_k(k: object) -> int:
@@ -342,14 +418,28 @@ class Recommender:
         ids = self._customers(customers)
         rows = data.rows(ids)
         found_r, found_c, found_v = [], [], []
+        sparse = hasattr(self, "_score_sparse")
         for start in range(0, len(ids), BLOCK_ROWS):
             block = rows[start : start + BLOCK_ROWS]
-            scores = np.asarray(self._score(block, ids[start : start + BLOCK_ROWS]), dtype=float)
-            if exclude_purchased:
-                known = np.flatnonzero(block >= 0)
-                bought = data.matrix[block[known]].tocoo()
-                scores[known[bought.row], bought.col] = -np.inf
-            r, c, v = top_k(scores, k)
+            scores = self._score_sparse(block) if sparse else None
+            if scores is not None and scores.nnz < DENSE_SHARE * np.prod(scores.shape):
+                # scores that are mostly absent: ranked without a dense block
+                if exclude_purchased:
+                    bought = _known_rows(data.matrix, block)
+                    scores = scores - scores.multiply(bought.astype(bool))
+                r, c, v = top_k_sparse(scores, k)
+            else:
+                scores = np.asarray(
+                    scores.toarray()
+                    if scores is not None
+                    else self._score(block, ids[start : start + BLOCK_ROWS]),
+                    dtype=float,
+                )
+                if exclude_purchased:
+                    known = np.flatnonzero(block >= 0)
+                    bought = data.matrix[block[known]].tocoo()
+                    scores[known[bought.row], bought.col] = -np.inf
+                r, c, v = top_k(scores, k)
             found_r.append(r + start)
             found_c.append(c)
             found_v.append(v)
@@ -454,11 +544,11 @@ class ItemCF(Recommender):
         self.similarity_ = _neighbours(columns, self.n_neighbours)
 
     def _score(self, rows: np.ndarray, ids: pd.Index) -> np.ndarray:
-        known = rows >= 0
-        scores = np.zeros((len(rows), self.similarity_.shape[1]))
-        if known.any():
-            scores[known] = (self.interactions_.matrix[rows[known]] @ self.similarity_).toarray()
-        return scores
+        return self._score_sparse(rows).toarray()
+
+    def _score_sparse(self, rows: np.ndarray) -> sp.csr_matrix:
+        """Return the scores as a sparse matrix: the neighbours of the customer's products."""
+        return sp.csr_matrix(_known_rows(self.interactions_.matrix, rows) @ self.similarity_)
 
     def _similar(self, columns: np.ndarray) -> np.ndarray:
         return self.similarity_[columns].toarray()

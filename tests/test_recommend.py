@@ -377,3 +377,28 @@ def test_similar_products_by_hand():
         model.similar_products("q")
     with pytest.raises(ValueError, match="no similarity between products"):
         r.PopularityRecommender().fit(r.interaction_matrix(lines)).similar_products("x")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_top_k_bounds_never_lose_a_top_score(seed):
+    # top_k prunes with a lower bound of each row's k-th largest score, top_k_sparse too;
+    # both must give exactly the plain ranking: positive scores rounded to 10 decimals,
+    # larger first, ties by the lower column
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    for _ in range(60):
+        n, m, k = rng.integers(1, 25), rng.integers(1, 300), rng.integers(1, 15)
+        scores = np.round(rng.random((n, m)) * 3, 1) * (rng.random((n, m)) < 0.6)
+        if rng.random() < 0.5:
+            scores = np.round(scores)  # many ties
+        scores[rng.random((n, m)) < 0.1] = -np.inf if rng.random() < 0.5 else -1.0
+        expected = []
+        for i in range(n):
+            ranked = sorted((-round(v, 10), j) for j, v in enumerate(scores[i]) if round(v, 10) > 0)
+            expected += [(i, j) for _, j in ranked[:k]]
+        rows, cols, _ = r.top_k(scores, k)
+        assert list(zip(rows.tolist(), cols.tolist(), strict=True)) == expected
+        finite = np.where(np.isfinite(scores), scores, 0.0)
+        rows, cols, _ = r.top_k_sparse(sp.csr_matrix(finite), k)
+        assert list(zip(rows.tolist(), cols.tolist(), strict=True)) == expected
