@@ -32,6 +32,7 @@ BENCHMARKS = (
     "clv_fit",
     "clv_intervals",
     "recommend_all",
+    "interaction_matrix",
     "factorisation",
     "peak_memory",
     "course_time",
@@ -89,6 +90,7 @@ def run(name: str, python: str, folder: Path) -> dict:
         "clv_fit": ["clv_fit.py", "--lifetimes", python],
         "clv_intervals": ["clv_intervals.py"],
         "recommend_all": ["recommend_all.py", *data],
+        "interaction_matrix": ["interaction_matrix.py", "--values", "binary", "count", *data],
         "factorisation": ["factorisation.py"],
         "peak_memory": ["peak_memory.py", *data],
         "course_time": ["course_time.py"],
@@ -336,6 +338,42 @@ def recommend_section(figures: dict) -> list[str]:
     return out
 
 
+def matrix_section(figures: dict) -> list[str]:
+    """Markdown for ``interaction_matrix.py``."""
+    out = [
+        "## The interaction matrix (`interaction_matrix.py`)",
+        "",
+        "`helpers.interactions.interaction_matrix` (customers and invoices coded by their runs "
+        "as `summary_data` does, products by `pandas.factorize`, the cells grouped by scipy's "
+        "conversion to CSR) against the implementation before issue 25 (a pandas group-by "
+        "per cell, kept in the script as the peer), on the synthetic order lines of the "
+        "summary benchmark; `summary_data` of the same lines for scale. Both matrices must be "
+        "identical, bit for bit. Best of N runs. "
+        f"Load average {load_text(figures)}.",
+        "",
+        "| rows | matrix | customers | products | new | before | before / new "
+        "| `summary_data` | identical |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    rows = figures.get("rows", [])
+    out += [
+        f"| {size_label(row['rows'])} | {row['value']} | {row['customers']:,} "
+        f"| {row['products']:,} | {row['new_s']:.2f} s | {row['old_s']:.2f} s "
+        f"| {row['old_over_new']:.1f}× | {row['summary_data_s']:.2f} s | {row['identical']} |"
+        for row in rows
+    ]
+    largest = [row for row in rows if row["rows"] == max(r["rows"] for r in rows)]
+    if largest:
+        out += ["", "| target | figure | |", "|---|---|---|"]
+        for row in largest:
+            met = row["new_s"] <= 2 and row["old_over_new"] >= 10
+            out.append(
+                f"| {size_label(row['rows'])} lines, {row['value']}: <= 2 s and >= 10× the "
+                f"group-by | {row['new_s']:.2f} s, {row['old_over_new']:.1f}× | {verdict(met)} |"
+            )
+    return out
+
+
 def factorisation_section(figures: dict) -> list[str]:
     """Markdown for ``factorisation.py``."""
     rows = {row["method"]: row for row in figures.get("rows", [])}
@@ -439,6 +477,7 @@ SECTIONS: dict[str, Callable[[dict], list[str]]] = {
     "clv_fit": clv_fit_section,
     "clv_intervals": intervals_section,
     "recommend_all": recommend_section,
+    "interaction_matrix": matrix_section,
     "factorisation": factorisation_section,
     "peak_memory": memory_section,
     "course_time": course_section,
