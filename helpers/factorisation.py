@@ -62,7 +62,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from helpers.checks import check_numbers
-from helpers.recommend import BLOCK_ROWS, Recommender, check_k, top_k
+from helpers.recommend import BLOCK_ROWS, Recommender, check_k, recommendation_frame, top_k
 
 __all__ = ["ALSRecommender", "BPRRecommender", "FactorisationRecommender"]
 
@@ -320,16 +320,7 @@ class FactorisationRecommender(Recommender):
             found_r.append(r + start)
             found_c.append(c)
             found_v.append(v)
-        r, c, v = (np.concatenate(x) for x in (found_r, found_c, found_v))
-        rank = np.arange(len(r)) - np.searchsorted(r, r) + 1
-        return pd.DataFrame(
-            {
-                data.customer_col: ids.to_numpy()[r],
-                "rank": rank.astype("int64"),
-                data.product_col: data.products.to_numpy()[c],
-                "score": v.astype(float),
-            }
-        )
+        return recommendation_frame(data, ids, found_r, found_c, found_v)
 
 
 class ALSRecommender(FactorisationRecommender):

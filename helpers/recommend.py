@@ -58,6 +58,7 @@ __all__ = [
     "Recommender",
     "UserCF",
     "check_k",
+    "recommendation_frame",
     "top_k",
     "top_k_sparse",
     "interaction_matrix",
@@ -128,7 +129,14 @@ def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     else:
         mask = scores >= floor
     r, c = np.nonzero(mask)
-    v = np.round(scores[r, c], _DECIMALS)
+    return _ranked(r, c, scores[r, c], k)
+
+
+def _ranked(
+    r: np.ndarray, c: np.ndarray, scores: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rank candidates (row, column, score) within rows: positive rounded scores, top k."""
+    v = np.round(scores, _DECIMALS)
     ok = v > 0
     r, c, v = r[ok], c[ok], v[ok]
     order = np.lexsort((c, -v, r))
@@ -177,15 +185,7 @@ def top_k_sparse(scores: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray,
         maxima = maxima.reshape(len(long), cuts + 1)[:, :cuts]
         bound[long] = np.partition(maxima, cuts - k, axis=1)[:, cuts - k]
     keep = data >= np.maximum(bound[row] - 1e-9, floor)
-    r, c = row[keep], columns[keep]
-    v = np.round(data[keep], _DECIMALS)
-    ok = v > 0
-    r, c, v = r[ok], c[ok], v[ok]
-    order = np.lexsort((c, -v, r))
-    r, c, v = r[order], c[order], v[order]
-    rank = np.arange(len(r)) - np.searchsorted(r, r)
-    first = rank < k
-    return r[first], c[first], v[first]
+    return _ranked(row[keep], columns[keep], data[keep], k)
 
 
 def _neighbours(unit: sp.csr_matrix, n: int) -> sp.csr_matrix:
@@ -204,6 +204,42 @@ def _neighbours(unit: sp.csr_matrix, n: int) -> sp.csr_matrix:
         found_v.append(v)
     data = (np.concatenate(found_v), (np.concatenate(found_r), np.concatenate(found_c)))
     return sp.csr_matrix(data, shape=(unit.shape[0], unit.shape[0]))
+
+
+def recommendation_frame(
+    data: Interactions,
+    ids: pd.Index,
+    rows: list[np.ndarray],
+    columns: list[np.ndarray],
+    scores: list[np.ndarray],
+) -> pd.DataFrame:
+    """Put ranked blocks of recommendations into the long frame every recommender returns.
+
+    Parameters
+    ----------
+    data : Interactions
+        The fitted matrix (its column names and products).
+    ids : pandas.Index
+        The customers, in the order of the rows.
+    rows, columns, scores : list of numpy.ndarray
+        Per block, what :func:`top_k` returned, the rows already offset to ``ids``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The customer, ``rank`` (1..k), the product and ``score``
+        (:data:`RECOMMENDATION_COLUMNS` under the matrix's names).
+    """
+    r, c, v = (np.concatenate(x) if x else np.array([], int) for x in (rows, columns, scores))
+    rank = np.arange(len(r)) - np.searchsorted(r, r) + 1
+    return pd.DataFrame(
+        {
+            data.customer_col: ids.to_numpy()[r],
+            "rank": rank.astype("int64"),
+            data.product_col: data.products.to_numpy()[c],
+            "score": v.astype(float),
+        }
+    )
 
 
 def _known_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
@@ -443,18 +479,7 @@ class Recommender:
             found_r.append(r + start)
             found_c.append(c)
             found_v.append(v)
-        r, c, v = (
-            np.concatenate(x) if x else np.array([], int) for x in (found_r, found_c, found_v)
-        )
-        rank = np.arange(len(r)) - np.searchsorted(r, r) + 1
-        return pd.DataFrame(
-            {
-                data.customer_col: ids.to_numpy()[r],
-                "rank": rank.astype("int64"),
-                data.product_col: data.products.to_numpy()[c],
-                "score": v.astype(float),
-            }
-        )
+        return recommendation_frame(data, ids, found_r, found_c, found_v)
 
 
 # --- the recommenders --------------------------------------------------------------------------
