@@ -8,25 +8,26 @@ For each customer's top ``k`` (the long frame customer, ``rank``, product, ``sco
 :meth:`helpers.recommend.Recommender.recommend`) and the training matrix ``X`` (``N``
 customers x ``m`` products; ``n_j`` customers bought product ``j``, ``p_j = n_j / N``):
 
-- **intra-list diversity** (Smyth & McClave 2001; Ziegler et al. 2005): the mean over the
+- **intra-list diversity** (Smyth & McClave 2001 [1]_; Ziegler et al. 2005 [2]_): the mean over the
   list's pairs of products of the dissimilarity ``1 - cos(v_i, v_j)``, from product vectors
   ``v`` (default: the products' customer columns of ``X``, i.e. co-purchase cosine, as item
   CF uses; or any item-feature matrix). A product with an all-zero vector has cosine 0 with
   every product (dissimilarity 1). Defined for lists of at least two products;
-- **novelty** (Zhou et al. 2010): the mean self-information ``-log2(p_j)`` of the list's
+- **novelty** (Zhou et al. 2010 [3]_): the mean self-information ``-log2(p_j)`` of the list's
   products: a product bought by every training customer is worth 0 bits, one bought by one
   customer ``log2(N)`` bits. A product **nobody bought** (a catalogue product, recommended by
   content) would be worth infinitely many bits: it counts as if one customer had bought it
   (``p_j = max(n_j, 1) / N``), as novel as the rarest product bought, never more;
-- **popularity bias** (Abdollahpouri, Burke & Mobasher 2019): ``popularity_share``, the share
+- **popularity bias** (Abdollahpouri, Burke & Mobasher 2019 [4]_): ``popularity_share``, the share
   of the list among the **head**, the top 10% (``head_share``) of the matrix's products by
   ``n_j`` (``ceil(0.1 m)`` products, equal counts ordered by product id as the popularity
   recommender does; products nobody bought are never in the head); and ``arp``, the average
   recommendation popularity, the mean ``p_j`` of the list (the paper's ARP divided by ``N``,
   so that shops of different sizes compare);
-- **serendipity** against popularity (Ge, Delgado-Battenfeld & Jannach 2010, as surveyed by
-  Kaminskas & Bridge 2016): the recommended products that are hits (relevant) **and** not in
-  the popularity baseline's top ``k`` for the same customer, divided by ``k``. Ge et al.
+- **serendipity** against popularity (Ge, Delgado-Battenfeld & Jannach 2010 [5]_, as
+  surveyed by Kaminskas & Bridge 2016 [6]_): the recommended products that are hits
+  (relevant) **and** not in the popularity baseline's top ``k`` for the same customer,
+  divided by ``k``. Ge et al.
   divide by the list's length; dividing by ``k`` like ``precision@k`` (empty slots count as
   misses) gives the same value for full lists and keeps ``serendipity <= precision``. The
   popularity recommender's own serendipity is 0 by construction.
@@ -38,7 +39,7 @@ mean, and the number of customers behind each mean is reported. Catalogue covera
 share of the catalogue recommended to anyone scored, as in
 :func:`helpers.recommend_eval.evaluate`.
 
-**Bootstrap intervals** (Efron & Tibshirani 1993): the scored customers are resampled with
+**Bootstrap intervals** (Efron & Tibshirani 1993 [7]_): the scored customers are resampled with
 replacement ``n_boot`` times (a ``n_boot x n`` matrix of draw counts ``W``, one seed); each
 mean is recomputed on every resample as ``W @ values / W @ defined`` (a customer drawn twice
 counts twice), coverage as the products recommended to a drawn customer, all at once with

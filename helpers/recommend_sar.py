@@ -1,6 +1,7 @@
 """SAR (Smart Adaptive Recommendations): item co-occurrence similarities and decayed affinities.
 
-SAR, as in Microsoft's *recommenders* library, scores a customer's products in three steps:
+SAR, as in Microsoft's *recommenders* library [1]_ [2]_, scores a customer's products in
+three steps:
 
 1. **Co-occurrence.** With ``B`` the binary customer x product matrix (1 where the customer
    bought the product, however often), ``C = B^T B``: ``c_ij`` is the number of customers who
