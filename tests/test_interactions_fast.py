@@ -53,7 +53,13 @@ def reference(lines, value="binary", half_life_days=None, as_of=None, products=N
         end = dates.max() if as_of is None else as_of
         age = (end - dates).dt.total_seconds().to_numpy() / 86_400.0
         frame["w"] = 0.5 ** (np.maximum(age, 0.0) / half_life_days)
-    purchases = frame.groupby(["c", "p", "i"], sort=False)["w"].max()
+    # each (customer, product, invoice) once, with its largest weight, in the order of first
+    # appearance (as a group-by with sort=False; in plain Python, since pandas 3.0.0's
+    # hashing takes "a" and "a\0" for one key)
+    purchases: dict[tuple[str, str, str], float] = {}
+    keys = zip(frame["c"], frame["p"], frame["i"], strict=True)
+    for key, weight in zip(keys, frame["w"], strict=True):
+        purchases[key] = max(purchases.get(key, -np.inf), weight)
     cells: dict[tuple[str, str], list[float]] = {}
     for (customer, product, _), weight in purchases.items():
         cells.setdefault((customer, product), []).append(weight)
