@@ -58,6 +58,8 @@ __all__ = [
     "Recommender",
     "UserCF",
     "check_k",
+    "explanation_frame",
+    "recommendation_cells",
     "recommendation_frame",
     "top_k",
     "top_k_sparse",
@@ -240,6 +242,77 @@ def recommendation_frame(
             "score": v.astype(float),
         }
     )
+
+
+def recommendation_cells(
+    data: Interactions, recommendations: pd.DataFrame, *, allow_empty: bool = False
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Check recommendations against the fitted matrix and find their rows and columns.
+
+    Shared by the recommenders' ``explain``.
+
+    Parameters
+    ----------
+    data : Interactions
+        The fitted matrix.
+    recommendations : pandas.DataFrame
+        At least the customer and product columns, named as in the matrix.
+    allow_empty : bool, default False
+        Accept a table without rows.
+
+    Returns
+    -------
+    recommendations, rows, columns
+        The table with a fresh index, and each row's matrix row and column.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, or a customer or product is not in the matrix.
+    """
+    customer, product = data.customer_col, data.product_col
+    require_columns(
+        recommendations, [customer, product], "recommendations", allow_empty=allow_empty
+    )
+    recs = recommendations.reset_index(drop=True)
+    rows = data.rows(recs[customer])
+    cols = data.products.get_indexer(recs[product].astype(str))
+    bad = pd.Series((rows < 0) | (cols < 0), index=recs.index)
+    column_rule(
+        recs, bad, "recommendations", f"{customer}/{product}", "a customer and product "
+        "of the fitted matrix",
+    )  # fmt: skip
+    return recs, rows, cols
+
+
+def explanation_frame(recs: pd.DataFrame, parts: pd.DataFrame, n: int | None) -> pd.DataFrame:
+    """Put the contributions behind recommendations next to them: shares, order, top ``n``.
+
+    Parameters
+    ----------
+    recs : pandas.DataFrame
+        The recommendations (from :func:`recommendation_cells`).
+    parts : pandas.DataFrame
+        One row per contribution: ``_rec`` (the row of ``recs``), ``because_of``,
+        ``contribution`` and any other columns to show.
+    n : int, optional
+        Keep the ``n`` largest contributions per recommendation; None keeps them all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The recommendation's columns, then the parts' (``_rec`` dropped) and ``share`` (of
+        the recommendation's score); sorted like ``recs``, then by contribution (largest
+        first) and product id.
+    """
+    total = parts.groupby("_rec")["contribution"].transform("sum")
+    out = parts.assign(share=parts["contribution"] / total).sort_values(
+        ["_rec", "contribution", "because_of"], ascending=[True, False, True], kind="stable"
+    )
+    if n is not None:
+        out = out[out.groupby("_rec").cumcount() < n]
+    merged = recs.iloc[out["_rec"].to_numpy()].reset_index(drop=True)
+    return pd.concat([merged, out.drop(columns="_rec").reset_index(drop=True)], axis=1)
 
 
 def _known_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
@@ -599,16 +672,7 @@ class ItemCF(Recommender):
             contribution (largest first) and product id.
         """
         data = self._fitted()
-        customer, product = data.customer_col, data.product_col
-        require_columns(recommendations, [customer, product], "recommendations")
-        recs = recommendations.reset_index(drop=True)
-        rows = data.rows(recs[customer])
-        cols = data.products.get_indexer(recs[product].astype(str))
-        bad = pd.Series((rows < 0) | (cols < 0), index=recs.index)
-        column_rule(
-            recs, bad, "recommendations", f"{customer}/{product}", "a customer and product "
-            "of the fitted matrix",
-        )  # fmt: skip
+        recs, rows, cols = recommendation_cells(data, recommendations)
         bought = data.matrix[rows]
         pairs = bought.multiply(self.similarity_.T.tocsr()[cols]).tocoo()
         value = np.asarray(bought[pairs.row, pairs.col]).ravel()
@@ -620,15 +684,7 @@ class ItemCF(Recommender):
                 "contribution": pairs.data,
             }
         )
-        total = out.groupby("_rec")["contribution"].transform("sum")
-        out["share"] = out["contribution"] / total
-        out = out.sort_values(
-            ["_rec", "contribution", "because_of"], ascending=[True, False, True], kind="stable"
-        )
-        if n is not None:
-            out = out[out.groupby("_rec").cumcount() < n]
-        merged = recs.iloc[out["_rec"].to_numpy()].reset_index(drop=True)
-        return pd.concat([merged, out.drop(columns="_rec").reset_index(drop=True)], axis=1)
+        return explanation_frame(recs, out, n)
 
 
 class UserCF(Recommender):

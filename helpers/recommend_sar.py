@@ -55,7 +55,7 @@ from helpers import schema as s
 from helpers.checks import column_rule, require_columns
 from helpers.dates import to_timestamp
 from helpers.interactions import Interactions
-from helpers.recommend import Recommender
+from helpers.recommend import Recommender, explanation_frame, recommendation_cells
 
 __all__ = [
     "SIMILARITY_TYPES",
@@ -560,16 +560,7 @@ class SARRecommender(Recommender):
         data = self._fitted()
         if n is not None and (isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1):
             raise ValueError(f"n must be None (all) or a whole number >= 1; got {n!r}")
-        customer, product = data.customer_col, data.product_col
-        require_columns(recommendations, [customer, product], "recommendations", allow_empty=True)
-        recs = recommendations.reset_index(drop=True)
-        rows = data.rows(recs[customer])
-        cols = data.products.get_indexer(recs[product].astype(str))
-        bad = pd.Series((rows < 0) | (cols < 0), index=recs.index)
-        column_rule(
-            recs, bad, "recommendations", f"{customer}/{product}",
-            "a customer and product of the fitted matrix",
-        )  # fmt: skip
+        recs, rows, cols = recommendation_cells(data, recommendations, allow_empty=True)
         # one row per (recommendation, product the customer has an affinity to)
         bought = self.affinity_[rows].tocoo()
         towards = cols[bought.row]
@@ -587,12 +578,4 @@ class SARRecommender(Recommender):
                 "contribution": bought.data[keep] * similarity[keep],
             }
         )
-        total = out.groupby("_rec")["contribution"].transform("sum")
-        out["share"] = out["contribution"] / total
-        out = out.sort_values(
-            ["_rec", "contribution", "because_of"], ascending=[True, False, True], kind="stable"
-        )
-        if n is not None:
-            out = out[out.groupby("_rec").cumcount() < n]
-        merged = recs.iloc[out["_rec"].to_numpy()].reset_index(drop=True)
-        return pd.concat([merged, out.drop(columns="_rec").reset_index(drop=True)], axis=1)
+        return explanation_frame(recs, out, n)
