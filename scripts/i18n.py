@@ -158,14 +158,14 @@ def code_messages(folder: Path) -> list[Block]:
     files = sorted(folder.rglob("*.py"))
     if folder == CODE:
         files = [f for f in files if EXERCISES not in f.parents]
-    texts = [(f.relative_to(ROOT).as_posix(), f.read_text(encoding="utf-8"), 0) for f in files]
+    texts = [(f.relative_to(ROOT).as_posix(), f.read_text(encoding="utf-8")) for f in files]
     for path in course_notebooks() if folder == CODE else []:
         nb = nbformat.read(path, as_version=4)
         for i, cell in enumerate(nb.cells):
             if cell.cell_type == "code":
-                texts.append((f"{path.relative_to(ROOT).as_posix()}:{i}", cell.source, i))
+                texts.append((f"{path.relative_to(ROOT).as_posix()}:{i}", cell.source))
     out = []
-    for place, text, _cell in texts:
+    for place, text in texts:
         # a notebook's magics (%matplotlib) are not Python: blanked, the lines kept
         source = re.sub(r"(?m)^\s*[%!].*$", "", text)
         for node in ast.walk(ast.parse(source, filename=place)):
