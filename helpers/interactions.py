@@ -27,7 +27,7 @@ from helpers import schema as s
 from helpers.checks import check_numbers, column_rule, require_columns
 from helpers.dates import to_timestamp
 from helpers.deprecation import LINE_COLUMN_RENAMES, renamed_arguments
-from helpers.id_runs import few_text_codes, text_line_codes
+from helpers.id_runs import few_text_codes, text_line_codes, text_line_groups
 
 __all__ = ["Interactions", "interaction_matrix"]
 
@@ -168,8 +168,8 @@ def interaction_matrix(
     # text ids read as they are (None if one is missing or not text): read, they are present
     coded = {customer_col: _text_codes(used[customer_col], runs=True)}
     coded[product_col] = _text_codes(used[product_col], runs=False)
-    if value == "count":
-        coded[invoice_col] = _text_codes(used[invoice_col], runs=True)
+    if value == "count":  # (counted, not named: codes in no order, when that is quicker)
+        coded[invoice_col] = text_line_groups(used[invoice_col])
     for column in needed:
         if coded.get(column) is None:
             _rule(transactions, transactions[column].isna(), keep, column, "present")
@@ -198,8 +198,10 @@ def interaction_matrix(
     else:
         invoices = None
         if value == "count":
-            codes, known = coded[invoice_col] or _line_codes(used[invoice_col], runs=True)
-            invoices = (codes, len(known))
+            invoices = coded[invoice_col]
+            if invoices is None:
+                codes, known = _line_codes(used[invoice_col], runs=True)
+                invoices = (codes, len(known))
         matrix = _cells(rows, cols, invoices, weights, shape)
     return Interactions(matrix, customer_index, product_index, value, half_life_days)
 

@@ -253,6 +253,38 @@ def test_id_runs_line_codes_equal_sorted(dtype):
     assert id_runs.few_text_codes(pd.Series([1, 2])) is None
 
 
+SHORT = [i for i in TEXT if "\0" not in i and len(i.encode()) <= 8]  # ids of one 8-byte word
+
+
+@pytest.mark.parametrize("pool", [SHORT, TEXT], ids=["short", "any"])
+@pytest.mark.parametrize("dtype", ["str", object])
+@pytest.mark.parametrize("apart", [False, True], ids=["together", "apart"])
+def test_id_runs_line_groups_share_a_code_exactly_when_ids_are_equal(pool, dtype, apart):
+    rng = np.random.default_rng(7)
+    if apart:  # an id may come back after others (an invoice in two runs)
+        ids = [pool[k] for k in rng.integers(0, len(pool), 300)]
+    else:  # every id in one run, as the lines of an invoice usually come
+        order = rng.permutation(len(pool))
+        ids = [pool[k] for k in order for _ in range(int(rng.integers(1, 4)))]
+    codes, n_distinct = id_runs.text_line_groups(pd.Series(ids, dtype=dtype))
+    assert n_distinct == len(set(ids))
+    assert sorted(set(codes.tolist())) == list(range(n_distinct))
+    first_code = {}
+    for code, id_ in zip(codes.tolist(), ids, strict=True):
+        assert first_code.setdefault(id_, code) == code  # one id, one code
+    assert len(set(first_code.values())) == n_distinct  # two ids, two codes
+    assert id_runs.text_line_groups(pd.Series([1, 2], dtype=object)) is None
+    assert id_runs.text_line_groups(pd.Series([], dtype="str")) is None
+
+
+def test_an_invoice_in_two_runs_counts_once():
+    # invoice "i1" comes back after "i2": the count of (c, x) is 2 invoices, not 3 runs
+    rows = [(0, 1, 2, 0, 1), (0, 1, 3, 1, 1), (0, 1, 2, 2, 1), (0, 4, 2, 2, 1)]
+    lines = make_lines(rows, ["c", "x", "i1", "i2", "y"], "str")
+    got = assert_same(lines, value="count")
+    assert got.matrix.toarray().tolist() == [[2.0, 1.0]]
+
+
 def test_weighted_counts_sum_the_purchases_in_the_order_of_the_lines():
     # Four invoices of one cell, their ids in the reverse order of their dates (codes sort
     # them backwards). Half-life 0.7 days, ages from the last line (hour 271): weights
