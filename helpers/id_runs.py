@@ -50,11 +50,11 @@ def _runs_and_text(objects: np.ndarray) -> tuple[np.ndarray, bytes]:
 _HIGH_BYTES = np.array([(2**64 - 1) ^ (2 ** (64 - 8 * k) - 1) for k in range(9)], dtype=np.uint64)
 
 
-def _packed_words(text: np.ndarray, n_ids: int) -> tuple[list[np.ndarray], np.ndarray] | None:
+def _packed_words(text: np.ndarray, n_ids: int) -> list[np.ndarray] | None:
     """Pack NUL-separated UTF-8 ids into big-endian 64-bit words that sort like the ids.
 
-    Returns the words (the first 8 bytes of every id, the next 8, ...) and each id's length in
-    bytes; ``None`` when an id holds a NUL itself.
+    Returns the words (the first 8 bytes of every id, the next 8, ...); ``None`` when an id
+    holds a NUL itself.
     """
     ends = np.flatnonzero(text == 0)
     if len(ends) != n_ids - 1:
@@ -70,7 +70,29 @@ def _packed_words(text: np.ndarray, n_ids: int) -> tuple[list[np.ndarray], np.nd
     for word in range(n_words):
         keep = np.clip(length - 8 * word, 0, 8)  # bytes of the id in this word; the rest zeroed
         words.append(windows[begin + 8 * word].astype(np.uint64) & _HIGH_BYTES[keep])
-    return words, length
+    return words
+
+
+def _radix_order(words: list[np.ndarray]) -> np.ndarray:
+    """Return the stable order that sorts the ids packed in ``words`` (most significant first).
+
+    A least-significant-digit radix sort on 16-bit digits: one stable argsort of 16-bit
+    integers per digit (numpy sorts those by counting), skipping the digits that no id changes
+    (the zero padding of short ids, a common prefix). Two to four times as fast as
+    :func:`numpy.argsort` of the 64-bit words, and it takes several words at once where
+    :func:`numpy.lexsort` is slower still.
+    """
+    order = None
+    for word in reversed(words):
+        varying = int(np.bitwise_or.reduce(word ^ word[0])) if len(word) else 0
+        for shift in range(0, 64, 16):
+            if (varying >> shift) & 0xFFFF:
+                digit = (word >> np.uint64(shift)).astype(np.uint16)  # (the low 16 bits)
+                if order is None:
+                    order = np.argsort(digit, kind="stable")
+                else:
+                    order = order[np.argsort(digit[order], kind="stable")]
+    return np.arange(len(words[0]), dtype=np.intp) if order is None else order
 
 
 def _text_runs(
@@ -80,7 +102,7 @@ def _text_runs(
 
     With ``ids=False`` the distinct ids are not wanted, only their number, and the codes need
     not follow the ids' order: when no id has two runs (the lines of an invoice come
-    together), each run is its own code, without sorting the runs or taking their ids.
+    together), each run is its own code, and the ids are not taken.
     """
     text_dtype = values.dtype if isinstance(values.dtype, pd.StringDtype) else None
     if text_dtype is not None:
@@ -101,29 +123,13 @@ def _text_runs(
         # and "a" would become one customer)
         distinct, codes = np.unique(objects[starts], return_inverse=True)
         return starts, codes.ravel(), pd.Index(distinct, dtype=text_dtype) if ids else len(distinct)
-    words, length = packed
+    words = packed
     n_runs = len(starts)
-    if not ids and len(words) == 1:
-        ordered = np.sort(words[0])
-        if not (ordered[1:] == ordered[:-1]).any():
-            return starts, np.arange(n_runs, dtype=np.intp), n_runs
-    free = min(63, 64 - 8 * int(length.max()))  # low bits that no id's bytes reach
-    if len(words) == 1:
-        if (n_runs - 1).bit_length() <= free:
-            # short ids: the run's number goes in the free low bits, and a plain sort of the
-            # words (twice as fast as an argsort) gives the order; equal ids keep their order
-            mask = np.uint64((1 << free) - 1)
-            keyed = np.sort(words[0] | np.arange(n_runs, dtype=np.uint64))
-            order = (keyed & mask).astype(np.intp)
-            ordered = keyed & ~mask
-        else:
-            order = np.argsort(words[0])
-            ordered = words[0][order]
-        new = np.r_[True, ordered[1:] != ordered[:-1]]
-    else:
-        order = np.lexsort(words[::-1])
-        ordered = np.stack(words)[:, order]
-        new = np.r_[True, (ordered[:, 1:] != ordered[:, :-1]).any(axis=0)]
+    order = _radix_order(words)
+    ordered = np.stack(words)[:, order]
+    new = np.r_[True, (ordered[:, 1:] != ordered[:, :-1]).any(axis=0)]
+    if not ids and new.all():  # no id has two runs: each run is its own code
+        return starts, np.arange(n_runs, dtype=np.intp), n_runs
     codes = np.empty(n_runs, dtype=np.intp)
     codes[order] = np.cumsum(new) - 1
     heads = starts[order[new]]  # a line of each distinct id, in order
@@ -188,8 +194,8 @@ def text_line_groups(values: pd.Series) -> tuple[np.ndarray, int] | None:
 
     For counting distinct ids (the invoices of a customer's product): like
     :func:`text_line_codes` but the codes are in no particular order and the ids are not
-    returned, which spares a sort when every id comes in one run (the lines of an invoice
-    together).
+    returned: when every id comes in one run (the lines of an invoice together), each run is
+    its own code, and the ids are never taken from the column.
 
     Parameters
     ----------

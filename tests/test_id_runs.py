@@ -27,11 +27,11 @@ def _lines(rng: np.random.Generator, pool: list[str], n: int) -> list[str]:
 
 
 POOLS = {
-    # at most 5 bytes: the run number fits in the free low bits (the plain-sort path)
+    # at most 5 bytes: the zero padding's digits are skipped by the radix sort
     "short": ["", "a", "ab", "abc", "b", "B", "é", "10", "9", "99999", "a\x01"],
-    # exactly 8 bytes: one word and no free bits (the argsort path)
+    # exactly 8 bytes: one word, every digit sorted
     "eight bytes": ["aaaaaaaa", "aaaaaaab", "zzzzzzzz", "00000001", "éééé", "Aaaaaaaa"],
-    # longer than a word, prefixes of each other (the lexsort path)
+    # longer than a word, prefixes of each other (several words)
     "long": ["z" * 9, "z" * 8, "zz", "customer-00012", "customer-0001", "€uro-customer", "b"],
 }
 
@@ -54,9 +54,8 @@ def test_runs_and_codes_equal_a_plain_loop(pool, dtype, block, monkeypatch):
         assert customers.dtype == pd.StringDtype(na_value=np.nan)
 
 
-def test_many_runs_of_short_ids_take_the_argsort_path_when_the_free_bits_are_too_few():
-    # 7-byte ids leave 8 free bits, room for the numbers of 256 runs: these 28,000 or so runs
-    # must be ordered by an argsort instead of the plain sort.
+def test_many_runs_of_seven_byte_ids():
+    # 28,000 or so runs of 500 ids: the radix sort's passes each move many runs
     rng = np.random.default_rng(5)
     pool = [f"{value:07d}" for value in rng.choice(10_000_000, 500, replace=False)]
     ids = _lines(rng, pool, 70_000)
@@ -103,3 +102,16 @@ def test_an_id_with_a_nul_stays_apart_from_its_prefix(dtype):
     assert starts.tolist() == [0, 2, 4, 5]
     assert customers.tolist() == ["a", "a\x00b", "b"]
     assert codes.tolist() == [1, 0, 1, 2]
+
+
+@pytest.mark.parametrize("n_words", [1, 2, 3])
+def test_radix_order_sorts_like_lexsort_and_keeps_ties_in_order(n_words):
+    rng = np.random.default_rng(11)
+    n = 5_000
+    # few distinct values (many ties), a constant high digit, values across all 64 bits
+    base = rng.integers(0, 2**63, 40, dtype=np.uint64)
+    words = [base[rng.integers(0, 40, n)] | np.uint64(0xABCD << 48) for _ in range(n_words)]
+    order = id_runs._radix_order(words)
+    want = np.lexsort(words[::-1])  # stable: ties keep their order
+    assert order.tolist() == want.tolist()
+    assert id_runs._radix_order([np.full(3, 7, dtype=np.uint64)]).tolist() == [0, 1, 2]
