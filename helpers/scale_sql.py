@@ -10,7 +10,13 @@ placeholder         DuckDB                      Spark SQL
 ``{string}``        ``VARCHAR``                 ``STRING``
 ``{timestamp}``     ``TIMESTAMP``               ``TIMESTAMP_NTZ``
 ``DAYS(a, b)``      ``date_diff('day', a, b)``  ``datediff(b, a)``
+``{regexp}(s, p)``  ``regexp_matches``          ``regexp_like``
 ==================  ==========================  ==========================
+
+``{regexp}(s, p)`` is true when the regular expression ``p`` matches somewhere in ``s`` (a
+search, as Python's ``re.search``); DuckDB reads ``p`` as RE2, Spark as Java, so a pattern
+must keep to what both share. String literals (a pattern's backslashes) are written with
+:meth:`Engine.literal`.
 
 Exact sums
 ----------
@@ -70,8 +76,18 @@ _SCALE_EXTRA = 'pip install -e ".[scale]"'
 
 #: Per-engine spellings of the placeholders (see the module docstring).
 DIALECTS: dict[str, dict[str, str]] = {
-    "duckdb": {"string": "VARCHAR", "timestamp": "TIMESTAMP", "days": "date_diff('day', {a}, {b})"},
-    "spark": {"string": "STRING", "timestamp": "TIMESTAMP_NTZ", "days": "datediff({b}, {a})"},
+    "duckdb": {
+        "string": "VARCHAR",
+        "timestamp": "TIMESTAMP",
+        "days": "date_diff('day', {a}, {b})",
+        "regexp": "regexp_matches",
+    },
+    "spark": {
+        "string": "STRING",
+        "timestamp": "TIMESTAMP_NTZ",
+        "days": "datediff({b}, {a})",
+        "regexp": "regexp_like",
+    },
 }
 
 #: The canonical view over the input: column names mapped, types cast (``try_cast``: a value
@@ -244,7 +260,12 @@ def render(template: str, engine: str, **values: object) -> str:
         The query, ready to run.
     """
     dialect = DIALECTS[engine]
-    text = template.format(string=dialect["string"], timestamp=dialect["timestamp"], **values)
+    text = template.format(
+        string=dialect["string"],
+        timestamp=dialect["timestamp"],
+        regexp=dialect["regexp"],
+        **values,
+    )
     return _DAYS.sub(
         lambda m: dialect["days"].format(a=m.group(1).strip(), b=m.group(2).strip()), text
     )
@@ -442,6 +463,12 @@ class Engine:
         """Quote a column name in the engine's dialect."""
         mark = '"' if self.name == "duckdb" else "`"
         return mark + name.replace(mark, mark * 2) + mark
+
+    def literal(self, text: str) -> str:
+        """Write a string as an SQL literal of the engine (Spark reads backslash escapes)."""
+        if self.name == "duckdb":
+            return "'" + text.replace("'", "''") + "'"
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
     def render(self, template: str, **values: object) -> str:
         """Fill a template's placeholders for this engine (see :func:`render`)."""
