@@ -7,8 +7,11 @@ absent). Datasets: synthetic order lines of 100k, 1M and 10M rows (:mod:`order_l
 10 lines per customer), the course's default shop and Online Retail. For each, item CF (50
 neighbours) is fitted on the lines, then the top 10 of every customer are computed:
 
-- vectorised: :meth:`helpers.recommend.ItemCF.recommend` (a sparse matrix product and
-  ``argpartition`` a block of customers at a time), for every customer;
+- vectorised: :meth:`helpers.recommend.ItemCF.recommend`, for every customer: a block of
+  customers at a time, one sparse matrix product (purchases x similarities, the purchased
+  products set to ``-inf`` inside it) and each row's top 10 found without making the block
+  dense; the blocks run in as many threads as the machine has cores (``n_threads``, default:
+  scipy's product and numpy's sorts release the GIL), as the peer library ``implicit`` does;
 - naive: a Python loop over customers, each scored on its own (sum of the similarity rows of
   the products it bought, purchased products removed, sorted): what a first implementation
   does. It runs on every customer up to :data:`LOOP_CUSTOMERS`, else on a random sample of

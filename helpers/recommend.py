@@ -26,8 +26,11 @@ order lines the matrix was built from (``customer_id, rank, product_id, score`` 
   to a maximum of 1 first), with a fallback (popularity) for customers without history; the
   content part scores new products that nobody has bought yet.
 
-Scoring is vectorised: the scores of a block of customers are one sparse matrix product; the
-top ``k`` of every row are picked with ``numpy.argpartition``. Only products with a positive
+Scoring is vectorised: the scores of a block of customers are one matrix product; the top
+``k`` of every row are found from a lower bound of the row's ``k``-th largest score (the
+``k``-th largest of the maxima of parts of the row), so that only the few scores above it are
+sorted (:func:`top_k`; :func:`top_k_sparse` for sparse scores, as item CF ranks them, in
+threads). Only products with a positive
 score are candidates, so a customer can get fewer than ``k`` rows (item CF cannot score a
 customer whose products have no neighbours, and no method but popularity and the hybrid can
 score a customer it has never seen). Scores are rounded to 10 decimals before ranking, so that
@@ -37,7 +40,9 @@ Evaluation lives in :mod:`helpers.recommend_eval`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -47,6 +52,11 @@ from helpers import schema as s
 from helpers.checks import check_numbers, column_rule, require_columns
 from helpers.deprecation import renamed_arguments
 from helpers.interactions import Interactions, interaction_matrix
+
+try:  # the C routine behind scipy's CSR @ CSR, called with an output of bounded size
+    from scipy.sparse._sparsetools import csr_matmat as _csr_matmat
+except ImportError:  # pragma: no cover - a scipy that moved it: the public product instead
+    _csr_matmat = None
 
 __all__ = [
     "RECOMMENDATION_COLUMNS",
@@ -76,9 +86,9 @@ BLOCK_ROWS = 2048
 _DECIMALS = 10
 #: top_k_sparse cuts a long row into this many times k parts to bound its k-th largest score.
 SPARSE_PARTS = 8
-#: A recommender with sparse scores (item CF) ranks a block densely when it holds at least
-#: this share of its cells (a dense block is then faster than the sparse one).
-DENSE_SHARE = 0.2
+#: _rank_order sorts one integer key when every rounded score is below this (then
+#: ``rint(score * 10**_DECIMALS)`` numbers the distinct rounded scores exactly).
+_KEY_SCORES = 1e4
 
 
 # --- shared machinery --------------------------------------------------------------------------
@@ -141,11 +151,32 @@ def _ranked(
     v = np.round(scores, _DECIMALS)
     ok = v > 0
     r, c, v = r[ok], c[ok], v[ok]
-    order = np.lexsort((c, -v, r))
+    order = _rank_order(r, c, v)
     r, c, v = r[order], c[order], v[order]
     rank = np.arange(len(r)) - np.searchsorted(r, r)
     keep = rank < k
     return r[keep], c[keep], v[keep]
+
+
+def _rank_order(r: np.ndarray, c: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Order candidates by row, then rounded score (larger first), then column.
+
+    When the rows come ascending (as :func:`top_k` and :func:`top_k_sparse` give them) and
+    every score is below :data:`_KEY_SCORES`, one sort of an int64 key: the scores, multiples
+    of ``10**-_DECIMALS``, are numbered by ``rint(v * 10**_DECIMALS)`` (equal scores, equal
+    numbers), counted down from the row's largest, so that row, score and column fit one
+    integer whose order (unique: a column once per row) is the ranking. Otherwise, or when
+    the key would not fit 63 bits, :func:`numpy.lexsort` of the three (3-4x slower).
+    """
+    if len(r) and v.max() < _KEY_SCORES and bool((r[1:] >= r[:-1]).all()):
+        q = np.rint(v * 10.0**_DECIMALS).astype(np.int64)
+        starts = np.flatnonzero(np.diff(r, prepend=r[0] - 1))  # each row's first candidate
+        below = np.repeat(np.maximum.reduceat(q, starts), np.diff(starts, append=len(q))) - q
+        row = (r - r[0]).astype(np.int64)
+        n_rows, n_below, n_columns = int(row[-1]) + 1, int(below.max()) + 1, int(c.max()) + 1
+        if n_rows * n_below * n_columns < 2**63:
+            return np.argsort((row * n_below + below) * n_columns + c)
+    return np.lexsort((c, -v, r))
 
 
 def top_k_sparse(scores: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -153,8 +184,9 @@ def top_k_sparse(scores: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray,
 
     The same ranking (scores rounded to ``_DECIMALS`` decimals, ties by the lower column,
     only positive scores) without making the block dense: each row with more than ``k``
-    scores is cut into ``k`` parts, and only its scores at or above the smallest of the
-    parts' maxima (a lower bound of its ``k``-th largest) are sorted.
+    scores is cut into ``SPARSE_PARTS * k`` parts (one per score in a shorter row), and only
+    its scores at or above the ``k``-th largest of the parts' maxima (a lower bound of its
+    ``k``-th largest) are sorted. The columns of a row may come in any order.
 
     Parameters
     ----------
@@ -169,25 +201,119 @@ def top_k_sparse(scores: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray,
         Sorted by row, then by rank within the row.
     """
     scores = sp.csr_matrix(scores)
-    n = scores.shape[0]
-    data, columns, starts = scores.data, scores.indices, scores.indptr
-    lengths = np.diff(starts)
-    row = np.repeat(np.arange(n), lengths)
-    floor = 0.5 * 10.0**-_DECIMALS
-    bound = np.full(n, -np.inf)
-    cuts = SPARSE_PARTS * k
-    long = np.flatnonzero(lengths > cuts)
+    return _top_k_csr(scores.indptr, scores.indices, scores.data, k)
+
+
+def _top_k_csr(
+    indptr: np.ndarray, columns: np.ndarray, data: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`top_k_sparse` on the arrays of a CSR block (``indptr[0] == 0``).
+
+    The columns of a row may come in any order (as a sparse product leaves them). A row of
+    more than ``k`` scores is cut into ``c = SPARSE_PARTS * k`` parts (a row shorter than
+    ``c`` into one part per score); the ``k``-th largest of the parts' maxima is at most the
+    row's ``k``-th largest score, and only the scores at or above it are ranked.
+    """
+    n = len(indptr) - 1
+    lengths = np.diff(indptr)
+    floor = 0.5 * 10.0**-_DECIMALS  # the smallest score that does not round to 0
+    bound = np.full(n, floor)
+    long = np.flatnonzero(lengths > k)
     if long.size:
-        # the parts of each long row and, to close its last part, the row's end (its
-        # reduction, over the gap to the next long row, is dropped); the k-th largest of the
-        # parts' maxima is at most the row's k-th largest
-        parts = starts[long, None] + (np.arange(cuts)[None, :] * lengths[long, None]) // cuts
-        edges = np.concatenate([parts, starts[long + 1, None]], axis=1).ravel()
-        maxima = np.maximum.reduceat(np.append(data, -np.inf), edges)
+        cuts = SPARSE_PARTS * k
+        parts = indptr[long, None] + (np.arange(cuts) * lengths[long, None]) // cuts
+        # the parts of each long row, then its end (that reduction, over the gap to the
+        # next long row, is dropped; reduceat runs the last one to the end of the data)
+        edges = np.concatenate([parts, indptr[long + 1, None]], axis=1).ravel()
+        closed = edges[-1] == len(data)
+        maxima = np.maximum.reduceat(data, edges[:-1] if closed else edges)
+        maxima = np.append(maxima, -np.inf) if closed else maxima
         maxima = maxima.reshape(len(long), cuts + 1)[:, :cuts]
-        bound[long] = np.partition(maxima, cuts - k, axis=1)[:, cuts - k]
-    keep = data >= np.maximum(bound[row] - 1e-9, floor)
-    return _ranked(row[keep], columns[keep], data[keep], k)
+        # in a row shorter than cuts several parts start at one score: count it once
+        maxima[:, :-1][parts[:, 1:] == parts[:, :-1]] = -np.inf
+        kth = np.partition(maxima, cuts - k, axis=1)[:, cuts - k]
+        # every score that could tie with the k-th once rounded is within 1e-9 of it
+        bound[long] = np.maximum(kth - 1e-9, floor)
+    keep = np.flatnonzero(data >= np.repeat(bound, lengths))
+    row = np.searchsorted(indptr, keep, side="right") - 1
+    return _ranked(row, columns[keep], data[keep], k)
+
+
+def _csr_product(
+    indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, other: sp.csr_matrix
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Multiply a CSR block, given by its arrays (``indptr[0] == 0``), by ``other``.
+
+    The same arithmetic as scipy's ``A @ other`` (its C routine ``csr_matmat``: each row's
+    products summed in the order of the row's entries, then of ``other``'s), but the output is
+    allocated from an upper bound of its size (a row has at most the sum of the lengths of the
+    rows of ``other`` it meets, and at most ``other.shape[1]`` entries) instead of counted
+    exactly by a first pass over the product (scipy's ``csr_matmat_maxnnz``, 40% of the time);
+    the pages never written are never touched. The routine releases the GIL.
+
+    Returns
+    -------
+    indptr, indices, data : numpy.ndarray
+        The product's CSR arrays; the columns of a row are not sorted.
+    """
+    n, n_columns = len(indptr) - 1, other.shape[1]
+    if _csr_matmat is None:  # pragma: no cover - exercised by monkeypatching in the tests
+        product = sp.csr_matrix((data, indices, indptr), shape=(n, other.shape[0])) @ other
+        return product.indptr, product.indices, product.data
+    reach = np.concatenate([[0], np.cumsum(np.diff(other.indptr)[indices])])
+    size = int(np.minimum(reach[indptr[1:]] - reach[indptr[:-1]], n_columns).sum())
+    largest = max(size, len(indices), other.nnz, n_columns, other.shape[0])
+    index = np.int32 if largest < np.iinfo(np.int32).max else np.int64
+    out = np.empty(n + 1, index), np.empty(size, index), np.empty(size, np.float64)
+    _csr_matmat(
+        n, n_columns, indptr.astype(index, copy=False), indices.astype(index, copy=False),
+        data.astype(np.float64, copy=False), other.indptr.astype(index, copy=False),
+        other.indices.astype(index, copy=False), other.data.astype(np.float64, copy=False), *out,
+    )  # fmt: skip
+    end = out[0][-1]
+    return out[0], out[1][:end], out[2][:end]
+
+
+def _rows_csr(matrix: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Return the CSR arrays (``indptr`` from 0) of the matrix's rows at ``rows`` (-1: empty).
+
+    Consecutive rows (every customer, a block at a time) are views of the matrix's arrays.
+    """
+    if len(rows) and rows[0] >= 0 and bool((np.diff(rows) == 1).all()):
+        first, last = matrix.indptr[rows[0]], matrix.indptr[rows[-1] + 1]
+        indptr = matrix.indptr[rows[0] : rows[-1] + 2] - first
+        return indptr, matrix.indices[first:last], matrix.data[first:last]
+    picked = _known_rows(matrix, rows)
+    return picked.indptr, picked.indices, picked.data
+
+
+def _with_purchases(
+    indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n_products: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Append to each row a 1 in column ``n_products + j`` for each of its columns ``j``.
+
+    Multiplied by ``other`` stacked over ``-inf`` times the identity
+    (:func:`_minus_infinity_below`), the row gets its product with ``other`` with its own
+    columns at ``-inf``: the purchases removed inside the product, after the same sums (their
+    entries come last in the row).
+    """
+    lengths = np.diff(indptr)
+    first = np.arange(len(indices)) + np.repeat(indptr[:-1], lengths)
+    second = first + np.repeat(lengths, lengths)
+    out_indices = np.empty(2 * len(indices), indices.dtype)
+    out_data = np.empty(2 * len(indices), np.float64)
+    out_indices[first], out_indices[second] = indices, indices + n_products
+    out_data[first], out_data[second] = data, 1.0
+    return 2 * indptr, out_indices, out_data
+
+
+def _minus_infinity_below(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Stack ``-inf`` times the identity under a square CSR matrix (see :func:`_with_purchases`)."""
+    n = matrix.shape[0]
+    indptr = np.concatenate([matrix.indptr, matrix.nnz + np.arange(1, n + 1)])
+    indices = np.concatenate([matrix.indices, np.arange(n)])
+    data = np.concatenate([matrix.data, np.full(n, -np.inf)])
+    return sp.csr_matrix((data, indices, indptr), shape=(2 * n, n))
 
 
 def _neighbours(unit: sp.csr_matrix, n: int) -> sp.csr_matrix:
@@ -354,9 +480,13 @@ class Recommender:
 
     Subclasses implement ``_fit()`` and ``_score(rows, ids)``: the dense scores (one row per
     customer, one column per product) of customers at matrix rows ``rows`` (-1: unknown).
+    One with a faster way to rank a block of customers overrides ``_block_ranker`` (item CF:
+    sparse scores); one whose ranking may run in threads sets ``n_threads`` (default 1).
     """
 
     interactions_: Interactions
+    #: Threads that rank blocks of customers at once in :meth:`recommend` (None: every core).
+    n_threads: int | None = 1
 
     def fit(self, interactions: Interactions) -> Recommender:
         """Learn from an interaction matrix.
@@ -525,34 +655,53 @@ class Recommender:
         k = check_k(k)
         data = self._fitted()
         ids = self._customers(customers)
-        rows = data.rows(ids)
-        found_r, found_c, found_v = [], [], []
-        sparse = hasattr(self, "_score_sparse")
-        for start in range(0, len(ids), BLOCK_ROWS):
-            block = rows[start : start + BLOCK_ROWS]
-            scores = self._score_sparse(block) if sparse else None
-            if scores is not None and scores.nnz < DENSE_SHARE * np.prod(scores.shape):
-                # scores that are mostly absent: ranked without a dense block
-                if exclude_purchased:
-                    bought = _known_rows(data.matrix, block)
-                    scores = scores - scores.multiply(bought.astype(bool))
-                r, c, v = top_k_sparse(scores, k)
-            else:
-                scores = np.asarray(
-                    scores.toarray()
-                    if scores is not None
-                    else self._score(block, ids[start : start + BLOCK_ROWS]),
-                    dtype=float,
-                )
-                if exclude_purchased:
-                    known = np.flatnonzero(block >= 0)
-                    bought = data.matrix[block[known]].tocoo()
-                    scores[known[bought.row], bought.col] = -np.inf
-                r, c, v = top_k(scores, k)
-            found_r.append(r + start)
-            found_c.append(c)
-            found_v.append(v)
-        return recommendation_frame(data, ids, found_r, found_c, found_v)
+        rows = np.arange(len(ids)) if customers is None else data.rows(ids)
+        threads = _threads(self.n_threads)
+        size = BLOCK_ROWS if threads == 1 else min(BLOCK_ROWS, -(-len(ids) // (2 * threads)))
+        rank = self._block_ranker(k, exclude_purchased)
+
+        def block(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            r, c, v = rank(rows[start : start + size], ids[start : start + size])
+            return r + start, c, v
+
+        starts = range(0, len(ids), max(size, 1))
+        if threads > 1 and len(starts) > 1:
+            with ThreadPoolExecutor(min(threads, len(starts))) as pool:
+                found = list(pool.map(block, starts))
+        else:
+            found = [block(start) for start in starts]
+        return recommendation_frame(data, ids, *([f[i] for f in found] for i in range(3)))
+
+    def _block_ranker(
+        self, k: int, exclude_purchased: bool
+    ) -> Callable[[np.ndarray, pd.Index], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Return the function that ranks a block of customers (matrix rows, ids): top_k.
+
+        Called once per :meth:`recommend`; the function it returns runs once per block (in
+        threads when ``n_threads`` > 1): it must not change the recommender.
+        """
+        matrix = self.interactions_.matrix
+
+        def rank(rows: np.ndarray, ids: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            scores = np.asarray(self._score(rows, ids), dtype=float)
+            if exclude_purchased:
+                known = np.flatnonzero(rows >= 0)
+                bought = matrix[rows[known]].tocoo()
+                scores[known[bought.row], bought.col] = -np.inf
+            return top_k(scores, k)
+
+        return rank
+
+
+def _threads(n_threads: object) -> int:
+    """Check ``n_threads`` (a whole number >= 1, or None for every core) and resolve it."""
+    if n_threads is None:
+        return os.cpu_count() or 1
+    if isinstance(n_threads, bool) or not isinstance(n_threads, int | np.integer) or n_threads < 1:
+        raise ValueError(
+            f"n_threads must be a whole number >= 1, or None for every core; got {n_threads!r}"
+        )
+    return int(n_threads)
 
 
 # --- the recommenders --------------------------------------------------------------------------
@@ -620,11 +769,20 @@ class PopularityRecommender(Recommender):
 class ItemCF(Recommender):
     """Item-based collaborative filtering: products similar to what the customer bought.
 
+    :meth:`recommend` scores a block of customers with one sparse product (purchases times
+    similarities), with the purchased products set to ``-inf`` inside it when they are
+    excluded, and ranks the block without making it dense (:func:`top_k_sparse`). Blocks run
+    in ``n_threads`` threads (scipy's product and numpy's sorts release the GIL); each
+    customer's scores and ranking are the same whatever the threads and blocks.
+
     Parameters
     ----------
     n_neighbours : int, default 50
         Most similar products kept per product (the rest of its row of similarities is
         dropped, which keeps the matrix sparse and the scores focused).
+    n_threads : int, optional
+        Threads of :meth:`recommend`; default every core (:func:`os.cpu_count`). 1 runs
+        without threads. The recommendations do not depend on it.
 
     Attributes
     ----------
@@ -633,11 +791,13 @@ class ItemCF(Recommender):
         their cosine similarity (the diagonal is zero).
     """
 
-    def __init__(self, n_neighbours: int = 50) -> None:
+    def __init__(self, n_neighbours: int = 50, n_threads: int | None = None) -> None:
         self.n_neighbours = n_neighbours
+        self.n_threads = n_threads
 
     def _fit(self) -> None:
         check_k(self.n_neighbours)
+        _threads(self.n_threads)
         columns = _row_normalise(self.interactions_.matrix.T.tocsr())
         self.similarity_ = _neighbours(columns, self.n_neighbours)
 
@@ -646,7 +806,23 @@ class ItemCF(Recommender):
 
     def _score_sparse(self, rows: np.ndarray) -> sp.csr_matrix:
         """Return the scores as a sparse matrix: the neighbours of the customer's products."""
-        return sp.csr_matrix(_known_rows(self.interactions_.matrix, rows) @ self.similarity_)
+        product = _csr_product(*_rows_csr(self.interactions_.matrix, rows), self.similarity_)
+        return sp.csr_matrix(product[::-1], shape=(len(rows), self.similarity_.shape[1]))
+
+    def _block_ranker(
+        self, k: int, exclude_purchased: bool
+    ) -> Callable[[np.ndarray, pd.Index], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        matrix, similarity = self.interactions_.matrix, self.similarity_
+        if exclude_purchased:
+            similarity = _minus_infinity_below(similarity)
+
+        def rank(rows: np.ndarray, ids: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            block = _rows_csr(matrix, rows)
+            if exclude_purchased:
+                block = _with_purchases(*block, matrix.shape[1])
+            return _top_k_csr(*_csr_product(*block, similarity), k)
+
+        return rank
 
     def _similar(self, columns: np.ndarray) -> np.ndarray:
         return self.similarity_[columns].toarray()
