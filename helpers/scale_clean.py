@@ -174,6 +174,8 @@ def _register(engine: Engine, name: str, frame: pd.DataFrame) -> None:
         warnings.simplefilter("ignore")
         text = [c for c in frame.columns if frame[c].dtype.kind in "OTU" or frame[c].dtype == "str"]
         frame = frame.astype(dict.fromkeys(text, object))
+        for column in text:  # a missing text is NULL, not the text "NaN"
+            frame[column] = frame[column].where(frame[column].notna(), None)
         engine.handle.createDataFrame(frame).createOrReplaceTempView(name)
 
 
