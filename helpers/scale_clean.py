@@ -36,8 +36,9 @@ Everything that grows with the lines runs in the engine, from one set of SQL for
 The two sequential rules run in Python, with the existing functions, on the lines that can be
 involved only:
 
-6. manual credits (:func:`helpers.adjustments.match_manual_credits`): the lines of customers
-   who have a manual credit that are credits or purchases a credit may reverse;
+6. manual credits (:func:`helpers.adjustments.match_manual_credits`): the credits, and the
+   purchases of their customers that a credit may reverse: the whole invoices whose total,
+   and the lines whose amount, is a credit's amount of the same customer to the penny;
 9. returns (:func:`helpers.returns.net_returns`): the lines of the (customer, product, unit
    price) groups that hold a return line.
 
@@ -583,22 +584,47 @@ def _nanoseconds(values: pd.Series) -> np.ndarray:
 def _manual_credits(engine: Engine, cols: LineColumns) -> int:
     """Rule 6 in Python on the lines it can involve; make ``cvl_clean_credited``."""
     q = engine.quote
+    customer, invoice = q(cols.customer_col), q(cols.invoice_col)
+    # A credit can only reverse a line or a whole invoice of its customer whose amount is its
+    # own to the penny. Sent: the credits, the whole invoices whose total is a credit's amount,
+    # and the other lines whose own amount is (each as an invoice of its own, so that no part
+    # of an invoice passes for the whole). A margin of a penny covers the engine's rounding
+    # and order of summation: the Python function decides.
     found = _ordered(
         engine,
         f"""
-        SELECT cvl_line, {q(cols.customer_col)} AS customer, {q(cols.invoice_col)} AS invoice,
-            {q(cols.date_col)} AS date, cvl_revenue AS revenue, cvl_credit AS credit
-        FROM cvl_clean_rules
-        WHERE (cvl_credit OR cvl_purchase) AND {q(cols.customer_col)} IN (
-            SELECT {q(cols.customer_col)} FROM cvl_clean_rules WHERE cvl_credit)
+        WITH credits AS (
+            SELECT DISTINCT {customer} AS customer, round(abs(cvl_revenue) * 100) AS pence
+            FROM cvl_clean_rules WHERE cvl_credit
+        ), purchases AS (
+            SELECT cvl_line, {customer} AS customer, round(cvl_revenue * 100) AS pence,
+                round(sum(cvl_revenue) OVER (PARTITION BY {customer}, {invoice}) * 100)
+                    AS invoice_pence
+            FROM cvl_clean_rules
+            WHERE cvl_purchase AND {customer} IN (SELECT customer FROM credits)
+        ), matched AS (
+            SELECT p.cvl_line,
+                max(CASE WHEN abs(p.invoice_pence - c.pence) <= 1 THEN 1 ELSE 0 END) AS whole,
+                max(CASE WHEN abs(p.pence - c.pence) <= 1 THEN 1 ELSE 0 END) AS line
+            FROM purchases p JOIN credits c ON c.customer = p.customer
+            GROUP BY p.cvl_line
+        )
+        SELECT r.cvl_line, r.{customer} AS customer, r.{invoice} AS invoice,
+            r.{q(cols.date_col)} AS date, r.cvl_revenue AS revenue, r.cvl_credit AS credit,
+            coalesce(m.whole, 1) AS whole
+        FROM cvl_clean_rules r LEFT JOIN matched m ON m.cvl_line = r.cvl_line
+        WHERE r.cvl_credit OR m.whole = 1 OR m.line = 1
         """,
     )
+    alone = found["whole"].to_numpy() == 0
+    invoices = np.array(found["invoice"], dtype=object)
+    invoices[alone] = ["\x00" + str(line) for line in found["cvl_line"][alone]]
     reason = np.full(len(found), None, dtype=object)
     if len(found):
         credit = found["credit"].to_numpy(dtype=bool)
         netted, reversed_ = match_manual_credits(
             found["customer"].to_numpy(dtype=object),
-            found["invoice"].to_numpy(dtype=object),
+            invoices,
             _nanoseconds(found["date"]),
             found["revenue"].to_numpy(dtype=float),
             credit,

@@ -227,3 +227,21 @@ def test_the_same_sql_on_spark_equals_pandas(hand_made):
     spark = spark_session("local[2]")
     raw = pd.concat([hand_made, load_synthetic().order_lines.iloc[:20_000]], ignore_index=True)
     assert_equal_to_pandas(raw, engine=spark)
+
+
+def test_manual_credits_see_whole_invoices_only_and_few_lines_go_to_python():
+    rows = [
+        line("30", 0, "K10", "P1", 1, 5.0),  # kept
+        line("30", 0, "K10", "P2", 1, 5.0),  # purchase reversed (the later of two matches)
+        line("30", 0, "K10", "P3", 1, 3.0),  # kept: the invoice's total 13 is no credit
+        line("C31", 1, "K10", "M", -1, 10.0, "MANUAL"),  # unmatched: P1 + P2 is no invoice
+        line("C32", 1, "K10", "M", -1, 5.0, "MANUAL"),  # manual credit netted
+        line("33", 0, "K10", "P4", 2, 1.5),  # kept, not sent: no credit of 3.00 or 1.50...
+        line("33", 0, "K10", "P5", 1, 1.0),  # ... and the invoice's 4.00 neither
+    ]
+    _, result = assert_equal_to_pandas(frame(rows))
+    rows_of = result.report.set_index("reason")["rows"]
+    assert rows_of["unmatched manual credit"] == 1
+    assert rows_of["manual credit netted"] == 1
+    assert rows_of["purchase reversed by manual credit"] == 1
+    assert result.python_lines["manual credits"] == 4  # two credits, P1, P2
