@@ -698,16 +698,14 @@ def _returns(engine: Engine, cols: LineColumns) -> tuple[int, int]:
             "(SELECT c.*, CAST(NULL AS BIGINT) AS cvl_netted_o, "
             "CAST(NULL AS {string}) AS cvl_reason_o FROM cvl_clean_credited c)"
         )
-    _materialise(
-        engine,
+    # a view: the joins with the small tables cost less than a copy of every line
+    engine.view(
         "cvl_clean_netted",
-        engine.render(
-            f"""
-            SELECT t.*, coalesce(cvl_netted_o, {q(cols.quantity_col)}) AS cvl_netted,
-                coalesce(cvl_reason_8, cvl_reason_o) AS cvl_reason_9
-            FROM {source} t
-            """
-        ),
+        f"""
+        SELECT t.*, coalesce(cvl_netted_o, {q(cols.quantity_col)}) AS cvl_netted,
+            coalesce(cvl_reason_8, cvl_reason_o) AS cvl_reason_9
+        FROM {source} t
+        """,
     )
     return len(found), int(excess)
 
