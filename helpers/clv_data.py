@@ -32,10 +32,11 @@ calibration period (lines before ``holdout_start``), plus what each calibration 
 actually bought in the holdout, ``holdout_start <= date < as_of`` (distinct purchase days and
 spend), to check the models' predictions against.
 
-Both work on integer arrays, not pandas group-bys: customer ids become sorted codes
-(:mod:`helpers.id_runs`, reading each id once), dates become day numbers, and one sort of
-``code * days + day`` gives every customer's purchase days (``benchmarks/summary.py`` times
-it against lifetimes, pandas and DuckDB).
+Both work on integer arrays, not pandas group-bys, with the per-customer core that
+:func:`helpers.customers.customer_summary` uses too (:mod:`helpers.customer_aggregates`):
+customer ids become sorted codes (:mod:`helpers.id_runs`, reading each id once), dates become
+day numbers, and one sort of ``code * days + day`` gives every customer's purchase days
+(``benchmarks/summary.py`` times it against lifetimes, pandas and DuckDB).
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ import pandas as pd
 from helpers import dates
 from helpers import schema as s
 from helpers.checks import column_rule, require_columns
+from helpers.customer_aggregates import customer_codes, distinct_per_customer, line_codes
 from helpers.deprecation import REMOVED_IN, positional_last_day, renamed_arguments
-from helpers.id_runs import customer_runs
 
 __all__ = [
     "BTYD_FREQUENCY",
@@ -139,7 +140,7 @@ class _Lines(NamedTuple):
 
     def line_codes(self) -> np.ndarray:
         """Return the customer code of every line."""
-        return np.repeat(self.codes, np.diff(np.r_[self.starts, len(self.days)]))
+        return line_codes(self.starts, self.codes, len(self.days))
 
     def purchases(self) -> _Purchases:
         """Return the runs of lines of one customer on one day: code, day and summed spend."""
@@ -173,8 +174,8 @@ def _lines(
     columns = [customer_col, date_col] + ([amount_col] if amount_col else [])
     require_columns(transactions, columns, table)
     customer = transactions[customer_col]
-    starts, codes, customers = customer_runs(customer)
-    if (codes < 0).any():
+    coded = customer_codes(customer)
+    if (coded.codes < 0).any():
         column_rule(transactions, customer.isna(), table, customer_col, "present")
     dates = transactions[date_col]
     if not pd.api.types.is_datetime64_any_dtype(dates):
@@ -198,24 +199,8 @@ def _lines(
         amounts = amounts.astype(np.int64) if amounts.dtype.kind == "b" else amounts  # summed
     else:
         amounts = np.zeros(len(transactions))
-    return _Lines(customers.rename(s.CUSTOMER_ID), starts, codes, days, amounts, parsed)
-
-
-def _days_per_customer(
-    codes: np.ndarray, days: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per customer with a purchase (ascending codes): code, distinct days, first and last day."""
-    if len(days) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, empty
-    low = days.min()
-    span = int(days.max() - low + 1)
-    key = np.sort(codes.astype(np.int64) * span + (days - low))
-    key = key[np.r_[True, key[1:] != key[:-1]]]  # one per customer and day
-    customer = key // span
-    start = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]])
-    stop = np.r_[start[1:], len(key)]
-    return customer[start], stop - start, key[start] % span + low, key[stop - 1] % span + low
+    customers = coded.customers.rename(s.CUSTOMER_ID)
+    return _Lines(customers, coded.starts, coded.codes, days, amounts, parsed)
 
 
 def purchase_days(
@@ -267,7 +252,7 @@ def _summarise(
     Returns the table and its customers' codes in ``lines``.
     """
     codes, days, amounts = purchases
-    present, n_days, first, last = _days_per_customer(codes, days)
+    present, n_days, first, last = distinct_per_customer(codes, days)
     first_day = np.zeros(len(lines.customers), dtype=np.int64)
     first_day[present] = first
     repeat = days != first_day[codes]  # after the customer's first purchase day
@@ -504,7 +489,7 @@ def calibration_holdout(
     out, known = _summarise(lines, tuple(c[calibration] for c in purchases), cal_day, unit)
     holdout = ~calibration & (purchases[1] <= end_day)
     codes, days, amounts = (column[holdout] for column in purchases)
-    buyers, n_days, _, _ = _days_per_customer(codes, days)
+    buyers, n_days, _, _ = distinct_per_customer(codes, days)
     bought = np.zeros(len(lines.customers), dtype=np.int64)
     bought[buyers] = n_days
     spend = np.bincount(codes, weights=amounts, minlength=len(bought))

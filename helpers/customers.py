@@ -12,6 +12,7 @@ import pandas as pd
 
 from helpers import schema as s
 from helpers.checks import column_rule, require_columns
+from helpers.customer_aggregates import customer_codes, date_extremes, distinct_ids, group_sums
 from helpers.dates import to_timestamp
 from helpers.deprecation import LINE_COLUMN_RENAMES, renamed_arguments
 
@@ -85,17 +86,10 @@ def customer_summary(
     if unit_cost is not None:
         needed += [product_col, quantity_col]
     require_columns(transactions, needed, table)
-    lines = transactions
-    if start is not None:
-        lines = lines[lines[date_col] >= to_timestamp(start, "start")]
-    if end is not None:
-        lines = lines[lines[date_col] < to_timestamp(end, "end")]
-    if lines.empty:
-        raise ValueError(
-            f"no order lines with {start or '-inf'} <= {date_col} < {end or 'inf'} "
-            f"(of {len(transactions):,} lines)"
-        )
-    column_rule(lines, lines[customer_col].isna(), table, customer_col, "present")
+    lines = _window(transactions, start, end, date_col)
+    coded = customer_codes(lines[customer_col])
+    if (coded.codes < 0).any():
+        column_rule(lines, lines[customer_col].isna(), table, customer_col, "present")
     positive = pd.to_numeric(lines[amount_col], errors="coerce") > 0
     column_rule(lines, ~positive, table, amount_col, "> 0 (clean the order lines first)")
     frame = {"revenue": lines[amount_col]}
@@ -108,12 +102,33 @@ def customer_summary(
                 f"(row {example.name!r}); give a cost for every product sold"
             )
         frame["profit"] = lines[amount_col] - lines[quantity_col] * cost
-    groups = pd.DataFrame(frame).groupby(lines[customer_col], sort=True)
-    out = groups.sum()
-    by_customer = lines.groupby(customer_col, sort=True)
-    out.insert(0, "purchases", by_customer[invoice_col].nunique())
+    out = group_sums(coded, pd.DataFrame(frame))
+    first, last = date_extremes(coded, lines[date_col])
+    out.insert(0, "purchases", distinct_ids(coded, lines[invoice_col]))
     out.insert(2, "average_amount", out["revenue"] / out["purchases"])
-    out.insert(3, "first_purchase", by_customer[date_col].min())
-    out.insert(4, "last_purchase", by_customer[date_col].max())
+    out.insert(3, "first_purchase", first.to_numpy())
+    out.insert(4, "last_purchase", last.to_numpy())
     out.index.name = customer_col
     return out
+
+
+def _window(
+    transactions: pd.DataFrame,
+    start: str | pd.Timestamp | None,
+    end: str | pd.Timestamp | None,
+    date_col: str,
+) -> pd.DataFrame:
+    """Return the lines with ``start <= date < end`` (all of them without bounds); refuse none."""
+    keep = None
+    if start is not None:
+        keep = transactions[date_col] >= to_timestamp(start, "start")
+    if end is not None:
+        before = transactions[date_col] < to_timestamp(end, "end")
+        keep = before if keep is None else keep & before
+    lines = transactions if keep is None or keep.all() else transactions[keep]
+    if lines.empty:
+        raise ValueError(
+            f"no order lines with {start or '-inf'} <= {date_col} < {end or 'inf'} "
+            f"(of {len(transactions):,} lines)"
+        )
+    return lines
