@@ -20,27 +20,28 @@ table from a pandas frame.
 
 Where each rule runs
 --------------------
-Everything that grows with the lines runs in the engine, from one set of SQL for both:
+Everything that grows with the lines runs in the engine, from one set of SQL for both (the
+numbers are those of the rules in :mod:`helpers.cleaning`):
 
-1. text normalisation (ids as :mod:`helpers.identifiers` says, descriptions stripped and
-   upper-cased, countries stripped), the ``whitespace/case normalised`` flag;
-2.-5. unparseable date, missing customer id, test account, exact duplicate (the copy with the
-   smallest line number is kept: ``row_number()`` over every column);
-7.-8. non-product code (:data:`helpers.non_products.NON_PRODUCT_CODES` and the pattern, run
-   by the engine's regular expressions) and zero or negative price;
-10. extreme quantity: the engine counts the lines of each distinct kept quantity; the median
-   and MAD of log quantity are taken exactly from those counts (the same doubles as
-   :func:`numpy.median` on every line, no approximate quantile), and the lines at or above
-   the smallest extreme quantity are flagged in the engine.
+- rule 1, text normalisation (ids as :mod:`helpers.identifiers` says, descriptions stripped
+  and upper-cased, countries stripped), and the ``whitespace/case normalised`` flag;
+- rules 2-5, unparseable date, missing customer id, test account, exact duplicate (the copy
+  with the smallest line number is kept: ``row_number()`` over every column);
+- rules 7-8, non-product code (:data:`helpers.non_products.NON_PRODUCT_CODES` and the
+  pattern, run by the engine's regular expressions) and zero or negative price;
+- rule 10, extreme quantity: the engine counts the lines of each distinct kept quantity; the
+  median and MAD of log quantity are taken exactly from those counts (the same doubles as
+  :func:`numpy.median` on every line, no approximate quantile), and the lines at or above the
+  smallest extreme quantity are flagged in the engine.
 
 The two sequential rules run in Python, with the existing functions, on the lines that can be
 involved only:
 
-6. manual credits (:func:`helpers.adjustments.match_manual_credits`): the credits, and the
-   purchases of their customers that a credit may reverse: the whole invoices whose total,
-   and the lines whose amount, is a credit's amount of the same customer to the penny;
-9. returns (:func:`helpers.returns.net_returns`): the lines of the (customer, product, unit
-   price) groups that hold a return line.
+- rule 6, manual credits (:func:`helpers.adjustments.match_manual_credits`): the credits,
+  and the purchases of their customers that a credit may reverse: the whole invoices whose
+  total, and the lines whose amount, is a credit's amount of the same customer to the penny;
+- rule 9, returns (:func:`helpers.returns.net_returns`): the lines of the (customer,
+  product, unit price) groups that hold a return line.
 
 Each comes back to the engine as a small table (line number, netted quantity, reason) joined
 on the line number. :attr:`EngineCleaning.python_lines` says how many lines each step sent.

@@ -245,3 +245,19 @@ def test_manual_credits_see_whole_invoices_only_and_few_lines_go_to_python():
     assert rows_of["manual credit netted"] == 1
     assert rows_of["purchase reversed by manual credit"] == 1
     assert result.python_lines["manual credits"] == 4  # two credits, P1, P2
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_extreme_quantities_from_counts_equal_numpy_on_every_line(seed):
+    """Odd and even numbers of lines, ties, a MAD of 0: the threshold is numpy's."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 40))
+    spread = 1 if seed % 3 == 0 else 30  # seed 0, 3, 6: almost all equal, MAD 0
+    quantity = rng.integers(1, spread + 1, n)
+    quantity[rng.integers(0, n)] = int(rng.integers(50, 500))
+    rows = [line(str(i), i, f"K{i % 4}", f"P{i}", int(q), 1.0) for i, q in enumerate(quantity)]
+    _, result = assert_equal_to_pandas(
+        frame(rows), outlier_z=float(rng.uniform(1, 4)), outlier_min_quantity=2
+    )
+    if seed == 0:
+        assert result.report.set_index("reason").loc["extreme quantity", "rows"] >= 1
