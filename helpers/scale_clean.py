@@ -55,12 +55,12 @@ ASCII (stripping the characters Python strips in ASCII: tab, line feed, vertical
 feed, carriage return, ``\x1c``-``\x1f`` and space; upper-casing ASCII letters, as Python
 does), and the distinct values holding any other character (a few, per product or customer,
 not per line) are normalised in Python by :func:`helpers.identifiers.normalise_ids` and
-``str.strip``/``str.upper``, and joined back. The results are those of pandas, with one
-documented difference: a file whose every customer id is a whole float written with digits
-other than 0-9 (Python's ``\d`` takes, say, Arabic-Indic digits) keeps its ``".0"``. The
-non-product pattern is run by the engine's regular expressions (RE2 in DuckDB, Java in
-Spark): the default ``^GIFT_`` means the same in both and in Python; another pattern must keep
-to their common subset.
+``str.strip``/``str.upper``, and joined back; the same goes for the flags read from the
+text (a cancellation's invoice prefix, a test account compared with ``str.casefold``, and
+whether every customer id is a whole float such as ``"17850.0"``, Python's ``\d`` taking
+other scripts' digits). The results are those of pandas. The non-product pattern is run by
+the engine's regular expressions (RE2 in DuckDB, Java in Spark): the default ``^GIFT_`` means
+the same in both and in Python; another pattern must keep to their common subset.
 """
 
 from __future__ import annotations

@@ -180,9 +180,18 @@ def test_customer_ids_saved_as_floats_lose_their_suffix_only_when_all_are_floats
     ]
     clean, _ = assert_equal_to_pandas(frame(rows))
     assert clean["customer_id"].tolist() == ["17850", "13047", "12"]
+    rows.append(line("8", 8, "\u0661\u0667.0", "A", 1, 1.0))  # Arabic-Indic 17.0: a \\d float
+    clean, _ = assert_equal_to_pandas(frame(rows))
+    assert clean["customer_id"].tolist() == ["17850", "13047", "12", "\u0661\u0667"]
     rows.append(line("9", 9, "Ström", "A", 1, 1.0))
     clean, _ = assert_equal_to_pandas(frame(rows))
-    assert clean["customer_id"].tolist() == ["17850.0", "13047.0", "12.0", "Ström"]
+    assert clean["customer_id"].tolist() == [
+        "17850.0",
+        "13047.0",
+        "12.0",
+        "\u0661\u0667.0",
+        "Ström",
+    ]
 
 
 def test_bad_input_names_the_column_and_a_line(hand_made):
