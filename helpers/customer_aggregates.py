@@ -13,8 +13,8 @@ group-bys of the ids:
   ``code * span + value`` over the runs of one customer and one value (a purchase day, an
   invoice); :func:`distinct_ids` codes text or other ids first, and skips the sort when no id
   comes back after its run (the lines of an invoice together);
-- first and last dates (:func:`date_extremes`): minimum and maximum of each run, then per
-  customer, on the dates' integers;
+- first and last dates (:func:`date_extremes`): :func:`numpy.minimum.at` and ``maximum.at``
+  of the dates' integers by customer code;
 - sums (:func:`group_sums`): pandas' own group-by sum, keyed by the integer codes (as a
   categorical, which pandas does not hash) instead of the ids, so that every sum has pandas'
   bits (each group summed in line order with Kahan's compensated sum) and pandas' dtype.
@@ -258,20 +258,17 @@ def date_extremes(coded: CustomerCodes, dates: pd.Series) -> tuple[pd.Series, pd
         grouped = dates.groupby(_grouper(coded), observed=False, sort=True)
         return grouped.min().reset_index(drop=True), grouped.max().reset_index(drop=True)
     integers, unit = parsed
-    missing = np.iinfo(np.int64).min  # NaT: the least integer, no maximum's concern
+    nat, top = np.iinfo(np.int64).min, np.iinfo(np.int64).max  # NaT is the least integer
     n_customers = len(coded.customers)
-    first = np.full(n_customers, np.iinfo(np.int64).max)
-    np.minimum.at(first, coded.codes, np.minimum.reduceat(_nat_as(integers, missing), coded.starts))
-    first[first == np.iinfo(np.int64).max] = missing
-    last = np.full(n_customers, missing)
-    np.maximum.at(last, coded.codes, np.maximum.reduceat(integers, coded.starts))
+    first = np.full(n_customers, top)
+    some_nat = len(integers) and integers.min() == nat
+    np.minimum.at(
+        first, coded.lines, np.where(integers == nat, top, integers) if some_nat else integers
+    )
+    first[first == top] = nat
+    last = np.full(n_customers, nat)
+    np.maximum.at(last, coded.lines, integers)
     return _as_dates(first, unit, dates), _as_dates(last, unit, dates)
-
-
-def _nat_as(integers: np.ndarray, missing: int) -> np.ndarray:
-    """Return the dates' integers with ``NaT`` as the greatest integer (no minimum's concern)."""
-    nat = integers == missing
-    return np.where(nat, np.iinfo(np.int64).max, integers) if nat.any() else integers
 
 
 def _grouper(coded: CustomerCodes) -> pd.Categorical:

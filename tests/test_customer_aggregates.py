@@ -197,6 +197,40 @@ def test_missing_invoices_and_dates_are_left_out_as_pandas_does():
     assert_frame_equal(out, old_customer_summary(lines), check_exact=True)
 
 
+def other_dtypes() -> dict:
+    """Columns of other dtypes: every path of the core that pandas' group-by also takes."""
+    base = awkward_lines(300)
+    numbers = base["customer_id"].str[1:].astype("int64")
+    invoices = base["invoice_id"].str[1:].astype("int64")
+    return {
+        "categorical customers": base.assign(
+            customer_id=pd.Categorical(base["customer_id"], sorted(set(base["customer_id"]))[::-1])
+        ),
+        "float customers": base.assign(customer_id=numbers.astype(float)),
+        "Int64 customers": base.assign(customer_id=numbers.astype("Int64")),
+        "uint32 customers": base.assign(customer_id=numbers.astype("uint32")),
+        "bool customers": base.assign(customer_id=base.index % 2 == 0),
+        "int amounts": base.assign(amount=(base["amount"] * 100).astype("int64")),
+        "float32 amounts": base.assign(amount=base["amount"].astype("float32")),
+        "Float64 amounts": base.assign(amount=base["amount"].astype("Float64")),
+        "text dates": base.assign(invoice_date=base["invoice_date"].astype(str)),
+        "millisecond dates": base.assign(invoice_date=base["invoice_date"].dt.as_unit("ms")),
+        "Int64 invoices, some missing": base.assign(
+            invoice_id=invoices.astype("Int64").where(base.index % 7 != 0)
+        ),
+        "1 and '1' as invoices": base.assign(
+            invoice_id=[1 if k % 5 == 0 else "1" for k in range(len(base))]
+        ),
+        "a repeated index": base.set_axis([0] * len(base)),
+    }
+
+
+@pytest.mark.parametrize("case", list(other_dtypes()))
+def test_other_dtypes_as_the_group_by_gave_them(case):
+    lines = other_dtypes()[case]
+    assert_frame_equal(customer_summary(lines), old_customer_summary(lines), check_exact=True)
+
+
 def test_errors_are_unchanged():
     lines = awkward_lines(30)
     with pytest.raises(ValueError, match=r"no order lines with 2030-01-01 <= invoice_date < inf"):
