@@ -82,6 +82,9 @@ RECOMMENDATION_COLUMNS: tuple[str, ...] = (s.CUSTOMER_ID, "rank", s.PRODUCT_ID, 
 
 #: Rows of customers scored at once (bounds the memory of a dense block of scores).
 BLOCK_ROWS = 2048
+#: With threads, blocks are smaller (at least this many per thread), so that a thread that
+#: falls behind on a busy machine leaves little work for the last one.
+BLOCKS_PER_THREAD = 4
 
 _DECIMALS = 10
 #: top_k_sparse cuts a long row into this many times k parts to bound its k-th largest score.
@@ -657,7 +660,11 @@ class Recommender:
         ids = self._customers(customers)
         rows = np.arange(len(ids)) if customers is None else data.rows(ids)
         threads = _threads(self.n_threads)
-        size = BLOCK_ROWS if threads == 1 else min(BLOCK_ROWS, -(-len(ids) // (2 * threads)))
+        size = (
+            BLOCK_ROWS
+            if threads == 1
+            else min(BLOCK_ROWS, -(-len(ids) // (BLOCKS_PER_THREAD * threads)))
+        )
         rank = self._block_ranker(k, exclude_purchased)
 
         def block(start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
