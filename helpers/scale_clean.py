@@ -65,6 +65,7 @@ the same in both and in Python; another pattern must keep to their common subset
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,12 +73,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers import schema as s
-from helpers.adjustments import MANUAL_ADJUSTMENT_CODES, match_manual_credits
-from helpers.cleaning import DEFAULT_TEST_ACCOUNTS, FIXES, REASONS
-from helpers.extreme_quantities import DEFAULT_OUTLIER_MIN_QUANTITY, DEFAULT_OUTLIER_Z
+from helpers.adjustments import match_manual_credits
+from helpers.cleaning import FIXES, REASONS, clean_transactions
 from helpers.identifiers import drop_float_suffix, normalise_ids
-from helpers.non_products import NON_PRODUCT_CODES, NON_PRODUCT_PATTERN
 from helpers.raw_lines import LineColumns
 from helpers.returns import net_returns
 from helpers.scale_sql import DIALECTS, Engine, for_duckdb
@@ -216,23 +214,7 @@ def clean_lines(
     *,
     line_col: str = "line_number",
     view: str = "cvl_clean",
-    drop_outliers: bool = True,
-    test_accounts: Iterable[str] = DEFAULT_TEST_ACCOUNTS,
-    non_product_codes: Mapping[str, str | None] | Iterable[str] = NON_PRODUCT_CODES,
-    non_product_pattern: str | None = NON_PRODUCT_PATTERN,
-    manual_adjustment_codes: Mapping[str, str | None] | Iterable[str] = MANUAL_ADJUSTMENT_CODES,
-    cancellation_prefix: str | None = "C",
-    outlier_z: float = DEFAULT_OUTLIER_Z,
-    outlier_min_quantity: float = DEFAULT_OUTLIER_MIN_QUANTITY,
-    invoice_col: str = s.INVOICE_ID,
-    date_col: str = s.INVOICE_DATE,
-    customer_col: str = s.CUSTOMER_ID,
-    product_col: str = s.PRODUCT_ID,
-    quantity_col: str = s.QUANTITY,
-    price_col: str = s.UNIT_PRICE,
-    description_col: str = s.DESCRIPTION,
-    country_col: str = s.COUNTRY,
-    amount_col: str = s.AMOUNT,
+    **settings: object,
 ) -> EngineCleaning:
     """Clean raw order lines in the engine, as :func:`helpers.cleaning.clean_transactions` does.
 
@@ -249,16 +231,10 @@ def clean_lines(
     view : str, default "cvl_clean"
         The view made of the clean lines: the columns of ``lines`` in their order (text
         normalised, quantity net of returns, ``line_col`` last) and ``amount_col``.
-    drop_outliers, test_accounts, non_product_codes, non_product_pattern : optional
-        As for :func:`helpers.cleaning.clean_transactions`.
-    manual_adjustment_codes, cancellation_prefix, outlier_z, outlier_min_quantity : optional
-        As for :func:`helpers.cleaning.clean_transactions`.
-    invoice_col, date_col, customer_col, product_col, quantity_col, price_col : str
-        Column names of the required columns; default the canonical names.
-    description_col, country_col : str
-        Column names of the optional description and country.
-    amount_col : str, default "amount"
-        The column added to the clean lines: quantity x unit price.
+    **settings
+        Any keyword of :func:`helpers.cleaning.clean_transactions` (``drop_outliers``,
+        ``test_accounts``, ``non_product_codes``, ..., the ``*_col`` column names), with its
+        defaults.
 
     Returns
     -------
@@ -271,28 +247,27 @@ def clean_lines(
     ValueError
         When a required column is missing, there are no lines, an invoice id, product id or
         quantity is missing, or a quantity is not whole (naming the column and a line).
+    TypeError
+        For a keyword :func:`helpers.cleaning.clean_transactions` does not take.
     """
     engine = _engine(engine)
-    cols = LineColumns(
-        invoice_col=invoice_col,
-        date_col=date_col,
-        customer_col=customer_col,
-        product_col=product_col,
-        quantity_col=quantity_col,
-        price_col=price_col,
-        description_col=description_col,
-        country_col=country_col,
-        amount_col=amount_col,
-    )
+    bound = inspect.signature(clean_transactions).bind(None, **settings)
+    bound.apply_defaults()
+    given = bound.arguments
+    cols = LineColumns(**{name: given[name] for name in LineColumns.__dataclass_fields__})
+    drop_outliers = bool(given["drop_outliers"])
+    cancellation_prefix = given["cancellation_prefix"]
     columns = [c for c in engine.columns(lines) if c != line_col]
     n_lines = _check(engine, lines, columns, cols, line_col)
     texts = _text_columns(columns, cols)
     prefix = cancellation_prefix.upper() if cancellation_prefix else None
-    tests = {str(t).strip().casefold() for t in test_accounts}
+    tests = {str(t).strip().casefold() for t in given["test_accounts"]}
     maps = _maps(engine, lines, texts, prefix, tests)
     has_description = cols.description_col in columns
-    codes = _code_sql(engine, cols, non_product_codes, non_product_pattern, has_description)
-    manual = _code_sql(engine, cols, manual_adjustment_codes, None, has_description)
+    codes = _code_sql(
+        engine, cols, given["non_product_codes"], given["non_product_pattern"], has_description
+    )
+    manual = _code_sql(engine, cols, given["manual_adjustment_codes"], None, has_description)
     _materialise(
         engine,
         "cvl_clean_rules",
@@ -302,7 +277,7 @@ def clean_lines(
     )
     credit_lines = _manual_credits(engine, cols)
     return_lines, excess = _returns(engine, cols)
-    threshold = _extreme_threshold(engine, outlier_z, outlier_min_quantity)
+    threshold = _extreme_threshold(engine, given["outlier_z"], given["outlier_min_quantity"])
     _view(
         engine,
         "cvl_clean_reasons",

@@ -270,3 +270,32 @@ def test_extreme_quantities_from_counts_equal_numpy_on_every_line(seed):
     )
     if seed == 0:
         assert result.report.set_index("reason").loc["extreme quantity", "rows"] >= 1
+
+
+def test_own_column_names_and_an_extra_column(hand_made):
+    names = {
+        "invoice_id": "Invoice No",
+        "invoice_date": "Date",
+        "customer_id": "Customer",
+        "product_id": "Stock Code",
+        "quantity": "Qty",
+        "unit_price": "Price",
+        "description": "Item",
+        "country": "Land",
+    }
+    raw = hand_made.rename(columns=names).assign(channel="web")
+    raw.loc[12, "channel"] = "shop"  # no longer a copy of line 11: both kept
+    settings = {
+        "invoice_col": "Invoice No",
+        "date_col": "Date",
+        "customer_col": "Customer",
+        "product_col": "Stock Code",
+        "quantity_col": "Qty",
+        "price_col": "Price",
+        "description_col": "Item",
+        "country_col": "Land",
+        "amount_col": "Total",
+    }
+    clean, result = assert_equal_to_pandas(raw, **settings)
+    assert list(clean.columns) == [*(names[c] for c in hand_made.columns), "channel", "Total"]
+    assert result.report.set_index("reason").loc["exact duplicate", "rows"] == 1
