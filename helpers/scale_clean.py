@@ -26,7 +26,7 @@ numbers are those of the rules in :mod:`helpers.cleaning`):
 - rule 1, text normalisation (ids as :mod:`helpers.identifiers` says, descriptions stripped
   and upper-cased, countries stripped), and the ``whitespace/case normalised`` flag;
 - rules 2-5, unparseable date, missing customer id, test account, exact duplicate (the copy
-  with the smallest line number is kept: ``row_number()`` over every column);
+  with the smallest line number is kept: ``min()`` of the line numbers over every column);
 - rules 7-8, non-product code (:data:`helpers.non_products.NON_PRODUCT_CODES` and the
   pattern, run by the engine's regular expressions) and zero or negative price;
 - rule 10, extreme quantity: the engine counts the lines of each distinct kept quantity; the
@@ -199,6 +199,14 @@ def _view(engine: Engine, name: str, text: str) -> None:
     engine.view(name, _escaped(text))
 
 
+def _drop(engine: Engine, name: str) -> None:
+    """Drop a table :func:`_materialise` made (and free its memory or disk)."""
+    if engine.name == "duckdb":
+        engine.handle.sql(f"DROP TABLE IF EXISTS {name}")
+    else:
+        engine.handle.sql(f"DROP VIEW IF EXISTS {name}")
+
+
 def _materialise(engine: Engine, name: str, text: str) -> None:
     """Compute a query once and keep it as a table (DuckDB spills it; Spark caches it)."""
     if engine.name == "duckdb":
@@ -268,13 +276,12 @@ def clean_lines(
         engine, cols, given["non_product_codes"], given["non_product_pattern"], has_description
     )
     manual = _code_sql(engine, cols, given["manual_adjustment_codes"], None, has_description)
-    _materialise(
-        engine,
-        "cvl_clean_rules",
-        _rules_sql(
-            engine, lines, line_col, columns, cols, texts, maps, prefix, tests, codes, manual
-        ),
+    normalised, rules = _rules_sql(
+        engine, lines, line_col, columns, cols, texts, maps, prefix, tests, codes, manual
     )
+    _materialise(engine, "cvl_clean_text", normalised)
+    _materialise(engine, "cvl_clean_rules", rules)
+    _drop(engine, "cvl_clean_text")
     credit_lines = _manual_credits(engine, cols)
     return_lines, excess = _returns(engine, cols)
     threshold = _extreme_threshold(engine, given["outlier_z"], given["outlier_min_quantity"])
@@ -445,8 +452,12 @@ def _rules_sql(
     tests: set[str],
     codes: str,
     manual: str,
-) -> str:
-    """Rules 1-5, the return and credit flags, rules 7-8's flags and the raw revenue, per line."""
+) -> tuple[str, str]:
+    """Write rule 1's normalised lines, then rules 2-5 and the other rules' flags on them.
+
+    Returns the SQL of the normalised lines (stored as ``cvl_clean_text``) and the SQL, over
+    them, of rules 2-5, the return and credit flags, rules 7-8's flags and the raw revenue.
+    """
     q, lit = engine.quote, engine.literal
     by_column = {t.column: t for t in texts}
     select, joins, changed = [], [], []
@@ -490,26 +501,29 @@ def _rules_sql(
     revenue = f"CAST({qty} AS DOUBLE) * {price}"
     positive = f"coalesce({price} > 0, FALSE)"
     join_text = "\n        ".join(joins)
-    return f"""
-    WITH n AS (
+    normalised = f"""
         SELECT l.{q(line_col)} AS cvl_line, {", ".join(select)}
         FROM {lines} l
         {join_text}
-    ), flagged AS (
+    """
+    # the first copy of a line: min() over the copies (no sort within them), on the stored
+    # normalised text (a window over text just computed is several times slower in DuckDB)
+    rules = f"""
+    WITH flagged AS (
         SELECT n.*,
             {" OR ".join(changed)} AS cvl_changed,
             ({qty} <= 0 OR {cancel}) AS cvl_return,
             {test} AS cvl_test,
-            row_number() OVER (PARTITION BY {every} ORDER BY cvl_line) AS cvl_copy,
+            min(cvl_line) OVER (PARTITION BY {every}) AS cvl_first,
             CASE WHEN abs({revenue}) <= {_MAX_DOUBLE} THEN {revenue} ELSE 0 END AS cvl_revenue
-        FROM n
+        FROM cvl_clean_text n
     ), early AS (
         SELECT flagged.*,
             CASE
                 WHEN {date} IS NULL THEN 'unparseable date'
                 WHEN {customer} IS NULL THEN 'missing customer id'
                 WHEN cvl_test THEN 'test account'
-                WHEN cvl_copy > 1 THEN 'exact duplicate'
+                WHEN cvl_line > cvl_first THEN 'exact duplicate'
             END AS cvl_reason_5
         FROM flagged
     )
@@ -521,6 +535,7 @@ def _rules_sql(
         {price} AS cvl_price
     FROM early
     """
+    return normalised, rules
 
 
 def _code_sql(
