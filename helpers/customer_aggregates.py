@@ -105,20 +105,42 @@ def customer_codes(customer: pd.Series) -> CustomerCodes:
     CustomerCodes
         The runs, their codes and the sorted ids (text ids keep the column's string dtype).
     """
-    starts = _integer_runs(customer)
-    if starts is None:
-        starts, codes, customers = customer_runs(customer)
-    else:  # consecutive heads differ: customer_runs codes each head, hashing no other line
-        _, codes, customers = customer_runs(customer.iloc[starts])
+    runs = _integer_runs(customer)
+    if runs is None:
+        runs = customer_runs(customer)
+    starts, codes, customers = runs
     return CustomerCodes(customers, starts, codes, len(customer))
 
 
-def _integer_runs(values: pd.Series) -> np.ndarray | None:
-    """Return the first line of each run of equal integers; ``None`` for other dtypes or none."""
+#: How many times the number of distinct integers their range may be for a table of it to code
+#: them (a boolean per value of the range: 4 bytes an id at most).
+_DENSE = 4
+
+
+def _integer_runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] | None:
+    """:func:`helpers.id_runs.customer_runs` for NumPy integers; ``None`` for other dtypes.
+
+    Only the first id of each run is coded: by a table of the ids' range when it is small
+    (``_DENSE`` times the runs at most: a mark per value, whose running count is the code),
+    else by :func:`helpers.id_runs.customer_runs` of the runs' first ids (consecutive ones
+    differ: each is a run of its own), hashing no other line.
+    """
     if not (isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu") or values.empty:
         return None
     plain = values.to_numpy()
-    return np.flatnonzero(np.r_[True, plain[1:] != plain[:-1]])
+    starts = np.flatnonzero(np.r_[True, plain[1:] != plain[:-1]])
+    heads = plain[starts]
+    low = heads.min()
+    if int(heads.max()) - int(low) >= _DENSE * len(heads):
+        _, codes, distinct = customer_runs(pd.Series(heads, copy=False))
+        return starts, codes, distinct
+    # differences taken modulo 2**bits and read unsigned: exact, as the range is small
+    offset = (heads - low).view(f"u{heads.itemsize}").astype(np.intp)
+    seen = np.zeros(int(offset.max()) + 1, dtype=bool)
+    seen[offset] = True
+    rank = np.cumsum(seen) - 1
+    distinct = low + np.flatnonzero(seen).astype(heads.dtype)  # modular sums: exact again
+    return starts, rank[offset], pd.Index(distinct)
 
 
 class Distinct(NamedTuple):
@@ -168,15 +190,15 @@ def distinct_per_customer(codes: np.ndarray, values: np.ndarray) -> Distinct:
 def _id_codes(ids: pd.Series) -> tuple[np.ndarray, int]:
     """Code every line's id (-1 when missing, as pandas leaves it out); return the number of ids.
 
-    Text ids by their runs (:func:`helpers.id_runs.text_line_groups`), integers by their runs'
-    first ids, others by :func:`pandas.factorize`.
+    Text ids by their runs (:func:`helpers.id_runs.text_line_groups`), integers as the
+    customers are coded, others by :func:`pandas.factorize`.
     """
     grouped = text_line_groups(ids)
     if grouped is not None:
         return grouped
-    starts = _integer_runs(ids)
-    if starts is not None:
-        codes, distinct = pd.factorize(ids.iloc[starts])
+    runs = _integer_runs(ids)
+    if runs is not None:
+        starts, codes, distinct = runs
         return line_codes(starts, codes, len(ids)), len(distinct)
     codes, distinct = pd.factorize(ids)
     return codes, len(distinct)

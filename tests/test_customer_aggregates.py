@@ -20,6 +20,7 @@ from helpers import customer_aggregates as ca
 from helpers.customers import customer_summary
 from helpers.datasets import load_cdnow, load_clean_transactions, load_synthetic
 from helpers.dates import to_timestamp
+from helpers.id_runs import customer_runs
 from helpers.rfm import rfm_table
 
 # --- references ----------------------------------------------------------------------------
@@ -270,6 +271,27 @@ def test_distinct_ids_when_an_invoice_comes_back():
     assert counts.tolist() == [1, 2]
     counts = ca.distinct_ids(coded, pd.Series([1.0, np.nan, 1.0, 3.0, np.nan]))
     assert counts.tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint8", "uint32", "uint64"])
+def test_integer_codes_equal_id_runs(dtype):
+    """Integers coded by a table of their range (or their runs' first ids) as id_runs codes them."""
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(3)
+    cases = [
+        rng.integers(max(info.min, -100), min(info.max, 100), 500, dtype=dtype),  # a small range
+        rng.integers(info.min, info.max, 50, endpoint=True, dtype=dtype),  # a wide one
+        np.array([info.min, info.max, info.max, info.min], dtype=dtype),
+        np.array([info.max - 3, info.max, info.max - 1], dtype=dtype),
+        np.array([7], dtype=dtype),
+    ]
+    for values in cases:
+        coded = ca.customer_codes(pd.Series(values))
+        starts, codes, customers = customer_runs(pd.Series(values))
+        assert coded.starts.tolist() == starts.tolist()
+        assert coded.codes.tolist() == codes.tolist()
+        assert coded.customers.equals(customers) and coded.customers.dtype == customers.dtype
+        assert coded.customers.tolist() == sorted(set(values.tolist()))
 
 
 def test_date_extremes_of_text_dates_follow_pandas():
