@@ -200,11 +200,9 @@ def _view(engine: Engine, name: str, text: str) -> None:
 
 
 def _drop(engine: Engine, name: str) -> None:
-    """Drop a table :func:`_materialise` made (and free its memory or disk)."""
+    """Free a DuckDB table :func:`_materialise` made (Spark's later views still read it)."""
     if engine.name == "duckdb":
         engine.handle.sql(f"DROP TABLE IF EXISTS {name}")
-    else:
-        engine.handle.sql(f"DROP VIEW IF EXISTS {name}")
 
 
 def _materialise(engine: Engine, name: str, text: str) -> None:
