@@ -13,8 +13,9 @@ group-bys of the ids:
   ``code * span + value`` over the runs of one customer and one value (a purchase day, an
   invoice); :func:`distinct_ids` codes text or other ids first, and skips the sort when no id
   comes back after its run (the lines of an invoice together);
-- first and last dates (:func:`date_extremes`): :func:`numpy.minimum.at` and ``maximum.at``
-  of the dates' integers by customer code;
+- first and last dates (:func:`date_extremes`): the dates of each customer's first and last
+  lines when the lines are in time order (a shop's log), else :func:`numpy.minimum.at` and
+  ``maximum.at`` of the dates' integers by customer code;
 - sums (:func:`group_sums`): pandas' own group-by sum, keyed by the integer codes (as a
   categorical, which pandas does not hash) instead of the ids, so that every sum has pandas'
   bits (each group summed in line order with Kahan's compensated sum) and pandas' dtype.
@@ -280,17 +281,30 @@ def date_extremes(coded: CustomerCodes, dates: pd.Series) -> tuple[pd.Series, pd
         grouped = dates.groupby(_grouper(coded), observed=False, sort=True)
         return grouped.min().reset_index(drop=True), grouped.max().reset_index(drop=True)
     integers, unit = parsed
-    nat, top = np.iinfo(np.int64).min, np.iinfo(np.int64).max  # NaT is the least integer
-    n_customers = len(coded.customers)
-    first = np.full(n_customers, top)
-    some_nat = len(integers) and integers.min() == nat
+    nat = np.iinfo(np.int64).min  # NaT is the least integer
+    if len(integers) and integers[0] != nat and (integers[1:] >= integers[:-1]).all():
+        first, last = _first_and_last_lines(coded)  # in time order, no NaT
+        return _as_dates(integers[first], unit, dates), _as_dates(integers[last], unit, dates)
+    top = np.iinfo(np.int64).max
+    first = np.full(len(coded.customers), top)
+    some_nat = integers.min() == nat
     np.minimum.at(
         first, coded.lines, np.where(integers == nat, top, integers) if some_nat else integers
     )
     first[first == top] = nat
-    last = np.full(n_customers, nat)
+    last = np.full(len(coded.customers), nat)
     np.maximum.at(last, coded.lines, integers)
     return _as_dates(first, unit, dates), _as_dates(last, unit, dates)
+
+
+def _first_and_last_lines(coded: CustomerCodes) -> tuple[np.ndarray, np.ndarray]:
+    """Return each customer's first and last line, from its first and last run."""
+    run = np.arange(len(coded.codes))
+    first = np.full(len(coded.customers), len(run))
+    np.minimum.at(first, coded.codes, run)
+    last = np.full(len(coded.customers), -1)
+    np.maximum.at(last, coded.codes, run)
+    return coded.starts[first], np.r_[coded.starts[1:], coded.n_lines][last] - 1
 
 
 def _grouper(coded: CustomerCodes) -> pd.Categorical:

@@ -133,6 +133,8 @@ def test_against_a_loop_for_every_kind_of_id(ids):
     assert (out["revenue"] != naive).any()  # sums in plain order differ: the compensation counts
     check_against_loop(lines, unit_cost=COSTS)
     check_against_loop(lines, start="2024-01-05", end="2024-01-09 12:00", unit_cost=COSTS)
+    in_time_order = lines.sort_values("invoice_date", kind="stable")  # first and last lines
+    assert check_against_loop(in_time_order)["first_purchase"].is_monotonic_increasing is False
 
 
 def test_ids_holding_nul_bytes_are_other_customers():
@@ -195,6 +197,14 @@ def test_missing_invoices_and_dates_are_left_out_as_pandas_does():
     assert out["purchases"].tolist() == [2, 0]
     assert out.loc["a", "first_purchase"] == pd.Timestamp("2024-01-01")
     assert pd.isna(out.loc["b", "first_purchase"]) and pd.isna(out.loc["b", "last_purchase"])
+    assert_frame_equal(out, old_customer_summary(lines), check_exact=True)
+    # a missing date first, the others in time order: not taken from the first lines
+    lines["invoice_date"] = pd.to_datetime([None, "2024-01-01", "2024-01-02", "2024-01-03"])
+    out = customer_summary(lines)
+    assert out["first_purchase"].tolist() == [
+        pd.Timestamp("2024-01-01"),
+        pd.Timestamp("2024-01-03"),
+    ]
     assert_frame_equal(out, old_customer_summary(lines), check_exact=True)
 
 
