@@ -30,11 +30,11 @@ Scoring is vectorised: the scores of a block of customers are one matrix product
 ``k`` of every row are found from a lower bound of the row's ``k``-th largest score (the
 ``k``-th largest of the maxima of parts of the row), so that only the few scores above it are
 sorted (:func:`top_k`; :func:`top_k_sparse` for sparse scores, as item CF ranks them, in
-threads). Only products with a positive
-score are candidates, so a customer can get fewer than ``k`` rows (item CF cannot score a
-customer whose products have no neighbours, and no method but popularity and the hybrid can
-score a customer it has never seen). Scores are rounded to 10 decimals before ranking, so that
-sums that differ only by floating-point order tie, and ties are broken by product id.
+threads). Only products with a positive score are candidates, so a customer can get fewer
+than ``k`` rows (item CF cannot score a customer whose products have no neighbours, and no
+method but popularity and the hybrid can score a customer it has never seen). Scores are
+rounded to 10 decimals before ranking, so that sums that differ only by floating-point order
+tie, and ties are broken by product id.
 Evaluation lives in :mod:`helpers.recommend_eval`.
 """
 
@@ -260,7 +260,7 @@ def _csr_product(
         The product's CSR arrays; the columns of a row are not sorted.
     """
     n, n_columns = len(indptr) - 1, other.shape[1]
-    if _csr_matmat is None:  # pragma: no cover - exercised by monkeypatching in the tests
+    if _csr_matmat is None:  # scipy without the routine (the tests monkeypatch it away)
         product = sp.csr_matrix((data, indices, indptr), shape=(n, other.shape[0])) @ other
         return product.indptr, product.indices, product.data
     reach = np.concatenate([[0], np.cumsum(np.diff(other.indptr)[indices])])
