@@ -4,6 +4,10 @@ Every per-customer measure in the course starts here: the value formulas (chapte
 (03), RFM (04), clustering and profiling (05, 09). Keeping one summary means one definition of
 "a purchase" (a distinct invoice) and of "revenue" (the net ``amount`` of the clean lines,
 returns already netted by :func:`helpers.cleaning.clean_transactions`).
+
+The sums, counts and dates are computed on integer codes of the customers by
+:mod:`helpers.customer_aggregates`, the core that :func:`helpers.clv_data.summary_data` shares;
+the results are those of a pandas group-by by customer, bit for bit.
 """
 
 from __future__ import annotations
@@ -106,8 +110,8 @@ def customer_summary(
     first, last = date_extremes(coded, lines[date_col])
     out.insert(0, "purchases", distinct_ids(coded, lines[invoice_col]))
     out.insert(2, "average_amount", out["revenue"] / out["purchases"])
-    out.insert(3, "first_purchase", first.to_numpy())
-    out.insert(4, "last_purchase", last.to_numpy())
+    out.insert(3, "first_purchase", first.array)
+    out.insert(4, "last_purchase", last.array)
     out.index.name = customer_col
     return out
 
