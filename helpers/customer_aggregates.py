@@ -6,9 +6,10 @@ frequency, recency and T) both need, per customer, counts of distinct values (in
 purchase days), first and last dates and sums. Both work here on integer arrays, not on
 group-bys of the ids:
 
-- the customers are coded once by :func:`helpers.id_runs.customer_runs`: runs of consecutive
-  lines of one customer, each run coded by the customer's position among the sorted distinct
-  ids (:class:`CustomerCodes`), reading every id object once;
+- the customers are coded once (:func:`customer_codes`): runs of consecutive lines of one
+  customer, each run coded by the customer's position among the sorted distinct ids
+  (:class:`CustomerCodes`), text ids by :func:`helpers.id_runs.customer_runs` (reading every
+  id object once), integers by a table of their range when it is small;
 - distinct values per customer (:func:`distinct_per_customer`): one sort of
   ``code * span + value`` over the runs of one customer and one value (a purchase day, an
   invoice); :func:`distinct_ids` codes text or other ids first, and skips the sort when no id
@@ -37,6 +38,7 @@ from helpers.id_runs import customer_runs, text_line_groups
 
 __all__ = [
     "CustomerCodes",
+    "Distinct",
     "customer_codes",
     "date_extremes",
     "distinct_ids",
@@ -148,12 +150,22 @@ def _integer_runs(values: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index] 
 
 
 class Distinct(NamedTuple):
-    """Distinct values per customer, for the customers that have one (ascending codes)."""
+    """Distinct values per customer, for the customers that have one (ascending codes).
 
-    present: np.ndarray  # the customers' codes
-    count: np.ndarray  # distinct values of each
-    low: np.ndarray  # the smallest value of each
-    high: np.ndarray  # the largest value of each
+    Attributes
+    ----------
+    present : numpy.ndarray
+        The customers' codes.
+    count : numpy.ndarray
+        The number of distinct values of each.
+    low, high : numpy.ndarray
+        The smallest and the largest value of each.
+    """
+
+    present: np.ndarray
+    count: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
 
 
 def distinct_per_customer(codes: np.ndarray, values: np.ndarray) -> Distinct:
