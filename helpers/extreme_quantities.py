@@ -35,6 +35,7 @@ def extreme_quantities(
     quantity: np.ndarray,
     outlier_z: float = DEFAULT_OUTLIER_Z,
     outlier_min_quantity: float = DEFAULT_OUTLIER_MIN_QUANTITY,
+    counts: np.ndarray | None = None,
 ) -> np.ndarray:
     """Say which quantities are extreme (see the module docstring for the rule).
 
@@ -46,23 +47,38 @@ def extreme_quantities(
         Robust z-score of log quantity above which a line may be an extreme quantity.
     outlier_min_quantity : float, default 1000
         An extreme quantity must also be at least this many units.
+    counts : numpy.ndarray, optional
+        How many lines hold each quantity, when ``quantity`` holds each value once (an engine
+        counts them, :mod:`helpers.scale_clean`): the medians are those of every line, the
+        same doubles as :func:`numpy.median` of the quantities repeated.
 
     Returns
     -------
     numpy.ndarray of bool
         True for the extreme quantities.
     """
-    z = _robust_z(quantity)
+    z = _robust_z(quantity, counts)
     return (z > outlier_z) & (quantity >= outlier_min_quantity)
 
 
-def _robust_z(quantity: np.ndarray) -> np.ndarray:
+def _median(values: np.ndarray, counts: np.ndarray | None) -> float:
+    """:func:`numpy.median` of ``values``, each repeated ``counts`` times when given."""
+    if counts is None:
+        return float(np.median(values))
+    order = np.argsort(values, kind="stable")
+    ends = np.cumsum(counts[order])
+    n = int(ends[-1])
+    middle = np.array([n // 2] if n % 2 else [n // 2 - 1, n // 2])
+    return float(np.mean(values[order][np.searchsorted(ends, middle, side="right")]))
+
+
+def _robust_z(quantity: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
     """Robust z-score of log quantities (median and scaled MAD); positive quantities only."""
     if len(quantity) == 0:
         return np.zeros(0)
     logq = np.log(quantity.astype(float))
-    median = np.median(logq)
-    scale = _MAD_TO_SD * np.median(np.abs(logq - median))
+    median = _median(logq, counts)
+    scale = _MAD_TO_SD * _median(np.abs(logq - median), counts)
     if scale == 0:
         return np.where(logq > median, np.inf, 0.0)
     return (logq - median) / scale

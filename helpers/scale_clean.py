@@ -29,10 +29,11 @@ numbers are those of the rules in :mod:`helpers.cleaning`):
   with the smallest line number is kept: ``min()`` of the line numbers over every column);
 - rules 7-8, non-product code (:data:`helpers.non_products.NON_PRODUCT_CODES` and the
   pattern, run by the engine's regular expressions) and zero or negative price;
-- rule 10, extreme quantity: the engine counts the lines of each distinct kept quantity; the
-  median and MAD of log quantity are taken exactly from those counts (the same doubles as
-  :func:`numpy.median` on every line, no approximate quantile), and the lines at or above the
-  smallest extreme quantity are flagged in the engine.
+- rule 10, extreme quantity: the engine counts the lines of each distinct kept quantity;
+  :func:`helpers.extreme_quantities.extreme_quantities` takes the median and MAD of log
+  quantity exactly from those counts (the same doubles as :func:`numpy.median` on every line,
+  no approximate quantile), and the lines at or above the smallest extreme quantity are
+  flagged in the engine.
 
 The two sequential rules run in Python, with the existing functions, on the lines that can be
 involved only:
@@ -75,6 +76,7 @@ import pandas as pd
 
 from helpers.adjustments import match_manual_credits
 from helpers.cleaning import FIXES, REASONS, clean_transactions
+from helpers.extreme_quantities import extreme_quantities
 from helpers.identifiers import drop_float_suffix, normalise_ids
 from helpers.raw_lines import LineColumns
 from helpers.returns import net_returns
@@ -87,7 +89,6 @@ _SPACE = r"[\x09-\x0d\x1c-\x20]"
 _STRIP = r"(?s)^" + _SPACE + r"*(.*?)" + _SPACE + r"*$"
 _NOT_ASCII = r"[^\x00-\x7f]"
 _WHOLE_FLOAT = r"^[0-9]+\.0$"  # helpers.identifiers.drop_float_suffix, in ASCII digits
-_MAD_TO_SD = 1.4826  # as helpers.extreme_quantities
 _MAX_DOUBLE = "1.7976931348623157e308"
 
 
@@ -699,15 +700,6 @@ def _returns(engine: Engine, cols: LineColumns) -> tuple[int, int]:
     return len(found), int(excess)
 
 
-def _weighted_median(values: np.ndarray, counts: np.ndarray) -> float:
-    """:func:`numpy.median` of ``values`` repeated ``counts`` times (``values`` sorted)."""
-    n = int(counts.sum())
-    ends = np.cumsum(counts)
-    middle = [n // 2] if n % 2 else [n // 2 - 1, n // 2]
-    picked = values[np.searchsorted(ends, np.array(middle), side="right")]
-    return float(np.mean(picked))
-
-
 def _extreme_threshold(engine: Engine, outlier_z: float, outlier_min_quantity: float) -> str:
     """Rule 10: the smallest extreme quantity, from the counts of each kept quantity (SQL)."""
     counts = _run(
@@ -719,17 +711,7 @@ def _extreme_threshold(engine: Engine, outlier_z: float, outlier_min_quantity: f
         return "NULL"
     quantity = counts["quantity"].to_numpy(dtype=np.int64)
     n = counts["n"].to_numpy(dtype=np.int64)
-    # helpers.extreme_quantities._robust_z, on each distinct quantity with its count
-    logq = np.log(quantity.astype(float))
-    median = _weighted_median(logq, n)
-    deviation = np.abs(logq - median)
-    order = np.argsort(deviation, kind="stable")
-    scale = _MAD_TO_SD * _weighted_median(deviation[order], n[order])
-    if scale == 0:
-        z = np.where(logq > median, np.inf, 0.0)
-    else:
-        z = (logq - median) / scale
-    extreme = (z > outlier_z) & (quantity >= outlier_min_quantity)
+    extreme = extreme_quantities(quantity, outlier_z, outlier_min_quantity, counts=n)
     return str(int(quantity[extreme].min())) if extreme.any() else "NULL"
 
 
