@@ -29,6 +29,7 @@ ROOT = HERE.parent
 RESULTS = HERE / "RESULTS.md"
 BENCHMARKS = (
     "summary",
+    "customer_summary",
     "clv_fit",
     "clv_intervals",
     "recommend_all",
@@ -87,6 +88,7 @@ def run(name: str, python: str, folder: Path) -> dict:
     data = ["--data", str(folder / "lines")]
     commands = {
         "summary": ["summary.py", "--lifetimes", python, *data],
+        "customer_summary": ["customer_summary.py", *data],
         "clv_fit": ["clv_fit.py", "--lifetimes", python],
         "clv_intervals": ["clv_intervals.py"],
         "recommend_all": ["recommend_all.py", *data],
@@ -374,6 +376,49 @@ def matrix_section(figures: dict) -> list[str]:
     return out
 
 
+def customer_summary_section(figures: dict) -> list[str]:
+    """Markdown for ``customer_summary.py``."""
+    out = [
+        "## The per-customer summary against DuckDB (`customer_summary.py`)",
+        "",
+        "`helpers.customers.customer_summary` and `helpers.rfm.rfm_table` (both on "
+        "`helpers.customer_aggregates`, the core `summary_data` shares) against DuckDB over the "
+        "same pandas frame with its default threads: the issue's query (`count(distinct "
+        "invoice_id), min/max(invoice_date), sum(amount)` by customer) and the course's own SQL "
+        "for each function (`CUSTOMER_SUMMARY`, `RFM_TABLE`: exact sums). Synthetic order "
+        "lines of the summary benchmark, customer ids as integers and as text, one process, "
+        "best of N. A target is met when ours is no slower than the quicker of DuckDB's two "
+        f"queries. Load average {load_text(figures)}.",
+        "",
+        "| rows | ids | customers | `customer_summary` | `rfm_table` | `summary_data` "
+        "| DuckDB, issue's query | DuckDB `CUSTOMER_SUMMARY` | DuckDB `RFM_TABLE` | agrees |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    rows = figures.get("rows", [])
+    out += [
+        f"| {size_label(r['rows'])} | {r['ids']} | {r['customers']:,} "
+        f"| {r['customer_summary_s']:.3f} s | {r['rfm_table_s']:.3f} s "
+        f"| {r['summary_data_s']:.3f} s | {r['duckdb_simple_s']:.3f} s "
+        f"| {r['duckdb_customer_summary_s']:.3f} s | {r['duckdb_rfm_table_s']:.3f} s "
+        f"| {r['duckdb_agrees']} |"
+        for r in rows
+    ]
+    if rows:
+        out += ["", "| target | DuckDB / ours | |", "|---|---|---|"]
+    for r in rows:
+        for ours, theirs in (
+            ("customer_summary", "duckdb_customer_summary"),
+            ("rfm_table", "duckdb_rfm_table"),
+        ):
+            duckdb = min(r["duckdb_simple_s"], r[f"{theirs}_s"])
+            ratio = duckdb / r[f"{ours}_s"]
+            out.append(
+                f"| `{ours}` no slower than DuckDB, {size_label(r['rows'])} lines, "
+                f"{r['ids']} ids | {ratio:.2f}× | {verdict(ratio >= 1)} |"
+            )
+    return out
+
+
 def factorisation_section(figures: dict) -> list[str]:
     """Markdown for ``factorisation.py``."""
     rows = {row["method"]: row for row in figures.get("rows", [])}
@@ -476,6 +521,7 @@ SECTIONS: dict[str, Callable[[dict], list[str]]] = {
     "summary": summary_section,
     "clv_fit": clv_fit_section,
     "clv_intervals": intervals_section,
+    "customer_summary": customer_summary_section,
     "recommend_all": recommend_section,
     "interaction_matrix": matrix_section,
     "factorisation": factorisation_section,
