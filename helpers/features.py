@@ -14,7 +14,8 @@ module holds them:
    the categorical attributes (never integer codes); :func:`usable_features` decides which
    features can tell customers apart.
 
-:mod:`helpers.clustering` re-exports these names, so chapter 05 imports them from there.
+:mod:`helpers.clustering` re-exports these names, so chapter 05 imports them from there;
+:func:`helpers.scale_features.customer_features` computes the same table in DuckDB or Spark.
 
 Features
 --------

@@ -82,7 +82,7 @@ from helpers.raw_lines import LineColumns
 from helpers.returns import net_returns
 from helpers.scale_sql import DIALECTS, Engine, for_duckdb
 
-__all__ = ["EngineCleaning", "clean_lines", "register_frame"]
+__all__ = ["EngineCleaning", "clean_lines", "line_reasons", "register_frame"]
 
 #: ASCII characters Python's ``str.strip`` removes (``str.isspace``), as a regex class.
 _SPACE = r"[\x09-\x0d\x1c-\x20]"
@@ -313,6 +313,57 @@ def clean_lines(
     report = _report(engine, engine.quote(cols.quantity_col), kept, drop_outliers, n_lines, excess)
     sent = {"manual credits": credit_lines, "returns": return_lines, "lines": n_lines}
     return EngineCleaning(report=report, view=view, python_lines=sent)
+
+
+def line_reasons(
+    engine: Any,
+    cleaning: EngineCleaning,
+    view: str = "cvl_line_reasons",
+    reason_col: str = "reason",
+) -> str:
+    """Make a view of the raw lines and their cleaning reasons (as ``flag_transactions``).
+
+    The engine's counterpart of ``helpers.cleaning.flag_transactions(raw)`` next to the raw
+    lines: one row per raw line, the raw columns (text normalised by rule 1, the quantity as
+    given, not netted), the line number and the reason the line is removed for (NULL for a
+    kept line; ``"extreme quantity"`` whatever ``drop_outliers`` was, as
+    :func:`helpers.cleaning.flag_transactions` does). It reads the engine's latest
+    :func:`clean_lines`: use it before cleaning other lines in the same engine.
+
+    Parameters
+    ----------
+    engine : Engine, str, DuckDB connection or SparkSession
+        The engine that ran :func:`clean_lines`.
+    cleaning : EngineCleaning
+        What :func:`clean_lines` returned (its clean view names the columns).
+    view : str, default "cvl_line_reasons"
+        The view made.
+    reason_col : str, default "reason"
+        The column of reasons.
+
+    Returns
+    -------
+    str
+        The view's name.
+
+    Raises
+    ------
+    ValueError
+        If ``reason_col`` is already a column of the lines.
+    """
+    engine = _engine(engine)
+    *columns, line_col, _ = engine.columns(cleaning.view)  # the raw columns, line_col, amount
+    if reason_col in columns:
+        raise ValueError(f"reason_col {reason_col!r} is already a column of the lines")
+    q = engine.quote
+    selected = ", ".join(q(c) for c in columns)
+    _view(
+        engine,
+        view,
+        f"SELECT {selected}, cvl_line AS {q(line_col)}, cvl_reason AS {q(reason_col)} "
+        "FROM cvl_clean_reasons",
+    )
+    return view
 
 
 def _check(engine: Engine, lines: str, columns: list[str], cols: LineColumns, line_col: str) -> int:
