@@ -204,6 +204,20 @@ def test_labels_equal_churn_labels():
         churn_labels(run, view, clean["invoice_date"].max(), 30)
 
 
+def test_features_at_a_training_cutoff_equal_churn_features():
+    """The raw lines cut at the cutoff, then cleaned (no leak): churn_features' features."""
+    from helpers.datasets import load_synthetic
+
+    raw = load_synthetic().order_lines
+    cutoff = pd.Timestamp("2024-03-01")
+    expected = churn.churn_features(raw, cutoff)
+    run = register_frame(duckdb_connect(None), raw)
+    run.view("cvl_raw_cut", f"SELECT * FROM cvl_raw WHERE invoice_date < {run.timestamp(cutoff)}")
+    result = clean_lines(run, "cvl_raw_cut", view="cvl_clean_cut")
+    got = customer_features(run, result.view, cutoff, reasons=line_reasons(run, result))
+    assert_features_equal(got, expected[got.columns])
+
+
 @pytest.mark.realdata
 def test_online_retail_sample_equals_pandas():
     from helpers.datasets import load_online_retail
