@@ -305,7 +305,8 @@ def recommend_section(figures: dict) -> list[str]:
         "## Recommendations for all customers (`recommend_all.py`)",
         "",
         "Top-10 item-CF products (50 neighbours) for every customer: "
-        "`helpers.recommend.ItemCF.recommend` (sparse products, a block of customers at a time) "
+        "`helpers.recommend.ItemCF.recommend` (sparse products, a block of customers at a time, "
+        "the blocks in threads on every core) "
         "against a per-customer loop, on the synthetic order lines of the summary benchmark, "
         "the course's default shop and Online Retail. Best of 3 (1 at 10M rows). The loop "
         "scores every customer up to 5,000, else a random sample of 5,000: `~` marks its time "
