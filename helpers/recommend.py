@@ -40,6 +40,7 @@ Evaluation lives in :mod:`helpers.recommend_eval`.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -260,7 +261,7 @@ def _csr_product(
         The product's CSR arrays; the columns of a row are not sorted.
     """
     n, n_columns = len(indptr) - 1, other.shape[1]
-    if _csr_matmat is None:  # scipy without the routine (the tests monkeypatch it away)
+    if _csr_matmat is None or not _matmat_works(_csr_matmat):  # (a scipy that changed it)
         product = sp.csr_matrix((data, indices, indptr), shape=(n, other.shape[0])) @ other
         return product.indptr, product.indices, product.data
     reach = np.concatenate([[0], np.cumsum(np.diff(other.indptr)[indices])])
@@ -275,6 +276,24 @@ def _csr_product(
     )  # fmt: skip
     end = out[0][-1]
     return out[0], out[1][:end], out[2][:end]
+
+
+@functools.cache
+def _matmat_works(routine: Callable[..., None]) -> bool:
+    """Say whether scipy's private ``csr_matmat`` takes the arguments :func:`_csr_product` gives.
+
+    Checked once, on a 2 x 2 product against scipy's public one: a scipy that changed the
+    routine's arguments or meaning gets the public product instead of an error or a wrong sum.
+    """
+    a = sp.csr_matrix(np.array([[1.0, 2.0], [0.0, 3.0]]))
+    b = sp.csr_matrix(np.array([[0.0, 4.0], [5.0, 6.0]]))
+    out = np.empty(3, np.int32), np.empty(4, np.int32), np.empty(4, np.float64)
+    try:
+        routine(2, 2, a.indptr, a.indices, a.data, b.indptr, b.indices, b.data, *out)
+    except Exception:  # noqa: BLE001 - any failure means: do not use it
+        return False
+    got = sp.csr_matrix((out[2][: out[0][-1]], out[1][: out[0][-1]], out[0]), shape=(2, 2))
+    return bool(np.array_equal(got.toarray(), (a @ b).toarray()))
 
 
 def _rows_csr(matrix: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, ...]:

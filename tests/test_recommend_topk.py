@@ -150,6 +150,24 @@ def test_item_cf_threads_blocks_and_products_agree_with_a_loop(monkeypatch, excl
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
 
 
+def test_a_changed_private_routine_falls_back_to_the_public_product(monkeypatch):
+    matrix = r.interaction_matrix(shop(), value="count")
+    want = r.ItemCF(n_neighbours=6).fit(matrix).recommend(None, 4)
+    assert r._matmat_works(r._csr_matmat)  # the installed scipy's routine is used
+
+    def moved(*args):  # a scipy whose routine takes other arguments
+        raise TypeError("csr_matmat() takes 12 arguments")
+
+    def wrong(n_row, n_col, *arrays):  # or means something else: writes nothing
+        arrays[-3][:] = 0
+
+    for routine in (moved, wrong):
+        assert not r._matmat_works(routine)
+        monkeypatch.setattr(r, "_csr_matmat", routine)
+        got = r.ItemCF(n_neighbours=6).fit(matrix).recommend(None, 4)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
 def test_n_threads_is_checked():
     matrix = r.interaction_matrix(shop())
     for bad in (0, -1, 1.5, True, "2"):
