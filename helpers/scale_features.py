@@ -3,8 +3,10 @@
 :func:`customer_features` computes, from clean order lines held by an SQL engine
 (:class:`helpers.scale_sql.Engine`: DuckDB or Spark, one SQL text for both), the table of
 :func:`helpers.features.customer_features`: the same customers in the same order, the same
-columns and values. Only the per-customer table comes back to Python. :func:`churn_labels`
-does the same for :func:`helpers.churn.churn_labels` (bought again in the label window).
+columns and values. Only the per-customer table comes back to Python. :func:`churn_features`
+adds the spend trend of :func:`helpers.churn.churn_features` (a churn snapshot's features) and
+:func:`churn_labels` gives :func:`helpers.churn.churn_labels` (bought again in the label
+window).
 
 Input
 -----
@@ -55,12 +57,21 @@ import pandas as pd
 
 from helpers import dates
 from helpers import schema as s
-from helpers.checks import check_days, require_columns, unique_ids
+from helpers.checks import check_days, check_numbers, require_columns, unique_ids
 from helpers.features import demographic_features
 from helpers.scale_clean import register_frame
 from helpers.scale_sql import DIALECTS, PROFILE, RFM_TABLE, Engine
 
-__all__ = ["FEATURES", "FEATURE_LINES", "LABELS", "RETURNED", "churn_labels", "customer_features"]
+__all__ = [
+    "FEATURES",
+    "FEATURE_LINES",
+    "LABELS",
+    "RETURNED",
+    "SPEND",
+    "churn_features",
+    "churn_labels",
+    "customer_features",
+]
 
 #: The view ``cvl_lines`` of :mod:`helpers.scale_sql` over the clean lines, with the columns
 #: the features need: ``breadth`` is the product, or its category (``{join}`` the products).
@@ -138,6 +149,23 @@ SELECT {customer_col} AS customer_id, sum(abs(CAST({quantity_col} AS BIGINT))) A
 FROM {reasons}
 WHERE {reason_col} = {netted} AND {date_col} < {as_of}
 GROUP BY {customer_col}
+"""
+
+#: Net spend per customer in ``[{recent}, {as_of})`` and ``[{earlier}, {recent})``, exactly
+#: (in millionths, see :mod:`helpers.scale_sql`), from the view ``cvl_lines``.
+SPEND = """
+SELECT
+    customer_id,
+    CAST(sum(CASE WHEN invoice_date >= {recent} THEN units ELSE 0 END) AS DOUBLE) / 1e6
+        AS spend_recent,
+    CAST(sum(CASE WHEN invoice_date < {recent} THEN units ELSE 0 END) AS DOUBLE) / 1e6
+        AS spend_earlier
+FROM (
+    SELECT customer_id, invoice_date, CAST(round(amount * 1e6) AS BIGINT) AS units
+    FROM cvl_lines
+    WHERE invoice_date >= {earlier} AND invoice_date < {as_of}
+) windows
+GROUP BY customer_id
 """
 
 #: Per customer with a line before ``{as_of}``: whether they bought in ``[{as_of}, {end})``.
@@ -477,3 +505,88 @@ def churn_labels(
     labels = labels.sort_index()
     labels.attrs.update(as_of=as_of, cutoff=as_of, window_end=window_end)
     return labels
+
+
+def churn_features(
+    engine: Any,
+    lines: str,
+    as_of: str | pd.Timestamp,
+    *,
+    reasons: str | None = None,
+    products: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    trend_days: int = 90,
+    customer_col: str = s.CUSTOMER_ID,
+    date_col: str = s.INVOICE_DATE,
+    amount_col: str = s.AMOUNT,
+    **columns: str,
+) -> pd.DataFrame:
+    """Compute a churn snapshot's features at ``as_of``, as :func:`helpers.churn.churn_features`.
+
+    :func:`customer_features` and the spend of the two ``trend_days`` windows before
+    ``as_of`` (``spend_recent``, ``spend_earlier``, ``spend_trend``; :data:`SPEND`), in the
+    order of :func:`helpers.churn.churn_features` (numbers, then the spend, then the text
+    columns). No ``contacts``: a contacts table is per contact, not per line; add its two
+    columns in pandas. To leave no leak, ``lines`` must be the raw lines cut at ``as_of`` and
+    then cleaned (:func:`helpers.scale_clean.clean_lines` on a view ``WHERE date < as_of``),
+    and ``reasons`` their :func:`helpers.scale_clean.line_reasons`.
+
+    Parameters
+    ----------
+    engine : Engine, str, DuckDB connection or SparkSession
+        The engine holding ``lines``.
+    lines : str
+        Table or view of the clean lines (cut at ``as_of`` before cleaning).
+    as_of : str or pandas.Timestamp
+        The cutoff, exclusive.
+    reasons, products, customers
+        As :func:`customer_features`.
+    trend_days : int, default 90
+        Length of the two windows compared by ``spend_trend``.
+    customer_col, date_col, amount_col : str
+        Column names of the lines.
+    **columns : str
+        The other column names of :func:`customer_features` (``invoice_col``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer (sorted, text); ``attrs``: ``as_of`` and ``cutoff``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`customer_features`, or if ``trend_days`` is below 1.
+    """
+    check_numbers("trend_days", trend_days, ">= 1", lambda d: d >= 1)
+    run = _as_engine(engine)
+    as_of = dates.to_timestamp(as_of, "as_of")
+    features = customer_features(
+        run,
+        lines,
+        as_of,
+        reasons=reasons,
+        products=products,
+        customers=customers,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        **columns,
+    )
+    days = pd.Timedelta(days=int(trend_days))
+    found = run.run(
+        SPEND,
+        as_of=run.timestamp(as_of),
+        recent=run.timestamp(as_of - days),
+        earlier=run.timestamp(as_of - 2 * days),
+    )
+    found.index = pd.Index(found.pop("customer_id").astype("str"), name=customer_col)
+    spend = found.reindex(features.index, fill_value=0.0).astype(float)
+    total = spend["spend_recent"] + spend["spend_earlier"]
+    difference = spend["spend_recent"] - spend["spend_earlier"]
+    spend["spend_trend"] = (difference / total.where(total > 0)).fillna(0.0)
+    numeric = [c for c in features.columns if pd.api.types.is_float_dtype(features[c])]
+    out = pd.concat([features[numeric], spend, features.drop(columns=numeric)], axis=1)
+    out.index.name = customer_col
+    out.attrs.update(as_of=as_of, cutoff=as_of)
+    return out

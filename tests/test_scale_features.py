@@ -22,7 +22,7 @@ from conftest import real_file
 from helpers import churn, features
 from helpers.cleaning import clean_and_flag
 from helpers.scale_clean import clean_lines, line_reasons, register_frame
-from helpers.scale_features import churn_labels, customer_features
+from helpers.scale_features import churn_features, churn_labels, customer_features
 from helpers.scale_sql import duckdb_connect
 
 pytest.importorskip("duckdb")
@@ -205,17 +205,31 @@ def test_labels_equal_churn_labels():
 
 
 def test_features_at_a_training_cutoff_equal_churn_features():
-    """The raw lines cut at the cutoff, then cleaned (no leak): churn_features' features."""
+    """The raw lines cut at the cutoff, then cleaned (no leak): churn_features' table."""
     from helpers.datasets import load_synthetic
 
-    raw = load_synthetic().order_lines
+    data = load_synthetic()
+    raw = data.order_lines
     cutoff = pd.Timestamp("2024-03-01")
-    expected = churn.churn_features(raw, cutoff)
-    run = register_frame(duckdb_connect(None), raw)
-    run.view("cvl_raw_cut", f"SELECT * FROM cvl_raw WHERE invoice_date < {run.timestamp(cutoff)}")
-    result = clean_lines(run, "cvl_raw_cut", view="cvl_clean_cut")
-    got = customer_features(run, result.view, cutoff, reasons=line_reasons(run, result))
-    assert_features_equal(got, expected[got.columns])
+    for trend_days, given in ((90, {"customers": data.customers}), (30, {})):
+        expected = churn.churn_features(raw, cutoff, trend_days=trend_days, **given)
+        run = register_frame(duckdb_connect(None), raw)
+        stamp = run.timestamp(cutoff)
+        run.view("cvl_raw_cut", f"SELECT * FROM cvl_raw WHERE invoice_date < {stamp}")
+        result = clean_lines(run, "cvl_raw_cut", view="cvl_clean_cut")
+        reasons = line_reasons(run, result)
+        got = churn_features(
+            run, result.view, cutoff, reasons=reasons, trend_days=trend_days, **given
+        )
+        spend = ["spend_recent", "spend_earlier", "spend_trend"]
+        assert_features_equal(got.drop(columns=spend), expected.drop(columns=spend))
+        assert list(got.columns) == list(expected.columns)
+        assert got.attrs == expected.attrs
+        for column in spend[:2]:  # money added in another order
+            np.testing.assert_allclose(got[column], expected[column], rtol=1e-9, atol=0)
+        # a share of money: -1 to 1, where a difference of two sums can be 0 in one order only
+        np.testing.assert_allclose(got["spend_trend"], expected["spend_trend"], rtol=0, atol=1e-12)
+        assert (got["spend_recent"] > 0).sum() > 10 and (got["spend_trend"] == -1).sum() > 10
 
 
 @pytest.mark.realdata
@@ -268,3 +282,10 @@ def test_the_same_sql_on_spark_equals_pandas(hand_made):
     run, view, _ = in_engine(raw, spark)
     expected = churn.churn_labels(clean, "2023-03-01", 60)
     pd.testing.assert_series_equal(churn_labels(run, view, "2023-03-01", 60), expected)
+    cutoff = pd.Timestamp("2023-03-01")
+    expected = churn.churn_features(raw, cutoff, trend_days=30)
+    run.view("cvl_raw_cut", f"SELECT * FROM cvl_raw WHERE invoice_date < {run.timestamp(cutoff)}")
+    result = clean_lines(run, "cvl_raw_cut", view="cvl_clean_cut")
+    got = churn_features(run, result.view, cutoff, reasons=line_reasons(run, result), trend_days=30)
+    assert list(got.columns) == list(expected.columns)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9, atol=1e-12)
