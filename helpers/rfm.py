@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import schema as s
-from helpers.checks import column_rule, example_row, require_columns
+from helpers.checks import column_rule, example_row, has_missing, require_columns
 from helpers.customers import customer_summary
 from helpers.dates import to_timestamp
 from helpers.translation import N_
@@ -207,7 +207,8 @@ def rfm_table(
     require_columns(transactions, columns, what, hint=_NAMES_HINT)
     df = transactions[columns]
     for column in columns:
-        column_rule(df, df[column].isna(), what, column, "present (no missing values)")
+        if has_missing(df[column]):
+            column_rule(df, df[column].isna(), what, column, "present (no missing values)")
     if not pd.api.types.is_datetime64_any_dtype(df[date_col]):
         raise ValueError(
             f"rfm_table: column {date_col!r} must hold timestamps (datetime64), "
