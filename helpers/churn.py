@@ -59,6 +59,7 @@ __all__ = [
     "churn_features",
     "churn_labels",
     "churn_snapshot",
+    "spend_trend",
     "telco_features",
     "temporal_cutoffs",
 ]
@@ -311,10 +312,12 @@ def churn_features(
     earlier = clean.loc[middle, amount_col].groupby(who).sum()
     recent = recent.reindex(features.index, fill_value=0.0).astype(float)
     earlier = earlier.reindex(features.index, fill_value=0.0).astype(float)
-    total = recent + earlier
-    trend = ((recent - earlier) / total.where(total > 0)).fillna(0.0)
     extra = pd.DataFrame(
-        {"spend_recent": recent, "spend_earlier": earlier, "spend_trend": trend},
+        {
+            "spend_recent": recent,
+            "spend_earlier": earlier,
+            "spend_trend": spend_trend(recent, earlier),
+        },
         index=features.index,
     )
     if contacts is not None:
@@ -338,6 +341,25 @@ def churn_features(
     customer_id="customer_col",
     invoice_date="date_col",
 )
+def spend_trend(recent: pd.Series, earlier: pd.Series) -> pd.Series:
+    """Compare spend in two windows: ``(recent - earlier) / (recent + earlier)``.
+
+    From -1 (spent only in the earlier window) to +1 (only in the recent one); 0 for a
+    customer who spent nothing in either.
+
+    Parameters
+    ----------
+    recent, earlier : pandas.Series
+        Spend per customer in the recent window and in the one before it (same index).
+
+    Returns
+    -------
+    pandas.Series
+    """
+    total = recent + earlier
+    return ((recent - earlier) / total.where(total > 0)).fillna(0.0)
+
+
 def churn_snapshot(
     raw: pd.DataFrame | Snapshot,
     as_of: str | pd.Timestamp,

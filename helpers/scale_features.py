@@ -58,6 +58,7 @@ import pandas as pd
 from helpers import dates
 from helpers import schema as s
 from helpers.checks import check_days, check_numbers, require_columns, unique_ids
+from helpers.churn import spend_trend
 from helpers.features import demographic_features
 from helpers.scale_clean import register_frame
 from helpers.scale_sql import DIALECTS, PROFILE, RFM_TABLE, Engine
@@ -582,9 +583,7 @@ def churn_features(
     )
     found.index = pd.Index(found.pop("customer_id").astype("str"), name=customer_col)
     spend = found.reindex(features.index, fill_value=0.0).astype(float)
-    total = spend["spend_recent"] + spend["spend_earlier"]
-    difference = spend["spend_recent"] - spend["spend_earlier"]
-    spend["spend_trend"] = (difference / total.where(total > 0)).fillna(0.0)
+    spend["spend_trend"] = spend_trend(spend["spend_recent"], spend["spend_earlier"])
     numeric = [c for c in features.columns if pd.api.types.is_float_dtype(features[c])]
     out = pd.concat([features[numeric], spend, features.drop(columns=numeric)], axis=1)
     out.index.name = customer_col
