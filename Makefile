@@ -66,6 +66,7 @@ test-scale: $(STAMP)  ## the Spark and DuckDB tests in .venv-scale (the scale ex
 	JUPYTER_PATH=$(CURDIR)/$(SCALE)/share/jupyter CVL_REQUIRE_SPARK=1 \
 		$(SCALE)/bin/python -m pytest -p no:cacheprovider tests/test_scale.py \
 		"tests/test_scale_clean.py::test_the_same_sql_on_spark_equals_pandas" \
+		"tests/test_scale_features.py::test_the_same_sql_on_spark_equals_pandas" \
 		notebooks/13_at_scale.ipynb
 
 unit: $(STAMP)  ## unit tests only (fast)
