@@ -10,7 +10,8 @@ and no step cleans the same lines twice.
   ``as_of``;
 - :func:`model_clv` fits chapter 08's purchase model (BG/NBD, Modified BG/NBD or Pareto/NBD,
   chosen by a backtest on the same lines) and Gamma-Gamma, and values each customer over a
-  horizon;
+  horizon; :func:`clv_from_summary` does it from the per-customer tables alone (the summary
+  and what the backtest reads), which an SQL engine can make (:mod:`helpers.scale_clv`);
 - :func:`score_customers` adds chapters 03 and 04 (tiers, RFM segments) and joins everything in
   :func:`helpers.strategy.customer_view`, the table the playbook of :mod:`helpers.strategy`
   reads. The report (:mod:`helpers.report`) and chapter 11 call it.
@@ -30,6 +31,7 @@ from helpers.churn import churn_features, churn_snapshot
 from helpers.churn_models import make_models
 from helpers.clv import GammaGamma
 from helpers.clv.choice import choose_purchase_model
+from helpers.clv.comparison import BacktestLines
 from helpers.clv_data import summary_data
 from helpers.clv_tables import customer_lifetime_value
 from helpers.features import usable_features
@@ -37,7 +39,7 @@ from helpers.snapshot import Snapshot
 from helpers.strategy import customer_view
 from helpers.value_formulas import check_discount_rate, check_horizon_months, check_margin_rate
 
-__all__ = ["churn_risk", "model_clv", "score_customers"]
+__all__ = ["churn_risk", "clv_from_summary", "model_clv", "score_customers"]
 
 
 def churn_risk(
@@ -186,6 +188,60 @@ def model_clv(
     names = snapshot.columns
     columns = {k: names[k] for k in ("customer_col", "date_col", "amount_col")}
     table = summary_data(lines, as_of=as_of, period="W", **columns)
+    return clv_from_summary(
+        table,
+        lines,
+        as_of=as_of,
+        horizon_months=horizon_months,
+        discount_rate=discount_rate,
+        margin_rate=margin_rate,
+        **columns,
+    )
+
+
+def clv_from_summary(
+    table: pd.DataFrame,
+    lines: pd.DataFrame | BacktestLines,
+    *,
+    as_of: pd.Timestamp,
+    horizon_months: float,
+    discount_rate: float,
+    margin_rate: float,
+    **columns: str,
+) -> pd.DataFrame:
+    """Choose and fit the CLV models on a summary, and value every customer, as :func:`model_clv`.
+
+    The step of :func:`model_clv` after the summary: it reads per-customer tables only, so
+    that the summary and the backtest's tables can come from pandas or from an SQL engine
+    (:func:`helpers.scale_clv.model_clv`).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`helpers.clv_data.summary_data` of the clean lines at ``as_of``, in weeks.
+    lines : pandas.DataFrame or helpers.clv.comparison.BacktestLines
+        The clean lines, or what the backtest reads of those before ``as_of``
+        (:func:`helpers.clv.choice.choose_purchase_model`).
+    as_of : pandas.Timestamp
+        The analysis date (exclusive).
+    horizon_months, discount_rate, margin_rate : float
+        As :func:`model_clv`.
+    **columns : str
+        ``customer_col``, ``date_col``, ``amount_col`` of ``lines`` when a frame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`model_clv`.
+
+    Warns
+    -----
+    helpers.checks.DataWarning
+        As :func:`model_clv`.
+    """
+    check_horizon_months(horizon_months)
+    check_margin_rate(margin_rate)
+    check_discount_rate(discount_rate)
     out = table.copy()
     scores = ["p_alive", "expected_purchases", "clv"]
     if not (table["frequency"] > 0).any():

@@ -2,8 +2,10 @@
 
 :func:`helpers.clv.comparison.compare_models` calls :func:`fit_at_origin` for every model at every
 origin (calibration end) and :func:`predict_at_origin` for the holdout predictions per customer and
-the cohort's week-by-week tracking table; :class:`CalibrationRate` is the naive benchmark
-predictor (:data:`helpers.clv.backtest_rule.BENCHMARK`).
+the cohort's week-by-week tracking table, whose actual purchases :func:`holdout_weeks` counts
+from the purchase days (an SQL engine may count them instead, :mod:`helpers.scale_clv`);
+:class:`CalibrationRate` is the naive benchmark predictor
+(:data:`helpers.clv.backtest_rule.BENCHMARK`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from helpers.clv_data import BTYD_FREQUENCY, BTYD_RECENCY, BTYD_T
 
 __all__: list[str] = []
 
-_TRACK_DAYS = 7  # the tracking table's step: one week, whatever the period unit
+#: The tracking table's step in days: one week, whatever the period unit.
+TRACK_DAYS = 7
 
 
 class CalibrationRate:
@@ -77,34 +80,45 @@ def fit_at_origin(template, summary: pd.DataFrame) -> tuple[object, dict]:
     }
 
 
+def holdout_weeks(
+    days_table: pd.DataFrame, customers: pd.Index, origin: pd.Timestamp, span: int
+) -> np.ndarray:
+    """Count the cohort's purchase days in each week of the holdout after ``origin``.
+
+    ``days_table`` is :func:`helpers.clv_data.purchase_days`; ``customers`` the cohort (the
+    calibration summary's index); the holdout is the ``span`` days after ``origin``, in steps
+    of :data:`TRACK_DAYS` (the last one may be shorter). Returns the counts as floats.
+    """
+    n_steps = math.ceil(span / TRACK_DAYS)
+    day = days_table["day"]
+    stop = origin + pd.Timedelta(days=span)
+    within = (day > origin) & (day <= stop) & days_table[s.CUSTOMER_ID].isin(customers)
+    offset = (day[within] - origin).dt.days.to_numpy()
+    return np.bincount((offset - 1) // TRACK_DAYS, minlength=n_steps).astype(float)
+
+
 def predict_at_origin(
     predictors: dict,
     summary: pd.DataFrame,
-    days_table: pd.DataFrame,
+    actual: np.ndarray,
     origin: pd.Timestamp,
     span: int,
     unit: float,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Predict the holdout purchases per customer, and the cohort's week by week.
 
-    Returns the predictions (one column per predictor, indexed like ``summary``) and the
-    tracking table of this origin. The cohort's expected purchases to the end of week k are
-    the sum over customers of E[Y(t_k) | x, t_x, T], t_k the week's end in periods; each
-    distinct (x, t_x, T) is computed once and weighed by its customers.
+    ``actual`` holds the cohort's purchase days in each week of the holdout
+    (:func:`holdout_weeks`). Returns the predictions (one column per predictor, indexed like
+    ``summary``) and the tracking table of this origin. The cohort's expected purchases to
+    the end of week k are the sum over customers of E[Y(t_k) | x, t_x, T], t_k the week's
+    end in periods; each distinct (x, t_x, T) is computed once and weighed by its customers.
     """
-    n_steps = math.ceil(span / _TRACK_DAYS)
-    step_days = np.minimum(np.arange(1, n_steps + 1) * _TRACK_DAYS, span)
+    n_steps = math.ceil(span / TRACK_DAYS)
+    step_days = np.minimum(np.arange(1, n_steps + 1) * TRACK_DAYS, span)
     step_t = step_days / unit
     rows = summary[[BTYD_FREQUENCY, BTYD_RECENCY, BTYD_T]].to_numpy(dtype=float)
     unique, inverse, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
     inverse = inverse.ravel()
-
-    # the cohort's actual purchase days in each week of the holdout
-    day = days_table["day"]
-    stop = origin + pd.Timedelta(days=span)
-    within = (day > origin) & (day <= stop) & days_table[s.CUSTOMER_ID].isin(summary.index)
-    offset = (day[within] - origin).dt.days.to_numpy()
-    actual = np.bincount((offset - 1) // _TRACK_DAYS, minlength=n_steps).astype(float)
 
     predicted, tables = {}, []
     for name, predictor in predictors.items():
@@ -120,7 +134,7 @@ def predict_at_origin(
                     "model": name,
                     "week": np.arange(1, n_steps + 1),
                     "start": origin
-                    + pd.to_timedelta(np.arange(n_steps) * _TRACK_DAYS + 1, unit="D"),
+                    + pd.to_timedelta(np.arange(n_steps) * TRACK_DAYS + 1, unit="D"),
                     "end": origin + pd.to_timedelta(step_days, unit="D"),
                     "t": step_t,
                     "actual": actual,

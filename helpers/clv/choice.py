@@ -8,6 +8,10 @@ lines, and says which and why in one sentence. When the log is too short for a h
 13 weeks after a calibration of the same length, it chooses by log-likelihood on all the
 lines (the three models have four parameters each, so that is also the choice by AIC and
 BIC) and says so.
+
+The choice reads per-customer tables only: the summary at the analysis date and, for the
+backtest, what :class:`helpers.clv.comparison.BacktestLines` holds. Both come from the pandas
+lines by default, or from an SQL engine (:mod:`helpers.scale_clv`) when given.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import pandas as pd
 from helpers import dates
 from helpers import schema as s
 from helpers.clv.bg_nbd import BetaGeoModel
-from helpers.clv.comparison import ModelComparison, compare_models
+from helpers.clv.comparison import BacktestLines, ModelComparison, compare_models
 from helpers.clv.mbg_nbd import ModifiedBetaGeoModel
 from helpers.clv.pareto_nbd import ParetoNBDModel
 from helpers.clv_data import summary_data
@@ -75,7 +79,7 @@ def _holdout_weeks(span_weeks: float) -> int | None:
 
 @renamed_arguments(observation_end=("as_of", dates.day_after))
 def choose_purchase_model(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | BacktestLines,
     observation_end: dates.DateLike | None = None,
     /,
     *,
@@ -96,8 +100,11 @@ def choose_purchase_model(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        Clean order lines; lines at or after ``as_of`` are ignored.
+    transactions : pandas.DataFrame or helpers.clv.comparison.BacktestLines
+        Clean order lines; lines at or after ``as_of`` are ignored. Or what the backtest
+        reads of the lines before ``as_of`` (:class:`~helpers.clv.comparison.BacktestLines`,
+        e.g. from an SQL engine, :func:`helpers.scale_clv.clv_inputs`); ``summary`` is then
+        required and the column names are not used.
     observation_end : date, optional, positional only
         Deprecated: the old inclusive last observed day; pass ``as_of`` (the day after).
     as_of : str, datetime.date or pandas.Timestamp
@@ -120,6 +127,9 @@ def choose_purchase_model(
     ValueError
         If no customer bought twice before ``as_of`` (the models learn from repeat
         purchases), or as :func:`helpers.clv_data.summary_data` does.
+    TypeError
+        If ``transactions`` is a :class:`~helpers.clv.comparison.BacktestLines` and no
+        ``summary`` is given.
     """
     as_of = positional_last_day(
         "choose_purchase_model", "observation_end", observation_end, "as_of", as_of
@@ -128,7 +138,16 @@ def choose_purchase_model(
         raise TypeError("choose_purchase_model() missing the keyword argument 'as_of'")
     as_of = dates.to_timestamp(as_of, "as_of")
     end = dates.last_day(as_of)
-    lines = transactions[transactions[date_col] < as_of]
+    if isinstance(transactions, BacktestLines):
+        if summary is None:
+            raise TypeError(
+                "choose_purchase_model() needs summary= (summary_data of the lines at as_of, "
+                "in weeks) when given BacktestLines instead of order lines"
+            )
+        lines, first = transactions, transactions.first
+    else:
+        lines = transactions[transactions[date_col] < as_of]
+        first = None  # read from the lines once the summary has checked them
     if summary is None:
         summary = summary_data(
             lines,
@@ -143,7 +162,9 @@ def choose_purchase_model(
             f"none of the {len(summary):,} customers bought twice by {end:%Y-%m-%d}: the "
             "purchase models learn rates and dropout from repeat purchases"
         )
-    span = (end - lines[date_col].min().normalize()).days / 7
+    if first is None:
+        first = lines[date_col].min().normalize()
+    span = (end - first).days / 7
     holdout = _holdout_weeks(span)
     comparison = None
     why = f"the lines cover {span:.0f} weeks, too few for a backtest, which needs 39"

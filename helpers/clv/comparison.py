@@ -24,11 +24,18 @@ where the errors are: ``tracking``, the cohort's actual and expected purchases w
 through each holdout (the expected number of a week is the sum over the cohort of
 E[purchases in (T_i, T_i + t]], differenced between the week's ends), and ``deciles``, the
 mean predicted and actual purchases per decile of the prediction.
+
+**What the backtest reads of the lines** is small: the first and last purchase days, and per
+origin the calibration summary with the holdout's purchases (one row per customer) and the
+cohort's purchases in each week of the holdout. :class:`BacktestLines` holds them;
+:func:`backtest_lines` makes them from a pandas frame of order lines, and
+:mod:`helpers.scale_clv` from lines held by DuckDB or Spark. :func:`compare_models` takes
+either the lines or a :class:`BacktestLines`, and fits and scores the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,7 +51,12 @@ from helpers.clv.backtest_metrics import (
     normalized_gini,
     score_predictions,
 )
-from helpers.clv.backtest_origin import CalibrationRate, fit_at_origin, predict_at_origin
+from helpers.clv.backtest_origin import (
+    CalibrationRate,
+    fit_at_origin,
+    holdout_weeks,
+    predict_at_origin,
+)
 from helpers.clv.backtest_rule import BENCHMARK, choice_reason, rule_summary
 from helpers.clv.bg_nbd import BetaGeoModel
 from helpers.clv.mbg_nbd import ModifiedBetaGeoModel
@@ -61,7 +73,9 @@ from helpers.translation import gettext as _
 
 __all__ = [
     "BENCHMARK",
+    "BacktestLines",
     "ModelComparison",
+    "backtest_lines",
     "capture_curve",
     "compare_models",
     "information_criteria",
@@ -140,6 +154,81 @@ class ModelComparison:
     period: str
     top_share: float
     tolerance: float
+
+
+#: ``at_origin(origin, span, period)``: the calibration summary with the holdout's purchases
+#: and the cohort's purchase days per week of the holdout (see :class:`BacktestLines`).
+OriginTables = Callable[[pd.Timestamp, int, str], tuple[pd.DataFrame, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class BacktestLines:
+    """What a backtest reads of the order lines: per-customer tables, made by pandas or SQL.
+
+    Attributes
+    ----------
+    first, last : pandas.Timestamp
+        The first and the last purchase day (midnight).
+    at_origin : callable
+        ``at_origin(origin, span, period)`` returns, for the calibration end ``origin`` (a
+        day) and a holdout of ``span`` days after it, in the period unit ``period``: the
+        table of :func:`helpers.clv_data.calibration_holdout` (``holdout_start`` the day
+        after ``origin``, ``as_of`` the day after ``origin + span``; index named
+        ``customer_id``), and the cohort's purchase days in each week of the holdout, as
+        :func:`helpers.clv.backtest_origin.holdout_weeks` counts them (floats).
+    """
+
+    first: pd.Timestamp
+    last: pd.Timestamp
+    at_origin: OriginTables
+
+
+def backtest_lines(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str = s.CUSTOMER_ID,
+    date_col: str = s.INVOICE_DATE,
+    amount_col: str | None = s.AMOUNT,
+) -> BacktestLines:
+    """Collapse order lines to purchase days once, for :func:`compare_models`.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Clean order lines (see :func:`compare_models`).
+    customer_col, date_col, amount_col : str
+        Column names; ``amount_col=None`` when there is no spend.
+
+    Returns
+    -------
+    BacktestLines
+        Its ``at_origin`` runs :func:`helpers.clv_data.calibration_holdout` and
+        :func:`helpers.clv.backtest_origin.holdout_weeks` on the purchase days.
+
+    Raises
+    ------
+    ValueError
+        If there is no order line, or as :func:`helpers.clv_data.purchase_days`.
+    """
+    days_table = purchase_days(
+        transactions, customer_col=customer_col, date_col=date_col, amount_col=amount_col
+    )
+    if days_table.empty:
+        raise ValueError("transactions has no order lines: nothing to backtest")
+
+    def at_origin(origin: pd.Timestamp, span: int, period: str) -> tuple[pd.DataFrame, np.ndarray]:
+        summary = calibration_holdout(
+            days_table,
+            holdout_start=dates.day_after(origin),
+            as_of=dates.day_after(origin + pd.Timedelta(days=span)),
+            period=period,
+            customer_col=s.CUSTOMER_ID,
+            date_col="day",
+            amount_col="amount",
+        )
+        return summary, holdout_weeks(days_table, summary.index, origin, span)
+
+    return BacktestLines(days_table["day"].min(), days_table["day"].max(), at_origin)
 
 
 def _check_models(models: Mapping) -> None:
@@ -233,7 +322,7 @@ def _holdout_days(holdout, origins: list[pd.Timestamp], end: pd.Timestamp, unit:
 
 @renamed_arguments(observation_end=("as_of", dates.day_after))
 def compare_models(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | BacktestLines,
     models: Mapping[str, BetaGeoModel | ModifiedBetaGeoModel | ParetoNBDModel],
     *,
     calibration_ends: Sequence,
@@ -259,9 +348,11 @@ def compare_models(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
+    transactions : pandas.DataFrame or BacktestLines
         Clean order lines (a customer, a date, optionally an amount); purchases on one day
-        count once, as in :func:`helpers.clv_data.summary_data`.
+        count once, as in :func:`helpers.clv_data.summary_data`. Or what the backtest reads
+        of them, :class:`BacktestLines` (:func:`backtest_lines`, or an SQL engine's, see
+        :mod:`helpers.scale_clv`): the column names are then not used.
     models : dict
         Name -> model: instances of :class:`BetaGeoModel`, :class:`ModifiedBetaGeoModel`
         or :class:`ParetoNBDModel` (settings such as ``initial_params`` are kept). The given
@@ -307,12 +398,11 @@ def compare_models(
     _check_models(models)
     check_numbers("tolerance", tolerance, ">= 0 (a share of the lowest MAE)", lambda a: a >= 0)
     unit = period_days(period)
-    days_table = purchase_days(
-        transactions, customer_col=customer_col, date_col=date_col, amount_col=amount_col
-    )
-    if days_table.empty:
-        raise ValueError("transactions has no order lines: nothing to backtest")
-    first, last = days_table["day"].min(), days_table["day"].max()
+    if not isinstance(transactions, BacktestLines):
+        transactions = backtest_lines(
+            transactions, customer_col=customer_col, date_col=date_col, amount_col=amount_col
+        )
+    first, last = transactions.first, transactions.last
     end = last if as_of is None else dates.last_day(dates.to_timestamp(as_of, "as_of", day=True))
     origins = _origins(calibration_ends, end, first)
     span = _holdout_days(holdout, origins, end, unit)
@@ -321,15 +411,7 @@ def compare_models(
     fit_rows, score_tables, track_tables, decile_tables, prediction_tables = [], [], [], [], []
     fitted, summaries = {}, {}
     for origin in origins:
-        summary = calibration_holdout(
-            days_table,
-            holdout_start=dates.day_after(origin),
-            as_of=dates.day_after(origin + pd.Timedelta(days=span)),
-            period=period,
-            customer_col=s.CUSTOMER_ID,
-            date_col="day",
-            amount_col="amount",
-        )
+        summary, weekly = transactions.at_origin(origin, span, period)
         if not (summary[BTYD_FREQUENCY] > 0).any():
             raise ValueError(
                 f"calibration_ends: the calibration period to {origin:%Y-%m-%d} has "
@@ -344,7 +426,7 @@ def compare_models(
             fitted[(origin, name)] = predictors[name] = model
         if benchmark:
             predictors[BENCHMARK] = CalibrationRate()
-        frame, tracking = predict_at_origin(predictors, summary, days_table, origin, span, unit)
+        frame, tracking = predict_at_origin(predictors, summary, weekly, origin, span, unit)
         actual = summary[HOLDOUT_PURCHASES].astype(float)
         scores = score_predictions(frame, actual, top_share=top_share).reset_index()
         scores.insert(0, "origin", origin)
