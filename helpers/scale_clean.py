@@ -67,6 +67,7 @@ the same in both and in Python; another pattern must keep to their common subset
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,11 +115,14 @@ class EngineCleaning:
         The engine's view of the clean lines.
     python_lines : dict
         Lines sent to Python: ``"manual credits"``, ``"returns"``, and ``"lines"`` (all lines).
+    reasons : str
+        The engine's view of every line with its reason (what :func:`line_reasons` reads).
     """
 
     report: pd.DataFrame
     view: str
     python_lines: dict[str, int] = field(default_factory=dict)
+    reasons: str = "cvl_clean__reasons"
 
 
 @dataclass
@@ -206,6 +210,31 @@ def _drop(engine: Engine, name: str) -> None:
         engine.handle.sql(f"DROP TABLE IF EXISTS {name}")
 
 
+def _stem(view: str) -> str:
+    """Check the clean view's name; it prefixes the names of the cleaning's own views."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", view):
+        raise ValueError(
+            f"view must be a plain SQL name (letters, digits, underscores); got {view!r}"
+        )
+    return view
+
+
+def _forget(engine: Engine, name: str) -> None:
+    """Drop a temporary view or table ``name`` if there is one (a view may replace a table)."""
+    if engine.name == "spark":
+        if engine.handle.catalog.tableExists(name):
+            engine.handle.sql(f"UNCACHE TABLE IF EXISTS {name}")
+            engine.handle.catalog.dropTempView(name)
+        return
+    kinds = engine.handle.sql(
+        "SELECT 'VIEW' AS kind FROM duckdb_views() WHERE temporary AND view_name = ? "
+        "UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = ?",
+        params=[name, name],
+    ).fetchall()
+    for (kind,) in kinds:
+        engine.handle.sql(f"DROP {kind} IF EXISTS {name}")
+
+
 def _materialise(engine: Engine, name: str, text: str) -> None:
     """Compute a query once and keep it as a table (DuckDB spills it; Spark caches it)."""
     if engine.name == "duckdb":
@@ -221,6 +250,7 @@ def clean_lines(
     *,
     line_col: str = "line_number",
     view: str = "cvl_clean",
+    materialise: bool = True,
     **settings: object,
 ) -> EngineCleaning:
     """Clean raw order lines in the engine, as :func:`helpers.cleaning.clean_transactions` does.
@@ -237,7 +267,13 @@ def clean_lines(
         Its column of line numbers in file order (unique).
     view : str, default "cvl_clean"
         The view made of the clean lines: the columns of ``lines`` in their order (text
-        normalised, quantity net of returns, ``line_col`` last) and ``amount_col``.
+        normalised, quantity net of returns, ``line_col`` last) and ``amount_col``. Its
+        intermediate tables and views are named ``<view>__rules``, ``<view>__reasons``, ...:
+        cleanings with different ``view`` names (at two cutoffs, say) coexist in one engine.
+    materialise : bool, default True
+        Save the clean lines once as a table (DuckDB: a temporary table, spilled past the
+        memory limit; Spark: a cached table) rather than a view that every later query
+        computes again from the rules' table and the rules 6, 9 and 10 joined to it.
     **settings
         Any keyword of :func:`helpers.cleaning.clean_transactions` (``drop_outliers``,
         ``test_accounts``, ``non_product_codes``, ..., the ``*_col`` column names), with its
@@ -252,12 +288,14 @@ def clean_lines(
     Raises
     ------
     ValueError
-        When a required column is missing, there are no lines, an invoice id, product id or
-        quantity is missing, or a quantity is not whole (naming the column and a line).
+        When ``view`` is no plain SQL name, a required column is missing, there are no lines,
+        an invoice id, product id or quantity is missing, or a quantity is not whole (naming
+        the column and a line).
     TypeError
         For a keyword :func:`helpers.cleaning.clean_transactions` does not take.
     """
     engine = _engine(engine)
+    stem = _stem(view)
     bound = inspect.signature(clean_transactions).bind(None, **settings)
     bound.apply_defaults()
     given = bound.arguments
@@ -269,28 +307,28 @@ def clean_lines(
     texts = _text_columns(columns, cols)
     prefix = cancellation_prefix.upper() if cancellation_prefix else None
     tests = {str(t).strip().casefold() for t in given["test_accounts"]}
-    maps = _maps(engine, lines, texts, prefix, tests)
+    maps = _maps(engine, stem, lines, texts, prefix, tests)
     has_description = cols.description_col in columns
     codes = _code_sql(
         engine, cols, given["non_product_codes"], given["non_product_pattern"], has_description
     )
     manual = _code_sql(engine, cols, given["manual_adjustment_codes"], None, has_description)
     normalised, rules = _rules_sql(
-        engine, lines, line_col, columns, cols, texts, maps, prefix, tests, codes, manual
+        engine, stem, lines, line_col, columns, cols, texts, maps, prefix, tests, codes, manual
     )
-    _materialise(engine, "cvl_clean_text", normalised)
-    _materialise(engine, "cvl_clean_rules", rules)
-    _drop(engine, "cvl_clean_text")
-    credit_lines = _manual_credits(engine, cols)
-    return_lines, excess = _returns(engine, cols)
-    threshold = _extreme_threshold(engine, given["outlier_z"], given["outlier_min_quantity"])
+    _materialise(engine, f"{stem}__text", normalised)
+    _materialise(engine, f"{stem}__rules", rules)
+    _drop(engine, f"{stem}__text")
+    credit_lines = _manual_credits(engine, stem, cols)
+    return_lines, excess = _returns(engine, stem, cols)
+    threshold = _extreme_threshold(engine, stem, given["outlier_z"], given["outlier_min_quantity"])
     _view(
         engine,
-        "cvl_clean_reasons",
+        f"{stem}__reasons",
         f"""
         SELECT *, coalesce(cvl_reason_9, CASE WHEN cvl_netted >= {threshold}
             THEN 'extreme quantity' END) AS cvl_reason
-        FROM cvl_clean_netted
+        FROM {stem}__netted
         """,
     )
     kept = "cvl_reason IS NULL" + ("" if drop_outliers else " OR cvl_reason = 'extreme quantity'")
@@ -301,18 +339,21 @@ def clean_lines(
         if c != cols.price_col
     ]
     out.insert(columns.index(cols.price_col), f"cvl_price AS {q(cols.price_col)}")
-    _view(
-        engine,
-        view,
-        f"""
+    clean = f"""
         SELECT {", ".join(out)}, cvl_line AS {q(line_col)},
             CAST(cvl_netted AS DOUBLE) * cvl_price AS {q(cols.amount_col)}
-        FROM cvl_clean_reasons WHERE {kept}
-        """,
+        FROM {stem}__reasons WHERE {kept}
+        """
+    _forget(engine, view)
+    if materialise:
+        _materialise(engine, view, clean)
+    else:
+        _view(engine, view, clean)
+    report = _report(
+        engine, stem, engine.quote(cols.quantity_col), kept, drop_outliers, n_lines, excess
     )
-    report = _report(engine, engine.quote(cols.quantity_col), kept, drop_outliers, n_lines, excess)
     sent = {"manual credits": credit_lines, "returns": return_lines, "lines": n_lines}
-    return EngineCleaning(report=report, view=view, python_lines=sent)
+    return EngineCleaning(report=report, view=view, python_lines=sent, reasons=f"{stem}__reasons")
 
 
 def line_reasons(
@@ -327,8 +368,8 @@ def line_reasons(
     lines: one row per raw line, the raw columns (text normalised by rule 1, the quantity as
     given, not netted), the line number and the reason the line is removed for (NULL for a
     kept line; ``"extreme quantity"`` whatever ``drop_outliers`` was, as
-    :func:`helpers.cleaning.flag_transactions` does). It reads the engine's latest
-    :func:`clean_lines`: use it before cleaning other lines in the same engine.
+    :func:`helpers.cleaning.flag_transactions` does). It reads the views of that cleaning
+    only (``<view>__reasons``): other cleanings in the same engine leave it as it is.
 
     Parameters
     ----------
@@ -361,7 +402,7 @@ def line_reasons(
         engine,
         view,
         f"SELECT {selected}, cvl_line AS {q(line_col)}, cvl_reason AS {q(reason_col)} "
-        "FROM cvl_clean_reasons",
+        f"FROM {cleaning.reasons}",
     )
     return view
 
@@ -427,9 +468,14 @@ def _python_text(values: pd.Series, kind: str, whole_floats: bool) -> pd.Series:
 
 
 def _maps(
-    engine: Engine, lines: str, texts: list[_Text], prefix: str | None, tests: set[str]
+    engine: Engine,
+    stem: str,
+    lines: str,
+    texts: list[_Text],
+    prefix: str | None,
+    tests: set[str],
 ) -> dict[str, object]:
-    """Normalise the non-ASCII text values in Python; make them views ``cvl_map_<kind>``."""
+    """Normalise the non-ASCII text values in Python; make them views ``<stem>__map_<kind>``."""
     q, lit, rx = engine.quote, engine.literal, _regexp(engine)
     maps: dict[str, object] = {}
     raw: dict[str, pd.Series] = {}
@@ -473,7 +519,7 @@ def _maps(
         if text.kind == "customer":
             table["flag"] = [pd.notna(v) and str(v).casefold() in tests for v in value]
         table["value"] = table["value"].where(table["value"].notna(), None)
-        _register(engine, f"cvl_map_{text.kind}", table)
+        _register(engine, f"{stem}__map_{text.kind}", table)
         maps[text.kind] = True
     return maps
 
@@ -492,6 +538,7 @@ def _normalised(engine: Engine, text: _Text, whole_floats: bool) -> str:
 
 def _rules_sql(
     engine: Engine,
+    stem: str,
     lines: str,
     line_col: str,
     columns: list[str],
@@ -505,7 +552,7 @@ def _rules_sql(
 ) -> tuple[str, str]:
     """Write rule 1's normalised lines, then rules 2-5 and the other rules' flags on them.
 
-    Returns the SQL of the normalised lines (stored as ``cvl_clean_text``) and the SQL, over
+    Returns the SQL of the normalised lines (stored as ``<stem>__text``) and the SQL, over
     them, of rules 2-5, the return and credit flags, rules 7-8's flags and the raw revenue.
     """
     q, lit = engine.quote, engine.literal
@@ -524,7 +571,7 @@ def _rules_sql(
         value = _normalised(engine, text, bool(maps["whole_floats"]))
         if text.kind in maps:
             alias = f"m_{text.kind}"
-            joins.append(f"LEFT JOIN cvl_map_{text.kind} {alias} ON {alias}.raw = {raw}")
+            joins.append(f"LEFT JOIN {stem}__map_{text.kind} {alias} ON {alias}.raw = {raw}")
             value = f"CASE WHEN {alias}.raw IS NULL THEN {value} ELSE {alias}.value END"
             if text.flag:
                 select.append(f"{alias}.raw IS NOT NULL AS {text.flag}_mapped")
@@ -566,7 +613,7 @@ def _rules_sql(
             {test} AS cvl_test,
             min(cvl_line) OVER (PARTITION BY {every}) AS cvl_first,
             CASE WHEN abs({revenue}) <= {_MAX_DOUBLE} THEN {revenue} ELSE 0 END AS cvl_revenue
-        FROM cvl_clean_text n
+        FROM {stem}__text n
     ), early AS (
         SELECT flagged.*,
             CASE
@@ -622,8 +669,8 @@ def _nanoseconds(values: pd.Series) -> np.ndarray:
     return pd.to_datetime(values).to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
-def _manual_credits(engine: Engine, cols: LineColumns) -> int:
-    """Rule 6 in Python on the lines it can involve; make ``cvl_clean_credited``."""
+def _manual_credits(engine: Engine, stem: str, cols: LineColumns) -> int:
+    """Rule 6 in Python on the lines it can involve; make ``<stem>__credited``."""
     q = engine.quote
     customer, invoice = q(cols.customer_col), q(cols.invoice_col)
     # A credit can only reverse a line or a whole invoice of its customer whose amount is its
@@ -636,12 +683,12 @@ def _manual_credits(engine: Engine, cols: LineColumns) -> int:
         f"""
         WITH credits AS (
             SELECT DISTINCT {customer} AS customer, round(abs(cvl_revenue) * 100) AS pence
-            FROM cvl_clean_rules WHERE cvl_credit
+            FROM {stem}__rules WHERE cvl_credit
         ), purchases AS (
             SELECT cvl_line, {customer} AS customer, round(cvl_revenue * 100) AS pence,
                 round(sum(cvl_revenue) OVER (PARTITION BY {customer}, {invoice}) * 100)
                     AS invoice_pence
-            FROM cvl_clean_rules
+            FROM {stem}__rules
             WHERE cvl_purchase AND {customer} IN (SELECT customer FROM credits)
         ), matched AS (
             SELECT p.cvl_line,
@@ -653,7 +700,7 @@ def _manual_credits(engine: Engine, cols: LineColumns) -> int:
         SELECT r.cvl_line, r.{customer} AS customer, r.{invoice} AS invoice,
             r.{q(cols.date_col)} AS date, r.cvl_revenue AS revenue, r.cvl_credit AS credit,
             coalesce(m.whole, 1) AS whole
-        FROM cvl_clean_rules r LEFT JOIN matched m ON m.cvl_line = r.cvl_line
+        FROM {stem}__rules r LEFT JOIN matched m ON m.cvl_line = r.cvl_line
         WHERE r.cvl_credit OR m.whole = 1 OR m.line = 1
         """,
     )
@@ -676,17 +723,16 @@ def _manual_credits(engine: Engine, cols: LineColumns) -> int:
         reason[netted] = "manual credit netted"
     outcome = pd.DataFrame({"cvl_line": found["cvl_line"], "cvl_reason_6": reason})
     outcome = outcome[outcome["cvl_reason_6"].notna()]
-    rules = "cvl_clean_rules"
     if len(outcome):
-        _register(engine, "cvl_clean_credit_outcome", outcome)
+        _register(engine, f"{stem}__credit_outcome", outcome)
         rules = (
-            "(SELECT r.*, o.cvl_reason_6 FROM cvl_clean_rules r "
-            "LEFT JOIN cvl_clean_credit_outcome o ON o.cvl_line = r.cvl_line)"
+            f"(SELECT r.*, o.cvl_reason_6 FROM {stem}__rules r "
+            f"LEFT JOIN {stem}__credit_outcome o ON o.cvl_line = r.cvl_line)"
         )
     else:
-        rules = "(SELECT r.*, CAST(NULL AS {string}) AS cvl_reason_6 FROM cvl_clean_rules r)"
+        rules = f"(SELECT r.*, CAST(NULL AS {{string}}) AS cvl_reason_6 FROM {stem}__rules r)"
     engine.view(
-        "cvl_clean_credited",
+        f"{stem}__credited",
         f"""
         SELECT t.*, coalesce(cvl_reason_5, cvl_reason_6,
             CASE
@@ -699,8 +745,8 @@ def _manual_credits(engine: Engine, cols: LineColumns) -> int:
     return len(found)
 
 
-def _returns(engine: Engine, cols: LineColumns) -> tuple[int, int]:
-    """Rule 9 in Python on the groups holding a return; make ``cvl_clean_netted``."""
+def _returns(engine: Engine, stem: str, cols: LineColumns) -> tuple[int, int]:
+    """Rule 9 in Python on the groups holding a return; make ``<stem>__netted``."""
     q = engine.quote
     keys = [q(cols.customer_col), q(cols.product_col), "cvl_price"]
     on = " AND ".join(f"g.{k} = c.{k}" for k in keys)
@@ -708,13 +754,13 @@ def _returns(engine: Engine, cols: LineColumns) -> tuple[int, int]:
         engine,
         f"""
         WITH g AS (
-            SELECT DISTINCT {", ".join(keys)} FROM cvl_clean_credited
+            SELECT DISTINCT {", ".join(keys)} FROM {stem}__credited
             WHERE cvl_reason_8 IS NULL AND cvl_return
         )
         SELECT c.cvl_line, c.{keys[0]} AS customer, c.{keys[1]} AS product,
             c.cvl_price AS price, c.{q(cols.date_col)} AS date,
             c.{q(cols.quantity_col)} AS quantity, c.cvl_return AS is_return
-        FROM cvl_clean_credited c JOIN g ON {on}
+        FROM {stem}__credited c JOIN g ON {on}
         WHERE c.cvl_reason_8 IS NULL
         """,
     )
@@ -729,19 +775,19 @@ def _returns(engine: Engine, cols: LineColumns) -> tuple[int, int]:
         outcome = pd.DataFrame(
             {"cvl_line": found["cvl_line"], "cvl_netted_o": netted, "cvl_reason_o": reason}
         )
-        _register(engine, "cvl_clean_return_outcome", outcome)
+        _register(engine, f"{stem}__return_outcome", outcome)
         source = (
-            "(SELECT c.*, o.cvl_netted_o, o.cvl_reason_o FROM cvl_clean_credited c "
-            "LEFT JOIN cvl_clean_return_outcome o ON o.cvl_line = c.cvl_line)"
+            f"(SELECT c.*, o.cvl_netted_o, o.cvl_reason_o FROM {stem}__credited c "
+            f"LEFT JOIN {stem}__return_outcome o ON o.cvl_line = c.cvl_line)"
         )
     else:
         source = (
             "(SELECT c.*, CAST(NULL AS BIGINT) AS cvl_netted_o, "
-            "CAST(NULL AS {string}) AS cvl_reason_o FROM cvl_clean_credited c)"
+            f"CAST(NULL AS {{string}}) AS cvl_reason_o FROM {stem}__credited c)"
         )
     # a view: the joins with the small tables cost less than a copy of every line
     engine.view(
-        "cvl_clean_netted",
+        f"{stem}__netted",
         f"""
         SELECT t.*, coalesce(cvl_netted_o, {q(cols.quantity_col)}) AS cvl_netted,
             coalesce(cvl_reason_8, cvl_reason_o) AS cvl_reason_9
@@ -751,11 +797,13 @@ def _returns(engine: Engine, cols: LineColumns) -> tuple[int, int]:
     return len(found), int(excess)
 
 
-def _extreme_threshold(engine: Engine, outlier_z: float, outlier_min_quantity: float) -> str:
+def _extreme_threshold(
+    engine: Engine, stem: str, outlier_z: float, outlier_min_quantity: float
+) -> str:
     """Rule 10: the smallest extreme quantity, from the counts of each kept quantity (SQL)."""
     counts = _run(
         engine,
-        "SELECT cvl_netted AS quantity, count(*) AS n FROM cvl_clean_netted "
+        f"SELECT cvl_netted AS quantity, count(*) AS n FROM {stem}__netted "
         "WHERE cvl_reason_9 IS NULL GROUP BY cvl_netted",
     ).sort_values("quantity")
     if counts.empty:
@@ -767,7 +815,13 @@ def _extreme_threshold(engine: Engine, outlier_z: float, outlier_min_quantity: f
 
 
 def _report(
-    engine: Engine, quantity: str, kept: str, drop_outliers: bool, n_lines: int, excess: int
+    engine: Engine,
+    stem: str,
+    quantity: str,
+    kept: str,
+    drop_outliers: bool,
+    n_lines: int,
+    excess: int,
 ) -> pd.DataFrame:
     """Write the report of :func:`helpers.cleaning.clean_transactions` from one query."""
     reduced = "cvl_netted < quantity_raw"
@@ -779,7 +833,7 @@ def _report(
                 CAST(cvl_netted AS DOUBLE) * cvl_price AS kept_amount,
                 CAST(cvl_netted - quantity_raw AS DOUBLE) * coalesce(cvl_price, 0) AS change,
                 quantity_raw, ({kept}) AS kept
-            FROM (SELECT *, {quantity} AS quantity_raw FROM cvl_clean_reasons) r
+            FROM (SELECT *, {quantity} AS quantity_raw FROM {stem}__reasons) r
         )
         SELECT cvl_reason AS reason, count(*) AS n_rows, {_money("cvl_revenue")} AS revenue,
             {_money("CASE WHEN kept THEN kept_amount ELSE 0 END")} AS revenue_kept,

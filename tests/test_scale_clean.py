@@ -299,3 +299,54 @@ def test_own_column_names_and_an_extra_column(hand_made):
     clean, result = assert_equal_to_pandas(raw, **settings)
     assert list(clean.columns) == [*(names[c] for c in hand_made.columns), "channel", "Total"]
     assert result.report.set_index("reason").loc["exact duplicate", "rows"] == 1
+
+
+@pytest.mark.parametrize("materialise", [True, False])
+def test_two_cleanings_in_one_engine_stay_apart(materialise):
+    """Cleaned at two cutoffs in one connection: the first view and its reasons are unchanged."""
+    from helpers.cleaning import flag_transactions
+    from helpers.datasets import load_synthetic
+    from helpers.scale_clean import line_reasons
+
+    raw = load_synthetic().order_lines.iloc[:30_000].reset_index(drop=True)
+    dates = pd.to_datetime(raw["invoice_date"], errors="coerce")
+    cutoffs = [dates.quantile(0.9), dates.quantile(0.5)]
+    engine = register_frame(duckdb_connect(None), raw)
+    results = []
+    for i, cutoff in enumerate(cutoffs):
+        engine.view(
+            f"cvl_raw_{i}",
+            f"SELECT * FROM cvl_raw WHERE invoice_date IS NULL "
+            f"OR invoice_date < {engine.timestamp(cutoff)}",
+        )
+        result = clean_lines(engine, f"cvl_raw_{i}", view=f"cvl_clean_{i}", materialise=materialise)
+        results.append((result, line_reasons(engine, result, view=f"cvl_reasons_{i}")))
+    for i, cutoff in enumerate(cutoffs):
+        kept = raw[~(dates >= cutoff)].reset_index(drop=True)
+        expected_clean, expected = clean_transactions(kept)
+        result, reasons = results[i]
+        pd.testing.assert_frame_equal(
+            result.report.drop(columns="revenue"), expected.drop(columns="revenue")
+        )
+        clean = engine.run(f"SELECT * FROM {result.view}").sort_values("line_number")
+        clean = clean.drop(columns="line_number").reset_index(drop=True)
+        pd.testing.assert_frame_equal(clean, expected_clean, check_dtype=False, check_exact=True)
+        flags = engine.run(f"SELECT * FROM {reasons}").sort_values("line_number")
+        expected_reasons = flag_transactions(kept).fillna("").replace("", None)
+        assert flags["reason"].tolist() == expected_reasons.tolist()
+    assert (
+        len(results[0][0].report)
+        and results[0][0].report.attrs["rows_in"] > results[1][0].report.attrs["rows_in"]
+    )
+
+
+def test_a_cleaning_again_under_the_same_name_replaces_a_table_by_a_view(hand_made):
+    engine = register_frame(duckdb_connect(None), hand_made)
+    first = clean_lines(engine, materialise=True)
+    again = clean_lines(engine, materialise=False)
+    assert (
+        engine.run(f"SELECT count(*) AS n FROM {again.view}")["n"][0]
+        == first.report.attrs["rows_out"]
+    )
+    with pytest.raises(ValueError, match="plain SQL name"):
+        clean_lines(engine, view="cvl clean; DROP")
