@@ -25,7 +25,7 @@ Chapter                Modules
                        experiment_readout, promotion, threshold_offers, birthdays, export, value
 12 The report          report (the command), report_inputs, report_risk, report_subscriptions,
                        report_summary, report_tables, report_folder, report_html
-13 At scale            scale, scale_sql, scale_clean, scale_features, id_runs,
+13 At scale            scale, scale_sql, scale_load, scale_clean, scale_features, id_runs,
                        customer_aggregates
 =====================  ==========================================================================
 
@@ -101,6 +101,7 @@ CHAPTER_MODULES: dict[str, tuple[str, ...]] = {
     "13 At scale": (
         "scale",
         "scale_sql",
+        "scale_load",
         "scale_clean",
         "scale_features",
         "id_runs",

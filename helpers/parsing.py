@@ -21,6 +21,7 @@ import math
 import re
 import zoneinfo
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,10 +32,13 @@ from helpers.translation import gettext as _
 
 __all__ = [
     "DATE_FORMAT_CANDIDATES",
+    "DateCounts",
+    "describe_dates",
     "detect_decimal",
     "parse_dates",
     "parse_numbers",
     "propose_date_formats",
+    "read_dates",
 ]
 
 #: Date formats :func:`propose_date_formats` tries, each also with " %H:%M" and " %H:%M:%S".
@@ -390,6 +394,254 @@ def _date_advice(
     )
 
 
+@dataclass
+class DateCounts:
+    """What :func:`read_dates` found in date text, in counts that add up over a file's chunks.
+
+    Attributes
+    ----------
+    date_format : str
+        The format read ("ISO8601", "excel" or a strftime format).
+    rows : int
+        Rows read.
+    empty : int
+        Rows without a date (missing or blank).
+    bad : int
+        Non-empty dates that did not parse.
+    excel : int
+        Rows read as Excel serial day numbers.
+    naive : int
+        Non-empty text dates without a UTC offset.
+    offsets : list of str
+        The distinct UTC offsets seen ("+01:00", "Z"), in order of first appearance.
+    offset : str or None
+        The offset that times carrying one are converted to when no time zone is given: the
+        first date's that carries one.
+    bad_texts : list of str
+        The distinct texts that did not parse, in order of first appearance.
+    texts : list of str
+        The distinct non-empty date texts (for proposing a format).
+    """
+
+    date_format: str = "ISO8601"
+    rows: int = 0
+    empty: int = 0
+    bad: int = 0
+    excel: int = 0
+    naive: int = 0
+    offsets: list[str] = field(default_factory=list)
+    offset: str | None = None
+    bad_texts: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+
+    def add(self, other: DateCounts, keep: int | None = None) -> None:
+        """Add the counts of the next chunk of the same column (read with the same settings).
+
+        Parameters
+        ----------
+        other : DateCounts
+            The next chunk's counts.
+        keep : int, optional
+            Keep at most this many distinct texts in ``bad_texts`` and ``texts``; default all.
+        """
+        self.rows += other.rows
+        self.empty += other.empty
+        self.bad += other.bad
+        self.excel += other.excel
+        self.naive += other.naive
+        self.offsets = list(dict.fromkeys(self.offsets + other.offsets))
+        self.offset = self.offset or other.offset
+        self.bad_texts = list(dict.fromkeys(self.bad_texts + other.bad_texts))[:keep]
+        self.texts = list(dict.fromkeys(self.texts + other.texts))[:keep]
+
+
+def read_dates(
+    values: pd.Series,
+    *,
+    date_format: str | None = None,
+    timezone: str | None = None,
+    offset: str | None = None,
+) -> tuple[pd.Series, DateCounts]:
+    """Read date text (or spreadsheet cells) and count what did not read; never raise on it.
+
+    The reading half of :func:`parse_dates`, for one column or one chunk of it: a file read
+    in chunks gives each chunk the ``offset`` the first chunks fixed, adds the counts
+    (:meth:`DateCounts.add`) and describes them once (:func:`describe_dates`).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Date text or spreadsheet cells (not a datetime column: :func:`parse_dates` takes it).
+    date_format, timezone : str, optional
+        As for :func:`parse_dates`.
+    offset : str, optional
+        The UTC offset ("+01:00", "Z") to convert times carrying one to when ``timezone`` is
+        not given; default the first such time's own.
+
+    Returns
+    -------
+    dates : pandas.Series
+        datetime64[ns], naive; empty and unreadable dates are ``NaT``.
+    counts : DateCounts
+    """
+    fmt = date_format or "ISO8601"
+    zone = _zone(timezone)
+    found = DateCounts(date_format=fmt, rows=len(values))
+    codes, uniques = pd.factorize(values)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    objects = np.asarray(uniques, dtype=object)
+    parsed = np.full(len(objects), np.datetime64("NaT", "ns"))
+    if pd.api.types.is_string_dtype(values.dtype):  # text read from a file: no other kind
+        stamps = numbers = np.zeros(len(objects), dtype=bool)
+    else:
+        stamps = np.array([isinstance(o, dt.date | np.datetime64) for o in objects], dtype=bool)
+        numbers = np.array(
+            [isinstance(o, int | float | np.number) and not isinstance(o, bool) for o in objects],
+            dtype=bool,
+        )
+    if stamps.any():
+        as_stamps = [pd.Timestamp(o) for o in objects[stamps]]
+        as_stamps = [  # a zoned cell: to ``timezone`` if given, else its own local time
+            (s.tz_convert(zone) if zone is not None else s).tz_localize(None) if s.tz else s
+            for s in as_stamps
+        ]
+        parsed[stamps] = _to_ns(pd.DatetimeIndex(as_stamps))
+    text = pd.Series(
+        [
+            ""
+            if stamps[i]
+            else (f"{o:.0f}" if numbers[i] and float(o).is_integer() else str(o)).strip()
+            for i, o in enumerate(objects)
+        ]
+        if (stamps.any() or numbers.any())
+        else uniques,
+        dtype="str",
+    ).str.strip()
+    empty = (text == "").to_numpy(dtype=bool) & ~stamps
+    todo = ~empty & ~stamps
+    if fmt == "excel":
+        serial = pd.to_numeric(text.where(todo), errors="coerce").to_numpy(dtype=float)
+        is_serial = todo & ~np.isnan(serial)
+        parsed[is_serial] = _excel_serials(serial[is_serial])
+        found.excel = int(counts[is_serial].sum())
+        todo &= ~is_serial
+        text_format = "ISO8601"
+    else:
+        text_format = fmt
+    if todo.any():
+        sub, labels, aware = _parse_text(text[todo], text_format)
+        found.naive = int(counts[todo][~aware].sum())
+        found.offsets = list(dict.fromkeys(labels))
+        found.offset = offset or (labels[0] if labels else None)
+        if labels:
+            target = zone if zone is not None else dt.timezone(_offset_delta(found.offset))
+            local = pd.DatetimeIndex(sub[aware]).tz_localize("UTC").tz_convert(target)
+            sub[aware] = _to_ns(local.tz_localize(None))
+        parsed[todo] = sub
+    found.empty = int((codes < 0).sum()) + int(counts[empty].sum())
+    bad_unique = np.isnat(parsed) & ~empty
+    found.bad = int(counts[bad_unique].sum())
+    found.bad_texts = [str(t) for t in text[bad_unique]]
+    found.texts = [str(t) for t in text[~empty & ~stamps]]
+    out = np.append(parsed, np.datetime64("NaT", "ns"))[codes]
+    return pd.Series(out, index=values.index, name=values.name), found
+
+
+def describe_dates(
+    counts: DateCounts,
+    *,
+    timezone: str | None = None,
+    max_bad_dates: float | None = 0.01,
+    label: str = "column 'invoice_date'",
+) -> dict[str, Any]:
+    """Say what :func:`read_dates` found, and refuse too many dates that do not parse.
+
+    The describing half of :func:`parse_dates`, on the counts of a whole column.
+
+    Parameters
+    ----------
+    counts : DateCounts
+        The column's counts (added over its chunks).
+    timezone : str, optional
+        The time zone the dates were read with.
+    max_bad_dates : float or None, default 0.01
+        As for :func:`parse_dates`.
+    label : str
+        How messages name the column.
+
+    Returns
+    -------
+    dict
+        As the ``info`` of :func:`parse_dates`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`parse_dates`.
+    """
+    fmt = counts.date_format
+    zone = _zone(timezone)
+    info: dict[str, Any] = {
+        "date_format": fmt,
+        "timezone": None,
+        "bad_dates": 0,
+        "bad_date_examples": [],
+        "empty_dates": counts.empty,
+        "notes": [],
+    }
+    if counts.excel:
+        info["notes"].append(
+            _("Dates were Excel serial day numbers ({n:,} rows).").format(n=counts.excel)
+        )
+    if counts.offsets:
+        info["timezone"] = _describe_zone(
+            counts.offsets, _utc_label(_offset_delta(counts.offset)), zone, counts.naive
+        )
+    if zone is not None and not counts.offsets:
+        info["notes"].append(
+            _(
+                "{setting} was not used: the dates carry no UTC offset, so they are taken as "
+                "local times already."
+            ).format(setting=option("timezone", timezone))
+        )
+    present = counts.rows - counts.empty
+    if present == 0:
+        raise ValueError(f"{label} is empty on all {counts.rows:,} rows: no date to read")
+    bad_rows, bad_texts = counts.bad, counts.bad_texts
+    share = bad_rows / present
+    if bad_rows and max_bad_dates is not None and share > max_bad_dates:
+        shown = ", ".join(repr(t) for t in bad_texts[:3])
+        described = "ISO 8601" if fmt == "ISO8601" else f"format {fmt!r}"
+        raise ValueError(
+            f"{label}: {bad_rows:,} of {present:,} non-empty dates ({share:.1%}) do not "
+            f"parse as {described} (e.g. {shown}), more than the limit of "
+            f"{max_bad_dates:.1%} ({option('max_bad_dates', max_bad_dates)}). "
+            + _date_advice(bad_texts, pd.Series(counts.texts, dtype="str"), fmt, share, described)
+        )
+    info["bad_dates"] = bad_rows
+    info["bad_date_examples"] = bad_texts[:3]
+    if bad_rows:
+        info["notes"].append(
+            _(
+                "{bad:,} of {present:,} non-empty dates ({share:.1%}) did not parse and are kept "
+                "as missing (e.g. {examples}); cleaning removes them as 'unparseable date'."
+            ).format(
+                bad=bad_rows,
+                present=present,
+                share=share,
+                examples=", ".join(repr(t) for t in bad_texts[:3]),
+            )
+        )
+    if info["empty_dates"]:
+        info["notes"].append(
+            _(
+                "{n:,} row(s) have no date; they are kept as missing and cleaning removes them "
+                "as 'unparseable date'."
+            ).format(n=info["empty_dates"])
+        )
+    return info
+
+
 def parse_dates(
     values: pd.Series,
     *,
@@ -466,111 +718,6 @@ def parse_dates(
         info["empty_dates"] = int(values.isna().sum())
         return out, info
 
-    codes, uniques = pd.factorize(values)
-    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-    objects = np.asarray(uniques, dtype=object)
-    parsed = np.full(len(objects), np.datetime64("NaT", "ns"))
-    if pd.api.types.is_string_dtype(values.dtype):  # text read from a file: no other kind
-        stamps = numbers = np.zeros(len(objects), dtype=bool)
-    else:
-        stamps = np.array([isinstance(o, dt.date | np.datetime64) for o in objects], dtype=bool)
-        numbers = np.array(
-            [isinstance(o, int | float | np.number) and not isinstance(o, bool) for o in objects],
-            dtype=bool,
-        )
-    if stamps.any():
-        as_stamps = [pd.Timestamp(o) for o in objects[stamps]]
-        as_stamps = [  # a zoned cell: to ``timezone`` if given, else its own local time
-            (s.tz_convert(zone) if zone is not None else s).tz_localize(None) if s.tz else s
-            for s in as_stamps
-        ]
-        parsed[stamps] = _to_ns(pd.DatetimeIndex(as_stamps))
-    text = pd.Series(
-        [
-            ""
-            if stamps[i]
-            else (f"{o:.0f}" if numbers[i] and float(o).is_integer() else str(o)).strip()
-            for i, o in enumerate(objects)
-        ]
-        if (stamps.any() or numbers.any())
-        else uniques,
-        dtype="str",
-    ).str.strip()
-    empty = (text == "").to_numpy(dtype=bool) & ~stamps
-    todo = ~empty & ~stamps
-    if fmt == "excel":
-        serial = pd.to_numeric(text.where(todo), errors="coerce").to_numpy(dtype=float)
-        is_serial = todo & ~np.isnan(serial)
-        parsed[is_serial] = _excel_serials(serial[is_serial])
-        if is_serial.any():
-            info["notes"].append(
-                _("Dates were Excel serial day numbers ({n:,} rows).").format(
-                    n=int(counts[is_serial].sum())
-                )
-            )
-        todo &= ~is_serial
-        text_format = "ISO8601"
-    else:
-        text_format = fmt
-    labels: list[str] = []
-    if todo.any():
-        sub, labels, aware = _parse_text(text[todo], text_format)
-        if labels:
-            first = labels[0]  # uniques come in order of first appearance
-            target = zone if zone is not None else dt.timezone(_offset_delta(first))
-            local = pd.DatetimeIndex(sub[aware]).tz_localize("UTC").tz_convert(target)
-            sub[aware] = _to_ns(local.tz_localize(None))
-            naive_rows = int(counts[todo][~aware].sum())
-            info["timezone"] = _describe_zone(
-                labels, _utc_label(_offset_delta(first)), zone, naive_rows
-            )
-        parsed[todo] = sub
-    if zone is not None and not labels:
-        info["notes"].append(
-            _(
-                "{setting} was not used: the dates carry no UTC offset, so they are taken as "
-                "local times already."
-            ).format(setting=option("timezone", timezone))
-        )
-
-    missing_rows = int((codes < 0).sum())
-    info["empty_dates"] = missing_rows + int(counts[empty].sum())
-    bad_unique = np.isnat(parsed) & ~empty
-    bad_rows = int(counts[bad_unique].sum())
-    present = len(values) - info["empty_dates"]
-    if present == 0:
-        raise ValueError(f"{label} is empty on all {len(values):,} rows: no date to read")
-    bad_texts = [str(t) for t in text[bad_unique]]
-    share = bad_rows / present
-    if bad_rows and max_bad_dates is not None and share > max_bad_dates:
-        shown = ", ".join(repr(t) for t in bad_texts[:3])
-        described = "ISO 8601" if fmt == "ISO8601" else f"format {fmt!r}"
-        raise ValueError(
-            f"{label}: {bad_rows:,} of {present:,} non-empty dates ({share:.1%}) do not "
-            f"parse as {described} (e.g. {shown}), more than the limit of "
-            f"{max_bad_dates:.1%} ({option('max_bad_dates', max_bad_dates)}). "
-            + _date_advice(bad_texts, text[~empty & ~stamps], fmt, share, described)
-        )
-    info["bad_dates"] = bad_rows
-    info["bad_date_examples"] = bad_texts[:3]
-    if bad_rows:
-        info["notes"].append(
-            _(
-                "{bad:,} of {present:,} non-empty dates ({share:.1%}) did not parse and are kept "
-                "as missing (e.g. {examples}); cleaning removes them as 'unparseable date'."
-            ).format(
-                bad=bad_rows,
-                present=present,
-                share=share,
-                examples=", ".join(repr(t) for t in bad_texts[:3]),
-            )
-        )
-    if info["empty_dates"]:
-        info["notes"].append(
-            _(
-                "{n:,} row(s) have no date; they are kept as missing and cleaning removes them "
-                "as 'unparseable date'."
-            ).format(n=info["empty_dates"])
-        )
-    out = np.append(parsed, np.datetime64("NaT", "ns"))[codes]
-    return pd.Series(out, index=values.index, name=values.name), info
+    dates, counts = read_dates(values, date_format=date_format, timezone=timezone)
+    info = describe_dates(counts, timezone=timezone, max_bad_dates=max_bad_dates, label=label)
+    return dates, info

@@ -43,7 +43,7 @@ import io
 import lzma
 import warnings
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
@@ -65,6 +65,7 @@ __all__ = [
     "detect_encoding",
     "map_columns",
     "open_table",
+    "read_chunks",
     "read_frame",
     "read_table",
     "sniff_separator",
@@ -529,6 +530,133 @@ def _decode_error(
     )
 
 
+def _csv_options(table: Table, typed: set[str], decimal: str, thousands: str | None) -> dict:
+    """Return the options of :func:`pandas.read_csv` that read a text file as it is read here."""
+    return {
+        "sep": table.sep,
+        "encoding": table.encoding,
+        "compression": table.compression,
+        "header": 0,
+        "names": table.header,
+        "index_col": False,
+        "dtype": {name: "str" for name in table.header if name not in typed},
+        "keep_default_na": False,
+        "na_values": [""],
+        "decimal": decimal,
+        "thousands": thousands,
+        "skip_blank_lines": True,
+    }
+
+
+def _csv_frames(
+    table: Table, typed: set[str], decimal: str, thousands: str | None, chunk_lines: int | None
+) -> Iterator[pd.DataFrame]:
+    """Read a text file whole, or in frames of ``chunk_lines`` lines; explain what fails."""
+    path = table.path
+    try:
+        with warnings.catch_warnings():
+            # a typed column may be read in chunks of different types; parse_numbers reads
+            # the mix, so pandas' DtypeWarning says nothing the caller does not handle
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            options = _csv_options(table, typed, decimal, thousands)
+            if chunk_lines is None:
+                yield pd.read_csv(path, **options)
+                return
+            with pd.read_csv(path, chunksize=chunk_lines, **options) as reader:
+                yield from reader
+    except UnicodeDecodeError as err:
+        raise ValueError(
+            _decode_error(path, table.compression, table.encoding, table.encoding_detected, err)
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path}: the file is empty (no header, no rows)") from None
+    except pd.errors.ParserError as err:
+        advice = (
+            f"a field holding the separator {table.sep!r} must be quoted; or the separator "
+            f"is not {table.sep!r}: pass it, e.g. {option('sep', ';')}"
+        )
+        raise ValueError(f"{path}: {str(err).strip()}: {advice}") from None
+
+
+def read_chunks(
+    table: Table,
+    *,
+    typed: Iterable[str] = (),
+    decimal: str = ".",
+    thousands: str | None = None,
+    chunk_lines: int | None = None,
+) -> Iterator[pd.DataFrame]:
+    """Read the file in frames of about ``chunk_lines`` lines, as :func:`read_frame` reads it.
+
+    Only a text file is read in chunks (a spreadsheet or Parquet file comes in one frame).
+    Rows with no value in any column are skipped; once the last frame is read, a note saying
+    how many is added to ``table.notes``, as :func:`read_frame` does.
+
+    Parameters
+    ----------
+    table : Table
+        From :func:`open_table`.
+    typed, decimal, thousands
+        As for :func:`read_frame`.
+    chunk_lines : int, optional
+        Lines per frame; default the whole file in one frame.
+
+    Yields
+    ------
+    pandas.DataFrame
+        The next rows (index from 0 in each frame); frames left empty by skipped rows are not
+        yielded.
+
+    Raises
+    ------
+    ValueError
+        As :func:`read_frame`; "a header but no rows" once the last frame is read.
+    """
+    typed = set(typed)
+    path = table.path
+    if table.format == "csv":
+        frames = _csv_frames(table, typed, decimal, thousands, chunk_lines)
+    elif table.format == "xlsx":
+        text = {name: "str" for name in table.header if name not in typed}
+        frames = iter(
+            [
+                pd.read_excel(
+                    path,
+                    sheet_name=0,
+                    header=None,
+                    skiprows=1,
+                    names=table.header,
+                    usecols=range(len(table.header)),
+                    dtype=text,
+                    engine="openpyxl",
+                    na_values=[""],
+                )
+            ]
+        )
+    else:
+        df = _parquet(path)
+        df.columns = table.header
+        for name in table.header:
+            if name not in typed and df[name].dtype == object:
+                df[name] = df[name].astype("str")
+        frames = iter([df])
+    skipped = rows = 0
+    for df in frames:
+        blank = df.isna().all(axis=1).to_numpy()
+        if blank.any():  # ",,,," lines; rows a spreadsheet keeps formatted after the data
+            df = df.loc[~blank].reset_index(drop=True)
+            skipped += int(blank.sum())
+        rows += len(df)
+        if len(df):
+            yield df
+    if skipped:
+        table.notes.append(
+            _("{n:,} empty row(s) (no value in any column) were skipped.").format(n=skipped)
+        )
+    if rows == 0:
+        raise ValueError(f"{path}: the file has a header but no rows")
+
+
 def read_frame(
     table: Table,
     *,
@@ -561,70 +689,7 @@ def read_frame(
         For a file with a header but no rows, bytes that are not in the encoding (naming the
         byte, its offset and line), or rows with more fields than the header.
     """
-    typed = set(typed)
-    text = {name: "str" for name in table.header if name not in typed}
-    path = table.path
-    if table.format == "csv":
-        try:
-            with warnings.catch_warnings():
-                # a typed column may be read in chunks of different types; parse_numbers reads
-                # the mix, so pandas' DtypeWarning says nothing the caller does not handle
-                warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-                df = pd.read_csv(
-                    path,
-                    sep=table.sep,
-                    encoding=table.encoding,
-                    compression=table.compression,
-                    header=0,
-                    names=table.header,
-                    index_col=False,
-                    dtype=text,
-                    keep_default_na=False,
-                    na_values=[""],
-                    decimal=decimal,
-                    thousands=thousands,
-                    skip_blank_lines=True,
-                )
-        except UnicodeDecodeError as err:
-            raise ValueError(
-                _decode_error(path, table.compression, table.encoding, table.encoding_detected, err)
-            ) from None
-        except pd.errors.EmptyDataError:
-            raise ValueError(f"{path}: the file is empty (no header, no rows)") from None
-        except pd.errors.ParserError as err:
-            advice = (
-                f"a field holding the separator {table.sep!r} must be quoted; or the separator "
-                f"is not {table.sep!r}: pass it, e.g. {option('sep', ';')}"
-            )
-            raise ValueError(f"{path}: {str(err).strip()}: {advice}") from None
-    elif table.format == "xlsx":
-        df = pd.read_excel(
-            path,
-            sheet_name=0,
-            header=None,
-            skiprows=1,
-            names=table.header,
-            usecols=range(len(table.header)),
-            dtype=text,
-            engine="openpyxl",
-            na_values=[""],
-        )
-    else:
-        df = _parquet(path)
-        df.columns = table.header
-        for name in text:
-            if df[name].dtype == object:
-                df[name] = df[name].astype("str")
-    blank = df.isna().all(axis=1).to_numpy()
-    if blank.any():  # ",,,," lines; rows a spreadsheet keeps formatted after the data
-        df = df.loc[~blank].reset_index(drop=True)
-        table.notes.append(
-            _("{n:,} empty row(s) (no value in any column) were skipped.").format(
-                n=int(blank.sum())
-            )
-        )
-    if df.empty:
-        raise ValueError(f"{path}: the file has a header but no rows")
+    (df,) = read_chunks(table, typed=typed, decimal=decimal, thousands=thousands)
     return df
 
 
