@@ -25,8 +25,8 @@ Chapter                Modules
                        experiment_readout, promotion, threshold_offers, birthdays, export, value
 12 The report          report (the command), report_inputs, report_risk, report_subscriptions,
                        report_summary, report_tables, report_folder, report_html
-13 At scale            scale, scale_sql, scale_load, scale_clean, scale_features, id_runs,
-                       customer_aggregates
+13 At scale            scale, scale_sql, scale_load, scale_clean, scale_features, scale_clv,
+                       id_runs, customer_aggregates
 =====================  ==========================================================================
 
 The same map, as data: :data:`CHAPTER_MODULES`. Shared conventions live in :mod:`helpers.schema`
@@ -104,6 +104,7 @@ CHAPTER_MODULES: dict[str, tuple[str, ...]] = {
         "scale_load",
         "scale_clean",
         "scale_features",
+        "scale_clv",
         "id_runs",
         "customer_aggregates",
     ),
