@@ -63,13 +63,14 @@ def assert_same_lines(lines: pd.DataFrame, expected: pd.DataFrame) -> None:
             assert [None if pd.isna(v) else v for v in got.tolist()] == as_list, column
 
 
-def assert_loads_alike(path, chunk_lines: int, engine=None, **settings):
+def assert_loads_alike(path, chunk_lines: int, engine=None, spill=None, **settings):
     """load_lines in chunks equals load_transactions on the whole file: lines and info."""
     expected = load_transactions(path, **settings)
     loaded = load_lines(
         engine if engine is not None else duckdb_connect(None),
         path,
         chunk_lines=chunk_lines,
+        spill=spill,
         **settings,
     )
     assert loaded.chunks == -(-len(expected) // chunk_lines) or loaded.chunks > 1
