@@ -13,10 +13,11 @@ the fit):
 - :func:`calibration_holdout`: at a calibration end, the same summary of the lines up to it
   (:data:`~helpers.scale_sql.CLV_SUMMARY` again) with what each customer bought in the
   holdout (:data:`HOLDOUT`), as :func:`helpers.clv_data.calibration_holdout`;
-- :func:`backtest_lines`: what the backtest reads
-  (:class:`helpers.clv.comparison.BacktestLines`): the first and last purchase days, the
-  tables of :func:`calibration_holdout`, and the cohort's purchase days per week of each
-  holdout (:data:`HOLDOUT_WEEKS`);
+- :func:`clv_inputs`: the summary and what the backtest reads
+  (:class:`helpers.clv.comparison.BacktestLines`, as
+  :func:`helpers.clv.comparison.backtest_lines` makes it from pandas lines): the first and
+  last purchase days, the tables of :func:`calibration_holdout`, and the cohort's purchase
+  days per week of each holdout (:data:`HOLDOUT_WEEKS`), made when the backtest asks;
 - :func:`model_clv`: all of it, then :func:`helpers.scoring.clv_from_summary`.
 
 Input
@@ -73,7 +74,6 @@ __all__ = [
     "HOLDOUT",
     "HOLDOUT_WEEKS",
     "ClvInputs",
-    "backtest_lines",
     "calibration_holdout",
     "clv_inputs",
     "clv_summary",
@@ -162,7 +162,9 @@ class ClvInputs:
     summary : pandas.DataFrame
         :func:`clv_summary` at ``as_of``.
     backtest : helpers.clv.comparison.BacktestLines
-        :func:`backtest_lines` of the lines before ``as_of``.
+        What the backtest reads of the lines before ``as_of``: its tables are made by the
+        engine when :func:`helpers.clv.comparison.compare_models` asks for them, from the
+        view ``cvl_lines``, which must not be replaced meanwhile.
     as_of : pandas.Timestamp
         The analysis date (exclusive).
     """
@@ -378,46 +380,6 @@ def calibration_holdout(
     return _calibration(run, origin, (end - start).days, period, time_unit)
 
 
-def backtest_lines(
-    engine: Any,
-    lines: str = "cvl_clean",
-    as_of: dates.DateLike | None = None,
-    *,
-    time_unit: str = "ns",
-    customer_col: str = s.CUSTOMER_ID,
-    date_col: str = s.INVOICE_DATE,
-    amount_col: str = s.AMOUNT,
-) -> BacktestLines:
-    """Make what a backtest reads of the lines before ``as_of``, in the engine.
-
-    As :func:`helpers.clv.comparison.backtest_lines` on the same lines: the first and last
-    purchase days, and per origin the table of :func:`calibration_holdout` and the cohort's
-    purchase days in each week of the holdout (:data:`HOLDOUT_WEEKS`). The engine's view
-    ``cvl_lines`` must not be replaced while the result is in use (its tables are made when
-    :func:`helpers.clv.comparison.compare_models` asks for them).
-
-    Parameters
-    ----------
-    engine : Engine, str, DuckDB connection or SparkSession
-        The engine holding ``lines``.
-    lines : str, default "cvl_clean"
-        Table or view of clean order lines.
-    as_of : str or pandas.Timestamp, optional
-        The analysis date, exclusive; default midnight after the last line's day.
-    time_unit : str, default "ns"
-        The unit of the timestamps (see :func:`clv_summary`).
-    customer_col, date_col, amount_col : str
-        Column names of the lines.
-
-    Returns
-    -------
-    helpers.clv.comparison.BacktestLines
-    """
-    columns = _columns(customer_col, date_col, amount_col)
-    run, _, profile = _open(engine, lines, as_of, columns)
-    return _backtest(run, profile, time_unit)
-
-
 def _backtest(run: Engine, profile: pd.Series, time_unit: str) -> BacktestLines:
     def at_origin(origin: pd.Timestamp, span: int, period: str) -> tuple[pd.DataFrame, np.ndarray]:
         return _calibration(run, origin, span, period, time_unit), _weeks(run, origin, span)
@@ -440,10 +402,21 @@ def clv_inputs(
 ) -> ClvInputs:
     """Make the summary in weeks at ``as_of`` and the backtest's tables, in the engine.
 
+    The summary is :func:`clv_summary`'s; the backtest's tables are those of
+    :func:`helpers.clv.comparison.backtest_lines` on the same lines.
+
     Parameters
     ----------
-    engine, lines, as_of, time_unit, customer_col, date_col, amount_col
-        As :func:`backtest_lines`.
+    engine : Engine, str, DuckDB connection or SparkSession
+        The engine holding ``lines``.
+    lines : str, default "cvl_clean"
+        Table or view of clean order lines.
+    as_of : str or pandas.Timestamp, optional
+        The analysis date, exclusive; default midnight after the last line's day.
+    time_unit : str, default "ns"
+        The unit of the timestamps (see :func:`clv_summary`).
+    customer_col, date_col, amount_col : str
+        Column names of the lines.
 
     Returns
     -------

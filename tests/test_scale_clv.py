@@ -150,7 +150,7 @@ def test_hand_made_summary_and_calibration_table_worked_out_by_hand(hand_made):
     assert (table.loc["A", "holdout_purchases"], table.loc["A", "holdout_spend"]) == (1, 30.0)
     assert (table.loc["C", "holdout_purchases"], table.loc["C", "holdout_spend"]) == (0, 0.0)
     # the cohort (A, C) bought on day 21: 11 days after the origin, in the second week
-    weekly = scale_clv.backtest_lines(run, view, AS_OF).at_origin(
+    weekly = scale_clv.clv_inputs(run, view, AS_OF).backtest.at_origin(
         pd.Timestamp("2024-01-11"), 14, "W"
     )[1]
     np.testing.assert_array_equal(weekly, [0.0, 1.0])
@@ -195,7 +195,10 @@ def test_synthetic_shop_clv_equals_model_clv():
         # the backtest's tables at its three origins, four weeks apart
         last = as_of - pd.Timedelta(days=1) - pd.Timedelta(weeks=holdout)
         origins = [last - pd.Timedelta(weeks=4 * k) for k in (2, 1, 0)]
-        ours, pandas = scale_clv.backtest_lines(run, view, as_of), backtest_lines(snapshot.clean)
+        ours, pandas = (
+            scale_clv.clv_inputs(run, view, as_of).backtest,
+            backtest_lines(snapshot.clean),
+        )
         assert_backtests_equal(ours, pandas, origins, holdout * 7)
     assert chosen == {"Pareto/NBD", "BG/NBD"}
 
@@ -292,5 +295,8 @@ def test_the_same_sql_on_spark_equals_pandas(hand_made):
     )
     origins = [pd.Timestamp(day) for day in ("2023-04-01", "2023-05-15")]
     assert_backtests_equal(
-        scale_clv.backtest_lines(run, view, as_of), backtest_lines(snapshot.clean), origins, 30
+        scale_clv.clv_inputs(run, view, as_of).backtest,
+        backtest_lines(snapshot.clean),
+        origins,
+        30,
     )
