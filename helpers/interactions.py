@@ -94,6 +94,70 @@ class Interactions:
             }
         ).sort_values([customer, product], ignore_index=True)
 
+    @classmethod
+    def from_frame(
+        cls,
+        cells: pd.DataFrame,
+        *,
+        value: str = "binary",
+        half_life_days: float | None = None,
+        products: Iterable | None = None,
+        customer_col: str = s.CUSTOMER_ID,
+        product_col: str = s.PRODUCT_ID,
+        value_col: str = "value",
+    ) -> Interactions:
+        """Build the matrix from its non-zero cells, a long frame as :meth:`to_frame` returns.
+
+        The inverse of :meth:`to_frame`: the customers and products are coded, sorted and
+        named as :func:`interaction_matrix` does, so that cells computed elsewhere (an SQL
+        engine's group-by, :mod:`helpers.scale_products`) give the same matrix.
+
+        Parameters
+        ----------
+        cells : pandas.DataFrame
+            One row per cell, in any order: customer, product and the cell's value.
+        value : {"binary", "count"}, default "binary"
+            What the values are (kept as :attr:`value`).
+        half_life_days : float, optional
+            The recency half-life the values were weighted with, if any (kept).
+        products : iterable, optional
+            The catalogue: product ids that get a column even if no cell has them.
+        customer_col, product_col, value_col : str
+            Column names of ``cells``.
+
+        Returns
+        -------
+        Interactions
+
+        Raises
+        ------
+        ValueError
+            If a column is missing, an id or value is missing, a value is not > 0, or a
+            (customer, product) cell repeats.
+        """
+        if value not in ("binary", "count"):
+            raise ValueError(f"value must be 'binary' or 'count', got {value!r}")
+        require_columns(cells, [customer_col, product_col, value_col], "cells")
+        for column in (customer_col, product_col):
+            column_rule(cells, cells[column].isna(), "cells", column, "present")
+        values = pd.to_numeric(cells[value_col], errors="coerce")
+        column_rule(cells, ~(values > 0), "cells", value_col, "> 0 (only non-zero cells)")
+        rows, customers = _line_codes(cells[customer_col], runs=False)
+        cols, catalogue = _line_codes(cells[product_col], runs=False)
+        cols, catalogue = _with_catalogue(cols, catalogue, products)
+        customer_index = _as_text_index(customers, customer_col)
+        product_index = _as_text_index(catalogue, product_col)
+        shape = (len(customer_index), len(product_index))
+        matrix = sp.csr_matrix((values.to_numpy(dtype=float), (rows, cols)), shape=shape)
+        matrix.sum_duplicates()
+        if matrix.nnz != len(cells):
+            twice = cells[cells.duplicated([customer_col, product_col], keep=False)]
+            raise ValueError(
+                f"cells: each ({customer_col}, {product_col}) must appear once; "
+                f"{len(cells) - matrix.nnz} repeat, e.g. row {twice.index[0]!r}"
+            )
+        return cls(matrix, customer_index, product_index, value, half_life_days)
+
 
 @renamed_arguments(**LINE_COLUMN_RENAMES)
 def interaction_matrix(
@@ -184,12 +248,7 @@ def interaction_matrix(
         weights = 0.5 ** (np.maximum(age, 0.0) / float(half_life_days))
     rows, customers = coded[customer_col] or _line_codes(used[customer_col], runs=True)
     cols, catalogue = coded[product_col] or _line_codes(used[product_col], runs=False)
-    if products is not None:
-        extra = pd.Index(list(products)).astype(str).to_numpy()
-        mine = catalogue.to_numpy(dtype=object)
-        union = np.union1d(mine, extra)
-        cols = np.searchsorted(union, mine)[cols]
-        catalogue = pd.Index(union)
+    cols, catalogue = _with_catalogue(cols, catalogue, products)
     customer_index = _as_text_index(customers, customer_col)
     product_index = _as_text_index(catalogue, product_col)
     shape = (len(customer_index), len(product_index))
@@ -204,6 +263,18 @@ def interaction_matrix(
                 invoices = (codes, len(known))
         matrix = _cells(rows, cols, invoices, weights, shape)
     return Interactions(matrix, customer_index, product_index, value, half_life_days)
+
+
+def _with_catalogue(
+    cols: np.ndarray, catalogue: pd.Index, products: Iterable | None
+) -> tuple[np.ndarray, pd.Index]:
+    """Add the catalogue's products (read as text) to the sorted products; recode the columns."""
+    if products is None:
+        return cols, catalogue
+    extra = pd.Index(list(products)).astype(str).to_numpy()
+    mine = catalogue.to_numpy(dtype=object)
+    union = np.union1d(mine, extra)
+    return np.searchsorted(union, mine)[cols], pd.Index(union)
 
 
 def _rule(
