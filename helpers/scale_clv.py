@@ -163,8 +163,9 @@ class ClvInputs:
         :func:`clv_summary` at ``as_of``.
     backtest : helpers.clv.comparison.BacktestLines
         What the backtest reads of the lines before ``as_of``: its tables are made by the
-        engine when :func:`helpers.clv.comparison.compare_models` asks for them, from the
-        view ``cvl_lines``, which must not be replaced meanwhile.
+        engine when :func:`helpers.clv.comparison.compare_models` asks for them (the view
+        ``cvl_lines`` is made again first, so other steps may use it meanwhile; the
+        ``lines`` must stay).
     as_of : pandas.Timestamp
         The analysis date (exclusive).
     """
@@ -176,6 +177,12 @@ class ClvInputs:
 
 def _day(day: pd.Timestamp) -> str:
     return f"DATE '{day:%Y-%m-%d}'"
+
+
+def _lines_view(run: Engine, lines: str, as_of: pd.Timestamp, columns: dict[str, str]) -> None:
+    """Make the view ``cvl_lines`` (:data:`CLV_LINES`): the lines dated before ``as_of``."""
+    quoted = {key: run.quote(name) for key, name in columns.items()}
+    run.view("cvl_lines", CLV_LINES, lines=lines, as_of=run.timestamp(as_of), **quoted)
 
 
 def _open(
@@ -193,14 +200,14 @@ def _open(
     require_columns(
         pd.DataFrame(columns=run.columns(lines)), list(columns.values()), lines, allow_empty=True
     )
-    quoted = {key: run.quote(name) for key, name in columns.items()}
     if as_of is None:
-        last = run.run(f"SELECT max({quoted['date_col']}) AS last FROM {lines}")["last"].iloc[0]
+        date = run.quote(columns["date_col"])
+        last = run.run(f"SELECT max({date}) AS last FROM {lines}")["last"].iloc[0]
         if pd.isna(last):
             raise ValueError(f"{lines}: column {columns['date_col']!r} has no dates")
         as_of = dates.day_after(pd.Timestamp(last), "as_of")
     as_of = dates.to_timestamp(as_of, "as_of")
-    run.view("cvl_lines", CLV_LINES, lines=lines, as_of=run.timestamp(as_of), **quoted)
+    _lines_view(run, lines, as_of, columns)
     rules = ",\n    ".join(
         f"sum(CASE WHEN {bad} THEN 1 ELSE 0 END) AS bad_{name}" for name, bad in _RULES.items()
     )
@@ -380,8 +387,18 @@ def calibration_holdout(
     return _calibration(run, origin, (end - start).days, period, time_unit)
 
 
-def _backtest(run: Engine, profile: pd.Series, time_unit: str) -> BacktestLines:
+def _backtest(
+    run: Engine,
+    lines: str,
+    as_of: pd.Timestamp,
+    columns: dict[str, str],
+    profile: pd.Series,
+    time_unit: str,
+) -> BacktestLines:
+    """Give the backtest's tables, made when asked, from ``cvl_lines`` made again."""
+
     def at_origin(origin: pd.Timestamp, span: int, period: str) -> tuple[pd.DataFrame, np.ndarray]:
+        _lines_view(run, lines, as_of, columns)  # another step may have replaced the view
         return _calibration(run, origin, span, period, time_unit), _weeks(run, origin, span)
 
     first, last = (
@@ -427,7 +444,7 @@ def clv_inputs(
     end = dates.last_day(as_of)
     summary = _summary(run, end, period_days("W"), time_unit)
     summary.attrs = {"period": "W", "as_of": as_of, "last_day": end, "lines_after_end": 0}
-    return ClvInputs(summary, _backtest(run, profile, time_unit), as_of)
+    return ClvInputs(summary, _backtest(run, lines, as_of, columns, profile, time_unit), as_of)
 
 
 def model_clv(
