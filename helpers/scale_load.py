@@ -159,7 +159,7 @@ def load_lines(
         folder = Path(spill or Path(tempfile.gettempdir()) / "cvl-spark-lines")
         staging = Engine(duckdb_connect(None, temp_directory=folder / "duckdb"))
     if files[0].lower().endswith(_PARQUET):
-        rows, info, chunks = _parquet(staging, files, columns, view, line_col), {}, 0
+        rows, chunks = _parquet(staging, files, columns, view, line_col), 0
         info = {"path": files[0], "format": "parquet", "rows": rows, "notes": []}
         info["columns"] = _parquet_mapping(staging, files, columns)
         info["notes"].append(
@@ -368,8 +368,9 @@ def _parquet(
         (count,) = con.sql(f"SELECT count(*) FROM {reader}").fetchall()[0]
         parts.append(f"SELECT {selected}, file_row_number + {first} AS {q(line_col)} FROM {reader}")
         first += int(count)
-    con.sql(f"CREATE OR REPLACE VIEW {view} AS " + " UNION ALL ".join(parts))
-    types = dict(con.sql(f"SELECT column_name, column_type FROM (DESCRIBE {view})").fetchall())
+    listed = ", ".join(f"'{_sql_path(f)}'" for f in files)
+    described = con.sql(f"DESCRIBE SELECT * FROM read_parquet([{listed}])").fetchall()
+    types = {name: row[1] for name, row in zip(names, described, strict=True)}
     wanted = {
         s.INVOICE_DATE: ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE"),
         s.QUANTITY: ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "DOUBLE", "FLOAT", "HUGEINT"),
@@ -382,4 +383,5 @@ def _parquet(
                 f"be one of {list(kinds)} (a Parquet log is read as it is, not parsed): write "
                 "it typed, or export it as CSV"
             )
+    con.sql(f"CREATE OR REPLACE VIEW {view} AS " + " UNION ALL ".join(parts))
     return first

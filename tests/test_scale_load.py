@@ -222,6 +222,10 @@ def test_parquet_is_read_as_it_is_with_mapping_and_line_numbers(tmp_path):
     assert "tidied by cleaning" in loaded.info["notes"][0]
     with pytest.raises(ValueError, match=r"required column\(s\) \['customer_id'\] missing"):
         load_lines(duckdb_connect(None), tmp_path / "p")
+    text_dates = expected.astype({"invoice_date": "str"})
+    write_parquet(text_dates, tmp_path / "text" / "a.parquet")
+    with pytest.raises(ValueError, match="column 'invoice_date' is VARCHAR in the Parquet file"):
+        load_lines(duckdb_connect(None), tmp_path / "text" / "a.parquet")
 
 
 def test_progress_is_reported_per_chunk(tmp_path):
@@ -235,6 +239,9 @@ def test_progress_is_reported_per_chunk(tmp_path):
         progress=lambda lines, chunks: seen.append((lines, chunks)),
     )
     assert seen == [(1000, 1), (2000, 2), (3000, 3), (3195, 4)]  # 3,195 data lines
+    shown = load_lines(duckdb_connect(None), path, EXAMPLES["order_totals.csv"]["columns"],
+                       chunk_lines=1000, progress=True)  # fmt: skip
+    assert (shown.rows, shown.chunks) == (3195, 4)  # a tqdm bar, same lines
 
 
 def test_bad_arguments_are_refused(tmp_path):
