@@ -2,8 +2,8 @@ r"""Cleaning raw order lines in DuckDB or Spark, as :func:`helpers.cleaning.clea
 
 :func:`clean_lines` applies the rules of :mod:`helpers.cleaning` (rules 1-10, same order, a
 removed line counted under the first reason that applies) to a table of raw order lines held
-by an SQL engine (:class:`helpers.scale_sql.Engine`), leaves the clean lines in the engine as a
-view and returns the cleaning report as a pandas frame equal to ``clean_transactions``' one:
+by an SQL engine (:class:`helpers.scale_sql.Engine`), leaves the clean lines in the engine (a
+table, computed once, or a view) and returns the cleaning report as a pandas frame equal to ``clean_transactions``' one:
 same rows in the same order, same counts, the same revenue (summed exactly in millionths, as
 :mod:`helpers.scale_sql` does) and the same ``attrs``.
 
@@ -222,9 +222,7 @@ def _stem(view: str) -> str:
 def _forget(engine: Engine, name: str) -> None:
     """Drop a temporary view or table ``name`` if there is one (a view may replace a table)."""
     if engine.name == "spark":
-        if engine.handle.catalog.tableExists(name):
-            engine.handle.sql(f"UNCACHE TABLE IF EXISTS {name}")
-            engine.handle.catalog.dropTempView(name)
+        engine.handle.catalog.dropTempView(name)  # (uncached with it)
         return
     kinds = engine.handle.sql(
         "SELECT 'VIEW' AS kind FROM duckdb_views() WHERE temporary AND view_name = ? "
@@ -296,6 +294,8 @@ def clean_lines(
     """
     engine = _engine(engine)
     stem = _stem(view)
+    # first: a former clean view of this name reads the views replaced below (Spark checks)
+    _forget(engine, view)
     bound = inspect.signature(clean_transactions).bind(None, **settings)
     bound.apply_defaults()
     given = bound.arguments
@@ -344,7 +344,6 @@ def clean_lines(
             CAST(cvl_netted AS DOUBLE) * cvl_price AS {q(cols.amount_col)}
         FROM {stem}__reasons WHERE {kept}
         """
-    _forget(engine, view)
     if materialise:
         _materialise(engine, view, clean)
     else:
