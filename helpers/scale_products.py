@@ -91,22 +91,28 @@ def _before(engine: Engine, date_col: str, as_of: object) -> str:
     return f"{engine.quote(date_col)} < {engine.timestamp(to_timestamp(as_of, 'as_of'))}"
 
 
-def _check(engine: Engine, lines: str, columns: list[str], where: str) -> None:
-    """Check the columns are there and hold no missing value in the lines used."""
-    require_columns(pd.DataFrame(columns=engine.columns(lines)), columns, "lines", allow_empty=True)
+def _check(
+    engine: Engine, lines: str, columns: list[str], where: str, positive: list[str] | None = None
+) -> None:
+    """Check in one pass that the columns hold no missing value (``positive``: only > 0)."""
+    positive = positive or []
+    require_columns(
+        pd.DataFrame(columns=engine.columns(lines)), columns + positive, "lines", allow_empty=True
+    )
     q = engine.quote
+    rules = [(c, "present (clean lines)", f"{q(c)} IS NULL") for c in columns]
+    rules += [(c, "> 0 (clean the order lines first)", f"NOT {q(c)} > 0") for c in positive]
     counts = ", ".join(
-        f"sum(CASE WHEN {q(c)} IS NULL THEN 1 ELSE 0 END) AS missing_{i}"
-        for i, c in enumerate(columns)
+        f"sum(CASE WHEN {bad} THEN 1 ELSE 0 END) AS bad_{i}" for i, (_, _, bad) in enumerate(rules)
     )
     found = _run(engine, f"SELECT {counts} FROM {lines} WHERE {where}").iloc[0]
-    for i, column in enumerate(columns):
-        n = int(found[f"missing_{i}"] or 0)
+    for i, (column, rule, bad) in enumerate(rules):
+        n = int(found[f"bad_{i}"] or 0)
         if n:
-            example = _run(engine, f"SELECT * FROM {lines} WHERE {q(column)} IS NULL LIMIT 1")
+            example = _run(engine, f"SELECT * FROM {lines} WHERE {where} AND {bad} LIMIT 1")
             raise ValueError(
-                f"lines: column {column!r} must be present (clean lines); {n:,} line(s) are "
-                f"missing it, e.g. {example.iloc[0].to_dict()}"
+                f"lines: column {column!r} must be {rule}; {n:,} line(s) are not, "
+                f"e.g. {example.iloc[0].to_dict()}"
             )
 
 
@@ -283,7 +289,8 @@ def price_list(
     """
     engine = _engine(engine)
     where = _before(engine, date_col, as_of)
-    _check(engine, lines, [product_col], where)
+    has_description = description_col in engine.columns(lines)
+    _check(engine, lines, [product_col] + ([line_col] if has_description else []), where)
     require_columns(
         pd.DataFrame(columns=engine.columns(lines)), [price_col], "lines", allow_empty=True
     )
@@ -308,9 +315,7 @@ def price_list(
                 min(CASE WHEN n > 0 AND upto >= floor(total / 2) + 1 THEN price END) AS high
             FROM placed GROUP BY product
         )"""
-    has_description = description_col in engine.columns(lines)
     if has_description:
-        _check(engine, lines, [line_col], where)
         text += f""", described AS (
             SELECT {product} AS product, min_by({q(description_col)}, {q(line_col)}) AS first
             FROM {lines} WHERE {where} AND {q(description_col)} IS NOT NULL GROUP BY {product}
@@ -379,6 +384,40 @@ def sales_velocity(
     return (units.astype(float) / window_days).rename("velocity")  # as the pandas function
 
 
+def _cells(
+    engine: Any,
+    lines: str,
+    value: str,
+    as_of: str | pd.Timestamp | None,
+    names: tuple[str, str, str, str, str],
+) -> pd.DataFrame:
+    """Return the cells of :func:`interaction_cells`, in the engine's order."""
+    customer_col, product_col, invoice_col, date_col, quantity_col = names
+    if value not in ("binary", "count"):
+        raise ValueError(f"value must be 'binary' or 'count', got {value!r}")
+    engine = _engine(engine)
+    where = _before(engine, date_col, as_of)
+    needed = [customer_col, product_col] + ([invoice_col] if value == "count" else [])
+    positive = [quantity_col] if quantity_col in engine.columns(lines) else []
+    _check(engine, lines, needed, where, positive)
+    q = engine.quote
+    customer, product = q(customer_col), q(product_col)
+    cell = "1.0" if value == "binary" else f"CAST(count(DISTINCT {q(invoice_col)}) AS DOUBLE)"
+    found = _run(
+        engine,
+        f"SELECT {customer} AS customer, {product} AS product, {cell} AS value "
+        f"FROM {lines} WHERE {where} GROUP BY {customer}, {product}",
+    )
+    cells = pd.DataFrame(
+        {
+            customer_col: _text(found["customer"]),
+            product_col: _text(found["product"]),
+            "value": found["value"].to_numpy(dtype=float),
+        }
+    )
+    return cells
+
+
 def interaction_cells(
     engine: Any,
     lines: str = "cvl_clean",
@@ -418,36 +457,12 @@ def interaction_cells(
         If ``value`` is unknown, a column is missing, an id is missing or a quantity is not
         positive.
     """
-    if value not in ("binary", "count"):
-        raise ValueError(f"value must be 'binary' or 'count', got {value!r}")
-    engine = _engine(engine)
-    where = _before(engine, date_col, as_of)
-    needed = [customer_col, product_col] + ([invoice_col] if value == "count" else [])
-    _check(engine, lines, needed, where)
-    q = engine.quote
-    if quantity_col in engine.columns(lines):
-        bad = _run(
-            engine,
-            f"SELECT * FROM {lines} WHERE {where} AND NOT {q(quantity_col)} > 0 LIMIT 1",
-        )
-        if len(bad):
-            raise ValueError(
-                f"lines: column {quantity_col!r} must be > 0 (clean the order lines first), "
-                f"e.g. {bad.iloc[0].to_dict()}"
-            )
-    customer, product = q(customer_col), q(product_col)
-    cell = "1.0" if value == "binary" else f"CAST(count(DISTINCT {q(invoice_col)}) AS DOUBLE)"
-    found = _run(
+    cells = _cells(
         engine,
-        f"SELECT {customer} AS customer, {product} AS product, {cell} AS value "
-        f"FROM {lines} WHERE {where} GROUP BY {customer}, {product}",
-    )
-    cells = pd.DataFrame(
-        {
-            customer_col: _text(found["customer"]),
-            product_col: _text(found["product"]),
-            "value": found["value"].to_numpy(dtype=float),
-        }
+        lines,
+        value,
+        as_of,
+        (customer_col, product_col, invoice_col, date_col, quantity_col),
     )
     return cells.sort_values([customer_col, product_col], ignore_index=True)
 
@@ -489,17 +504,8 @@ def interaction_matrix(
     -------
     Interactions
     """
-    cells = interaction_cells(
-        engine,
-        lines,
-        value=value,
-        as_of=as_of,
-        customer_col=customer_col,
-        product_col=product_col,
-        invoice_col=invoice_col,
-        date_col=date_col,
-        quantity_col=quantity_col,
-    )
+    names = (customer_col, product_col, invoice_col, date_col, quantity_col)
+    cells = _cells(engine, lines, value, as_of, names)  # (no sort: from_frame codes them)
     return Interactions.from_frame(
         cells,
         value=value,
