@@ -3,9 +3,9 @@ r"""Cleaning raw order lines in DuckDB or Spark, as :func:`helpers.cleaning.clea
 :func:`clean_lines` applies the rules of :mod:`helpers.cleaning` (rules 1-10, same order, a
 removed line counted under the first reason that applies) to a table of raw order lines held
 by an SQL engine (:class:`helpers.scale_sql.Engine`), leaves the clean lines in the engine (a
-table, computed once, or a view) and returns the cleaning report as a pandas frame equal to ``clean_transactions``' one:
-same rows in the same order, same counts, the same revenue (summed exactly in millionths, as
-:mod:`helpers.scale_sql` does) and the same ``attrs``.
+table, computed once, or a view) and returns the cleaning report as a pandas frame equal to
+``clean_transactions``' one: same rows in the same order, same counts, the same revenue
+(summed exactly in millionths, as :mod:`helpers.scale_sql` does) and the same ``attrs``.
 
 Input
 -----
@@ -704,8 +704,11 @@ def _manual_credits(engine: Engine, stem: str, cols: LineColumns) -> int:
         """,
     )
     alone = found["whole"].to_numpy() == 0
-    invoices = np.array(found["invoice"], dtype=object)
-    invoices[alone] = ["\x00" + str(line) for line in found["cvl_line"][alone]]
+    # keys only (grouped in order of appearance): "\x02" + the invoice, "\x01" + the line for
+    # a line sent alone; two prefixes so that they never meet, and no NUL (pandas 3.0.0 hashes
+    # text up to its first NUL, which made every line sent alone one invoice)
+    invoices = np.array(["\x02" + str(i) for i in found["invoice"]], dtype=object)
+    invoices[alone] = ["\x01" + str(line) for line in found["cvl_line"][alone]]
     reason = np.full(len(found), None, dtype=object)
     if len(found):
         credit = found["credit"].to_numpy(dtype=bool)
