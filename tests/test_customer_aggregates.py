@@ -81,7 +81,8 @@ def loop_summary(lines, *, start=None, end=None, unit_cost=None) -> dict:
     return out
 
 
-def check_against_loop(lines, **window):
+def check_against_loop(lines, against_old=True, **window):
+    """The summary against a plain loop and (``against_old``) the group-by it replaced."""
     out = customer_summary(lines, **window)
     expected = loop_summary(lines, **window)
     assert out.index.tolist() == list(expected)
@@ -92,7 +93,8 @@ def check_against_loop(lines, **window):
                 assert got.hex() == value.hex(), (customer, column, got, value)
             else:
                 assert got == value, (customer, column, got, value)
-    assert_frame_equal(out, old_customer_summary(lines, **window), check_exact=True)
+    if against_old:
+        assert_frame_equal(out, old_customer_summary(lines, **window), check_exact=True)
     return out
 
 
@@ -146,8 +148,12 @@ def test_ids_holding_nul_bytes_are_other_customers():
             "amount": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
         }
     )
+    # pandas 3.0.0's group-by hashed text up to its first NUL, so the old summary made "a",
+    # "a\0" and "a\0b" one customer there: only the loop is the reference then
+    old_is_right = pd.factorize(pd.Series(["a", "a\0b"]))[0].tolist() == [0, 1]
     for dtype in ("str", object):
-        out = check_against_loop(lines.astype({"customer_id": dtype, "invoice_id": dtype}))
+        frame = lines.astype({"customer_id": dtype, "invoice_id": dtype})
+        out = check_against_loop(frame, against_old=old_is_right)
         assert out.index.tolist() == ["a", "a\0", "a\0b"]
         assert out["purchases"].tolist() == [2, 1, 2]
         assert out["revenue"].tolist() == [11.0, 5.0, 5.0]
