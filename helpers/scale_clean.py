@@ -155,16 +155,12 @@ def register_frame(
     -------
     Engine
     """
-    engine = _engine(engine)
+    engine = Engine.of(engine)
     if line_col in frame.columns:
         raise ValueError(f"line_col {line_col!r} is already a column of the frame")
     numbered = frame.reset_index(drop=True).assign(**{line_col: np.arange(len(frame))})
     _register(engine, name, numbered)
     return engine
-
-
-def _engine(engine: Any) -> Engine:
-    return engine if isinstance(engine, Engine) else Engine(engine)
 
 
 def _register(engine: Engine, name: str, frame: pd.DataFrame) -> None:
@@ -192,11 +188,6 @@ def _regexp(engine: Engine) -> str:
 def _escaped(text: str) -> str:
     """Make SQL text a template of :func:`helpers.scale_sql.render` (braces doubled)."""
     return text.replace("{", "{{").replace("}", "}}")
-
-
-def _run(engine: Engine, text: str) -> pd.DataFrame:
-    """Run a finished SQL text (literals may hold braces) and return a pandas frame."""
-    return engine.run(_escaped(text))
 
 
 def _view(engine: Engine, name: str, text: str) -> None:
@@ -292,7 +283,7 @@ def clean_lines(
     TypeError
         For a keyword :func:`helpers.cleaning.clean_transactions` does not take.
     """
-    engine = _engine(engine)
+    engine = Engine.of(engine)
     stem = _stem(view)
     # first: a former clean view of this name reads the views replaced below (Spark checks)
     _forget(engine, view)
@@ -391,7 +382,7 @@ def line_reasons(
     ValueError
         If ``reason_col`` is already a column of the lines.
     """
-    engine = _engine(engine)
+    engine = Engine.of(engine)
     *columns, line_col, _ = engine.columns(cleaning.view)  # the raw columns, line_col, amount
     if reason_col in columns:
         raise ValueError(f"reason_col {reason_col!r} is already a column of the lines")
@@ -424,7 +415,7 @@ def _check(engine: Engine, lines: str, columns: list[str], cols: LineColumns, li
     for i, bad in enumerate(rules.values()):
         parts.append(f"sum(CASE WHEN {bad} THEN 1 ELSE 0 END) AS bad_{i}")
         parts.append(f"min(CASE WHEN {bad} THEN {q(line_col)} END) AS first_{i}")
-    found = _run(engine, f"SELECT {', '.join(parts)} FROM {lines}").iloc[0]
+    found = engine.run_text(f"SELECT {', '.join(parts)} FROM {lines}").iloc[0]
     if int(found["n"]) == 0:
         raise ValueError("the order lines are empty (0 rows): nothing to clean")
     if int(found["distinct_lines"]) != int(found["n"]):
@@ -479,8 +470,7 @@ def _maps(
     maps: dict[str, object] = {}
     raw: dict[str, pd.Series] = {}
     for text in texts:
-        found = _run(
-            engine,
+        found = engine.run_text(
             f"SELECT DISTINCT {q(text.column)} AS raw FROM {lines} "
             f"WHERE {rx}({q(text.column)}, {lit(_NOT_ASCII)})",
         )
@@ -488,8 +478,7 @@ def _maps(
     # The ".0" of customer ids is dropped when every present id is a whole float.
     customer = next(t.column for t in texts if t.kind == "customer")
     stripped = f"nullif(regexp_extract({q(customer)}, {lit(_STRIP)}, 1), '')"
-    counts = _run(
-        engine,
+    counts = engine.run_text(
         f"SELECT sum(CASE WHEN c IS NOT NULL THEN 1 ELSE 0 END) AS present, "
         f"sum(CASE WHEN c IS NOT NULL AND NOT {rx}(c, {lit(_WHOLE_FLOAT)}) THEN 1 "
         f"ELSE 0 END) AS other FROM (SELECT {stripped} AS c FROM {lines} "
@@ -660,7 +649,7 @@ def _code_sql(
 
 def _ordered(engine: Engine, text: str) -> pd.DataFrame:
     """Run a query and sort its lines by line number (the file order)."""
-    found = _run(engine, text)
+    found = engine.run_text(text)
     return found.sort_values("cvl_line", kind="stable").reset_index(drop=True)
 
 
@@ -803,8 +792,7 @@ def _extreme_threshold(
     engine: Engine, stem: str, outlier_z: float, outlier_min_quantity: float
 ) -> str:
     """Rule 10: the smallest extreme quantity, from the counts of each kept quantity (SQL)."""
-    counts = _run(
-        engine,
+    counts = engine.run_text(
         f"SELECT cvl_netted AS quantity, count(*) AS n FROM {stem}__netted "
         "WHERE cvl_reason_9 IS NULL GROUP BY cvl_netted",
     ).sort_values("quantity")
@@ -827,8 +815,7 @@ def _report(
 ) -> pd.DataFrame:
     """Write the report of :func:`helpers.cleaning.clean_transactions` from one query."""
     reduced = "cvl_netted < quantity_raw"
-    per = _run(
-        engine,
+    per = engine.run_text(
         f"""
         WITH t AS (
             SELECT cvl_reason, cvl_changed, cvl_netted, cvl_revenue,

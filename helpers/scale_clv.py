@@ -196,7 +196,7 @@ def _open(
     The default ``as_of`` is midnight after the last line's day. The profile has
     ``n_lines``, ``first_line`` and ``last_line`` of the lines before ``as_of``.
     """
-    run = engine if isinstance(engine, Engine) else Engine(engine)
+    run = Engine.of(engine)
     require_columns(
         pd.DataFrame(columns=run.columns(lines)), list(columns.values()), lines, allow_empty=True
     )

@@ -196,10 +196,6 @@ _RULES = {  # name: (column argument, rule in words, SQL true when broken)
 }
 
 
-def _as_engine(engine: Any) -> Engine:
-    return engine if isinstance(engine, Engine) else Engine(engine)
-
-
 def customer_features(
     engine: Any,
     lines: str = "cvl_clean",
@@ -264,7 +260,7 @@ def customer_features(
         no category in ``products``, the dates carry a time zone, or no line is dated before
         ``as_of``; the message names the column, the rule and a line.
     """
-    run = _as_engine(engine)
+    run = Engine.of(engine)
     names = {
         "customer_col": customer_col,
         "invoice_col": invoice_col,
@@ -464,7 +460,7 @@ def churn_labels(
         As :func:`helpers.churn.churn_labels`: a missing column, no dates, ``as_of`` at or
         before the first line, or a label window ending after ``data_end``.
     """
-    run = _as_engine(engine)
+    run = Engine.of(engine)
     require_columns(
         pd.DataFrame(columns=run.columns(lines)), [customer_col, date_col], lines, allow_empty=True
     )
@@ -560,7 +556,7 @@ def churn_features(
         As :func:`customer_features`, or if ``trend_days`` is below 1.
     """
     check_numbers("trend_days", trend_days, ">= 1", lambda d: d >= 1)
-    run = _as_engine(engine)
+    run = Engine.of(engine)
     as_of = dates.to_timestamp(as_of, "as_of")
     features = customer_features(
         run,

@@ -152,7 +152,7 @@ def load_lines(
     """
     if int(chunk_lines) < 1:
         raise ValueError(f"chunk_lines must be at least 1, got {chunk_lines!r}")
-    engine = engine if isinstance(engine, Engine) else Engine(engine)
+    engine = Engine.of(engine)
     files = _files(source)
     staging = engine
     if engine.name == "spark":

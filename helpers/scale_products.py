@@ -75,15 +75,6 @@ __all__ = [
 _MILLIONTHS = 1e6
 
 
-def _engine(engine: Any) -> Engine:
-    return engine if isinstance(engine, Engine) else Engine(engine)
-
-
-def _run(engine: Engine, text: str) -> pd.DataFrame:
-    """Run a finished SQL text (no placeholders of :func:`helpers.scale_sql.render`)."""
-    return engine.run(text.replace("{", "{{").replace("}", "}}"))
-
-
 def _before(engine: Engine, date_col: str, as_of: object) -> str:
     """Write the SQL condition of the lines before ``as_of`` (every line when None)."""
     if as_of is None:
@@ -105,11 +96,11 @@ def _check(
     counts = ", ".join(
         f"sum(CASE WHEN {bad} THEN 1 ELSE 0 END) AS bad_{i}" for i, (_, _, bad) in enumerate(rules)
     )
-    found = _run(engine, f"SELECT {counts} FROM {lines} WHERE {where}").iloc[0]
+    found = engine.run_text(f"SELECT {counts} FROM {lines} WHERE {where}").iloc[0]
     for i, (column, rule, bad) in enumerate(rules):
         n = int(found[f"bad_{i}"] or 0)
         if n:
-            example = _run(engine, f"SELECT * FROM {lines} WHERE {where} AND {bad} LIMIT 1")
+            example = engine.run_text(f"SELECT * FROM {lines} WHERE {where} AND {bad} LIMIT 1")
             raise ValueError(
                 f"lines: column {column!r} must be {rule}; {n:,} line(s) are not, "
                 f"e.g. {example.iloc[0].to_dict()}"
@@ -156,12 +147,11 @@ def product_amounts(
         ``product_col``, ``quantity`` (int64), ``unit_price`` (amount / quantity) and
         ``amount_col``, sorted by product.
     """
-    engine = _engine(engine)
+    engine = Engine.of(engine)
     where = _before(engine, date_col, as_of)
     _check(engine, lines, [product_col, quantity_col, amount_col], where)
     q = engine.quote
-    found = _run(
-        engine,
+    found = engine.run_text(
         f"SELECT {q(product_col)} AS product, sum(CAST({q(quantity_col)} AS BIGINT)) AS units, "
         f"sum(CAST(round({q(amount_col)} * {_MILLIONTHS}) AS BIGINT)) AS millionths "
         f"FROM {lines} WHERE {where} GROUP BY {q(product_col)}",
@@ -287,7 +277,7 @@ def price_list(
         ``product_col``, ``unit_price`` (float) and, when the lines have one,
         ``description``, one row per product, sorted by product.
     """
-    engine = _engine(engine)
+    engine = Engine.of(engine)
     where = _before(engine, date_col, as_of)
     has_description = description_col in engine.columns(lines)
     _check(engine, lines, [product_col] + ([line_col] if has_description else []), where)
@@ -324,7 +314,7 @@ def price_list(
         FROM middle m LEFT JOIN described d ON d.product = m.product"""
     else:
         text += "\n        SELECT product, low, high FROM middle"
-    found = _run(engine, text)
+    found = engine.run_text(text)
     low = pd.to_numeric(found["low"]).to_numpy(dtype=float)
     high = pd.to_numeric(found["high"]).to_numpy(dtype=float)
     table = pd.DataFrame({product_col: found["product"], "unit_price": (low + high) / 2})
@@ -364,7 +354,7 @@ def sales_velocity(
         ``velocity`` per product with a sale in the window (the index named ``product_col``,
         sorted).
     """
-    engine = _engine(engine)
+    engine = Engine.of(engine)
     check_days("window_days", window_days)
     end = to_timestamp(as_of, "as_of")
     start = end - pd.Timedelta(days=int(window_days))
@@ -372,8 +362,7 @@ def sales_velocity(
     date = q(date_col)
     where = f"{date} >= {engine.timestamp(start)} AND {date} < {engine.timestamp(end)}"
     _check(engine, lines, [product_col, quantity_col, date_col], "TRUE")
-    found = _run(
-        engine,
+    found = engine.run_text(
         f"SELECT {q(product_col)} AS product, sum(CAST({q(quantity_col)} AS BIGINT)) AS units "
         f"FROM {lines} WHERE {where} GROUP BY {q(product_col)}",
     )
@@ -395,7 +384,7 @@ def _cells(
     customer_col, product_col, invoice_col, date_col, quantity_col = names
     if value not in ("binary", "count"):
         raise ValueError(f"value must be 'binary' or 'count', got {value!r}")
-    engine = _engine(engine)
+    engine = Engine.of(engine)
     where = _before(engine, date_col, as_of)
     needed = [customer_col, product_col] + ([invoice_col] if value == "count" else [])
     positive = [quantity_col] if quantity_col in engine.columns(lines) else []
@@ -403,8 +392,7 @@ def _cells(
     q = engine.quote
     customer, product = q(customer_col), q(product_col)
     cell = "1.0" if value == "binary" else f"CAST(count(DISTINCT {q(invoice_col)}) AS DOUBLE)"
-    found = _run(
-        engine,
+    found = engine.run_text(
         f"SELECT {customer} AS customer, {product} AS product, {cell} AS value "
         f"FROM {lines} WHERE {where} GROUP BY {customer}, {product}",
     )

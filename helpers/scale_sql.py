@@ -459,6 +459,21 @@ class Engine:
                 f"SparkSession; got {type(engine).__name__}"
             )
 
+    @classmethod
+    def of(cls, engine: Any) -> Engine:
+        """Return ``engine`` if it is an :class:`Engine`, else an :class:`Engine` on it.
+
+        Parameters
+        ----------
+        engine : Engine, {"duckdb", "spark"}, duckdb connection or SparkSession
+            What the caller gave.
+
+        Returns
+        -------
+        Engine
+        """
+        return engine if isinstance(engine, cls) else cls(engine)
+
     def quote(self, name: str) -> str:
         """Quote a column name in the engine's dialect."""
         mark = '"' if self.name == "duckdb" else "`"
@@ -483,6 +498,10 @@ class Engine:
             warnings.simplefilter("ignore", FutureWarning)
             warnings.filterwarnings("ignore", module=r"pyspark\.")
             return self.handle.sql(text).toPandas()
+
+    def run_text(self, text: str) -> pd.DataFrame:
+        """Run a finished SQL text (no placeholders; its literals may hold braces)."""
+        return self.run(text.replace("{", "{{").replace("}", "}}"))
 
     def view(self, name: str, template: str, **values: object) -> None:
         """Create (or replace) the temporary view ``name`` as the query."""
