@@ -59,6 +59,7 @@ __all__ = [
     "churn_features",
     "churn_labels",
     "churn_snapshot",
+    "label_window",
     "spend_trend",
     "telco_features",
     "temporal_cutoffs",
@@ -140,18 +141,7 @@ def churn_labels(
     as_of = to_timestamp(as_of, "as_of")
     first, last_end = _data_span(transactions, date_col, "transactions")
     end = last_end if data_end is None else to_timestamp(data_end, "data_end")
-    if as_of <= first:
-        raise ValueError(
-            f"as_of {as_of} is at or before the first line ({first}): no customer has a "
-            "history to predict from; choose a later as_of"
-        )
-    window_end = as_of + pd.Timedelta(days=int(horizon_days))
-    if window_end > end:
-        raise ValueError(
-            f"label window [{as_of:%Y-%m-%d}, {window_end:%Y-%m-%d}) of horizon_days="
-            f"{horizon_days} ends after the data end {end:%Y-%m-%d} (exclusive): the last "
-            f"as_of that can be labelled is {end - pd.Timedelta(days=int(horizon_days)):%Y-%m-%d}"
-        )
+    window_end = label_window(first, end, as_of, horizon_days)
     dates = transactions[date_col]
     at_risk = transactions.loc[dates < as_of, customer_col].astype("str").unique()
     in_window = (dates >= as_of) & (dates < window_end)
@@ -341,6 +331,48 @@ def churn_features(
     customer_id="customer_col",
     invoice_date="date_col",
 )
+def label_window(
+    first: pd.Timestamp, end: pd.Timestamp, as_of: pd.Timestamp, horizon_days: int
+) -> pd.Timestamp:
+    """Check that a churn label window fits the data, and return its end (exclusive).
+
+    Parameters
+    ----------
+    first : pandas.Timestamp
+        The first line's date.
+    end : pandas.Timestamp
+        The data's end, exclusive.
+    as_of : pandas.Timestamp
+        The snapshot date: the window is ``[as_of, as_of + horizon_days)``.
+    horizon_days : int
+        The window's length in days.
+
+    Returns
+    -------
+    pandas.Timestamp
+        ``as_of + horizon_days``.
+
+    Raises
+    ------
+    ValueError
+        If ``as_of`` is at or before the first line (no history), or the window ends after
+        ``end`` ("no purchase" could then just mean "no data").
+    """
+    if as_of <= first:
+        raise ValueError(
+            f"as_of {as_of} is at or before the first line ({first}): no customer has a "
+            "history to predict from; choose a later as_of"
+        )
+    window_end = as_of + pd.Timedelta(days=int(horizon_days))
+    if window_end > end:
+        raise ValueError(
+            f"label window [{as_of:%Y-%m-%d}, {window_end:%Y-%m-%d}) of horizon_days="
+            f"{horizon_days} ends after the data end {end:%Y-%m-%d} (exclusive): the last "
+            f"as_of that can be labelled is {end - pd.Timedelta(days=int(horizon_days)):%Y-%m-%d}"
+        )
+    return window_end
+
+
 def spend_trend(recent: pd.Series, earlier: pd.Series) -> pd.Series:
     """Compare spend in two windows: ``(recent - earlier) / (recent + earlier)``.
 

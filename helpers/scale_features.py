@@ -58,7 +58,7 @@ import pandas as pd
 from helpers import dates
 from helpers import schema as s
 from helpers.checks import check_days, check_numbers, require_columns, unique_ids
-from helpers.churn import spend_trend
+from helpers.churn import label_window, spend_trend
 from helpers.features import demographic_features
 from helpers.scale_clean import register_frame
 from helpers.scale_sql import DIALECTS, PROFILE, RFM_TABLE, Engine
@@ -477,18 +477,7 @@ def churn_labels(
         if data_end is None
         else dates.to_timestamp(data_end, "data_end")
     )
-    if as_of <= first:
-        raise ValueError(
-            f"as_of {as_of} is at or before the first line ({first}): no customer has a "
-            "history to predict from; choose a later as_of"
-        )
-    window_end = as_of + pd.Timedelta(days=int(horizon_days))
-    if window_end > end:
-        raise ValueError(
-            f"label window [{as_of:%Y-%m-%d}, {window_end:%Y-%m-%d}) of horizon_days="
-            f"{horizon_days} ends after the data end {end:%Y-%m-%d} (exclusive): the last "
-            f"as_of that can be labelled is {end - pd.Timedelta(days=int(horizon_days)):%Y-%m-%d}"
-        )
+    window_end = label_window(first, end, as_of, horizon_days)
     found = run.run(
         LABELS,
         customer_col=q(customer_col),
