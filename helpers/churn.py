@@ -326,11 +326,6 @@ def churn_features(
     return out
 
 
-@renamed_arguments(
-    cutoff="as_of",
-    customer_id="customer_col",
-    invoice_date="date_col",
-)
 def label_window(
     first: pd.Timestamp, end: pd.Timestamp, as_of: pd.Timestamp, horizon_days: int
 ) -> pd.Timestamp:
@@ -392,6 +387,11 @@ def spend_trend(recent: pd.Series, earlier: pd.Series) -> pd.Series:
     return ((recent - earlier) / total.where(total > 0)).fillna(0.0)
 
 
+@renamed_arguments(
+    cutoff="as_of",
+    customer_id="customer_col",
+    invoice_date="date_col",
+)
 def churn_snapshot(
     raw: pd.DataFrame | Snapshot,
     as_of: str | pd.Timestamp,
