@@ -163,6 +163,7 @@ def run_report(
         if source != Path(notebook):
             source.unlink()
         render_html(building / "report.ipynb", building / "report.html")
+        _raise_signal()  # a signal whose exception was lost on the way: nothing is published
     return {**results, "seconds": round(time.perf_counter() - started, 1)}
 
 
@@ -387,6 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as err:  # OutputFolderError is a ValueError too
             parser.error(_one_line(err))
         signal.signal(signal.SIGTERM, _terminate)
+        signal.signal(signal.SIGINT, _interrupt)
         try:
             with using_language(params["LANGUAGE"]):  # the loading notes in the report's words
                 inputs = load_inputs(params)
@@ -442,11 +444,35 @@ def _quiet_dead_kernel() -> None:
     logging.getLogger("asyncio").disabled = True
 
 
+#: The signals (SIGINT, SIGTERM) the command received. A handler's exception can be lost on
+#: its way (raised inside a finaliser, or caught by a library while the notebook runs), so the
+#: run also looks here before it publishes the report (:func:`_raise_signal`).
+_SIGNALS: list[int] = []
+
+
+def _interrupt(signum: int, frame: object) -> NoReturn:
+    """Remember Ctrl-C and raise KeyboardInterrupt, as Python's own handler does."""
+    _SIGNALS.append(signum)
+    raise KeyboardInterrupt
+
+
 def _terminate(signum: int, frame: object) -> NoReturn:
     """Unwind on SIGTERM as on Ctrl-C, so that temporary files are removed."""
     from helpers.report_folder import Terminated
 
+    _SIGNALS.append(signum)
     raise Terminated(signum)
+
+
+def _raise_signal() -> None:
+    """Raise again the last signal received, if any, before anything is published."""
+    from helpers.report_folder import Terminated
+
+    if not _SIGNALS:
+        return
+    if _SIGNALS[-1] == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise Terminated(_SIGNALS[-1])
 
 
 _NUMPY_REPR = re.compile(r"np\.(?:int|uint|float|bool|str)\w*\((.*?)\)")

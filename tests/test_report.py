@@ -387,6 +387,31 @@ def test_validate_parameters_names_the_parameter(tmp_path):
         report.parse_mapping(["A"])
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_whose_exception_was_lost_still_publishes_nothing(tmp_path, monkeypatch, signum):
+    # a handler's exception can be lost (raised in a finaliser, caught by a library while the
+    # notebook runs): the run finishes, then sees the signal before publishing
+    from helpers import notebook
+    from helpers.report_folder import Terminated
+
+    def notebook_that_swallowed_the_signal(source, output, *args, **kwargs):
+        nbformat.write(nbformat.v4.new_notebook(), output)
+        report._SIGNALS.append(signum)
+        return {}
+
+    monkeypatch.setattr(report, "_SIGNALS", [])
+    monkeypatch.setattr(notebook, "run_notebook", notebook_that_swallowed_the_signal)
+    monkeypatch.setattr(report, "render_html", lambda source, target: Path(target).write_text(""))
+    out = tmp_path / "reports" / "report"
+    out.parent.mkdir()
+    expected = KeyboardInterrupt if signum == signal.SIGINT else Terminated
+    with pytest.raises(expected):
+        report.run_report(
+            {"TRANSACTIONS_PATH": str(SYNTHETIC / "order_lines.csv.gz")}, out, inputs={}
+        )
+    assert list(out.parent.iterdir()) == []  # no report, no temporary folder
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_leaves_nothing_behind(tmp_path, signum):
     parent = tmp_path / "reports"
