@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 from pathlib import Path
 
 import matplotlib
@@ -10,6 +12,15 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+#: PySpark and Java, which the Spark tests need. `make test-scale` sets CVL_REQUIRE_SPARK=1:
+#: there a missing Spark is a failure, not a skip (the tests marked ``needs_spark`` then run).
+HAS_SPARK = importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
+REQUIRE_SPARK = os.environ.get("CVL_REQUIRE_SPARK") == "1"
+needs_spark = pytest.mark.skipif(
+    not HAS_SPARK and not REQUIRE_SPARK,
+    reason="PySpark or Java missing: `make test-scale` runs these tests",
+)
 # Real public datasets: committed in datasets/ (licence and source in datasets/README.md), some
 # gzip-compressed; a user may point CVL_DATA_DIR at other copies. A test whose file is in
 # neither place skips, saying which file and where it looked.

@@ -10,27 +10,18 @@ of two totals).
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
 import sys
 
 import pandas as pd
 import pytest
-from conftest import real_file
+from conftest import HAS_SPARK, REQUIRE_SPARK, needs_spark, real_file
 
 from helpers import clv_data, customers, rfm, scale
 
 pytest.importorskip("duckdb")
 
-HAS_SPARK = importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
-#: `make test-scale` sets it: there a missing Spark is a failure, not a skip.
-REQUIRE_SPARK = os.environ.get("CVL_REQUIRE_SPARK") == "1"
 if REQUIRE_SPARK and not HAS_SPARK:
     raise RuntimeError("CVL_REQUIRE_SPARK=1 but PySpark or Java is missing")
-needs_spark = pytest.mark.skipif(
-    not HAS_SPARK, reason="PySpark or Java missing: `make test-scale` runs these tests"
-)
 
 
 def assert_same(got: pd.DataFrame, expected: pd.DataFrame) -> None:

@@ -8,27 +8,16 @@ raw lines: the report's rows, actions and counts must be equal exactly, its reve
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import real_file
+from conftest import needs_spark, real_file
 
 from helpers.cleaning import clean_transactions
 from helpers.scale_clean import clean_lines, register_frame
 from helpers.scale_sql import duckdb_connect
 
 pytest.importorskip("duckdb")
-
-HAS_SPARK = importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
-REQUIRE_SPARK = os.environ.get("CVL_REQUIRE_SPARK") == "1"
-needs_spark = pytest.mark.skipif(
-    not HAS_SPARK and not REQUIRE_SPARK,
-    reason="PySpark or Java missing: `make test-scale` runs these tests",
-)
 
 
 def in_engine(raw: pd.DataFrame, engine=None, **settings):

@@ -11,15 +11,12 @@ relative, and so the CLV built on Gamma-Gamma's fit.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import real_file
+from conftest import needs_spark, real_file
 
 from helpers import clv_data, scale_clv, scoring
 from helpers.checks import DataWarning
@@ -31,12 +28,6 @@ from helpers.snapshot import take_snapshot
 
 pytest.importorskip("duckdb")
 
-HAS_SPARK = importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
-REQUIRE_SPARK = os.environ.get("CVL_REQUIRE_SPARK") == "1"
-needs_spark = pytest.mark.skipif(
-    not HAS_SPARK and not REQUIRE_SPARK,
-    reason="PySpark or Java missing: `make test-scale` runs these tests",
-)
 
 MONEY = ("monetary_value", "holdout_spend")
 SETTINGS = {"horizon_months": 12, "discount_rate": 0.1, "margin_rate": 0.3}

@@ -10,14 +10,10 @@ monetary_avg), which pandas adds in row order: within 1e-9 relative.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import real_file
+from conftest import needs_spark, real_file
 
 from helpers import churn, features
 from helpers.cleaning import clean_and_flag
@@ -27,12 +23,6 @@ from helpers.scale_sql import duckdb_connect
 
 pytest.importorskip("duckdb")
 
-HAS_SPARK = importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
-REQUIRE_SPARK = os.environ.get("CVL_REQUIRE_SPARK") == "1"
-needs_spark = pytest.mark.skipif(
-    not HAS_SPARK and not REQUIRE_SPARK,
-    reason="PySpark or Java missing: `make test-scale` runs these tests",
-)
 
 MONEY = ("monetary", "monetary_avg")
 

@@ -8,14 +8,12 @@ here, so that every setting decided on the first chunk is used by later ones).
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import needs_spark
 
 from helpers.cleaning import clean_transactions
 from helpers.examples import CHINESE_COLUMNS
@@ -27,12 +25,6 @@ from helpers.scale_sql import duckdb_connect
 pytest.importorskip("duckdb")
 
 ROOT = Path(__file__).resolve().parents[1]
-HAS_SPARK = importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
-REQUIRE_SPARK = os.environ.get("CVL_REQUIRE_SPARK") == "1"
-needs_spark = pytest.mark.skipif(
-    not HAS_SPARK and not REQUIRE_SPARK,
-    reason="PySpark or Java missing: `make test-scale` runs these tests",
-)
 
 
 def engine_lines(loaded) -> pd.DataFrame:

@@ -9,14 +9,10 @@ equal in rows, order and dtypes; money within 1e-9 relative.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import real_file
+from conftest import needs_spark, real_file
 
 from helpers import promotion, value
 from helpers.cleaning import clean_transactions
@@ -34,13 +30,6 @@ from helpers.scale_products import (
 from helpers.scale_sql import Engine, duckdb_connect
 
 pytest.importorskip("duckdb")
-
-HAS_SPARK = importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
-REQUIRE_SPARK = os.environ.get("CVL_REQUIRE_SPARK") == "1"
-needs_spark = pytest.mark.skipif(
-    not HAS_SPARK and not REQUIRE_SPARK,
-    reason="PySpark or Java missing: `make test-scale` runs these tests",
-)
 
 
 def pandas_price_list(lines: pd.DataFrame) -> pd.DataFrame:
