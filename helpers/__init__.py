@@ -26,7 +26,7 @@ Chapter                Modules
 12 The report          report (the command), report_inputs, report_risk, report_subscriptions,
                        report_summary, report_tables, report_folder, report_html
 13 At scale            scale, scale_sql, scale_load, scale_clean, scale_features, scale_clv,
-                       scale_products, id_runs, customer_aggregates
+                       scale_products, id_runs, customer_aggregates, synthetic_scale
 =====================  ==========================================================================
 
 The same map, as data: :data:`CHAPTER_MODULES`. Shared conventions live in :mod:`helpers.schema`
@@ -108,6 +108,7 @@ CHAPTER_MODULES: dict[str, tuple[str, ...]] = {
         "scale_products",
         "id_runs",
         "customer_aggregates",
+        "synthetic_scale",
     ),
 }
 
