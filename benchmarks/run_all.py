@@ -7,6 +7,8 @@ the other, and writes its figures as JSON; this script turns them into one Markd
 the date, the machine (cores, load average before and after each benchmark), a table per
 benchmark with the ratios, and each of the issue's targets, met or missed. The machine may
 be shared: the load average says how busy it was. About 15 minutes, most of it at 10M rows.
+The report at 50M lines (``report_time.py``, about 5 minutes more) runs only with
+``CVL_BENCH_50M=1``; otherwise its section keeps the last figures recorded in the report.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -37,11 +40,22 @@ BENCHMARKS = (
     "factorisation",
     "peak_memory",
     "course_time",
+    "report_time",
 )
 #: Each benchmark's script: its section's heading names it, which is how ``--update`` finds it.
 SCRIPTS = {name: f"{name}.py" for name in BENCHMARKS}
 
 PEERS = {"lifetimes": "lifetimes", "duckdb": "DuckDB"}
+
+#: report_time.py's runs (ROWS,FORMAT,ENGINE): the report on 2M CSV lines with pandas, then
+#: with DuckDB on the same file; and, opt-in (CVL_BENCH_50M=1), with DuckDB on 50M Parquet lines.
+#: Its files are kept in its default folder (/tmp/cvl-bench) and reused by the next runs.
+REPORT_ROWS = 2_000_000
+REPORT_ROWS_50M = 50_000_000
+REPORT_RUNS = [f"{REPORT_ROWS},csv,pandas", f"{REPORT_ROWS},csv,duckdb"]
+REPORT_RUN_50M = f"{REPORT_ROWS_50M},parquet,duckdb"
+#: How the section keeps the last 50M figures in RESULTS.md (an HTML comment, not shown).
+LAST_50M = re.compile(r"<!-- report_time 50M: (\{.*?\}) -->")
 
 # Why a target can be missed, from the profiles (printed under a missed target).
 LIMITS = {
@@ -96,6 +110,9 @@ def run(name: str, python: str, folder: Path) -> dict:
         "factorisation": ["factorisation.py"],
         "peak_memory": ["peak_memory.py", *data],
         "course_time": ["course_time.py"],
+        "report_time": ["report_time.py"]
+        + [f"--run={spec}" for spec in REPORT_RUNS]
+        + ([f"--run={REPORT_RUN_50M}"] if os.environ.get("CVL_BENCH_50M") == "1" else []),
     }
     arguments = commands[name] + ["--json", str(target)]
     env = dict(os.environ)
@@ -518,6 +535,69 @@ def course_section(figures: dict) -> list[str]:
     return out + ([] if figures["met"] else ["", LIMITS["course"]])
 
 
+def last_50m() -> dict | None:
+    """The 50M report run's figures last recorded in ``RESULTS.md`` (None if none)."""
+    found = LAST_50M.search(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else None
+    return json.loads(found.group(1)) if found else None
+
+
+def report_time_section(figures: dict) -> list[str]:
+    """Markdown for ``report_time.py``."""
+    runs = figures.get("runs", [])
+    by = {(run["rows"], run["engine"]): run for run in runs}
+    fifty = by.get((REPORT_ROWS_50M, "duckdb"))
+    recorded = None if fifty is not None else last_50m()
+    out = [
+        "## The report at company scale (`report_time.py`)",
+        "",
+        "`python -m helpers.report --engine X` on the synthetic shop's raw order lines with "
+        "their dirt (`helpers.synthetic_scale`: up to 2M lines drawn once, copied with moved "
+        "customer and invoice ids for more), in a child process: wall time and the peak "
+        "resident memory of the command and all its children (the notebook's kernel, "
+        "DuckDB), summed from `/proc` every 0.2 s. The 50M-line run is opt-in "
+        f"(`CVL_BENCH_50M=1 make bench`). Load average {load_text(figures)}.",
+        "",
+        "| rows | file | engine | seconds | peak GB | measured |",
+        "|---|---|---|---|---|---|",
+    ]
+    out += [
+        f"| {size_label(run['rows'])} | {run['format']} | {run['engine']} "
+        f"| {run['seconds']:.1f} | {run['peak_gb']:.2f} | this run |"
+        for run in runs
+    ]
+    if recorded is not None:
+        out.append(
+            f"| {size_label(REPORT_ROWS_50M)} | parquet | duckdb | {recorded['seconds']:.1f} "
+            f"| {recorded['peak_gb']:.2f} | {recorded['measured_at']} (not run this time) |"
+        )
+    pandas, duckdb = by.get((REPORT_ROWS, "pandas")), by.get((REPORT_ROWS, "duckdb"))
+    size, big = size_label(REPORT_ROWS), size_label(REPORT_ROWS_50M)
+    out += ["", "| target | figure | |", "|---|---|---|"]
+    if pandas and duckdb:
+        ratio = pandas["seconds"] / duckdb["seconds"]
+        out += [
+            f"| {size} lines: DuckDB ≥ 2× faster than pandas | {ratio:.1f}× "
+            f"| {verdict(ratio >= 2)} |",
+            f"| {size} lines: DuckDB peak < 1 GB | {duckdb['peak_gb']:.2f} GB "
+            f"| {verdict(duckdb['peak_gb'] < 1)} |",
+        ]
+    last = fifty or recorded
+    if last is None:
+        out.append(
+            f"| {big} lines (Parquet), DuckDB: < 5 min and peak < 4 GB | not measured yet "
+            "(opt-in: `CVL_BENCH_50M=1`) | |"
+        )
+        return out
+    out += [
+        f"| {big} lines (Parquet), DuckDB: < 5 min | {last['seconds']:.0f} s "
+        f"| {verdict(last['seconds'] < 300)} |",
+        f"| {big} lines (Parquet), DuckDB: peak < 4 GB | {last['peak_gb']:.2f} GB "
+        f"| {verdict(last['peak_gb'] < 4)} |",
+    ]
+    keep = {key: last[key] for key in ("seconds", "peak_gb", "measured_at")}
+    return out + ["", f"<!-- report_time 50M: {json.dumps(keep)} -->"]
+
+
 SECTIONS: dict[str, Callable[[dict], list[str]]] = {
     "summary": summary_section,
     "clv_fit": clv_fit_section,
@@ -528,6 +608,7 @@ SECTIONS: dict[str, Callable[[dict], list[str]]] = {
     "factorisation": factorisation_section,
     "peak_memory": memory_section,
     "course_time": course_section,
+    "report_time": report_time_section,
 }
 
 
