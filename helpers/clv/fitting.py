@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import linalg, optimize, special
 from threadpoolctl import ThreadpoolController
 
 from helpers.checks import check_numbers, require_columns
@@ -321,7 +321,7 @@ def _newton_polish(f, x: np.ndarray, fx: float, steps: int = 3) -> tuple[np.ndar
 
     Quasi-Newton searches on numerical gradients stop where the gradient is small, which
     leaves weakly determined parameters (a flat likelihood) a little short of the maximum;
-    Newton steps finish the job. Models with an analytic gradient do not need it.
+    Newton steps finish the job. Models with an analytic gradient use :func:`newton_finish`.
     """
     h = 1e-4
     for _ in range(steps):
@@ -350,6 +350,62 @@ def _jacobian_hessian(gradient, x: np.ndarray) -> np.ndarray:
         step[i] = h[i]
         hess[:, i] = (gradient(x + step) - gradient(x - step)) / (2 * h[i])
     return (hess + hess.T) / 2
+
+
+def newton_finish(
+    negll_grad: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    x: np.ndarray,
+    steps: int = 3,
+) -> tuple[np.ndarray, float]:
+    """Finish a converged search at a maximum with Newton steps on the exact gradient.
+
+    BFGS stops where the gradient is below its tolerance (1e-7 per customer), which leaves
+    the estimates about 1e-7 relative short of the maximum, and where exactly depends on
+    the path: two sums of the same spends in another order (a last-bit difference) moved
+    Gamma-Gamma's estimates, and the CLV, by up to 2e-6. Newton steps from there, with one
+    Hessian (the central-difference Jacobian of the gradient), reach the maximum to rounding
+    error, so that equal data give equal estimates to about 1e-12, whatever the path.
+
+    A step is taken only where it finishes a search: the Hessian positive definite, every
+    move below 1e-2 (on log-parameters), and the gradient smaller after it than before;
+    otherwise ``x`` is kept (a ridge, where the Hessian is singular, is left as found).
+
+    Parameters
+    ----------
+    negll_grad : callable
+        The value and gradient per customer, as for :func:`exact_search`.
+    x : numpy.ndarray
+        Where the search stopped.
+    steps : int, default 3
+        The most Newton steps.
+
+    Returns
+    -------
+    x : numpy.ndarray
+        The finished point.
+    value : float
+        ``negll_grad``'s value there.
+    """
+    value, gradient = negll_grad(x)
+    hessian = _jacobian_hessian(lambda v: negll_grad(v)[1], x)
+    try:
+        factor = linalg.cho_factor(hessian)
+    except (linalg.LinAlgError, ValueError):
+        return x, value
+    size = np.abs(gradient).max()
+    for _ in range(steps):
+        if not size > 0:
+            break
+        move = linalg.cho_solve(factor, gradient)
+        if not (np.all(np.isfinite(move)) and np.abs(move).max() < 1e-2):
+            break
+        candidate = x - move
+        other, slope = negll_grad(candidate)
+        smaller = np.abs(slope).max()
+        if not (smaller < size and other <= value + 1e-12 * max(1.0, abs(value))):
+            break
+        x, value, gradient, size = candidate, other, slope, smaller
+    return x, value
 
 
 def finite_dict(values: pd.Series) -> dict[str, float | None]:
@@ -707,6 +763,8 @@ class Fitter:
                 best, converged = _nelder_mead(negll, best, self.max_iter)
         if analytic:
             log_params, lowest = best.x, float(best.fun)
+            if converged:
+                log_params, lowest = newton_finish(negll_grad, log_params)
         else:
             log_params, lowest = _newton_polish(negll, best.x, best.fun)
         params = np.exp(log_params)

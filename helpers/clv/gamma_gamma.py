@@ -116,6 +116,18 @@ class GammaGamma(Fitter):
 
         return total
 
+    def _start(self, cols: tuple[np.ndarray, ...], counts: np.ndarray) -> np.ndarray:
+        """Start at p = 1, q = 2 and gamma = the mean spend: the model's mean is the data's.
+
+        The population mean spend is p gamma / (q - 1). Starting gamma at 1 whatever the
+        currency put the first step, on Online Retail's early months (mean spend 600), onto
+        the plateau where p runs to infinity and gamma to 0 (a likelihood 94 lower, and the
+        gradient flat, so BFGS stopped there); whether it did depended on the last bit of
+        the spends.
+        """
+        _, m = cols
+        return np.array([1.0, 2.0, float(counts @ m) / float(counts.sum())])
+
     @staticmethod
     def repeat_buyers(
         summary: pd.DataFrame, frequency_col: str, monetary_col: str
