@@ -342,7 +342,7 @@ def assign_groups(
 
 def hold_out_lists(
     lists: Mapping[str, pd.DataFrame],
-    lines: pd.DataFrame,
+    lines: pd.DataFrame | pd.Series,
     as_of: str | pd.Timestamp,
     *,
     window_days: int,
@@ -365,8 +365,9 @@ def hold_out_lists(
     ----------
     lists : mapping of str to pandas.DataFrame
         Campaign name -> list (one row per customer).
-    lines : pandas.DataFrame
-        Clean order lines (customer and date).
+    lines : pandas.DataFrame or pandas.Series
+        Clean order lines (customer and date); or each customer's last purchase date before
+        ``as_of``, indexed by customer (it says the same: whether one is in the window).
     as_of : str or pandas.Timestamp
         The analysis date (exclusive).
     window_days : int
@@ -385,10 +386,14 @@ def hold_out_lists(
     dict of str to pandas.DataFrame
         The lists, those with customers carrying ``group`` and ``attrs["experiment"]``.
     """
-    require_columns(lines, [customer_col, date_col], "lines", allow_empty=True)
     as_of = pd.Timestamp(as_of)
-    recent = lines[lines[date_col] >= as_of - pd.Timedelta(days=window_days)]
-    recent = set(recent.loc[recent[date_col] < as_of, customer_col])
+    start = as_of - pd.Timedelta(days=window_days)
+    if isinstance(lines, pd.Series):
+        recent = set(lines.index[(lines >= start) & (lines < as_of)])
+    else:
+        require_columns(lines, [customer_col, date_col], "lines", allow_empty=True)
+        recent = lines[lines[date_col] >= start]
+        recent = set(recent.loc[recent[date_col] < as_of, customer_col])
     uplifts = dict(uplifts or {})
     out = {}
     for i, (name, table) in enumerate(lists.items()):

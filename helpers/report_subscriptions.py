@@ -26,6 +26,7 @@ from helpers.value_formulas import period_discount_rate
 __all__ = [
     "SUBSCRIPTION_ID",
     "SubscriptionSection",
+    "section_of",
     "subscription_section",
     "subscriptions_from_lines",
 ]
@@ -128,8 +129,44 @@ def subscription_section(
         sentences with the numbers, the fitted ``model``, the ``subscriptions`` table (with
         ``residual_value`` for the active ones) and the total ``value``.
     """
+    found = None
+    if id_col in lines.columns and lines[id_col].notna().any():
+        found = subscriptions_from_lines(lines, as_of, id_col=id_col)
+    return section_of(
+        found,
+        margin_rate=margin_rate,
+        discount_rate=discount_rate,
+        currency=currency,
+        id_col=id_col,
+        min_subscriptions=min_subscriptions,
+    )
+
+
+def section_of(
+    found: tuple[pd.DataFrame, pd.Period] | None,
+    *,
+    margin_rate: float,
+    discount_rate: float,
+    currency: str = "£",
+    id_col: str = SUBSCRIPTION_ID,
+    min_subscriptions: int = 30,
+) -> SubscriptionSection:
+    """Write the subscription section from the table of :func:`subscriptions_from_lines`.
+
+    Parameters
+    ----------
+    found : tuple of (pandas.DataFrame, pandas.Period) or None
+        :func:`subscriptions_from_lines` (from pandas or an SQL engine); None when the
+        order log has no subscription payments.
+    margin_rate, discount_rate, currency, id_col, min_subscriptions
+        As :func:`subscription_section` (``id_col`` names the column in the sentence).
+
+    Returns
+    -------
+    SubscriptionSection
+    """
     check_share("margin_rate", margin_rate, "margin share of the payments")
-    if id_col not in lines.columns or not lines[id_col].notna().any():
+    if found is None:
         return SubscriptionSection(
             False,
             [
@@ -141,7 +178,7 @@ def subscription_section(
                 ).format(column=id_col.replace("_", " "), id_col=id_col)
             ],
         )
-    subs, end = subscriptions_from_lines(lines, as_of, id_col=id_col)
+    subs, end = found[0].copy(), found[1]
     n, active = len(subs), int(subs["active"].sum())
     opening = _(
         "Subscriptions: {n:,} subscriptions paid monthly up to {month}, {active:,} of them "

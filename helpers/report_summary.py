@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import schema as s
 from helpers.checks import require_columns
+from helpers.report_data import KeyFigures
 from helpers.report_risk import TierCheck
 from helpers.report_tables import Table, report_table
 from helpers.translation import N_
@@ -118,7 +118,7 @@ def campaign_overview(
 
 
 def executive_summary(
-    lines: pd.DataFrame,
+    figures: KeyFigures,
     assigned: pd.DataFrame,
     lists: Mapping[str, pd.DataFrame],
     *,
@@ -133,9 +133,9 @@ def executive_summary(
 
     Parameters
     ----------
-    lines : pandas.DataFrame
-        The clean order lines analysed (``customer_id``, ``invoice_id``, ``invoice_date``,
-        ``amount``).
+    figures : helpers.report_data.KeyFigures
+        The key figures of the clean order lines analysed
+        (:meth:`~helpers.report_data.KeyFigures.from_lines`).
     assigned : pandas.DataFrame
         :func:`helpers.strategy.assign_strategies`: ``tier``, ``clv``, ``p_churn``,
         ``high_risk``, ``strategy``; ``attrs`` ``risk_threshold``, ``purchase_model``.
@@ -156,11 +156,10 @@ def executive_summary(
     -------
     list of str
     """
-    require_columns(lines, [s.CUSTOMER_ID, s.INVOICE_ID, s.INVOICE_DATE, s.AMOUNT], "lines")
     require_columns(assigned, ["tier", "clv", "p_churn", "high_risk", "strategy"], "assigned")
-    revenue = float(lines[s.AMOUNT].sum())
+    revenue = figures.revenue
     customers = len(assigned)
-    first, last = lines[s.INVOICE_DATE].min(), lines[s.INVOICE_DATE].max()
+    first, last = figures.first_order, figures.last_order
     top = assigned["tier"] == assigned["tier"].min()
     top_share = float(assigned.loc[top, "revenue"].sum()) / revenue if revenue else float("nan")
     clv = float(assigned["clv"].fillna(0.0).sum())
@@ -174,7 +173,7 @@ def executive_summary(
             "between {first} and {last}."
         ).format(
             customers=customers,
-            orders=lines[s.INVOICE_ID].nunique(),
+            orders=figures.orders,
             currency=currency,
             revenue=revenue,
             first=_day(first),

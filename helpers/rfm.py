@@ -85,8 +85,10 @@ __all__ = [
     "default_as_of",
     "quantile_scores",
     "rfm_analysis",
+    "rfm_of_summary",
     "rfm_scores",
     "rfm_table",
+    "scored_rfm",
     "segment_migration",
     "segment_summary",
     "weighted_rfm_score",
@@ -234,6 +236,25 @@ def rfm_table(
         date_col=date_col,
         amount_col=amount_col,
     )
+    return rfm_of_summary(summary, as_of)
+
+
+def rfm_of_summary(summary: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Return the RFM table of a customer summary of the lines before ``as_of``.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`helpers.customers.customer_summary` of the lines before ``as_of`` (from
+        pandas, or an SQL engine: :func:`helpers.scale.customer_summary`).
+    as_of : pandas.Timestamp
+        The analysis moment (exclusive).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`rfm_table`.
+    """
     # frequency = purchases, monetary = revenue: RFM's own words for the shared summary
     table = summary.rename(
         columns={"purchases": FREQUENCY, "revenue": MONETARY, "average_amount": MONETARY_AVG}
@@ -627,6 +648,34 @@ def rfm_analysis(
         date_col=date_col,
         amount_col=amount_col,
     )
+    return scored_rfm(
+        table, n_scores=n_scores, cuts=cuts, weights=weights, segments=segments, default=default
+    )
+
+
+def scored_rfm(
+    table: pd.DataFrame,
+    *,
+    n_scores: int = 5,
+    cuts: Mapping[str, Sequence[float]] | None = None,
+    weights: Mapping[str, float] | Sequence[float] = (1.0, 1.0, 1.0),
+    segments: Sequence[tuple[str, SegmentRule]] | Mapping[str, SegmentRule] | None = None,
+    default: str | None = None,
+) -> pd.DataFrame:
+    """Score an RFM table and name its segments: the steps of :func:`rfm_analysis` after it.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`rfm_table` or :func:`rfm_of_summary`, with ``attrs["as_of"]``.
+    n_scores, cuts, weights, segments, default
+        As :func:`rfm_analysis`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`rfm_analysis`.
+    """
     out = rfm_scores(table, n_scores, cuts)
     out[RFM_SCORE] = weighted_rfm_score(out, weights)
     out[SEGMENT] = assign_segments(out, segments, default=default)

@@ -72,6 +72,7 @@ __all__ = [
     "spark_available",
     "spark_session",
     "summary_data",
+    "summary_of_view",
     "write_parquet",
     "write_synthetic_parquet",
 ]
@@ -253,6 +254,34 @@ def customer_summary(
     if out.empty:
         raise ValueError(f"no order lines with {start or '-inf'} <= {date_col} < {end or 'inf'}")
     return _typed(out, _SUMMARY_DTYPES, _unit(source, date_col))
+
+
+def summary_of_view(engine: Any, lines: str) -> pd.DataFrame:
+    """Return :func:`helpers.customers.customer_summary` of clean lines already in the engine.
+
+    :func:`customer_summary` reads files or a frame; this reads a table or view the engine
+    holds (clean lines under the canonical names, e.g. :func:`helpers.scale_clean.clean_lines`'s
+    view), as the report does.
+
+    Parameters
+    ----------
+    engine : Engine, str, DuckDB connection or SparkSession
+        The engine holding ``lines``.
+    lines : str
+        Table or view of clean order lines: ``customer_id``, ``invoice_id``,
+        ``invoice_date`` and ``amount``, none missing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`customer_summary` (dates in nanoseconds).
+    """
+    run = Engine.of(engine)
+    run.view(
+        "cvl_lines",
+        f"SELECT {s.CUSTOMER_ID}, {s.INVOICE_ID}, {s.INVOICE_DATE}, {s.AMOUNT} FROM {lines}",
+    )
+    return _typed(run.run(q.CUSTOMER_SUMMARY, where="TRUE"), _SUMMARY_DTYPES, "ns")
 
 
 def _rfm(

@@ -22,6 +22,8 @@ or simplified with a note, never a crash: see :mod:`helpers.strategy`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -31,7 +33,7 @@ from helpers.churn import churn_features, churn_snapshot
 from helpers.churn_models import make_models
 from helpers.clv import GammaGamma
 from helpers.clv.choice import choose_purchase_model
-from helpers.clv.comparison import BacktestLines
+from helpers.clv.comparison import BacktestLines, backtest_lines
 from helpers.clv_data import summary_data
 from helpers.clv_tables import customer_lifetime_value
 from helpers.features import usable_features
@@ -39,7 +41,17 @@ from helpers.snapshot import Snapshot
 from helpers.strategy import customer_view
 from helpers.value_formulas import check_discount_rate, check_horizon_months, check_margin_rate
 
-__all__ = ["churn_risk", "clv_from_summary", "model_clv", "score_customers"]
+__all__ = [
+    "CustomerTables",
+    "check_customers",
+    "churn_risk",
+    "churn_risk_from",
+    "clv_from_summary",
+    "customer_tables",
+    "model_clv",
+    "score_customers",
+    "score_tables",
+]
 
 
 def churn_risk(
@@ -104,8 +116,45 @@ def churn_risk(
     as_of = snapshot.as_of
     cutoff = as_of - pd.Timedelta(days=int(window_days))
     train = churn_snapshot(snapshot, cutoff, window_days, **tables)
-    labels = train.pop("churn")
     now = churn_features(snapshot, as_of, **tables)
+    return churn_risk_from(
+        train, now, cutoff=cutoff, window_days=window_days, seed=seed, model=model
+    )
+
+
+def churn_risk_from(
+    train: pd.DataFrame,
+    now: pd.DataFrame,
+    *,
+    cutoff: pd.Timestamp,
+    window_days: int,
+    seed: int = 0,
+    model: str = "logistic regression",
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Fit the churn model on a training snapshot's table and score the features at ``as_of``.
+
+    The step of :func:`churn_risk` after its two tables, which pandas
+    (:func:`helpers.churn.churn_snapshot`, :func:`helpers.churn.churn_features`) or an SQL
+    engine (:mod:`helpers.scale_features`) can make.
+
+    Parameters
+    ----------
+    train : pandas.DataFrame
+        The features at ``cutoff`` and the label ``churn`` (not changed here).
+    now : pandas.DataFrame
+        The features at the analysis date, the same columns without ``churn``.
+    cutoff : pandas.Timestamp
+        The training snapshot's date, for the notes.
+    window_days, seed, model
+        As :func:`churn_risk`.
+
+    Returns
+    -------
+    p_churn, features
+        As :func:`churn_risk` (``features`` is ``now``, with the notes in its ``attrs``).
+    """
+    train, now = train.copy(), now.copy()
+    labels = train.pop("churn")
     kept, notes = usable_features(train, list(train.columns))
     n, churners = len(labels), int(labels.sum())
     why = ""
@@ -302,6 +351,109 @@ def clv_from_summary(
     return out
 
 
+@dataclass(frozen=True)
+class CustomerTables:
+    """What scoring reads of the order lines: per-customer tables, from pandas or an engine.
+
+    :func:`customer_tables` makes them from a snapshot in pandas; :mod:`helpers.report_data`
+    from an SQL engine (DuckDB or Spark) as well. :func:`score_tables` scores customers
+    from them alone, so that both give the same scores.
+
+    Attributes
+    ----------
+    as_of : pandas.Timestamp
+        The analysis date (exclusive).
+    window_days : int
+        The churn window; the training snapshot is at ``as_of - window_days``.
+    summary : pandas.DataFrame
+        :func:`helpers.customers.customer_summary` of the clean lines.
+    rfm : pandas.DataFrame
+        :func:`helpers.rfm.rfm_analysis` at ``as_of``.
+    churn_train : pandas.DataFrame
+        :func:`helpers.churn.churn_snapshot` at the cutoff: the features and ``churn``.
+    churn_now : pandas.DataFrame
+        :func:`helpers.churn.churn_features` at ``as_of``.
+    clv_summary : pandas.DataFrame
+        :func:`helpers.clv_data.summary_data` at ``as_of``, in weeks.
+    backtest : helpers.clv.comparison.BacktestLines
+        What the purchase model's backtest reads of the lines.
+    """
+
+    as_of: pd.Timestamp
+    window_days: int
+    summary: pd.DataFrame
+    rfm: pd.DataFrame
+    churn_train: pd.DataFrame
+    churn_now: pd.DataFrame
+    clv_summary: pd.DataFrame
+    backtest: BacktestLines
+
+
+def customer_tables(
+    snapshot: Snapshot, *, window_days: int = 90, **tables: pd.DataFrame | None
+) -> CustomerTables:
+    """Make the per-customer tables of :func:`score_customers` from a snapshot, in pandas.
+
+    Parameters
+    ----------
+    snapshot : helpers.snapshot.Snapshot
+        The order lines at the analysis date, cleaned once.
+    window_days : int, default 90
+        The churn window.
+    **tables
+        ``products``, ``customers``, ``contacts`` for the churn features (None is skipped).
+
+    Returns
+    -------
+    CustomerTables
+
+    Raises
+    ------
+    ValueError
+        If fewer than two customers have clean order lines before ``as_of``: tiers,
+        segments and models compare customers with each other.
+    """
+    from helpers.customers import customer_summary
+    from helpers.rfm import rfm_of_summary, scored_rfm
+
+    check_days("window_days", window_days)
+    tables = {k: v for k, v in tables.items() if v is not None}
+    as_of, lines, names = snapshot.as_of, snapshot.clean, snapshot.columns
+    check_customers(lines[names["customer_col"]].unique(), as_of)
+    columns = {k: names[k] for k in ("customer_col", "invoice_col", "date_col", "amount_col")}
+    cutoff = as_of - pd.Timedelta(days=int(window_days))
+    spend = {k: names[k] for k in ("customer_col", "date_col", "amount_col")}
+    summary = customer_summary(lines, **columns)
+    return CustomerTables(
+        as_of=as_of,
+        window_days=int(window_days),
+        summary=summary,
+        rfm=scored_rfm(rfm_of_summary(summary, as_of)),
+        churn_train=churn_snapshot(snapshot, cutoff, window_days, **tables),
+        churn_now=churn_features(snapshot, as_of, **tables),
+        clv_summary=summary_data(lines, as_of=as_of, period="W", **spend),
+        backtest=backtest_lines(lines, **spend),
+    )
+
+
+def check_customers(who: np.ndarray | pd.Index, as_of: pd.Timestamp) -> None:
+    """Refuse fewer than two customers (``who``: the distinct ids), naming what was found.
+
+    Raises
+    ------
+    ValueError
+        If ``who`` holds fewer than two ids.
+    """
+    if len(who) < 2:
+        found = f"one, {who[0]!r}" if len(who) else "none"
+        raise ValueError(
+            f"score_customers needs at least 2 customers with clean order lines before "
+            f"as_of {as_of:%Y-%m-%d}; found {found}. Tiers, RFM segments, the "
+            "churn model and the CLV models compare customers with each other: give the "
+            "order lines of more customers, or a later as_of"
+        )
+
+
 def score_customers(
     snapshot: Snapshot,
     *,
@@ -317,7 +469,7 @@ def score_customers(
 
     :func:`helpers.customers.customer_summary` and :func:`helpers.rfm.rfm_analysis` on the
     clean lines, :func:`churn_risk` and :func:`model_clv`, joined by
-    :func:`customer_view`.
+    :func:`customer_view`: :func:`score_tables` of :func:`customer_tables`.
 
     Parameters
     ----------
@@ -352,30 +504,57 @@ def score_customers(
         If fewer than two customers have clean order lines before ``as_of``: tiers,
         segments and models compare customers with each other.
     """
-    from helpers.customers import customer_summary
-    from helpers.rfm import rfm_analysis
+    return score_tables(
+        customer_tables(snapshot, window_days=window_days, **tables),
+        horizon_months=horizon_months,
+        discount_rate=discount_rate,
+        margin_rate=margin_rate,
+        n_tiers=n_tiers,
+        seed=seed,
+    )
 
-    tables = {k: v for k, v in tables.items() if v is not None}
-    as_of, lines, names = snapshot.as_of, snapshot.clean, snapshot.columns
-    who = lines[names["customer_col"]].unique()
-    if len(who) < 2:
-        found = f"one, {who[0]!r}" if len(who) else "none"
-        raise ValueError(
-            f"score_customers needs at least 2 customers with clean order lines before "
-            f"as_of {as_of:%Y-%m-%d}; found {found}. Tiers, RFM segments, the "
-            "churn model and the CLV models compare customers with each other: give the "
-            "order lines of more customers, or a later as_of"
-        )
-    columns = {k: names[k] for k in ("customer_col", "invoice_col", "date_col", "amount_col")}
-    summary = customer_summary(lines, **columns)
-    rfm = rfm_analysis(lines, as_of, **columns)
-    p_churn, features = churn_risk(snapshot, window_days, seed=seed, **tables)
-    clv = model_clv(
-        snapshot,
+
+def score_tables(
+    tables: CustomerTables,
+    *,
+    horizon_months: float = 12,
+    discount_rate: float = 0.1,
+    margin_rate: float = 0.3,
+    n_tiers: int = 5,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Score every customer from the per-customer tables, as :func:`score_customers`.
+
+    Parameters
+    ----------
+    tables : CustomerTables
+        From :func:`customer_tables` (pandas) or :mod:`helpers.report_data` (an engine).
+    horizon_months, discount_rate, margin_rate, n_tiers, seed
+        As :func:`score_customers`.
+
+    Returns
+    -------
+    view, features, rfm
+        As :func:`score_customers`.
+    """
+    as_of, summary = tables.as_of, tables.summary
+    check_customers(summary.index, as_of)
+    p_churn, features = churn_risk_from(
+        tables.churn_train,
+        tables.churn_now,
+        cutoff=as_of - pd.Timedelta(days=tables.window_days),
+        window_days=tables.window_days,
+        seed=seed,
+    )
+    clv = clv_from_summary(
+        tables.clv_summary,
+        tables.backtest,
+        as_of=as_of,
         horizon_months=horizon_months,
         discount_rate=discount_rate,
         margin_rate=margin_rate,
     )
+    rfm = tables.rfm
     view = customer_view(summary, rfm["segment"], p_churn, clv["clv"], n_tiers=n_tiers)
     view["p_alive"] = clv["p_alive"].reindex(view.index)
     view["expected_purchases"] = clv["expected_purchases"].reindex(view.index)

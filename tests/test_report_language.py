@@ -18,6 +18,7 @@ import pytest
 
 from helpers import translation
 from helpers.campaigns import retention_list
+from helpers.report_data import KeyFigures
 from helpers.report_html import document_language
 from helpers.report_risk import TierCheck, risk_measures_text
 from helpers.report_summary import executive_summary, report_title
@@ -87,7 +88,7 @@ def summary_inputs():
 def _summary(summary_inputs) -> list[str]:
     lines, assigned, lists = summary_inputs
     return executive_summary(
-        lines,
+        KeyFigures.from_lines(lines),
         assigned,
         lists,
         check=None,

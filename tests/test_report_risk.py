@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.report_data import KeyFigures
 from helpers.report_risk import lowest_tier_check, risk_measures_text, tier_values
 from helpers.report_summary import campaign_overview, executive_summary, report_title
 
@@ -165,7 +166,7 @@ def test_executive_summary_by_hand():
         tier_values(view, first_order=FIRST, as_of=AS_OF, horizon_months=12), model="BG/NBD"
     )
     points = executive_summary(
-        lines,
+        KeyFigures.from_lines(lines),
         view,
         lists(),
         check=check,
@@ -192,7 +193,7 @@ def test_executive_summary_by_hand():
     assert "{" not in text and "nan" not in text
     # with the margin said: its rate and where it comes from
     points = executive_summary(
-        lines,
+        KeyFigures.from_lines(lines),
         view,
         lists(),
         check=None,

@@ -23,13 +23,24 @@ import pandas as pd
 from helpers import dates
 from helpers import schema as s
 from helpers.clv.bg_nbd import BetaGeoModel
-from helpers.clv.comparison import BacktestLines, ModelComparison, compare_models
+from helpers.clv.comparison import (
+    BacktestLines,
+    ModelComparison,
+    StoredOrigins,
+    compare_models,
+)
 from helpers.clv.mbg_nbd import ModifiedBetaGeoModel
 from helpers.clv.pareto_nbd import ParetoNBDModel
 from helpers.clv_data import summary_data
 from helpers.deprecation import positional_last_day, renamed_arguments
 
-__all__ = ["PURCHASE_MODELS", "ModelChoice", "choose_purchase_model"]
+__all__ = [
+    "PURCHASE_MODELS",
+    "ModelChoice",
+    "backtest_plan",
+    "choose_purchase_model",
+    "stored_backtest",
+]
 
 #: The purchase models a choice is made among, by the names the course uses.
 PURCHASE_MODELS = {
@@ -75,6 +86,60 @@ def _holdout_weeks(span_weeks: float) -> int | None:
         if span_weeks >= 3 * holdout:
             return holdout
     return None
+
+
+def backtest_plan(first: pd.Timestamp, end: pd.Timestamp) -> tuple[list[pd.Timestamp], int] | None:
+    """Return the calibration ends and the holdout (weeks) of the choice's backtest.
+
+    Parameters
+    ----------
+    first : pandas.Timestamp
+        The first purchase day.
+    end : pandas.Timestamp
+        The last day before the analysis date.
+
+    Returns
+    -------
+    tuple of (list of pandas.Timestamp, int) or None
+        Three calibration ends four weeks apart, the last one a holdout before ``end``;
+        None when the lines are too short for a backtest (under 39 weeks).
+    """
+    holdout = _holdout_weeks((end - first).days / 7)
+    if holdout is None:
+        return None
+    last = end - pd.Timedelta(weeks=holdout)
+    return [last - pd.Timedelta(weeks=_ORIGIN_STEP_WEEKS * k) for k in (2, 1, 0)], holdout
+
+
+def stored_backtest(lines: BacktestLines, as_of: str | pd.Timestamp) -> BacktestLines:
+    """Compute once what :func:`choose_purchase_model`'s backtest reads; keep it, picklable.
+
+    Parameters
+    ----------
+    lines : helpers.clv.comparison.BacktestLines
+        From pandas (:func:`helpers.clv.comparison.backtest_lines`) or an SQL engine
+        (:func:`helpers.scale_clv.clv_inputs`).
+    as_of : str or pandas.Timestamp
+        The analysis date the choice will be made at.
+
+    Returns
+    -------
+    helpers.clv.comparison.BacktestLines
+        The same first and last days; ``at_origin`` answers from the stored tables
+        (:class:`helpers.clv.comparison.StoredOrigins`), for this ``as_of`` only.
+    """
+    end = dates.last_day(dates.to_timestamp(as_of, "as_of"))
+    plan = backtest_plan(lines.first, end)
+    results: dict[tuple[pd.Timestamp, int, str], object] = {}
+    if plan is not None:
+        origins, holdout = plan
+        for origin in origins:
+            key = (origin, holdout * 7, "W")
+            try:
+                results[key] = lines.at_origin(*key)
+            except ValueError as error:  # the choice says the backtest could not run
+                results[key] = error
+    return BacktestLines(lines.first, lines.last, StoredOrigins(results))
 
 
 @renamed_arguments(observation_end=("as_of", dates.day_after))
@@ -165,12 +230,11 @@ def choose_purchase_model(
     if first is None:
         first = lines[date_col].min().normalize()
     span = (end - first).days / 7
-    holdout = _holdout_weeks(span)
+    plan = backtest_plan(first, end)
     comparison = None
     why = f"the lines cover {span:.0f} weeks, too few for a backtest, which needs 39"
-    if holdout is not None:
-        last = end - pd.Timedelta(weeks=holdout)
-        origins = [last - pd.Timedelta(weeks=_ORIGIN_STEP_WEEKS * k) for k in (2, 1, 0)]
+    if plan is not None:
+        origins, holdout = plan
         try:
             comparison = compare_models(
                 lines,

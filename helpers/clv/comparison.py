@@ -75,6 +75,7 @@ __all__ = [
     "BENCHMARK",
     "BacktestLines",
     "ModelComparison",
+    "StoredOrigins",
     "backtest_lines",
     "capture_curve",
     "compare_models",
@@ -181,6 +182,46 @@ class BacktestLines:
     first: pd.Timestamp
     last: pd.Timestamp
     at_origin: OriginTables
+
+
+class StoredOrigins:
+    """An ``at_origin`` that returns results computed before: picklable, no lines needed.
+
+    A report hands its tables to the notebook in a file; the backtest's tables at the
+    origins the model choice reads are computed where the lines are (pandas or an SQL
+    engine) and kept here (see :func:`helpers.clv.choice.stored_backtest`).
+
+    Parameters
+    ----------
+    results : dict
+        ``(origin, span, period)`` -> what ``at_origin`` returned, or the exception it raised
+        (raised again when asked).
+    """
+
+    def __init__(self, results: dict[tuple[pd.Timestamp, int, str], object]) -> None:
+        self.results = results
+
+    def __call__(
+        self, origin: pd.Timestamp, span: int, period: str
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """Return the stored tables of ``(origin, span, period)``, or raise what it raised.
+
+        Raises
+        ------
+        LookupError
+            If they were not stored (the stored ones are named).
+        """
+        key = (pd.Timestamp(origin), int(span), period)
+        if key not in self.results:
+            stored = ", ".join(f"{o:%Y-%m-%d} + {d} days ({p})" for o, d, p in self.results)
+            raise LookupError(
+                f"the backtest's tables were stored for {stored or 'no origin'}; not for "
+                f"{key[0]:%Y-%m-%d} + {key[1]} days ({period})"
+            )
+        found = self.results[key]
+        if isinstance(found, Exception):
+            raise found
+        return found
 
 
 def backtest_lines(
