@@ -70,6 +70,7 @@ test-scale: $(STAMP)  ## the Spark and DuckDB tests in .venv-scale (the scale ex
 		"tests/test_scale_clv.py::test_the_same_sql_on_spark_equals_pandas" \
 		"tests/test_scale_products.py::test_the_same_sql_on_spark_equals_pandas" \
 		"tests/test_scale_load.py::test_spark_reads_the_chunks_staged_as_parquet" \
+		"tests/test_scale_report.py::test_the_same_sql_on_spark_equals_pandas" \
 		notebooks/13_at_scale.ipynb
 
 unit: $(STAMP)  ## unit tests only (fast)

@@ -23,10 +23,12 @@ Chapter                Modules
                        recommend_sar, recommend_metrics, recommend_tuning
 11 Strategy            snapshot, scoring, strategy, campaigns, lookalike, uplift, experiments,
                        experiment_readout, promotion, threshold_offers, birthdays, export, value
-12 The report          report (the command), report_inputs, report_risk, report_subscriptions,
-                       report_summary, report_tables, report_folder, report_html
+12 The report          report (the command), report_inputs, report_data, report_engine,
+                       report_risk, report_subscriptions, report_summary, report_tables,
+                       report_folder, report_html
 13 At scale            scale, scale_sql, scale_load, scale_clean, scale_features, scale_clv,
-                       scale_products, id_runs, customer_aggregates, synthetic_scale
+                       scale_products, scale_report, id_runs, customer_aggregates,
+                       synthetic_scale
 =====================  ==========================================================================
 
 The same map, as data: :data:`CHAPTER_MODULES`. Shared conventions live in :mod:`helpers.schema`
@@ -91,6 +93,8 @@ CHAPTER_MODULES: dict[str, tuple[str, ...]] = {
     "12 The report": (
         "report",
         "report_inputs",
+        "report_data",
+        "report_engine",
         "report_risk",
         "report_subscriptions",
         "report_summary",
@@ -106,6 +110,7 @@ CHAPTER_MODULES: dict[str, tuple[str, ...]] = {
         "scale_features",
         "scale_clv",
         "scale_products",
+        "scale_report",
         "id_runs",
         "customer_aggregates",
         "synthetic_scale",

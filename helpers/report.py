@@ -40,6 +40,14 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from helpers.report_engine import (
+    ENGINES,
+    PANDAS_MAX_LINES,
+    EngineSettings,
+    choose_engine,
+    engine_inputs,
+    open_engine,
+)
 from helpers.report_html import render_html
 from helpers.report_inputs import (
     CANONICAL,
@@ -69,6 +77,20 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "12_customer_valu
 PREPARED_NAME = ".inputs.pickle"
 #: The report notebook in another language, inside the temporary folder (removed too).
 TRANSLATED_NAME = ".report-source.ipynb"
+#: The tag of the notebook's exercise cells, left out when the lines stayed in an engine.
+EXERCISE_TAG = "exercise"
+
+
+def input_paths(params: Mapping[str, Any]) -> list[Path]:
+    """Return the input files and folders (a glob's matches), which ``--out`` must not touch."""
+    import glob
+
+    paths = []
+    for key in ("TRANSACTIONS_PATH", "CUSTOMERS_PATH", "PRODUCTS_PATH"):
+        if params[key]:
+            text = str(params[key])
+            paths += [Path(p) for p in glob.glob(text)] if glob.has_magic(text) else [Path(text)]
+    return paths
 
 
 # --- running -------------------------------------------------------------------------------------
@@ -132,12 +154,13 @@ def run_report(
     started = time.perf_counter()
     internal = {"OUTPUT_DIR", "PREPARED_PATH"}
     params = validate_parameters({k: v for k, v in parameters.items() if k not in internal})
-    sources = [params[k] for k in ("TRANSACTIONS_PATH", "CUSTOMERS_PATH", "PRODUCTS_PATH")]
-    sources = [Path(p) for p in sources if p]
+    sources = input_paths(params)
     check_output_folder(out, inputs=sources)
     if inputs is None:
         with using_language(params["LANGUAGE"]):  # the loading notes in the report's words
             inputs = load_inputs(params)
+    tables = inputs.get("tables")
+    tables_engine = tables.engine if tables is not None else "pandas"
     with report_folder(out, inputs=sources, on_wait=on_wait) as building:
         prepared = save_inputs(inputs, building / PREPARED_NAME)
         if isinstance(inputs, dict):
@@ -145,12 +168,17 @@ def run_report(
         params["OUTPUT_DIR"] = str(building)
         params["PREPARED_PATH"] = str(prepared)
         source = Path(notebook)
-        if params["LANGUAGE"] != "en":  # the notebook's prose from its catalogue
-            translated, _ = translate_notebook(
-                nbformat.read(source, as_version=4), source.stem, params["LANGUAGE"]
-            )
+        on_engine = tables_engine != "pandas"
+        if params["LANGUAGE"] != "en" or on_engine:
+            document = nbformat.read(source, as_version=4)
+            if params["LANGUAGE"] != "en":  # the notebook's prose from its catalogue
+                document, _ = translate_notebook(document, source.stem, params["LANGUAGE"])
+            if on_engine:  # the exercises read the clean lines, which stayed in the engine
+                document.cells = [
+                    c for c in document.cells if EXERCISE_TAG not in c.metadata.get("tags", [])
+                ]
             source = building / TRANSLATED_NAME
-            nbformat.write(translated, source)
+            nbformat.write(document, source)
         results = run_notebook(
             source,
             building / "report.ipynb",
@@ -310,6 +338,32 @@ def _parser() -> argparse.ArgumentParser:
         help="language of the report: en (default) or zh (简体中文: headings, tables, the "
         "executive summary and the campaigns' reasons)",
     )
+    add(
+        "--engine",
+        default="auto",
+        choices=ENGINES,
+        help="where the data work runs: pandas, DuckDB or Spark (default auto: pandas below "
+        f"about {PANDAS_MAX_LINES:,} order lines, DuckDB above them or for a folder or glob "
+        "of files; said when the run starts)",
+    )
+    add(
+        "--memory-limit",
+        metavar="SIZE",
+        help="DuckDB's memory limit (Spark: the driver's memory), e.g. 2GB; past it DuckDB "
+        "spills to disk (default: a quarter of the memory available, 512MB to 4GB)",
+    )
+    add(
+        "--spill-dir",
+        metavar="DIR",
+        help="an existing folder in which DuckDB or Spark makes the run's spill folder, "
+        "removed at the end (default: the system's temporary folder)",
+    )
+    add(
+        "--spark-master",
+        metavar="URL",
+        help="with --engine spark: the master URL of an existing cluster, e.g. "
+        "spark://host:7077 or yarn (default local[*]: Spark on this machine)",
+    )
     add("--no-progress", action="store_true", help="no progress bar (for logs and CI)")
     return parser
 
@@ -336,6 +390,16 @@ def _parameters(args: argparse.Namespace) -> dict[str, Any]:
         "CHURN_WINDOW_DAYS": args.churn_window,
         "LANGUAGE": args.lang,
     }
+
+
+def _inputs(
+    params: Mapping[str, Any], settings: EngineSettings, engine: str, say: Callable[[str], object]
+) -> dict[str, Any]:
+    """Load and clean the inputs with pandas, or in DuckDB or Spark (closed once done)."""
+    if engine == "pandas":
+        return load_inputs(params)
+    with open_engine(settings, engine) as (run, spill):
+        return engine_inputs(params, run, spill=spill, say=say)
 
 
 def _describe(inputs: Mapping[str, Any]) -> list[str]:
@@ -379,20 +443,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     with command_line_words():
         try:
             params = validate_parameters(_parameters(args))
-            sources = [
-                Path(params[k])
-                for k in ("TRANSACTIONS_PATH", "CUSTOMERS_PATH", "PRODUCTS_PATH")
-                if params[k]
-            ]
-            check_output_folder(args.out, inputs=sources)
+            check_output_folder(args.out, inputs=input_paths(params))
+            settings = EngineSettings(
+                args.engine, args.memory_limit, args.spill_dir, args.spark_master
+            ).checked()
+            engine, why = choose_engine(params["TRANSACTIONS_PATH"], settings.name)
         except ValueError as err:  # OutputFolderError is a ValueError too
             parser.error(_one_line(err))
         signal.signal(signal.SIGTERM, _terminate)
         signal.signal(signal.SIGINT, _interrupt)
         try:
+            chosen = f"engine {engine} ({why})"
+            if engine != "pandas":  # said before its steps; pandas' with what loading did
+                print(f"{prog}: {chosen}", file=sys.stderr)
             with using_language(params["LANGUAGE"]):  # the loading notes in the report's words
-                inputs = load_inputs(params)
-            for line in _describe(inputs):
+                inputs = _inputs(
+                    params,
+                    settings,
+                    engine,
+                    lambda line: print(f"{prog}: {line}", file=sys.stderr, flush=True),
+                )
+            for line in ([chosen] if engine == "pandas" else []) + _describe(inputs):
                 print(f"{prog}: {_one_line(line)}", file=sys.stderr)
             results = run_report(
                 params,

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import glob
 import pickle
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -96,6 +97,9 @@ PRODUCT_COLUMNS: tuple[str, ...] = (s.PRODUCT_ID, s.UNIT_PRICE, s.UNIT_COST, s.S
 FUTURE_GAP_DAYS: int = 60
 #: ... when it holds at most this share of the dated lines (and at least one line).
 FUTURE_SHARE: float = 0.001
+
+#: The parameters of :data:`_ARGUMENT` that are not the reader's.
+_NOT_READING = ("AS_OF", "LANGUAGE")
 
 #: Parameter -> library argument, for messages in the caller's words.
 _ARGUMENT = {
@@ -274,8 +278,15 @@ def validate_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError("parameter TRANSACTIONS_PATH is required (the order-lines file)")
     for name in ("TRANSACTIONS_PATH", "CUSTOMERS_PATH", "PRODUCTS_PATH"):
         if params[name] is not None:
-            path = Path(params[name]).expanduser().resolve()
-            if not path.is_file():
+            path = Path(params[name]).expanduser()
+            if name == "TRANSACTIONS_PATH" and glob.has_magic(str(path)):
+                if not glob.glob(str(path)):  # an SQL engine reads every file it matches
+                    raise ValueError(f"parameter {name}: no file matches {str(path)!r}")
+                params[name] = str(path.absolute())
+                continue
+            path = path.resolve()
+            folder = name == "TRANSACTIONS_PATH" and path.is_dir()  # an engine's folder of files
+            if not (path.is_file() or folder):
                 raise ValueError(f"parameter {name}: no file at {path}")
             params[name] = str(path)
     columns = params["COLUMNS"] or {}
@@ -356,19 +367,54 @@ def analysis_end(
     """
     values = dates.to_numpy(dtype="datetime64[ns]")
     dated = values[~np.isnat(values)]
-    if not len(dated):
-        raise ValueError(f"column {s.INVOICE_DATE!r} has no date at all")
     ordered = np.sort(dated)
-    limit = min(len(ordered) - 1, max(1, int(share * len(ordered))))
+    as_of = plausible_end(ordered[-(tail_size(len(ordered), share) + 1) :], len(ordered), gap_days)
+    ignored = ~np.isnat(values) & (values >= as_of.to_datetime64())
+    return as_of, ignored
+
+
+def tail_size(n_dated: int, share: float = FUTURE_SHARE) -> int:
+    """Return the most lines an isolated tail of ``n_dated`` dated lines may hold (>= 1).
+
+    :func:`plausible_end` needs the last ``tail_size + 1`` dates only, which an SQL engine
+    returns without sorting them all.
+    """
+    return min(max(n_dated - 1, 0), max(1, int(share * n_dated)))
+
+
+def plausible_end(
+    last_dates: np.ndarray, n_dated: int, gap_days: int = FUTURE_GAP_DAYS
+) -> pd.Timestamp:
+    """Return midnight after the last line that is not in an isolated tail (see analysis_end).
+
+    Parameters
+    ----------
+    last_dates : numpy.ndarray
+        The last ``tail_size(n_dated) + 1`` dates of the dated lines, sorted ascending
+        (datetime64).
+    n_dated : int
+        How many lines have a date.
+    gap_days : int, default :data:`FUTURE_GAP_DAYS`
+
+    Returns
+    -------
+    pandas.Timestamp
+
+    Raises
+    ------
+    ValueError
+        If no line has a date.
+    """
+    if not n_dated:
+        raise ValueError(f"column {s.INVOICE_DATE!r} has no date at all")
+    ordered = np.asarray(last_dates, dtype="datetime64[ns]")
     gap = np.timedelta64(gap_days, "D")
     last = ordered[-1]
-    for tail in range(limit, 0, -1):  # the longest isolated tail wins
+    for tail in range(len(ordered) - 1, 0, -1):  # the longest isolated tail wins
         if ordered[-tail] - ordered[-tail - 1] >= gap:
             last = ordered[-tail - 1]
             break
-    as_of = pd.Timestamp(last).normalize() + pd.Timedelta(days=1)
-    ignored = ~np.isnat(values) & (values >= as_of.to_datetime64())
-    return as_of, ignored
+    return pd.Timestamp(last).normalize() + pd.Timedelta(days=1)
 
 
 # --- inputs --------------------------------------------------------------------------------------
@@ -417,12 +463,32 @@ def _set_aside(raw: pd.DataFrame, after: np.ndarray, cleaning: pd.DataFrame) -> 
         revenue = float(np.nan_to_num(revenue[after]).sum())
     else:
         revenue = 0.0
+    return with_set_aside(cleaning, int(after.sum()), revenue)
+
+
+def with_set_aside(cleaning: pd.DataFrame, rows: int, revenue: float) -> pd.DataFrame:
+    """Return the cleaning report with the lines set aside (dated on or after as_of) first.
+
+    Parameters
+    ----------
+    cleaning : pandas.DataFrame
+        The cleaning report of the lines before the analysis date.
+    rows : int
+        The lines set aside.
+    revenue : float
+        Their revenue (quantity x unit price, missing counted as 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The report; ``rows_in`` and ``revenue_in`` count the lines set aside too.
+    """
     row = pd.DataFrame(
         [
             {
                 "reason": "dated on or after the analysis date",
                 "action": "removed",
-                "rows": int(after.sum()),
+                "rows": rows,
                 "revenue": revenue,
             }
         ]
@@ -430,9 +496,179 @@ def _set_aside(raw: pd.DataFrame, after: np.ndarray, cleaning: pd.DataFrame) -> 
     report = pd.concat([row, cleaning], ignore_index=True)
     report["rows"] = report["rows"].astype(np.int64)
     report.attrs = dict(cleaning.attrs)
-    report.attrs["rows_in"] = cleaning.attrs["rows_in"] + int(after.sum())
+    report.attrs["rows_in"] = cleaning.attrs["rows_in"] + rows
     report.attrs["revenue_in"] = cleaning.attrs["revenue_in"] + revenue
     return report
+
+
+def dating_notes(
+    as_of: pd.Timestamp, after: int, future: int, examples: Sequence[tuple[int, pd.Timestamp]]
+) -> tuple[str, list[str]]:
+    """Return the examples of the lines set aside, as text, and the note that says so.
+
+    Parameters
+    ----------
+    as_of : pandas.Timestamp
+        The analysis date.
+    after : int
+        Lines dated on or after it.
+    future : int
+        Of those, the typing errors far in the future (``AS_OF`` not given), else 0.
+    examples : sequence of (int, pandas.Timestamp)
+        Up to three of them: their position among the data rows (from 0) and date.
+
+    Returns
+    -------
+    examples : str
+    notes : list of str
+        One note, or none when no line was set aside.
+    """
+    shown = _("; ").join(  # data rows counted from 1
+        _("row {row} dated {date:%Y-%m-%d}").format(row=int(i) + 1, date=d) for i, d in examples
+    )
+    if future:
+        note = _(
+            "{n:,} order line(s) dated far after all the others were ignored as typing "
+            "errors ({examples}); the analysis date is midnight after the last plausible "
+            "line, {as_of:%Y-%m-%d}"
+        ).format(n=future, examples=shown, as_of=as_of)
+    elif after:
+        note = _(
+            "{n:,} order line(s) dated on or after the analysis date {as_of:%Y-%m-%d} were "
+            "set aside ({examples})"
+        ).format(n=after, as_of=as_of, examples=shown)
+    else:
+        return shown, []
+    return shown, [note]
+
+
+def check_clean(
+    path: str,
+    cleaning: pd.DataFrame,
+    two_customers: Sequence[object],
+    first: pd.Timestamp,
+    as_of: pd.Timestamp,
+    window_days: int,
+) -> None:
+    """Refuse clean lines the report cannot use, naming what is missing.
+
+    Parameters
+    ----------
+    path : str
+        The order log, for the messages.
+    cleaning : pandas.DataFrame
+        The cleaning report (``rows_out`` in its ``attrs``).
+    two_customers : sequence
+        Up to two distinct customer ids of the clean lines.
+    first : pandas.Timestamp
+        The first clean line's date (NaT without clean lines).
+    as_of : pandas.Timestamp
+        The analysis date.
+    window_days : int
+        The churn window.
+
+    Raises
+    ------
+    ValueError
+        For no clean line, one customer, or no history before the churn window.
+    """
+    if not cleaning.attrs["rows_out"]:
+        raise ValueError(
+            f"{path}: no order line survives cleaning; removed: "
+            + ", ".join(
+                f"{r.rows:,} {r.reason}" for r in cleaning.itertuples() if r.rows and r.action
+            )
+        )
+    if len(two_customers) < 2:
+        raise ValueError(
+            f"{path}: the clean order lines hold one customer "
+            f"({two_customers[0]!r}); tiers, segments, churn and CLV compare customers with "
+            "each other: give the order lines of more customers"
+        )
+    window = pd.Timedelta(days=window_days)
+    if as_of <= first:
+        raise ValueError(
+            f"{option('as_of', f'{as_of:%Y-%m-%d}')} is before any data: the first clean order "
+            f"line is dated {first:%Y-%m-%d}"
+        )
+    if as_of - window <= first:
+        raise ValueError(
+            f"the analysis date {as_of:%Y-%m-%d} minus the churn window of "
+            f"{window_days} days is not after the first clean order line "
+            f"({first:%Y-%m-%d}): no history to learn churn from; choose a later analysis date "
+            "or a shorter churn window"
+        )
+
+
+def reading(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the keywords of the order log's reader from the parameters.
+
+    Parameters
+    ----------
+    params : mapping
+        Validated parameters.
+
+    Returns
+    -------
+    dict
+        ``date_format``, ``encoding``, ``sep``, ``decimal``, ``thousands``, ``timezone`` and
+        ``max_bad_dates`` (:func:`helpers.order_log.load_transactions`,
+        :func:`helpers.scale_load.load_lines`).
+    """
+    return {
+        argument: params[name] for name, argument in _ARGUMENT.items() if name not in _NOT_READING
+    }
+
+
+def table_settings(
+    params: Mapping[str, Any],
+    products: pd.DataFrame | None,
+    customers: pd.DataFrame | None,
+    has_products: bool,
+) -> dict[str, Any]:
+    """Return the keywords of the report's tables (pandas' or an engine's ``report_tables``).
+
+    Parameters
+    ----------
+    params : mapping
+        Validated parameters.
+    products, customers : pandas.DataFrame or None
+        The optional tables (:func:`read_tables`).
+    has_products : bool
+        Whether the order lines name their products.
+
+    Returns
+    -------
+    dict
+        ``window_days``, ``margin``, ``products``, ``customers``, ``has_products``.
+    """
+    return {
+        "window_days": params["CHURN_WINDOW_DAYS"],
+        "margin": params["MARGIN"],
+        "products": products,
+        "customers": customers,
+        "has_products": has_products,
+    }
+
+
+def read_tables(params: Mapping[str, Any]) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Read the optional customers and products files (None when not given).
+
+    Parameters
+    ----------
+    params : mapping
+        Validated parameters.
+
+    Returns
+    -------
+    customers, products : pandas.DataFrame or None
+    """
+    customers = products = None
+    if params["CUSTOMERS_PATH"]:
+        customers = _read_table(params["CUSTOMERS_PATH"], CUSTOMER_COLUMNS, "customers", params)
+    if params["PRODUCTS_PATH"]:
+        products = _read_table(params["PRODUCTS_PATH"], PRODUCT_COLUMNS, "products", params)
+    return customers, products
 
 
 def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -447,7 +683,8 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
     -------
     dict
         ``snapshot`` (:class:`helpers.snapshot.Snapshot`: the order lines before the analysis
-        date as loaded, cleaned once, with why each line was removed), ``cleaning`` (the
+        date as loaded, cleaned once, with why each line was removed), ``tables`` (what the
+        report reads of them: :func:`helpers.report_data.report_tables`), ``cleaning`` (the
         cleaning report, the set-aside lines as its first row), ``customers`` and
         ``products`` (None when not given), ``as_of`` (Timestamp), ``loading`` (what reading
         the file did: :func:`helpers.datasets.load_transactions`), ``after`` (number of lines
@@ -463,21 +700,11 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
         first order line plus the churn window).
     """
     from helpers.datasets import load_transactions
+    from helpers.report_data import report_tables
     from helpers.snapshot import take_snapshot
 
-    raw = load_transactions(
-        params["TRANSACTIONS_PATH"],
-        params["COLUMNS"],
-        date_format=params["DATE_FORMAT"],
-        encoding=params["ENCODING"],
-        sep=params["SEP"],
-        decimal=params["DECIMAL"],
-        thousands=params["THOUSANDS"],
-        timezone=params["TIMEZONE"],
-        max_bad_dates=params["MAX_BAD_DATES"],
-    )
+    raw = load_transactions(params["TRANSACTIONS_PATH"], params["COLUMNS"], **reading(params))
     loading = dict(raw.attrs.get("loading", {}))
-    notes = list(loading.get("notes", []))
     dates = raw[s.INVOICE_DATE]
     future = 0
     if params["AS_OF"]:
@@ -486,25 +713,9 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
     else:
         as_of, after = analysis_end(dates)
         future = int(after.sum())
-    shown = zip(np.flatnonzero(after)[:3], dates[after].iloc[:3], strict=True)
-    examples = _("; ").join(  # data rows counted from 1
-        _("row {row} dated {date:%Y-%m-%d}").format(row=i + 1, date=d) for i, d in shown
-    )
-    if future:
-        notes.append(
-            _(
-                "{n:,} order line(s) dated far after all the others were ignored as typing "
-                "errors ({examples}); the analysis date is midnight after the last plausible "
-                "line, {as_of:%Y-%m-%d}"
-            ).format(n=future, examples=examples, as_of=as_of)
-        )
-    elif after.any():
-        notes.append(
-            _(
-                "{n:,} order line(s) dated on or after the analysis date {as_of:%Y-%m-%d} were "
-                "set aside ({examples})"
-            ).format(n=int(after.sum()), as_of=as_of, examples=examples)
-        )
+    shown = list(zip(np.flatnonzero(after)[:3], dates[after].iloc[:3], strict=True))
+    examples, dating = dating_notes(as_of, int(after.sum()), future, shown)
+    notes = list(loading.get("notes", [])) + dating
     kept = raw.loc[~after].reset_index(drop=True)
     kept.attrs = {}
     if kept.empty:
@@ -515,41 +726,20 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
     snapshot = take_snapshot(kept, as_of)
     clean = snapshot.clean
     cleaning = _set_aside(raw, after, snapshot.report)
-    if clean.empty:
-        raise ValueError(
-            f"{params['TRANSACTIONS_PATH']}: no order line survives cleaning; removed: "
-            + ", ".join(
-                f"{r.rows:,} {r.reason}" for r in cleaning.itertuples() if r.rows and r.action
-            )
-        )
-    customers_seen = clean[s.CUSTOMER_ID].unique()
-    if len(customers_seen) < 2:
-        raise ValueError(
-            f"{params['TRANSACTIONS_PATH']}: the clean order lines hold one customer "
-            f"({customers_seen[0]!r}); tiers, segments, churn and CLV compare customers with "
-            "each other: give the order lines of more customers"
-        )
-    first = clean[s.INVOICE_DATE].min()
-    window = pd.Timedelta(days=params["CHURN_WINDOW_DAYS"])
-    if as_of <= first:
-        raise ValueError(
-            f"{option('as_of', f'{as_of:%Y-%m-%d}')} is before any data: the first clean order "
-            f"line is dated {first:%Y-%m-%d}"
-        )
-    if as_of - window <= first:
-        raise ValueError(
-            f"the analysis date {as_of:%Y-%m-%d} minus the churn window of "
-            f"{params['CHURN_WINDOW_DAYS']} days is not after the first clean order line "
-            f"({first:%Y-%m-%d}): no history to learn churn from; choose a later analysis date "
-            "or a shorter churn window"
-        )
-    customers = products = None
-    if params["CUSTOMERS_PATH"]:
-        customers = _read_table(params["CUSTOMERS_PATH"], CUSTOMER_COLUMNS, "customers", params)
-    if params["PRODUCTS_PATH"]:
-        products = _read_table(params["PRODUCTS_PATH"], PRODUCT_COLUMNS, "products", params)
+    check_clean(
+        params["TRANSACTIONS_PATH"],
+        cleaning,
+        clean[s.CUSTOMER_ID].drop_duplicates().iloc[:2].tolist(),
+        clean[s.INVOICE_DATE].min(),
+        as_of,
+        params["CHURN_WINDOW_DAYS"],
+    )
+    customers, products = read_tables(params)
+    has_products = bool(loading.get("has_products", True))
+    tables = report_tables(snapshot, **table_settings(params, products, customers, has_products))
     return {
         "snapshot": snapshot,
+        "tables": tables,
         "cleaning": cleaning,
         "customers": customers,
         "products": products,
@@ -558,13 +748,16 @@ def load_inputs(params: Mapping[str, Any]) -> dict[str, Any]:
         "after": int(after.sum()),
         "after_examples": examples,
         "future": future,
-        "has_products": bool(loading.get("has_products", True)),
+        "has_products": has_products,
         "notes": notes,
     }
 
 
 def save_inputs(inputs: Mapping[str, Any], path: str | Path) -> Path:
-    """Write :func:`load_inputs`'s result for the report notebook to read.
+    """Write :func:`load_inputs`'s result for the report notebook to read, without the snapshot.
+
+    The notebook reads the report's tables (``tables``), not the lines: the snapshot (raw and
+    clean lines) is not written.
 
     Parameters
     ----------
@@ -579,7 +772,8 @@ def save_inputs(inputs: Mapping[str, Any], path: str | Path) -> Path:
     """
     path = Path(path)
     with path.open("wb") as stream:
-        pickle.dump(dict(inputs), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        kept = {key: value for key, value in inputs.items() if key != "snapshot"}
+        pickle.dump(kept, stream, protocol=pickle.HIGHEST_PROTOCOL)
     return path
 
 

@@ -119,6 +119,48 @@ def test_synthetic_report_html(synthetic_run):
     assert [p.name for p in out.parent.iterdir()] == ["report"]  # no temporary folder left
 
 
+def same_report(out: Path, other: Path) -> None:
+    """Two report folders say the same: the visible text, strategies.csv and every campaign."""
+    texts = [visible_text((o / "report.html").read_text(encoding="utf-8")) for o in (out, other)]
+    assert texts[0].split() == texts[1].split()
+    files = sorted(p.relative_to(out) for p in out.rglob("*.csv"))
+    assert files == sorted(p.relative_to(other) for p in other.rglob("*.csv"))
+    for name in files:
+        assert (out / name).read_bytes() == (other / name).read_bytes(), name
+
+
+def test_the_report_on_duckdb_is_the_pandas_report(synthetic_run, tmp_path):
+    """--engine duckdb: the same page and files, byte for byte, as the pandas run."""
+    done, out = synthetic_run
+    assert done.returncode == 0, done.stderr
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    duck, _ = cli(
+        "--transactions",
+        str(SYNTHETIC / "order_lines.csv.gz"),
+        "--customers",
+        str(SYNTHETIC / "customers.csv.gz"),
+        "--products",
+        str(SYNTHETIC / "products.csv.gz"),
+        "--horizon-months",
+        "6",
+        "--engine",
+        "duckdb",
+        "--memory-limit",
+        "512MB",
+        "--spill-dir",
+        str(spill),
+        "--out",
+        str(tmp_path / "duck"),
+    )
+    assert duck.returncode == 0, duck.stderr
+    assert "engine duckdb (chosen with --engine)" in duck.stderr
+    assert "duckdb: cleaning 103,649 order lines: done in" in duck.stderr
+    assert "engine pandas (about" in done.stderr  # auto: a small file stays in pandas
+    same_report(out, tmp_path / "duck")
+    assert list(spill.iterdir()) == []  # the run's spill folder is gone
+
+
 def test_synthetic_report_campaign_csvs(synthetic_run):
     done, out = synthetic_run
     assert done.returncode == 0, done.stderr
@@ -351,6 +393,10 @@ def test_help_documents_every_option():
         "--segments",
         "--churn-window",
         "--out",
+        "--engine",
+        "--memory-limit",
+        "--spill-dir",
+        "--spark-master",
         "--no-progress",
     ]:
         assert option in done.stdout, option
