@@ -16,8 +16,10 @@ first ``n_rows`` lines.
 The copies are written by DuckDB, in the shop's order, copy after copy: CSV as one file (a
 ``.gz`` is one gzip member a copy, which every gzip reader reads as one stream), Parquet as
 one file for one shop and otherwise a folder with a ``part-NNNNN.parquet`` file a copy (row
-groups of a million lines). A file or folder is written under a ``.part`` name and renamed
-when complete, and one that exists is reused, not written again.
+groups of a million lines). In Parquet the dates are timestamps, as a database export has
+them (the report reads a Parquet log as typed): a date that does not parse is missing. A
+file or folder is written under a ``.part`` name and renamed when complete, and one that
+exists is reused, not written again.
 
 :func:`helpers.scale.write_synthetic_parquet` writes clean purchase lines (no dirt, no
 returns) for the engine's own functions; this module writes what the report command reads.
@@ -154,9 +156,18 @@ def _moved(column: str, shift: int) -> str:
     return f"CASE WHEN {number} IS NULL THEN {name} ELSE {moved} END AS {name}"
 
 
-def _copy_query(columns: list[str], spans: dict[str, int], copy: int, n_lines: int) -> str:
-    """Write the SQL of copy ``copy`` of the table ``shop``: its first ``n_lines`` lines."""
+def _copy_query(
+    columns: list[str], spans: dict[str, int], copy: int, n_lines: int, typed: bool = False
+) -> str:
+    """Write the SQL of copy ``copy`` of the table ``shop``: its first ``n_lines`` lines.
+
+    ``typed``: the dates as timestamps (one that does not parse is missing), as a database
+    export in Parquet has them.
+    """
     select = [_moved(c, copy * spans[c]) if c in spans else f'"{c}"' for c in columns]
+    if typed:
+        date = f'"{s.INVOICE_DATE}"'
+        select = [f"TRY_CAST({date} AS TIMESTAMP) AS {date}" if x == date else x for x in select]
     return f"SELECT {', '.join(select)} FROM shop WHERE _line < {int(n_lines)}"
 
 
@@ -236,7 +247,9 @@ def write_order_lines(
         if fmt == "parquet" and n_copies > 1:
             partial.mkdir()
         for copy in range(n_copies):
-            query = _copy_query(columns, spans, copy, n_rows - copy * base_rows)
+            query = _copy_query(
+                columns, spans, copy, n_rows - copy * base_rows, typed=fmt == "parquet"
+            )
             if fmt == "parquet":
                 target = partial / f"part-{copy:05d}.parquet" if n_copies > 1 else partial
                 _write_copy(con, query, target, fmt, header=True)
