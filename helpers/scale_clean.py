@@ -240,6 +240,7 @@ def clean_lines(
     line_col: str = "line_number",
     view: str = "cvl_clean",
     materialise: bool = True,
+    subset_of: EngineCleaning | None = None,
     **settings: object,
 ) -> EngineCleaning:
     """Clean raw order lines in the engine, as :func:`helpers.cleaning.clean_transactions` does.
@@ -263,6 +264,13 @@ def clean_lines(
         Save the clean lines once as a table (DuckDB: a temporary table, spilled past the
         memory limit; Spark: a cached table) rather than a view that every later query
         computes again from the rules' table and the rules 6, 9 and 10 joined to it.
+    subset_of : EngineCleaning, optional
+        A cleaning, with the same settings, of lines that hold all of ``lines`` (the same line
+        numbers), ``lines`` being cut from them by date (every copy of a line on the same
+        side, as copies share their date): the rules that look at one line at a time (1-5, 7,
+        8) are read from its table instead of worked out again. The rules that look across
+        lines (6, 9, 10) run on ``lines``. The report cleans the lines before its churn
+        model's training cutoff this way.
     **settings
         Any keyword of :func:`helpers.cleaning.clean_transactions` (``drop_outliers``,
         ``test_accounts``, ``non_product_codes``, ..., the ``*_col`` column names), with its
@@ -294,22 +302,25 @@ def clean_lines(
     drop_outliers = bool(given["drop_outliers"])
     cancellation_prefix = given["cancellation_prefix"]
     columns = [c for c in engine.columns(lines) if c != line_col]
-    n_lines = _check(engine, lines, columns, cols, line_col)
-    texts = _text_columns(columns, cols)
-    prefix = cancellation_prefix.upper() if cancellation_prefix else None
-    tests = {str(t).strip().casefold() for t in given["test_accounts"]}
-    maps = _maps(engine, stem, lines, texts, prefix, tests)
-    has_description = cols.description_col in columns
-    codes = _code_sql(
-        engine, cols, given["non_product_codes"], given["non_product_pattern"], has_description
-    )
-    manual = _code_sql(engine, cols, given["manual_adjustment_codes"], None, has_description)
-    normalised, rules = _rules_sql(
-        engine, stem, lines, line_col, columns, cols, texts, maps, prefix, tests, codes, manual
-    )
-    _materialise(engine, f"{stem}__text", normalised)
-    _materialise(engine, f"{stem}__rules", rules)
-    _drop(engine, f"{stem}__text")
+    if subset_of is None:
+        n_lines = _check(engine, lines, columns, cols, line_col)
+        texts = _text_columns(columns, cols)
+        prefix = cancellation_prefix.upper() if cancellation_prefix else None
+        tests = {str(t).strip().casefold() for t in given["test_accounts"]}
+        maps = _maps(engine, stem, lines, texts, prefix, tests)
+        has_description = cols.description_col in columns
+        codes = _code_sql(
+            engine, cols, given["non_product_codes"], given["non_product_pattern"], has_description
+        )
+        manual = _code_sql(engine, cols, given["manual_adjustment_codes"], None, has_description)
+        normalised, rules = _rules_sql(
+            engine, stem, lines, line_col, columns, cols, texts, maps, prefix, tests, codes, manual
+        )
+        _materialise(engine, f"{stem}__text", normalised)
+        _materialise(engine, f"{stem}__rules", rules)
+        _drop(engine, f"{stem}__text")
+    else:
+        n_lines = _subset_rules(engine, stem, lines, line_col, subset_of)
     credit_lines = _manual_credits(engine, stem, cols)
     return_lines, excess = _returns(engine, stem, cols)
     threshold = _extreme_threshold(engine, stem, given["outlier_z"], given["outlier_min_quantity"])
@@ -344,6 +355,29 @@ def clean_lines(
     )
     sent = {"manual credits": credit_lines, "returns": return_lines, "lines": n_lines}
     return EngineCleaning(report=report, view=view, python_lines=sent, reasons=f"{stem}__reasons")
+
+
+def _subset_rules(
+    engine: Engine, stem: str, lines: str, line_col: str, subset_of: EngineCleaning
+) -> int:
+    """Make ``<stem>__rules`` of the lines from another cleaning's; return the lines' number."""
+    whole = f"{_stem(subset_of.view)}__rules"
+    _materialise(
+        engine,
+        f"{stem}__rules",
+        f"SELECT r.* FROM {whole} r WHERE r.cvl_line IN "
+        f"(SELECT {engine.quote(line_col)} FROM {lines})",
+    )
+    found = engine.run_text(
+        f"SELECT (SELECT count(*) FROM {stem}__rules) AS found, (SELECT count(*) FROM {lines}) AS n"
+    ).iloc[0]
+    if int(found["found"]) != int(found["n"]):
+        raise ValueError(
+            f"subset_of: {int(found['n']) - int(found['found']):,} of the {int(found['n']):,} "
+            f"lines of {lines} were not cleaned by it ({subset_of.view}); give the cleaning of "
+            "lines that hold them all"
+        )
+    return int(found["n"])
 
 
 def line_reasons(
@@ -545,10 +579,11 @@ def _rules_sql(
     """
     q, lit = engine.quote, engine.literal
     by_column = {t.column: t for t in texts}
-    select, joins, changed = [], [], []
+    select, joins, changed, kept = [], [], [], ["cvl_line"]
     for column in columns:
         text = by_column.get(column)
         raw = f"l.{q(column)}"
+        kept.append(q(column))
         if text is None:
             if column == cols.quantity_col:
                 raw = f"CAST({raw} AS BIGINT)"
@@ -564,6 +599,7 @@ def _rules_sql(
             if text.flag:
                 select.append(f"{alias}.raw IS NOT NULL AS {text.flag}_mapped")
                 select.append(f"{alias}.flag AS {text.flag}_map")
+                kept += [f"{text.flag}_mapped", f"{text.flag}_map"]
         select.append(f"{value} AS {q(column)}")
         select.append(f"{raw} AS cvl_raw_{len(changed)}")
         new = q(column)
@@ -586,17 +622,21 @@ def _rules_sql(
     revenue = f"CAST({qty} AS DOUBLE) * {price}"
     positive = f"coalesce({price} > 0, FALSE)"
     join_text = "\n        ".join(joins)
+    # the raw text is compared with the normalised one here, and not kept: the stored lines
+    # hold one copy of each text (a 50M-line log's two copies filled the spill disk)
     normalised = f"""
-        SELECT l.{q(line_col)} AS cvl_line, {", ".join(select)}
-        FROM {lines} l
-        {join_text}
+        SELECT {", ".join(kept)}, {" OR ".join(changed) or "FALSE"} AS cvl_changed
+        FROM (
+            SELECT l.{q(line_col)} AS cvl_line, {", ".join(select)}
+            FROM {lines} l
+            {join_text}
+        ) t
     """
     # the first copy of a line: min() over the copies (no sort within them), on the stored
     # normalised text (a window over text just computed is several times slower in DuckDB)
     rules = f"""
     WITH flagged AS (
         SELECT n.*,
-            {" OR ".join(changed)} AS cvl_changed,
             ({qty} <= 0 OR {cancel}) AS cvl_return,
             {test} AS cvl_test,
             min(cvl_line) OVER (PARTITION BY {every}) AS cvl_first,

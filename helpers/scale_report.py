@@ -178,7 +178,9 @@ def _churn_tables(
         "cvl_report_raw_cut",
         f"SELECT * FROM {raw} WHERE invoice_date < {stamp} OR invoice_date IS NULL",
     )
-    earlier = clean_lines(run, "cvl_report_raw_cut", line_col=line_col, view="cvl_report_cut")
+    earlier = clean_lines(
+        run, "cvl_report_raw_cut", line_col=line_col, view="cvl_report_cut", subset_of=cleaning
+    )
     train = churn_features(
         run,
         earlier.view,

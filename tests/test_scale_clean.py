@@ -291,8 +291,13 @@ def test_own_column_names_and_an_extra_column(hand_made):
 
 
 @pytest.mark.parametrize("materialise", [True, False])
-def test_two_cleanings_in_one_engine_stay_apart(materialise):
-    """Cleaned at two cutoffs in one connection: the first view and its reasons are unchanged."""
+@pytest.mark.parametrize("subset", [False, True])
+def test_two_cleanings_in_one_engine_stay_apart(materialise, subset):
+    """Cleaned at two cutoffs in one connection: the first view and its reasons are unchanged.
+
+    ``subset``: the earlier cutoff's lines take rules 1-5, 7 and 8 from the first cleaning's
+    table (clean_lines' subset_of) and are still cleaned as pandas cleans them alone.
+    """
     from helpers.cleaning import flag_transactions
     from helpers.datasets import load_synthetic
     from helpers.scale_clean import line_reasons
@@ -308,7 +313,14 @@ def test_two_cleanings_in_one_engine_stay_apart(materialise):
             f"SELECT * FROM cvl_raw WHERE invoice_date IS NULL "
             f"OR invoice_date < {engine.timestamp(cutoff)}",
         )
-        result = clean_lines(engine, f"cvl_raw_{i}", view=f"cvl_clean_{i}", materialise=materialise)
+        earlier = results[0][0] if subset and i else None
+        result = clean_lines(
+            engine,
+            f"cvl_raw_{i}",
+            view=f"cvl_clean_{i}",
+            materialise=materialise,
+            subset_of=earlier,
+        )
         results.append((result, line_reasons(engine, result, view=f"cvl_reasons_{i}")))
     for i, cutoff in enumerate(cutoffs):
         kept = raw[~(dates >= cutoff)].reset_index(drop=True)
@@ -327,6 +339,14 @@ def test_two_cleanings_in_one_engine_stay_apart(materialise):
         len(results[0][0].report)
         and results[0][0].report.attrs["rows_in"] > results[1][0].report.attrs["rows_in"]
     )
+
+
+def test_a_subset_must_be_lines_the_other_cleaning_cleaned(hand_made):
+    engine = register_frame(duckdb_connect(None), hand_made)
+    engine.view("cvl_few", "SELECT * FROM cvl_raw WHERE line_number < 5")
+    few = clean_lines(engine, "cvl_few", view="cvl_few_clean")
+    with pytest.raises(ValueError, match=r"subset_of: \d+ of the \d+ lines of cvl_raw were not"):
+        clean_lines(engine, "cvl_raw", view="cvl_all", subset_of=few)
 
 
 def test_a_cleaning_again_under_the_same_name_replaces_a_table_by_a_view(hand_made):
