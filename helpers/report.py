@@ -46,6 +46,7 @@ from helpers.report_engine import (
     EngineSettings,
     choose_engine,
     engine_inputs,
+    estimate_lines,
     open_engine,
 )
 from helpers.report_html import render_html
@@ -350,7 +351,8 @@ def _parser() -> argparse.ArgumentParser:
         "--memory-limit",
         metavar="SIZE",
         help="DuckDB's memory limit (Spark: the driver's memory), e.g. 2GB; past it DuckDB "
-        "spills to disk (default: a quarter of the memory available, 512MB to 4GB)",
+        "spills to disk (default: 256 bytes an order line, from 512MB to 3GB or a quarter of "
+        "the memory available)",
     )
     add(
         "--spill-dir",
@@ -398,7 +400,10 @@ def _inputs(
     """Load and clean the inputs with pandas, or in DuckDB or Spark (closed once done)."""
     if engine == "pandas":
         return load_inputs(params)
-    with open_engine(settings, engine) as (run, spill):
+    with open_engine(settings, engine, estimate_lines(params["TRANSACTIONS_PATH"])) as (
+        run,
+        spill,
+    ):
         return engine_inputs(params, run, spill=spill, say=say)
 
 

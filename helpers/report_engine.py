@@ -12,8 +12,9 @@ on the last dates only), cleans them (:func:`helpers.scale_clean.clean_lines`) a
 report's tables (:func:`helpers.scale_report.report_tables`). Only those tables, one row per
 customer, product or subscription, come back to Python. Each step is said with its time.
 
-The engine's memory limit is set from the machine (:func:`default_memory_limit`: a quarter of
-the memory available, between 512 MB and 4 GB) unless ``--memory-limit`` gives one; past it,
+The engine's memory limit is set from the log's size and the machine
+(:func:`default_memory_limit`: 256 bytes a line, between 512 MB and the lesser of 3 GB and a
+quarter of the memory available) unless ``--memory-limit`` gives one; past it,
 DuckDB spills to a folder made for the run (in ``--spill-dir`` when given, else in the
 system's temporary folder) and removed after it. Spark runs on this machine
 (``local[*]``) unless ``--spark-master`` names a cluster's master URL.
@@ -22,6 +23,8 @@ system's temporary folder) and removed after it. Spark runs on this machine
 from __future__ import annotations
 
 import bz2
+import ctypes
+import gc
 import glob
 import gzip
 import importlib.util
@@ -61,6 +64,7 @@ __all__ = [
     "PANDAS_MAX_LINES",
     "EngineSettings",
     "choose_engine",
+    "available_memory",
     "default_memory_limit",
     "engine_inputs",
     "estimate_lines",
@@ -72,6 +76,9 @@ ENGINES: tuple[str, ...] = ("auto", "pandas", "duckdb", "spark")
 
 #: ``auto`` reads an order log estimated at fewer lines than this with pandas.
 PANDAS_MAX_LINES: int = 1_000_000
+#: The default memory limit's bounds (:func:`default_memory_limit`), in bytes.
+MIN_MEMORY_LIMIT: int = 512 << 20
+MAX_MEMORY_LIMIT: int = 3 << 30
 
 _PARQUET = (".parquet", ".pq")
 _OPENERS: dict[str, Callable[..., Any]] = {
@@ -126,22 +133,40 @@ class EngineSettings:
         return self
 
 
-def default_memory_limit() -> str:
-    """Return a quarter of the memory available now, between 512 MB and 4 GB, as ``"NMB"``."""
-    available = None
+def available_memory() -> int:
+    """Return the memory available now, in bytes (Linux's MemAvailable, else the machine's)."""
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemAvailable:"):
-                available = int(line.split()[1]) * 1024
+                return int(line.split()[1]) * 1024
     except OSError:
         pass
-    if available is None:
-        try:
-            available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-        except (ValueError, OSError, AttributeError):
-            available = 4 << 30
-    quarter = int(np.clip(available // 4, 512 << 20, 4 << 30))
-    return f"{quarter >> 20}MB"
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30
+
+
+def default_memory_limit(lines: int = 0) -> str:
+    """Return DuckDB's memory limit for an order log of about ``lines`` lines, as ``"NMB"``.
+
+    256 bytes a line (what the cleaning's tables hold), at least 512 MB and at most a quarter
+    of the memory available or :data:`MAX_MEMORY_LIMIT`, whichever is less: a 2M-line log
+    gets 512 MB, a 50M-line one 3 GB on a machine with 12 GB or more free. Past the limit
+    DuckDB spills to disk.
+
+    Parameters
+    ----------
+    lines : int, default 0
+        The estimated order lines (:func:`estimate_lines`).
+
+    Returns
+    -------
+    str
+    """
+    ceiling = max(min(available_memory() // 4, MAX_MEMORY_LIMIT), MIN_MEMORY_LIMIT)
+    limit = int(np.clip(int(lines) * 256, MIN_MEMORY_LIMIT, ceiling))
+    return f"{limit >> 20}MB"
 
 
 def _files(source: str) -> list[Path]:
@@ -278,7 +303,9 @@ def choose_engine(source: str, name: str = "auto") -> tuple[str, str]:
 
 
 @contextmanager
-def open_engine(settings: EngineSettings, name: str) -> Iterator[tuple[Engine, Path]]:
+def open_engine(
+    settings: EngineSettings, name: str, lines: int = 0
+) -> Iterator[tuple[Engine, Path]]:
     """Open DuckDB or Spark for one run, with a spill folder made for it; close and remove both.
 
     Parameters
@@ -286,6 +313,8 @@ def open_engine(settings: EngineSettings, name: str) -> Iterator[tuple[Engine, P
     settings : EngineSettings
     name : str
         ``"duckdb"`` or ``"spark"``.
+    lines : int, default 0
+        The order log's estimated lines, for the default memory limit.
 
     Yields
     ------
@@ -298,7 +327,7 @@ def open_engine(settings: EngineSettings, name: str) -> Iterator[tuple[Engine, P
     handle = None
     try:
         if name == "duckdb":
-            limit = settings.memory_limit or default_memory_limit()
+            limit = settings.memory_limit or default_memory_limit(lines)
             handle = duckdb_connect(limit, temp_directory=spill / "duckdb")
         else:
             config = {"spark.local.dir": str(spill / "spark")}
@@ -310,6 +339,20 @@ def open_engine(settings: EngineSettings, name: str) -> Iterator[tuple[Engine, P
         if handle is not None:
             (handle.close if name == "duckdb" else handle.stop)()
         shutil.rmtree(spill, ignore_errors=True)
+        _release_memory()
+
+
+def _release_memory() -> None:
+    """Give the memory freed by the engine's work back to the system (glibc keeps it).
+
+    The command waits while the report's notebook runs in another process; without this,
+    the heap it no longer uses would count twice in the run's peak.
+    """
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 class _Steps:

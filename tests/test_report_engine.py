@@ -85,13 +85,19 @@ def test_bad_settings_name_the_option(settings, message):
         settings.checked()
 
 
-def test_the_default_memory_limit_follows_the_machine():
-    limit = re_.default_memory_limit()
-    megabytes = int(limit.removesuffix("MB"))
-    assert 512 <= megabytes <= 4096
+def test_the_default_memory_limit_follows_the_log_and_the_machine(monkeypatch):
     with open("/proc/meminfo") as stream:
-        available = next(int(x.split()[1]) for x in stream if x.startswith("MemAvailable:"))
-    assert megabytes == int(np.clip(available // 1024 // 4, 512, 4096))
+        free = next(int(x.split()[1]) for x in stream if x.startswith("MemAvailable:"))
+    assert re_.available_memory() == pytest.approx(free * 1024, rel=0.2)
+    monkeypatch.setattr(re_, "available_memory", lambda: 24 << 30)
+    assert re_.default_memory_limit(0) == "512MB"
+    assert re_.default_memory_limit(2_000_000) == "512MB"  # 2M x 256 bytes = 488 MB
+    assert re_.default_memory_limit(8_000_000) == f"{8_000_000 * 256 >> 20}MB"
+    assert re_.default_memory_limit(50_000_000) == "3072MB"  # at most 3 GB
+    monkeypatch.setattr(re_, "available_memory", lambda: 6 << 30)
+    assert re_.default_memory_limit(50_000_000) == "1536MB"  # a quarter of what is free
+    monkeypatch.setattr(re_, "available_memory", lambda: 1 << 30)
+    assert re_.default_memory_limit(50_000_000) == "512MB"  # never below 512 MB
 
 
 def test_the_spill_folder_is_made_for_the_run_and_removed(tmp_path):
