@@ -144,19 +144,100 @@ class Interactions:
         column_rule(cells, ~(values > 0), "cells", value_col, "> 0 (only non-zero cells)")
         rows, customers = _line_codes(cells[customer_col], runs=False)
         cols, catalogue = _line_codes(cells[product_col], runs=False)
-        cols, catalogue = _with_catalogue(cols, catalogue, products)
-        customer_index = _as_text_index(customers, customer_col)
-        product_index = _as_text_index(catalogue, product_col)
-        shape = (len(customer_index), len(product_index))
-        matrix = sp.csr_matrix((values.to_numpy(dtype=float), (rows, cols)), shape=shape)
-        matrix.sum_duplicates()
-        if matrix.nnz != len(cells):
+        found = cls._coded(
+            rows, cols, values, customers, catalogue, products, customer_col, product_col
+        )
+        if found is None:
             twice = cells[cells.duplicated([customer_col, product_col], keep=False)]
             raise ValueError(
                 f"cells: each ({customer_col}, {product_col}) must appear once; "
-                f"{len(cells) - matrix.nnz} repeat, e.g. row {twice.index[0]!r}"
+                f"{len(cells) - len(cells.drop_duplicates([customer_col, product_col]))} "
+                f"repeat, e.g. row {twice.index[0]!r}"
             )
-        return cls(matrix, customer_index, product_index, value, half_life_days)
+        return cls(*found, value, half_life_days)
+
+    @classmethod
+    def from_codes(
+        cls,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        values: np.ndarray,
+        customers: Iterable,
+        products: Iterable,
+        *,
+        value: str = "binary",
+        catalogue: Iterable | None = None,
+        customer_col: str = s.CUSTOMER_ID,
+        product_col: str = s.PRODUCT_ID,
+    ) -> Interactions:
+        """Build the matrix from coded cells: integer rows and columns into lists of ids.
+
+        As :meth:`from_frame`, without a text id per cell: an SQL engine numbers the
+        customers and products and sends the numbers (:mod:`helpers.scale_products`). The ids
+        are sorted here, as :func:`interaction_matrix` sorts them, whatever order the
+        engine numbered them in.
+
+        Parameters
+        ----------
+        rows, cols : numpy.ndarray
+            Each cell's position in ``customers`` and in ``products``.
+        values : numpy.ndarray
+            Each cell's value (> 0).
+        customers, products : iterable
+            The distinct ids, in the order the codes count them.
+        value : {"binary", "count"}, default "binary"
+        catalogue : iterable, optional
+            Product ids that get a column even if no cell has them.
+        customer_col, product_col : str
+            The names of the index of customers and of products.
+
+        Returns
+        -------
+        Interactions
+
+        Raises
+        ------
+        ValueError
+            If a value is not > 0, or a (customer, product) cell repeats.
+        """
+        if value not in ("binary", "count"):
+            raise ValueError(f"value must be 'binary' or 'count', got {value!r}")
+        values = np.asarray(values, dtype=float)
+        if not (values > 0).all():
+            raise ValueError(f"values must be > 0 (only non-zero cells); got {values.min()!r}")
+        order_c, sorted_c = _line_codes(pd.Series(list(customers), dtype=object), runs=False)
+        order_p, sorted_p = _line_codes(pd.Series(list(products), dtype=object), runs=False)
+        rows = order_c[np.asarray(rows, dtype=np.intp)]
+        cols = order_p[np.asarray(cols, dtype=np.intp)]
+        found = cls._coded(
+            rows, cols, values, sorted_c, sorted_p, catalogue, customer_col, product_col
+        )
+        if found is None:
+            raise ValueError(f"cells: each ({customer_col}, {product_col}) must appear once")
+        return cls(*found, value)
+
+    @staticmethod
+    def _coded(
+        rows: np.ndarray,
+        cols: np.ndarray,
+        values: pd.Series | np.ndarray,
+        customers: pd.Index,
+        products: pd.Index,
+        catalogue: Iterable | None,
+        customer_col: str,
+        product_col: str,
+    ) -> tuple[sp.csr_matrix, pd.Index, pd.Index] | None:
+        """Return the matrix and its named indexes from sorted codes; None if a cell repeats."""
+        cols, products = _with_catalogue(cols, products, catalogue)
+        customer_index = _as_text_index(customers, customer_col)
+        product_index = _as_text_index(products, product_col)
+        shape = (len(customer_index), len(product_index))
+        data = np.asarray(values, dtype=float)
+        matrix = sp.csr_matrix((data, (rows, cols)), shape=shape)
+        matrix.sum_duplicates()
+        if matrix.nnz != len(data):
+            return None
+        return matrix, customer_index, product_index
 
 
 @renamed_arguments(**LINE_COLUMN_RENAMES)

@@ -363,10 +363,23 @@ class _Steps:
 
     @contextmanager
     def step(self, what: str) -> Iterator[None]:
+        """Say ``what``, run the block, say its time and the process's memory."""
         started = time.perf_counter()
         self.say(f"{what}...")
         yield
-        self.say(f"{what}: done in {time.perf_counter() - started:.1f} s")
+        self.say(f"{what}: done in {time.perf_counter() - started:.1f} s{_memory()}")
+
+
+def _memory() -> str:
+    """Return ``", peak memory N GB"`` of this process (with the engine), or "" if unknown."""
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak *= 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KB elsewhere
+    except (ImportError, OSError):
+        return ""
+    return f", peak memory {peak / 1e9:.2f} GB"
 
 
 def _one(run: Engine, text: str) -> pd.Series:
@@ -461,9 +474,16 @@ def engine_inputs(
     )
     customers, products = read_tables(params)
     has_products = bool(loading.get("has_products", True))
-    with steps.step(f"{run.name}: per-customer and per-product tables"):
-        settings = table_settings(params, products, customers, has_products)
-        tables = report_tables(run, "cvl_report_raw", cleaning, as_of, line_col=line, **settings)
+    settings = table_settings(params, products, customers, has_products)
+    tables = report_tables(
+        run,
+        "cvl_report_raw",
+        cleaning,
+        as_of,
+        line_col=line,
+        step=lambda what: steps.step(f"{run.name}: {what}"),
+        **settings,
+    )
     return {
         "snapshot": None,
         "tables": tables,

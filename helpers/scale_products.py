@@ -373,6 +373,30 @@ def sales_velocity(
     return (units.astype(float) / window_days).rename("velocity")  # as the pandas function
 
 
+def _cells_sql(
+    engine: Engine,
+    lines: str,
+    value: str,
+    as_of: str | pd.Timestamp | None,
+    names: tuple[str, str, str, str, str],
+) -> str:
+    """Check the lines and write the SQL of the cells: ``customer``, ``product``, ``value``."""
+    customer_col, product_col, invoice_col, date_col, quantity_col = names
+    if value not in ("binary", "count"):
+        raise ValueError(f"value must be 'binary' or 'count', got {value!r}")
+    where = _before(engine, date_col, as_of)
+    needed = [customer_col, product_col] + ([invoice_col] if value == "count" else [])
+    positive = [quantity_col] if quantity_col in engine.columns(lines) else []
+    _check(engine, lines, needed, where, positive)
+    q = engine.quote
+    customer, product = q(customer_col), q(product_col)
+    cell = "1.0" if value == "binary" else f"CAST(count(DISTINCT {q(invoice_col)}) AS DOUBLE)"
+    return (
+        f"SELECT {customer} AS customer, {product} AS product, {cell} AS value "
+        f"FROM {lines} WHERE {where} GROUP BY {customer}, {product}"
+    )
+
+
 def _cells(
     engine: Any,
     lines: str,
@@ -381,21 +405,9 @@ def _cells(
     names: tuple[str, str, str, str, str],
 ) -> pd.DataFrame:
     """Return the cells of :func:`interaction_cells`, in the engine's order."""
-    customer_col, product_col, invoice_col, date_col, quantity_col = names
-    if value not in ("binary", "count"):
-        raise ValueError(f"value must be 'binary' or 'count', got {value!r}")
+    customer_col, product_col = names[:2]
     engine = Engine.of(engine)
-    where = _before(engine, date_col, as_of)
-    needed = [customer_col, product_col] + ([invoice_col] if value == "count" else [])
-    positive = [quantity_col] if quantity_col in engine.columns(lines) else []
-    _check(engine, lines, needed, where, positive)
-    q = engine.quote
-    customer, product = q(customer_col), q(product_col)
-    cell = "1.0" if value == "binary" else f"CAST(count(DISTINCT {q(invoice_col)}) AS DOUBLE)"
-    found = engine.run_text(
-        f"SELECT {customer} AS customer, {product} AS product, {cell} AS value "
-        f"FROM {lines} WHERE {where} GROUP BY {customer}, {product}",
-    )
+    found = engine.run_text(_cells_sql(engine, lines, value, as_of, names))
     cells = pd.DataFrame(
         {
             customer_col: _text(found["customer"]),
@@ -493,11 +505,37 @@ def interaction_matrix(
     Interactions
     """
     names = (customer_col, product_col, invoice_col, date_col, quantity_col)
-    cells = _cells(engine, lines, value, as_of, names)  # (no sort: from_frame codes them)
-    return Interactions.from_frame(
-        cells,
+    run = Engine.of(engine)
+    grouped = _cells_sql(run, lines, value, as_of, names)
+    # numbers, not text, for every cell: the customers and products are numbered here
+    numbered = """
+        SELECT {key}, row_number() OVER (ORDER BY {key}) - 1 AS code
+        FROM (SELECT DISTINCT {key} FROM cells) d
+    """
+    found = run.run_text(
+        f"""
+        WITH cells AS ({grouped}),
+        c AS ({numbered.format(key="customer")}), p AS ({numbered.format(key="product")})
+        SELECT c.code AS row_code, p.code AS col_code, cells.value
+        FROM cells JOIN c ON c.customer = cells.customer JOIN p ON p.product = cells.product
+        """
+    )
+    ids = {
+        key: _text(
+            run.run_text(f"WITH cells AS ({grouped}) {numbered.format(key=key)}").sort_values(
+                "code"
+            )[key]
+        )
+        for key in ("customer", "product")
+    }
+    return Interactions.from_codes(
+        found["row_code"].to_numpy(np.int64),
+        found["col_code"].to_numpy(np.int64),
+        found["value"].to_numpy(float),
+        ids["customer"],
+        ids["product"],
         value=value,
-        products=products,
+        catalogue=products,
         customer_col=customer_col,
         product_col=product_col,
     )

@@ -26,6 +26,8 @@ equal.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -216,6 +218,7 @@ def report_tables(
     customers: pd.DataFrame | None = None,
     has_products: bool = True,
     line_col: str = "line_number",
+    step: Callable[[str], AbstractContextManager[object]] | None = None,
 ) -> ReportTables:
     """Make the report's tables in the engine, as :func:`helpers.report_data.report_tables`.
 
@@ -235,6 +238,8 @@ def report_tables(
         As :func:`helpers.report_data.report_tables`.
     line_col : str, default "line_number"
         The lines' numbers in file order.
+    step : callable, optional
+        ``step(what)`` gives a context manager around each step (to say it and its time).
 
     Returns
     -------
@@ -248,14 +253,19 @@ def report_tables(
         (:func:`helpers.churn.label_window`); as the engine functions for bad lines.
     """
     run = Engine.of(engine)
+    step = step or (lambda what: nullcontext())
     view = cleaning.view
-    figures = key_figures(run, view)
-    summary = summary_of_view(run, view)
-    check_customers(summary.index, as_of)
-    train, now = _churn_tables(
-        run, raw, cleaning, as_of, window_days, figures.first_order, customers, line_col
-    )
-    inputs = clv_inputs(run, view, as_of)
+    with step("key figures and the customer summary"):
+        figures = key_figures(run, view)
+        summary = summary_of_view(run, view)
+        check_customers(summary.index, as_of)
+    with step("churn features at the training cutoff and now"):
+        train, now = _churn_tables(
+            run, raw, cleaning, as_of, window_days, figures.first_order, customers, line_col
+        )
+    with step("CLV inputs and the backtest's tables"):
+        inputs = clv_inputs(run, view, as_of)
+        backtest = stored_backtest(inputs.backtest, as_of)
     tables = CustomerTables(
         as_of=as_of,
         window_days=int(window_days),
@@ -264,24 +274,30 @@ def report_tables(
         churn_train=train,
         churn_now=now,
         clv_summary=inputs.summary,
-        backtest=stored_backtest(inputs.backtest, as_of),
+        backtest=backtest,
     )
-    rate, source = gross_margin_rate(
-        run, view, products, rate=margin, min_coverage=MIN_COVERAGE, rate_name="--margin"
-    )
+    with step("margin, products and subscriptions"):
+        rate, source = gross_margin_rate(
+            run, view, products, rate=margin, min_coverage=MIN_COVERAGE, rate_name="--margin"
+        )
+        interactions = interaction_matrix(run, view) if has_products else None
+        no_products = has_products and products is None
+        prices = price_list(run, view, line_col=line_col) if no_products else None
+        velocity = (
+            sales_velocity(run, view, as_of, window_days)
+            if has_products and products is not None
+            else None
+        )
+        paid = subscriptions(run, view, as_of)
     return ReportTables(
         engine=run.name,
         figures=figures,
         customers=tables,
         margin_rate=rate,
         margin_source=source,
-        interactions=interaction_matrix(run, view) if has_products else None,
-        price_list=price_list(run, view, line_col=line_col)
-        if has_products and products is None
-        else None,
-        velocity=sales_velocity(run, view, as_of, window_days)
-        if has_products and products is not None
-        else None,
-        subscriptions=subscriptions(run, view, as_of),
+        interactions=interactions,
+        price_list=prices,
+        velocity=velocity,
+        subscriptions=paid,
         lines=None,
     )

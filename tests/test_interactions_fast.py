@@ -304,3 +304,37 @@ def test_weighted_counts_sum_the_purchases_in_the_order_of_the_lines():
     )
     got = interaction_matrix(lines, value="count", half_life_days=0.7)
     assert got.matrix[0, 0] == kahan(weights) == 1.147069380721518
+
+
+def test_coded_cells_in_any_order_give_the_matrix_of_the_text_cells():
+    """Interactions.from_codes: ids numbered in another order (an engine's) are sorted here."""
+    from helpers.interactions import Interactions
+
+    cells = pd.DataFrame(
+        {
+            "customer_id": ["b", "a", "b", "c", "10", "9"],
+            "product_id": ["P2", "P1", "P1", "P3", "P2", "P1"],
+            "value": [1.0, 2.0, 3.0, 1.0, 5.0, 1.0],
+        }
+    )
+    expected = Interactions.from_frame(cells, value="count", products=["P9"])
+    customers = ["c", "b", "a", "9", "10"]  # numbered backwards, "9" before "10"
+    products = ["P3", "P2", "P1"]
+    got = Interactions.from_codes(
+        np.array([customers.index(c) for c in cells["customer_id"]]),
+        np.array([products.index(p) for p in cells["product_id"]]),
+        cells["value"].to_numpy(),
+        customers,
+        products,
+        value="count",
+        catalogue=["P9"],
+    )
+    assert list(got.customers) == ["10", "9", "a", "b", "c"] == list(expected.customers)
+    assert list(got.products) == ["P1", "P2", "P3", "P9"] == list(expected.products)
+    assert got.customers.name == "customer_id" and got.products.name == "product_id"
+    assert (got.matrix != expected.matrix).nnz == 0
+    assert got.matrix[3, 1] == 1.0 and got.matrix[0, 1] == 5.0  # ("b", "P2"), ("10", "P2")
+    with pytest.raises(ValueError, match="must appear once"):
+        Interactions.from_codes([0, 0], [1, 1], [1.0, 1.0], ["a"], ["x", "y"])
+    with pytest.raises(ValueError, match="must be > 0"):
+        Interactions.from_codes([0], [0], [0.0], ["a"], ["x"])
