@@ -223,7 +223,8 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         metavar="FILE",
         help="the order log: CSV (any separator, .gz too), XLSX or Parquet; one row per product "
-        "on an invoice, or one row per order with its total (required)",
+        "on an invoice, or one row per order with its total (required). With DuckDB or Spark "
+        "also a folder of such files or a quoted glob, e.g. 'orders-*.parquet'",
     )
     add(
         "--customers",
