@@ -12,8 +12,8 @@ stands for:
 - :func:`sales_velocity`: :func:`helpers.promotion.sales_velocity`;
 - :func:`interaction_cells` and :func:`interaction_matrix`: the customer x product cells of
   :func:`helpers.interactions.interaction_matrix` (binary or counts of invoices), made an
-  :class:`helpers.interactions.Interactions` by
-  :meth:`helpers.interactions.Interactions.from_frame`.
+  :class:`helpers.interactions.Interactions` from integer codes by
+  :meth:`helpers.interactions.Interactions.from_codes`.
 
 Input
 -----
@@ -482,8 +482,9 @@ def interaction_matrix(
 ) -> Interactions:
     """:func:`helpers.interactions.interaction_matrix` of the engine's lines (no half-life).
 
-    The cells of :func:`interaction_cells`, coded by
-    :meth:`helpers.interactions.Interactions.from_frame`.
+    The cells of :func:`interaction_cells`, with the customers and products numbered in the
+    engine (integers come back, not two texts a cell), put together by
+    :meth:`helpers.interactions.Interactions.from_codes`.
 
     Parameters
     ----------
@@ -507,26 +508,25 @@ def interaction_matrix(
     names = (customer_col, product_col, invoice_col, date_col, quantity_col)
     run = Engine.of(engine)
     grouped = _cells_sql(run, lines, value, as_of, names)
-    # numbers, not text, for every cell: the customers and products are numbered here
-    numbered = """
-        SELECT {key}, row_number() OVER (ORDER BY {key}) - 1 AS code
-        FROM (SELECT DISTINCT {key} FROM cells) d
-    """
+    where = _before(run, date_col, as_of)
+    # numbers, not text, for every cell: the customers and products are numbered here, from
+    # the lines' distinct ids (those of the cells), without grouping the cells again
+    numbered = {
+        key: f"""
+            SELECT {key}, row_number() OVER (ORDER BY {key}) - 1 AS code
+            FROM (SELECT DISTINCT {run.quote(column)} AS {key} FROM {lines} WHERE {where}) d
+        """
+        for key, column in (("customer", customer_col), ("product", product_col))
+    }
     found = run.run_text(
         f"""
-        WITH cells AS ({grouped}),
-        c AS ({numbered.format(key="customer")}), p AS ({numbered.format(key="product")})
+        WITH cells AS ({grouped}), c AS ({numbered["customer"]}), p AS ({numbered["product"]})
         SELECT c.code AS row_code, p.code AS col_code, cells.value
         FROM cells JOIN c ON c.customer = cells.customer JOIN p ON p.product = cells.product
         """
     )
     ids = {
-        key: _text(
-            run.run_text(f"WITH cells AS ({grouped}) {numbered.format(key=key)}").sort_values(
-                "code"
-            )[key]
-        )
-        for key in ("customer", "product")
+        key: _text(run.run_text(text).sort_values("code")[key]) for key, text in numbered.items()
     }
     return Interactions.from_codes(
         found["row_code"].to_numpy(np.int64),
