@@ -396,15 +396,19 @@ def _parameters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _inputs(
-    params: Mapping[str, Any], settings: EngineSettings, engine: str, say: Callable[[str], object]
+    params: Mapping[str, Any],
+    settings: EngineSettings,
+    engine: str,
+    lines: int,
+    say: Callable[[str], object],
 ) -> dict[str, Any]:
-    """Load and clean the inputs with pandas, or in DuckDB or Spark (closed once done)."""
+    """Load and clean the inputs with pandas, or in DuckDB or Spark (closed once done).
+
+    ``lines`` is the log's :func:`estimate_lines`, for the engine's default memory limit.
+    """
     if engine == "pandas":
         return load_inputs(params)
-    with open_engine(settings, engine, estimate_lines(params["TRANSACTIONS_PATH"])) as (
-        run,
-        spill,
-    ):
+    with open_engine(settings, engine, lines) as (run, spill):
         return engine_inputs(params, run, spill=spill, say=say)
 
 
@@ -453,7 +457,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = EngineSettings(
                 args.engine, args.memory_limit, args.spill_dir, args.spark_master
             ).checked()
-            engine, why = choose_engine(params["TRANSACTIONS_PATH"], settings.name)
+            lines = estimate_lines(params["TRANSACTIONS_PATH"])  # once: engine, memory limit
+            engine, why = choose_engine(params["TRANSACTIONS_PATH"], settings.name, lines)
         except ValueError as err:  # OutputFolderError is a ValueError too
             parser.error(_one_line(err))
         signal.signal(signal.SIGTERM, _terminate)
@@ -467,6 +472,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     params,
                     settings,
                     engine,
+                    lines,
                     lambda line: print(f"{prog}: {line}", file=sys.stderr, flush=True),
                 )
             for line in ([chosen] if engine == "pandas" else []) + _describe(inputs):

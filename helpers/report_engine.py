@@ -237,7 +237,7 @@ def _lines_of(path: Path) -> float:
         return 0.0
 
 
-def choose_engine(source: str, name: str = "auto") -> tuple[str, str]:
+def choose_engine(source: str, name: str = "auto", lines: int | None = None) -> tuple[str, str]:
     """Return the engine for an order log and why, in words for the terminal.
 
     Parameters
@@ -246,6 +246,8 @@ def choose_engine(source: str, name: str = "auto") -> tuple[str, str]:
         The order log: a file, a folder or a glob.
     name : str, default "auto"
         One of :data:`ENGINES`.
+    lines : int, optional
+        Its :func:`estimate_lines`, when already made; else made here (``auto`` only).
 
     Returns
     -------
@@ -281,7 +283,7 @@ def choose_engine(source: str, name: str = "auto") -> tuple[str, str]:
         return name, "chosen with --engine"
     if sheet:
         return "pandas", "a spreadsheet is read by pandas"
-    lines = estimate_lines(source)
+    lines = estimate_lines(source) if lines is None else lines
     if (many or lines >= PANDAS_MAX_LINES) and importlib.util.find_spec("duckdb") is None:
         if many:
             raise ValueError(
@@ -434,7 +436,7 @@ def engine_inputs(
         )
     raw, line = loaded.view, loaded.line_col
     loading = dict(loaded.info)
-    as_of, future = _analysis_date(run, raw, params)
+    as_of = _analysis_date(run, raw, params)
     stamp = run.timestamp(as_of)
     columns = run.columns(raw)
     worth = (
@@ -446,6 +448,7 @@ def engine_inputs(
         run, f"SELECT count(*) AS n, {worth} AS revenue FROM {raw} WHERE invoice_date >= {stamp}"
     )
     after = int(late["n"])
+    future = 0 if params["AS_OF"] else after  # without AS_OF, the lines after are typing errors
     shown = run.run_text(
         f"SELECT {line}, invoice_date FROM {raw} WHERE invoice_date >= {stamp} "
         f"ORDER BY {line} LIMIT 3"
@@ -500,21 +503,13 @@ def engine_inputs(
     }
 
 
-def _analysis_date(run: Engine, raw: str, params: Mapping[str, Any]) -> tuple[pd.Timestamp, int]:
-    """Return the analysis date (``AS_OF`` or the plausible end) and the lines after it.
-
-    The second number is the typing errors far in the future when ``AS_OF`` is not given
-    (every line on or after the date then), else 0.
-    """
+def _analysis_date(run: Engine, raw: str, params: Mapping[str, Any]) -> pd.Timestamp:
+    """Return the analysis date: ``AS_OF``, or midnight after the last plausible line."""
     if params["AS_OF"]:
-        return to_timestamp(params["AS_OF"], "AS_OF"), 0
+        return to_timestamp(params["AS_OF"], "AS_OF")
     dated = int(_one(run, f"SELECT count(invoice_date) AS n FROM {raw}")["n"])
     last = run.run_text(
         f"SELECT invoice_date FROM {raw} WHERE invoice_date IS NOT NULL "
         f"ORDER BY invoice_date DESC LIMIT {tail_size(dated) + 1}"
     )["invoice_date"]
-    as_of = plausible_end(np.sort(last.to_numpy(dtype="datetime64[ns]")), dated)
-    future = _one(
-        run, f"SELECT count(*) AS n FROM {raw} WHERE invoice_date >= {run.timestamp(as_of)}"
-    )["n"]
-    return as_of, int(future)
+    return plausible_end(np.sort(last.to_numpy(dtype="datetime64[ns]")), dated)

@@ -132,6 +132,11 @@ def subscriptions(
     run = Engine.of(engine)
     if id_col not in run.columns(lines):
         return None
+    any_paid = run.run_text(
+        f"SELECT count(*) AS n FROM {lines} WHERE {run.quote(id_col)} IS NOT NULL"
+    )
+    if not int(any_paid["n"].iloc[0]):
+        return None
     end = pd.Timestamp(as_of).to_period("M") - 1
     found = run.run(
         SUBSCRIPTIONS,
@@ -140,11 +145,6 @@ def subscriptions(
         as_of=run.timestamp(pd.Timestamp(as_of)),
         end=end.year * 12 + end.month - 1,
     )
-    any_paid = run.run_text(
-        f"SELECT count(*) AS n FROM {lines} WHERE {run.quote(id_col)} IS NOT NULL"
-    )
-    if not int(any_paid["n"].iloc[0]):
-        return None
     found = found.sort_values("id", ignore_index=True)
     first, last = found["first"].to_numpy(np.int64), found["last"].to_numpy(np.int64)
     months = last - first + 1
